@@ -1,0 +1,161 @@
+"""Where prempti-hook keeps its files, and the user's settings.
+
+Settings come from `$PREMPTI_HOME/config.yaml` (written by `prempti-hook mode` and friends),
+overridden by environment variables. This module is on the hot path: it must not import
+yaml, so `config.yaml` is a flat `key: value` file read by hand (the CLI only ever writes
+that shape). A line it cannot read is reported, never guessed at, and the safe default is
+kept.
+"""
+
+from __future__ import annotations
+
+import os
+
+MODES = ("guardrails", "monitor")
+DEFAULT_ACTIONS = ("allow", "defer")
+
+# key -> (environment variable, default, kind)
+SETTINGS = {
+    "mode": ("PREMPTI_MODE", "guardrails", MODES),
+    "fail_open": ("PREMPTI_FAIL_OPEN", False, bool),
+    "default_action": ("PREMPTI_DEFAULT_ACTION", "allow", DEFAULT_ACTIONS),
+    "log_max_bytes": ("PREMPTI_LOG_MAX_BYTES", 10 * 1024 * 1024, int),
+    "log_backups": ("PREMPTI_LOG_BACKUPS", 3, int),
+    "input_max_bytes": ("PREMPTI_INPUT_MAX_BYTES", 4 * 1024 * 1024, int),
+}
+
+_TRUE = frozenset({"1", "true", "yes", "on", "y"})
+_FALSE = frozenset({"0", "false", "no", "off", "n", ""})
+
+
+class Config:
+    """Paths and settings for one hook call (or one CLI command)."""
+
+    __slots__ = ("config_file", "home", "problems", "prempti_home", "rules_override",
+                 "settings", "user_home")
+
+    def __init__(self, user_home: str, prempti_home: str, rules_override: list[str] | None,
+                 settings: dict, problems: list[str]) -> None:
+        self.user_home = user_home
+        self.prempti_home = prempti_home
+        self.config_file = os.path.join(prempti_home, "config.yaml")
+        self.rules_override = rules_override
+        self.settings = settings
+        self.problems = problems  # settings that could not be read, one line each
+
+    def __getattr__(self, name: str):
+        try:
+            return self.settings[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    # Paths -------------------------------------------------------------------------------
+    @property
+    def default_rules_dir(self) -> str:
+        return os.path.join(self.prempti_home, "rules", "default")
+
+    @property
+    def user_rules_dir(self) -> str:
+        return os.path.join(self.prempti_home, "rules", "user")
+
+    @property
+    def cache_dir(self) -> str:
+        return os.path.join(self.prempti_home, "cache")
+
+    @property
+    def log_dir(self) -> str:
+        return os.path.join(self.prempti_home, "log")
+
+    @property
+    def log_file(self) -> str:
+        return os.path.join(self.log_dir, "events.jsonl")
+
+
+def user_home(environ=None) -> str:
+    """`$HOME`, or the password database's home when HOME is unset or empty."""
+    environ = os.environ if environ is None else environ
+    home = environ.get("HOME")
+    if home:
+        return home
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):
+        return "/"
+
+
+def parse_value(key: str, raw: str):
+    """Convert the text of setting `key` to its type; ValueError with a reason if it can't."""
+    _, _, kind = SETTINGS[key]
+    text = raw.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    if kind is bool:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ValueError(f"{key} must be true or false, not {raw.strip()!r}")
+    if kind is int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"{key} must be a whole number, not {raw.strip()!r}") from None
+        if value < 0:
+            raise ValueError(f"{key} must not be negative")
+        return value
+    if text not in kind:
+        raise ValueError(f"{key} must be one of {', '.join(kind)}, not {raw.strip()!r}")
+    return text
+
+
+def read_config_file(path: str) -> tuple[dict, list[str]]:
+    """Read a flat `key: value` config file. Returns (raw values by key, problems)."""
+    values: dict = {}
+    problems: list[str] = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read(65536)
+    except FileNotFoundError:
+        return values, problems
+    except (OSError, UnicodeDecodeError) as e:
+        return values, [f"cannot read {path}: {e}"]
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, raw = stripped.partition(":")
+        key = key.strip()
+        if not sep or key not in SETTINGS:
+            problems.append(f"{path}:{number}: unknown setting {stripped!r}")
+            continue
+        if " #" in raw:
+            raw = raw.split(" #", 1)[0]
+        values[key] = (raw, f"{path}:{number}")
+    return values, problems
+
+
+def load(environ=None) -> Config:
+    """The configuration for this process: defaults < config.yaml < environment."""
+    environ = os.environ if environ is None else environ
+    home = user_home(environ)
+    prempti_home = environ.get("PREMPTI_HOME") or os.path.join(home, ".prempti")
+    rules_env = environ.get("PREMPTI_RULES")
+    rules_override = [p for p in rules_env.split(":") if p] if rules_env else None
+
+    file_values, problems = read_config_file(os.path.join(prempti_home, "config.yaml"))
+    settings = {}
+    for key, (env_name, default, _) in SETTINGS.items():
+        settings[key] = default
+        sources = []
+        if key in file_values:
+            sources.append(file_values[key])
+        if env_name in environ:
+            sources.append((environ[env_name], env_name))
+        for raw, where in sources:
+            try:
+                settings[key] = parse_value(key, raw)
+            except ValueError as e:
+                problems.append(f"{where}: {e}")
+    return Config(home, prempti_home, rules_override, settings, problems)

@@ -1,0 +1,161 @@
+"""The condition AST, node for node as libsinsp builds it, and its canonical string form.
+
+Node kinds (libsinsp `filter/ast.h`):
+
+    And(children)            Or(children)            Not(child)
+    Identifier(name)         a macro reference (or a bare list name on the right of `in`)
+    Value(value)             one constant
+    ListValue(values)        `(a, b, c)`
+    TransformerList(items)   `(a.b, "x", tolower(c.d))`, the argument of join()
+    FieldRef(name, arg)      `proc.name`, `evt.arg[0]`, `evt.arg[""]` (arg "" is not arg None)
+    Transformer(name, args, arg)   `tolower(x)`, `join(sep, (..))`, `val(x)`; arg as for fields
+    UnaryCheck(left, op)     `x exists`
+    BinaryCheck(left, op, right)   op is the trimmed token, or "<op> <modifier>" ("== oneof")
+
+`as_string(node)` renders libsinsp's `ast::as_string()` exactly; Falco shows it as the
+rule's `condition_compiled`. Equality ignores positions, as libsinsp's does.
+
+This module is on the cold path only (loading and checking rules); the hot path never sees ASTs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple, Union
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A position in condition text: 0-based byte index, 1-based line and column."""
+
+    idx: int = 0
+    line: int = 1
+    col: int = 1
+
+
+@dataclass(frozen=True)
+class And:
+    children: Tuple[Node, ...]
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Or:
+    children: Tuple[Node, ...]
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Identifier:
+    name: str
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Value:
+    value: str
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ListValue:
+    values: Tuple[str, ...]
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class TransformerList:
+    items: Tuple[Node, ...]
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    name: str
+    arg: Optional[str] = None
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Transformer:
+    name: str
+    args: Tuple[Node, ...]
+    arg: Optional[str] = None
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class UnaryCheck:
+    left: Node
+    op: str
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class BinaryCheck:
+    left: Node
+    op: str
+    right: Node
+    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+
+
+Node = Union[
+    And, Or, Not, Identifier, Value, ListValue, TransformerList, FieldRef, Transformer,
+    UnaryCheck, BinaryCheck,
+]
+
+# Characters that make escape_str quote a value, and how each is written inside the quotes.
+_QUOTE_TRIGGERS = frozenset(' =\b\f\n\r\t\\"\'\0')
+_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\",
+            '"': '\\"'}
+
+
+def escape_str(value: str) -> str:
+    """libsinsp's `escape_str`: quote a value only when it needs quoting.
+
+    The empty string renders as nothing (a libsinsp quirk: `proc.name = ""` prints as
+    `proc.name = `).
+    """
+    if not any(c in _QUOTE_TRIGGERS for c in value):
+        return value
+    return '"' + "".join(_ESCAPES.get(c, c) for c in value) + '"'
+
+
+def _field_arg(arg: Optional[str]) -> str:
+    if arg is None:
+        return ""
+    return "[" + (escape_str(arg) if arg else '""') + "]"
+
+
+def as_string(node: Node) -> str:
+    """Render `node` in libsinsp's canonical form (`ast::as_string`)."""
+    if isinstance(node, And):
+        return "(" + " and ".join(as_string(c) for c in node.children) + ")"
+    if isinstance(node, Or):
+        return "(" + " or ".join(as_string(c) for c in node.children) + ")"
+    if isinstance(node, Not):
+        return "not " + as_string(node.child)
+    if isinstance(node, Identifier):
+        return node.name
+    if isinstance(node, Value):
+        return escape_str(node.value)
+    if isinstance(node, ListValue):
+        return "(" + ", ".join(escape_str(v) for v in node.values) + ")"
+    if isinstance(node, TransformerList):
+        return "(" + ",".join(as_string(c) for c in node.items) + ")"
+    if isinstance(node, FieldRef):
+        return node.name + _field_arg(node.arg)
+    if isinstance(node, Transformer):
+        return (node.name + "(" + ",".join(as_string(a) for a in node.args) + ")"
+                + _field_arg(node.arg))
+    if isinstance(node, UnaryCheck):
+        return as_string(node.left) + " " + node.op
+    if isinstance(node, BinaryCheck):
+        return as_string(node.left) + " " + node.op + " " + as_string(node.right)
+    raise TypeError(f"not an AST node: {node!r}")
