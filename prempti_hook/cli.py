@@ -7,7 +7,7 @@ import sys
 
 # command word -> (module under prempti_hook.commands, one-line help)
 COMMANDS = {
-    "--check": ("check", "validate rules files like `falco -V` (default: the rules the hook loads)"),
+    "--check": ("check", "validate rules like `falco -V` (default: the rules the hook loads)"),
     "mode": ("mode", "show or set the mode: monitor | guardrails"),
     "logs": ("logs", "show the audit log (-f, --tail N, --show deny,ask,allow, --raw)"),
     "status": ("status", "installed version, hook registration, mode, rules, cache, log"),

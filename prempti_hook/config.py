@@ -31,8 +31,15 @@ _FALSE = frozenset({"0", "false", "no", "off", "n", ""})
 class Config:
     """Paths and settings for one hook call (or one CLI command)."""
 
-    __slots__ = ("config_file", "home", "problems", "prempti_home", "rules_override",
-                 "settings", "user_home")
+    __slots__ = (
+        "config_file",
+        "home",
+        "prempti_home",
+        "problems",
+        "rules_override",
+        "settings",
+        "user_home",
+    )
 
     def __init__(self, user_home: str, prempti_home: str, rules_override: list[str] | None,
                  settings: dict, problems: list[str]) -> None:

@@ -21,7 +21,7 @@ This module is on the cold path only (loading and checking rules); the hot path 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple, Union
+from typing import Union
 
 
 @dataclass(frozen=True)
@@ -35,66 +35,66 @@ class Pos:
 
 @dataclass(frozen=True)
 class And:
-    children: Tuple[Node, ...]
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    children: tuple[Node, ...]
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Or:
-    children: Tuple[Node, ...]
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    children: tuple[Node, ...]
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Not:
     child: Node
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Identifier:
     name: str
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Value:
     value: str
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class ListValue:
-    values: Tuple[str, ...]
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    values: tuple[str, ...]
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class TransformerList:
-    items: Tuple[Node, ...]
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    items: tuple[Node, ...]
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class FieldRef:
     name: str
-    arg: Optional[str] = None
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    arg: str | None = None
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Transformer:
     name: str
-    args: Tuple[Node, ...]
-    arg: Optional[str] = None
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    args: tuple[Node, ...]
+    arg: str | None = None
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class UnaryCheck:
     left: Node
     op: str
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class BinaryCheck:
     left: Node
     op: str
     right: Node
-    pos: Optional[Pos] = field(default=None, compare=False, repr=False)
+    pos: Pos | None = field(default=None, compare=False, repr=False)
 
 
 Node = Union[
@@ -127,7 +127,7 @@ def escape_str(value: str) -> str:
     return '"' + "".join(_ESCAPES.get(c, c) for c in value) + '"'
 
 
-def _field_arg(arg: Optional[str]) -> str:
+def _field_arg(arg: str | None) -> str:
     if arg is None:
         return ""
     return "[" + (escape_str(arg) if arg else '""') + "]"

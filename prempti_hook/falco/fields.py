@@ -11,7 +11,7 @@ list fields.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 # libsinsp type names, as they appear in Falco's messages.
 STRING_TYPES = frozenset({"CHARBUF", "FSPATH", "FSRELPATH"})
@@ -63,12 +63,12 @@ class FieldTable:
     """
 
     def __init__(self, source: str, fields: Iterable[FieldInfo],
-                 index_field: Optional[str] = None) -> None:
+                 index_field: str | None = None) -> None:
         self.source = source
         self.fields = {f.name: f for f in fields}
         self.index_field = index_field
 
-    def lookup(self, name: str, arg: Optional[str] = None) -> Optional[FieldInfo]:
+    def lookup(self, name: str, arg: str | None = None) -> FieldInfo | None:
         """The field `name` if it exists and accepts `arg` (None = no argument), else None."""
         info = self.fields.get(name)
         if info is None:
