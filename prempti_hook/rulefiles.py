@@ -1,0 +1,60 @@
+"""Which rules files the hook loads, in which order (hot path: runs on every call).
+
+- `PREMPTI_RULES` set: exactly those files or folders, in that order.
+- Otherwise `$PREMPTI_HOME/rules/default/` (or, when it does not exist, the copy of the
+  shipped rules embedded in the package), then `$PREMPTI_HOME/rules/user/`.
+A folder contributes its `*.yaml`/`*.yml` files sorted by name; hidden files (editor swap
+and backup files) are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+def embedded_rules_dir() -> str:
+    """The shipped rules inside the package (zipapp), or the repo's `rules/` in a checkout."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    inside = os.path.join(package, "rules_default")
+    if os.path.isdir(inside):
+        return inside
+    return os.path.join(os.path.dirname(package), "rules")
+
+
+def files_in(folder: str) -> list[str]:
+    """Rules files directly inside `folder`, sorted by name; [] if it is not a folder."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in sorted(names)
+            if n.endswith(RULE_SUFFIXES) and not n.startswith(".")]
+
+
+def expand(entries: list[str]) -> list[str]:
+    """Files and folders (in order) to the list of files; a missing path is kept so that
+    loading it reports the problem instead of silently loading less."""
+    out: list[str] = []
+    for entry in entries:
+        if os.path.isdir(entry):
+            out.extend(files_in(entry))
+        else:
+            out.append(entry)
+    return out
+
+
+def default_entries(cfg) -> list[str]:
+    """The folders the hook loads when PREMPTI_RULES is not set."""
+    default = cfg.default_rules_dir
+    if not os.path.isdir(default):
+        default = embedded_rules_dir()
+    return [default, cfg.user_rules_dir]
+
+
+def rules_files(cfg) -> list[str]:
+    """The rules files the hook loads for configuration `cfg`, in load order."""
+    if cfg.rules_override is not None:
+        return expand(cfg.rules_override)
+    return expand(default_entries(cfg))
