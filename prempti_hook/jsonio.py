@@ -57,22 +57,27 @@ def _fail_default(obj):
     raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
 
-def _encoder(sort_keys: bool):
+def _encoder(sort_keys: bool, ensure_ascii: bool):
     if _json is None:  # pragma: no cover
         return None
-    return _json.make_encoder(None, _fail_default, _json.encode_basestring_ascii, None, ":",
-                              ",", sort_keys, False, False)
+    encode = _json.encode_basestring_ascii if ensure_ascii else _json.encode_basestring
+    return _json.make_encoder(None, _fail_default, encode, None, ":", ",", sort_keys, False,
+                              False)
 
 
-_PLAIN = _encoder(False)
-_SORTED = _encoder(True)
+_ENCODERS = {(s, a): _encoder(s, a) for s in (False, True) for a in (False, True)}
 
 
-def dumps(obj, sort_keys: bool = False) -> str:
-    """Compact, ASCII-only JSON text of `obj` (dict, list, tuple, str, int, float, bool, None)."""
-    encoder = _SORTED if sort_keys else _PLAIN
+def dumps(obj, sort_keys: bool = False, ensure_ascii: bool = True) -> str:
+    """Compact JSON text of `obj` (dict, list, tuple, str, int, float, bool, None).
+
+    ASCII-only by default (safe to write anywhere, lone surrogates escaped); with
+    `ensure_ascii=False` non-ASCII text stays as is, the way serde_json (Prempti) writes it.
+    """
+    encoder = _ENCODERS[(sort_keys, ensure_ascii)]
     if encoder is None:  # pragma: no cover
         import json
 
-        return json.dumps(obj, separators=(",", ":"), sort_keys=sort_keys, allow_nan=False)
+        return json.dumps(obj, separators=(",", ":"), sort_keys=sort_keys,
+                          ensure_ascii=ensure_ascii, allow_nan=False)
     return "".join(encoder(obj, 0))

@@ -57,4 +57,5 @@ def rules_files(cfg) -> list[str]:
     """The rules files the hook loads for configuration `cfg`, in load order."""
     if cfg.rules_override is not None:
         return expand(cfg.rules_override)
-    return expand(default_entries(cfg))
+    # The default and user folders are optional: a missing one contributes nothing.
+    return [path for folder in default_entries(cfg) for path in files_in(folder)]

@@ -1,0 +1,123 @@
+"""The audit record of one hook call (contract §6), in Falco's JSON alert shape.
+
+Falco keys, so falcosidekick and SIEM parsers can ingest the log: `time` (RFC 3339 with
+nanoseconds, `Z`), `hostname`, `source`, `rule`, `priority`, `output` (Falco's text line
+`<time>: <Priority> <message>`), `output_fields` (every event field by name), `tags`. Ours:
+`verdict`, `mode`, `enforced`, `matched` (every matching rule), `duration_ms`, and
+`notices`/`error` when there were problems.
+
+Field values in the log are capped (`FIELD_CAP` characters each) so that one huge Write
+does not make a multi-megabyte log line several times over; the cap is marked in the value.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from .verdict import NO_MATCH_RULE, priority_name
+
+SOURCE = "coding_agent"
+FAILURE_RULE = "prempti-hook: failed to decide"
+FIELD_CAP = 16384
+
+
+def rfc3339_now() -> tuple[str, str]:
+    """(RFC 3339 UTC time with nanoseconds and Z, Falco's ISO 8601 text-line time)."""
+    ns = time.time_ns()
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{base}.{fraction:09d}Z", f"{base}.{fraction:09d}+0000"
+
+
+def hostname() -> str:
+    return os.environ.get("FALCO_HOSTNAME") or os.uname().nodename
+
+
+def _cap(value):
+    if isinstance(value, str) and len(value) > FIELD_CAP:
+        return value[:FIELD_CAP] + f"...[{len(value) - FIELD_CAP} more characters]"
+    if isinstance(value, tuple):
+        return [_cap(v) for v in value]
+    return value
+
+
+def output_fields(event) -> dict:
+    """Every declared field (no `[arg]` forms) by name, plus any already extracted."""
+    from .source.fields import all_fields
+
+    fields = {}
+    for info in all_fields():
+        fields[info.name] = _cap(event[info.name])
+    for key, value in list(event.items()):
+        if key not in fields:
+            fields[key] = _cap(value)
+    return fields
+
+
+def make_record(event, outcome, mode: str, enforced: bool, notices: list[str],
+                duration_ms: float) -> dict:
+    """The log record of a call that was decided."""
+    when, text_time = rfc3339_now()
+    rule = outcome.rule
+    if rule is not None:
+        name, priority, tags, message = rule.name, priority_name(rule.priority), rule.tags, \
+            outcome.output
+    else:
+        name, priority, tags, message = NO_MATCH_RULE, "Informational", (), \
+            f"{event['tool.name']} call: no deny or ask rule matched ({outcome.verdict})"
+    record = {
+        "time": when,
+        "hostname": hostname(),
+        "source": SOURCE,
+        "rule": name,
+        "priority": priority,
+        "output": f"{text_time}: {priority} {message}",
+        "output_fields": output_fields(event),
+        "tags": list(tags),
+        "verdict": outcome.verdict,
+        "mode": mode,
+        "enforced": enforced,
+        "matched": [{"rule": r.name, "priority": priority_name(r.priority),
+                     "tags": list(r.tags)} for r in outcome.matches],
+        "duration_ms": round(duration_ms, 3),
+    }
+    if outcome.reason:
+        record["reason"] = outcome.reason
+    if notices:
+        record["notices"] = list(notices)
+    return record
+
+
+def failure_record(payload, message: str, mode: str, enforced: bool, event=None,
+                   duration_ms: float = 0.0) -> dict:
+    """The log record of a call that could not be decided (failed closed, or open)."""
+    when, text_time = rfc3339_now()
+    if event is not None:
+        try:
+            fields = output_fields(event)
+        except Exception:
+            fields = {}
+    else:
+        fields = {}
+        if isinstance(payload, dict):
+            for key in ("tool_name", "cwd", "session_id", "tool_use_id"):
+                value = payload.get(key)
+                if isinstance(value, str):
+                    fields[key] = _cap(value)
+    return {
+        "time": when,
+        "hostname": hostname(),
+        "source": SOURCE,
+        "rule": FAILURE_RULE,
+        "priority": "Critical",
+        "output": f"{text_time}: Critical {message}",
+        "output_fields": fields,
+        "tags": [],
+        "verdict": "deny" if enforced else "defer",
+        "mode": mode,
+        "enforced": enforced,
+        "matched": [],
+        "duration_ms": round(duration_ms, 3),
+        "error": message,
+    }

@@ -1,0 +1,179 @@
+"""The hook: one tool call in, one verdict out. This is the hot path, top to bottom:
+
+    stdin -> agents.claude_code.read   the agent's JSON -> an agent-neutral Call
+          -> source.event.Event        coding_agent fields, each extracted on first use
+          -> cache.load                the precompiled ruleset (no yaml, no pyparsing)
+          -> ruleset.match             candidate rules by tool.name -> compiled conditions
+          -> verdict.decide            tags -> deny > ask > allow, reason text
+          -> auditlog.append           one locked JSONL line
+          -> agents.claude_code.write  the agent's own output shape, on stdout
+
+Failure policy (contract §5), because Claude Code treats exit 1, crashes and garbage as
+"let the tool run":
+- unreadable input (empty, not JSON, not an object, too big): exit 2, one line on stderr;
+- any failure to decide: a deny that says what failed and how to fix it (or no decision,
+  if the user chose fail-open);
+- a failure after deciding (log, cache write): the verdict stands and the failure is shown
+  to the user (`systemMessage`, stderr);
+- never a traceback, never exit 1, never more than one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from . import jsonio
+
+EXIT_OK = 0
+EXIT_BLOCK = 2
+
+
+class UnreadableInput(Exception):
+    """stdin is not one JSON object within the size limit."""
+
+
+def read_stdin(limit: int) -> dict:
+    """The hook input: one JSON object of at most `limit` bytes."""
+    chunks = []
+    size = 0
+    fd = sys.stdin.fileno() if sys.stdin is not None else 0
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError as e:
+            raise UnreadableInput(f"cannot read stdin: {e.strerror or e}") from None
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise UnreadableInput(f"input larger than {limit} bytes "
+                                  f"(PREMPTI_INPUT_MAX_BYTES)")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data.strip():
+        raise UnreadableInput("empty input: expected one JSON object on stdin")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UnreadableInput(f"input is not UTF-8 (byte {e.start})") from None
+    try:
+        payload = jsonio.loads(text)
+    except (ValueError, RecursionError) as e:
+        reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)
+        raise UnreadableInput(f"input is not valid JSON: {reason}") from None
+    if not isinstance(payload, dict):
+        raise UnreadableInput("input is not a JSON object")
+    return payload
+
+
+def _emit(text: str) -> None:
+    if not text:
+        return
+    data = (text + "\n").encode("utf-8", "backslashreplace")
+    try:
+        while data:
+            data = data[os.write(1, data):]
+    except OSError:
+        pass  # the agent went away; nothing left to tell it
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        try:
+            os.write(2, ("prempti-hook: " + line.replace("\n", " ") + "\n").encode(
+                "utf-8", "backslashreplace"))
+        except OSError:
+            pass
+
+
+def run() -> int:
+    """Evaluate the tool call on stdin and print the verdict. Returns the exit code."""
+    started = time.perf_counter()
+    cfg = None
+    try:
+        from . import config
+
+        cfg = config.load()
+        payload = read_stdin(cfg.input_max_bytes)
+    except UnreadableInput as e:
+        _warn([str(e)])
+        return EXIT_BLOCK
+    except BaseException as e:  # a bug before we even know the input: block it
+        _warn([f"internal error reading the input: {type(e).__name__}: {e}"])
+        return EXIT_BLOCK
+    try:
+        return _decide_and_answer(cfg, payload, started)
+    except BaseException as e:
+        return _fail(cfg, payload, f"internal error: {type(e).__name__}: {e}", started)
+
+
+def _decide_and_answer(cfg, payload: dict, started: float) -> int:
+    from . import alert, auditlog, cache, verdict
+    from .agents import Decision, MalformedCall, claude_code
+    from .source.event import Event
+
+    try:
+        call = claude_code.read(payload)
+    except MalformedCall as e:
+        return _fail(cfg, payload, f"malformed tool call: {e}", started)
+    event = Event(call, cfg.user_home)
+    notices = list(cfg.problems)
+    try:
+        loaded = cache.load(cfg)
+    except cache.RulesUnavailable as e:
+        return _fail(cfg, payload, str(e), started, event=event)
+    notices.extend(loaded.notices)
+
+    outcome = verdict.decide(loaded.ruleset.match(event), event, cfg.default_action)
+    enforced = cfg.mode == "guardrails" and outcome.verdict != "defer"
+    answer = outcome.verdict if cfg.mode == "guardrails" else "defer"
+
+    record = alert.make_record(event, outcome, cfg.mode, enforced, notices,
+                               duration_ms=(time.perf_counter() - started) * 1000)
+    try:
+        auditlog.append(cfg, record)
+    except OSError as e:
+        notices.append(f"audit log {cfg.log_file} not written: {e.strerror or e}")
+    if notices:
+        _warn(notices)
+    _emit(claude_code.write(Decision(answer, outcome.reason, notices), call.hook_event_name))
+    return EXIT_OK
+
+
+def _fail(cfg, payload, message: str, started: float, event=None) -> int:
+    """Fail closed (or open, if the user asked): answer, log what we can, never raise."""
+    mode = cfg.mode if cfg is not None else "guardrails"
+    # Monitor mode never blocks, not even on failure; fail-open is the user's explicit choice.
+    fail_open = bool(cfg is not None and cfg.fail_open) or mode == "monitor"
+    why = "monitor mode" if mode == "monitor" else "fail-open is on"
+    reason = (f"prempti-hook could not decide: {message}. The call was "
+              f"{'allowed (' + why + ')' if fail_open else 'blocked to be safe'}.")
+    _warn([message])
+    try:
+        from . import alert, auditlog
+
+        record = alert.failure_record(payload, message, mode, not fail_open, event=event,
+                                      duration_ms=(time.perf_counter() - started) * 1000)
+        auditlog.append(cfg, record)
+    except BaseException:
+        pass  # already failing; the answer below matters more than the log line
+    event_name = payload.get("hook_event_name") if isinstance(payload, dict) else None
+    if not isinstance(event_name, str) or not event_name:
+        event_name = "PreToolUse"
+    try:
+        from .agents import Decision
+        from .agents.claude_code import write
+
+        if fail_open:
+            _emit(write(Decision("defer", "", [reason]), event_name))
+            return EXIT_OK
+        text = write(Decision("deny", reason), event_name)
+    except BaseException:
+        text = ""
+    if not text:
+        # An event we cannot answer with a deny (or a broken writer): exit 2 blocks too.
+        return EXIT_BLOCK
+    _emit(text)
+    return EXIT_OK

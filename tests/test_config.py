@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+
+from prempti_hook import config
+
+
+def test_defaults_without_file_or_env(tmp_path):
+    cfg = config.load({"HOME": str(tmp_path)})
+    assert cfg.prempti_home == str(tmp_path / ".prempti")
+    assert cfg.mode == "guardrails"
+    assert cfg.fail_open is False
+    assert cfg.default_action == "allow"
+    assert cfg.log_max_bytes == 10 * 1024 * 1024
+    assert cfg.log_backups == 3
+    assert cfg.input_max_bytes == 4 * 1024 * 1024
+    assert cfg.rules_override is None
+    assert cfg.problems == []
+    assert cfg.log_file == str(tmp_path / ".prempti" / "log" / "events.jsonl")
+
+
+def test_file_then_environment_override(tmp_path):
+    home = tmp_path / "p"
+    home.mkdir()
+    (home / "config.yaml").write_text(
+        "# written by prempti-hook\nmode: monitor\nfail_open: yes\nlog_max_bytes: 2048 # small\n"
+    )
+    cfg = config.load({"HOME": str(tmp_path), "PREMPTI_HOME": str(home)})
+    assert (cfg.mode, cfg.fail_open, cfg.log_max_bytes) == ("monitor", True, 2048)
+    cfg = config.load({"HOME": str(tmp_path), "PREMPTI_HOME": str(home),
+                       "PREMPTI_MODE": "guardrails", "PREMPTI_FAIL_OPEN": "0"})
+    assert (cfg.mode, cfg.fail_open) == ("guardrails", False)
+
+
+def test_bad_values_keep_safe_defaults_and_are_reported(tmp_path):
+    (tmp_path / "config.yaml").write_text("mode: off\nlog_backups: -1\nwhat: ever\nnonsense\n")
+    cfg = config.load({"HOME": str(tmp_path), "PREMPTI_HOME": str(tmp_path),
+                       "PREMPTI_INPUT_MAX_BYTES": "lots"})
+    assert cfg.mode == "guardrails"
+    assert cfg.log_backups == 3
+    assert cfg.input_max_bytes == 4 * 1024 * 1024
+    assert len(cfg.problems) == 5
+    assert any("config.yaml:1" in p and "mode must be one of" in p for p in cfg.problems)
+    assert any("PREMPTI_INPUT_MAX_BYTES" in p for p in cfg.problems)
+
+
+def test_rules_override_splits_on_colons(tmp_path):
+    cfg = config.load({"HOME": str(tmp_path), "PREMPTI_RULES": "/a.yaml::/b"})
+    assert cfg.rules_override == ["/a.yaml", "/b"]
+
+
+def test_home_unset_falls_back_to_password_database():
+    import os
+    import pwd
+
+    cfg = config.load({})
+    assert cfg.user_home == pwd.getpwuid(os.getuid()).pw_dir
+
+
+@pytest.mark.parametrize("raw,value", [("true", True), ("Off", False), ('"yes"', True)])
+def test_bool_spellings(raw, value):
+    assert config.parse_value("fail_open", raw) is value
