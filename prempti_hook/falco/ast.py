@@ -3,8 +3,10 @@
 Node kinds (libsinsp `filter/ast.h`):
 
     And(children)            Or(children)            Not(child)
-    Identifier(name)         a macro reference (or a bare list name on the right of `in`)
-    Value(value)             one constant
+    Identifier(name)         a macro reference (only ever a whole check)
+    Value(value)             one constant; also a bare name on the right of `in`,
+                             `intersects`, `pmatch` or a modifier (`x in my_list`), as in
+                             libsinsp, so macro resolution never touches it
     ListValue(values)        `(a, b, c)`
     TransformerList(items)   `(a.b, "x", tolower(c.d))`, the argument of join()
     FieldRef(name, arg)      `proc.name`, `evt.arg[0]`, `evt.arg[""]` (arg "" is not arg None)
@@ -13,7 +15,10 @@ Node kinds (libsinsp `filter/ast.h`):
     BinaryCheck(left, op, right)   op is the trimmed token, or "<op> <modifier>" ("== oneof")
 
 `as_string(node)` renders libsinsp's `ast::as_string()` exactly; Falco shows it as the
-rule's `condition_compiled`. Equality ignores positions, as libsinsp's does.
+rule's `condition_compiled`. That rendering is lossy (`join("-", (a.b))` prints as
+`join(-,(a.b))`, an empty value prints as nothing); `parser.unparse` writes text that always
+parses back. Equality ignores positions, as libsinsp's does. Values are `str`; see
+`escaping` for how they stand for libsinsp's byte strings.
 
 This module is on the cold path only (loading and checking rules); the hot path never sees ASTs.
 """
@@ -22,6 +27,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Union
+
+from .escaping import escape_str
+
+__all__ = [
+    "And", "BinaryCheck", "FieldRef", "Identifier", "ListValue", "Node", "Not", "Or", "Pos",
+    "Transformer", "TransformerList", "UnaryCheck", "Value", "as_string", "escape_str",
+]
 
 
 @dataclass(frozen=True)
@@ -109,22 +121,6 @@ Node = Union[
     And, Or, Not, Identifier, Value, ListValue, TransformerList, FieldRef, Transformer,
     UnaryCheck, BinaryCheck,
 ]
-
-# Characters that make escape_str quote a value, and how each is written inside the quotes.
-_QUOTE_TRIGGERS = frozenset(' =\b\f\n\r\t\\"\'\0')
-_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\",
-            '"': '\\"'}
-
-
-def escape_str(value: str) -> str:
-    """libsinsp's `escape_str`: quote a value only when it needs quoting.
-
-    The empty string renders as nothing (a libsinsp quirk: `proc.name = ""` prints as
-    `proc.name = `).
-    """
-    if not any(c in _QUOTE_TRIGGERS for c in value):
-        return value
-    return '"' + "".join(_ESCAPES.get(c, c) for c in value) + '"'
 
 
 def _field_arg(arg: str | None) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 class FalcoError(Exception):
     """Base class of every error the engine raises on purpose."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *args) -> None:
+        super().__init__(message, *args)
         self.message = message
 
 
@@ -24,6 +24,13 @@ class ParseError(FalcoError):
         self.index = index
         self.line = line
         self.column = column
+        self.args = (message, index, line, column)  # so that pickling keeps the position
+
+    def render(self, text: str) -> str:
+        """The message, the offending line of `text`, and a caret under the column."""
+        from .parser import render_error
+
+        return render_error(text, self)
 
     def __str__(self) -> str:
         return f"{self.message} (at index {self.index}, line {self.line}, column {self.column})"
