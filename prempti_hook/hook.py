@@ -21,7 +21,6 @@ Failure policy (contract §5), because Claude Code treats exit 1, crashes and ga
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 from . import jsonio
@@ -34,11 +33,10 @@ class UnreadableInput(Exception):
     """stdin is not one JSON object within the size limit."""
 
 
-def read_stdin(limit: int) -> dict:
-    """The hook input: one JSON object of at most `limit` bytes."""
+def read_stdin(limit: int, fd: int = 0) -> dict:
+    """The hook input read from `fd`: one JSON object of at most `limit` bytes."""
     chunks = []
     size = 0
-    fd = sys.stdin.fileno() if sys.stdin is not None else 0
     while True:
         try:
             chunk = os.read(fd, 1 << 16)
@@ -68,48 +66,64 @@ def read_stdin(limit: int) -> dict:
     return payload
 
 
-def _emit(text: str) -> None:
-    if not text:
-        return
-    data = (text + "\n").encode("utf-8", "backslashreplace")
+class Streams:
+    """Where the hook writes: file descriptors, so tests can run the real entry point
+    in-process. Writing never raises: once the agent has gone away there is nobody left to
+    tell."""
+
+    __slots__ = ("err", "out")
+
+    def __init__(self, out: int = 1, err: int = 2) -> None:
+        self.out = out
+        self.err = err
+
+    def emit(self, text: str) -> None:
+        """Write the one answer (JSON text) to stdout."""
+        if text:
+            _write_all(self.out, (text + "\n").encode("utf-8", "backslashreplace"))
+
+    def warn(self, lines: list[str]) -> None:
+        """One stderr line per problem."""
+        for line in lines:
+            text = "prempti-hook: " + line.replace("\r", " ").replace("\n", " ") + "\n"
+            _write_all(self.err, text.encode("utf-8", "backslashreplace"))
+
+
+def _write_all(fd: int, data: bytes) -> None:
     try:
         while data:
-            data = data[os.write(1, data):]
+            data = data[os.write(fd, data):]
     except OSError:
-        pass  # the agent went away; nothing left to tell it
+        pass
 
 
-def _warn(lines: list[str]) -> None:
-    for line in lines:
-        try:
-            os.write(2, ("prempti-hook: " + line.replace("\n", " ") + "\n").encode(
-                "utf-8", "backslashreplace"))
-        except OSError:
-            pass
+def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None) -> int:
+    """Evaluate the tool call read from `stdin` and write the verdict to `stdout`.
 
-
-def run() -> int:
-    """Evaluate the tool call on stdin and print the verdict. Returns the exit code."""
+    Returns the exit code (0, or 2 for unreadable input). This is the function the zipapp
+    runs; tests call it in-process with their own descriptors and environment."""
     started = time.perf_counter()
+    streams = Streams(stdout, stderr)
     cfg = None
     try:
         from . import config
 
-        cfg = config.load()
-        payload = read_stdin(cfg.input_max_bytes)
+        cfg = config.load(environ)
+        payload = read_stdin(cfg.input_max_bytes, stdin)
     except UnreadableInput as e:
-        _warn([str(e)])
+        streams.warn([str(e)])
         return EXIT_BLOCK
     except BaseException as e:  # a bug before we even know the input: block it
-        _warn([f"internal error reading the input: {type(e).__name__}: {e}"])
+        streams.warn([f"internal error reading the input: {type(e).__name__}: {e}"])
         return EXIT_BLOCK
     try:
-        return _decide_and_answer(cfg, payload, started)
+        return _decide_and_answer(cfg, payload, started, streams)
     except BaseException as e:
-        return _fail(cfg, payload, f"internal error: {type(e).__name__}: {e}", started)
+        return _fail(cfg, payload, f"internal error: {type(e).__name__}: {e}", started,
+                     streams)
 
 
-def _decide_and_answer(cfg, payload: dict, started: float) -> int:
+def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> int:
     from . import alert, auditlog, cache, verdict
     from .agents import Decision, MalformedCall, claude_code
     from .source.event import Event
@@ -117,13 +131,13 @@ def _decide_and_answer(cfg, payload: dict, started: float) -> int:
     try:
         call = claude_code.read(payload)
     except MalformedCall as e:
-        return _fail(cfg, payload, f"malformed tool call: {e}", started)
+        return _fail(cfg, payload, f"malformed tool call: {e}", started, streams)
     event = Event(call, cfg.user_home)
     notices = list(cfg.problems)
     try:
         loaded = cache.load(cfg)
     except cache.RulesUnavailable as e:
-        return _fail(cfg, payload, str(e), started, event=event)
+        return _fail(cfg, payload, str(e), started, streams, event=event)
     notices.extend(loaded.notices)
 
     outcome = verdict.decide(loaded.ruleset.match(event), event, cfg.default_action)
@@ -137,12 +151,13 @@ def _decide_and_answer(cfg, payload: dict, started: float) -> int:
     except OSError as e:
         notices.append(f"audit log {cfg.log_file} not written: {e.strerror or e}")
     if notices:
-        _warn(notices)
-    _emit(claude_code.write(Decision(answer, outcome.reason, notices), call.hook_event_name))
+        streams.warn(notices)
+    streams.emit(claude_code.write(Decision(answer, outcome.reason, notices),
+                                   call.hook_event_name))
     return EXIT_OK
 
 
-def _fail(cfg, payload, message: str, started: float, event=None) -> int:
+def _fail(cfg, payload, message: str, started: float, streams: Streams, event=None) -> int:
     """Fail closed (or open, if the user asked): answer, log what we can, never raise."""
     mode = cfg.mode if cfg is not None else "guardrails"
     # Monitor mode never blocks, not even on failure; fail-open is the user's explicit choice.
@@ -150,7 +165,7 @@ def _fail(cfg, payload, message: str, started: float, event=None) -> int:
     why = "monitor mode" if mode == "monitor" else "fail-open is on"
     reason = (f"prempti-hook could not decide: {message}. The call was "
               f"{'allowed (' + why + ')' if fail_open else 'blocked to be safe'}.")
-    _warn([message])
+    streams.warn([message])
     try:
         from . import alert, auditlog
 
@@ -167,7 +182,7 @@ def _fail(cfg, payload, message: str, started: float, event=None) -> int:
         from .agents.claude_code import write
 
         if fail_open:
-            _emit(write(Decision("defer", "", [reason]), event_name))
+            streams.emit(write(Decision("defer", "", [reason]), event_name))
             return EXIT_OK
         text = write(Decision("deny", reason), event_name)
     except BaseException:
@@ -175,5 +190,5 @@ def _fail(cfg, payload, message: str, started: float, event=None) -> int:
     if not text:
         # An event we cannot answer with a deny (or a broken writer): exit 2 blocks too.
         return EXIT_BLOCK
-    _emit(text)
+    streams.emit(text)
     return EXIT_OK
