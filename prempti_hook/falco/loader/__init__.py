@@ -1,0 +1,248 @@
+"""The rules loader: rules files -> compiled rulesets, with Falco's errors and warnings.
+
+    load(files, sources, *, min_priority="debug", extra_outputs=None, plugins=None)
+        -> LoadResult
+
+`files` are (name, text) pairs in load order; `sources` maps a source name (`syscall`,
+`coding_agent`...) to its FieldTable. Falco's semantics (spec §2.5): one collector shared by
+all files; each file is read into it and then *everything collected so far* is compiled
+again, so a file can use and change what earlier files defined but not the reverse;
+loading stops at the first file with an error. Plugin requirements are checked at the end
+against `plugins` (name -> version; by default none are loaded, so any requirement fails).
+`required_engine_version` is checked against ENGINE_VERSION (0.63.0, Falco master's rules
+engine, whose language this implements); rules requiring a newer 0.x engine, or 1.x, fail.
+
+Stages, each a module with plain data in between: `reader` (YAML -> items), `collector`
+(define/append/override bookkeeping), `compiler` (lists, macros, exceptions, outputs,
+conditions). This package is on the cold path only; it imports yaml and the parser.
+"""
+
+from __future__ import annotations
+
+from .collector import ENGINE_VERSION, Collector, RuleInfo, compatible
+from .compiler import CompiledRule, CompileOutput, Compiler, ExtraOutput
+from .reader import PRIORITIES, parse_priority, parse_version, read
+from .results import Diagnostic, FileResult, LoadError
+
+__all__ = ["ENGINE_VERSION", "PRIORITIES", "Diagnostic", "ExtraOutput", "FileResult",
+           "LoadResult", "load"]
+
+
+class RuleDescription:
+    """A rule as Falco's `describe_rule` shows it: raw texts after append/replace, plus the
+    compiled condition (`None` when the rule was not compiled: unknown source, skipped)."""
+
+    __slots__ = ("compiled", "info")
+
+    def __init__(self, info: RuleInfo, compiled: CompiledRule | None) -> None:
+        self.info = info
+        self.compiled = compiled
+
+    def as_dict(self) -> dict:
+        info = self.info
+        return {
+            "name": info.name, "condition": info.cond, "output": info.output,
+            "description": info.desc, "priority": PRIORITIES[info.priority],
+            "source": info.source, "enabled": info.enabled, "tags": sorted(info.tags),
+            "capture": info.capture, "capture_duration": info.capture_duration,
+            "warn_evttypes": info.warn_evttypes,
+            "skip-if-unknown-filter": info.skip_if_unknown_filter,
+            "condition_compiled": self.compiled.compiled_condition if self.compiled else None,
+            "output_compiled": self.compiled.output_text if self.compiled else None,
+        }
+
+
+class LoadResult:
+    """Everything a load produced. `per_file` holds one Falco load result per file that was
+    attempted; `rulesets` (source -> Ruleset) is only set when everything loaded."""
+
+    def __init__(self) -> None:
+        self.per_file: list[FileResult] = []
+        self.contents: dict[str, str] = {}
+        self.collector: Collector | None = None
+        self.compiled: CompileOutput | None = None
+        self.rulesets: dict = {}
+        self.min_priority = len(PRIORITIES) - 1
+        self.plugin_errors: list[Diagnostic] = []
+
+    @property
+    def successful(self) -> bool:
+        return all(r.successful for r in self.per_file) and not self.plugin_errors
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for r in self.per_file for d in r.errors] + self.plugin_errors
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for r in self.per_file for d in r.warnings]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for r in self.per_file for d in (*r.errors, *r.warnings)] + self.plugin_errors
+
+    def rule(self, name: str) -> RuleDescription | None:
+        """The collected (and, when compiled, compiled) rule `name`."""
+        if self.collector is None or name not in self.collector.rules:
+            return None
+        compiled = None
+        if self.compiled is not None:
+            compiled = next((r for r in self.compiled.rules if r.name == name), None)
+        return RuleDescription(self.collector.rules[name], compiled)
+
+    def compiled_condition(self, name: str) -> str | None:
+        described = self.rule(name)
+        return described.compiled.compiled_condition if described and described.compiled \
+            else None
+
+    @property
+    def lists(self) -> dict[str, list[str]]:
+        """Compiled list items (nested lists spliced in), by list name."""
+        return dict(self.compiled.lists) if self.compiled else {}
+
+    def is_enabled(self, compiled: CompiledRule) -> bool:
+        return compiled.info.enabled and compiled.info.priority <= self.min_priority
+
+    def enabled_rules(self) -> list[str]:
+        """Names of the rules enabled in the default ruleset, in load order."""
+        if self.compiled is None:
+            return []
+        return [r.name for r in self.compiled.rules if self.is_enabled(r)]
+
+    def check_plugins(self, plugins: dict[str, str]) -> list[Diagnostic]:
+        """Falco's check_plugin_requirements against loaded plugins (name -> version): one
+        LOAD_ERR_VALIDATE diagnostic per requirement not satisfied."""
+        problems: list[Diagnostic] = []
+        requirements = self.collector.plugin_requirements if self.collector else []
+        for alternatives, ctx in requirements:
+            problem = _check_requirement(alternatives, plugins)
+            if problem:
+                problems.append(Diagnostic("LOAD_ERR_VALIDATE", problem, ctx))
+        return problems
+
+    def as_json(self) -> dict:
+        """Falco's `-V --json` shape: one load result object per file."""
+        results = [r.as_json(self.contents) for r in self.per_file]
+        if self.plugin_errors and results:
+            results[-1]["successful"] = False
+            results[-1]["errors"].extend(d.as_json(self.contents) for d in self.plugin_errors)
+        return {"falco_load_results": results}
+
+
+def _check_requirement(alternatives: list[tuple[str, str]], plugins: dict[str, str]) -> str:
+    """'' when satisfied. The first alternative naming a loaded plugin decides (a Falco
+    quirk: later alternatives are not tried)."""
+    for name, required in alternatives:
+        if name not in plugins:
+            continue
+        have = parse_version(plugins[name])
+        if have is None:
+            return f"Plugin '{name}' has invalid version string '{plugins[name]}'"
+        need = parse_version(required)
+        if need is None or not compatible(have, need):
+            return (f"Plugin '{name}' version '{plugins[name]}' is not compatible with required "
+                    f"plugin version '{required}'")
+        return ""
+    wanted = ", ".join(f"{name} (>= {version})" for name, version in alternatives)
+    return f"Plugin requirement not satisfied, must load one of: {wanted}"
+
+
+def _field_exists_for(sources: dict):
+    """The collector's predicate: does `text` name a real field (or a transformer over real
+    fields) of `source`? (Falco's is_valid_lhs_field, used by exception validation.)"""
+
+    def field_exists(source: str, text: str) -> bool:
+        from ..ast import FieldRef, Transformer, TransformerList
+        from ..errors import ParseError
+        from ..parser import parse_field_or_transformer
+
+        table = sources.get(source)
+        if table is None or not text:
+            return False
+        try:
+            node, end = parse_field_or_transformer(text, 0)
+        except (ParseError, RecursionError):
+            return False
+        if end != len(text):
+            return False
+
+        def real(n) -> bool:
+            if isinstance(n, FieldRef):
+                return table.lookup(n.name, n.arg) is not None
+            if isinstance(n, Transformer):
+                return n.name != "val" and all(real(a) for a in n.args
+                                               if isinstance(a, (FieldRef, Transformer,
+                                                                 TransformerList)))
+            if isinstance(n, TransformerList):
+                return all(real(i) for i in n.items
+                           if isinstance(i, (FieldRef, Transformer, TransformerList)))
+            return True
+
+        return real(node)
+
+    return field_exists
+
+
+def build_rulesets(result: LoadResult, sources: dict) -> dict:
+    """One indexed Ruleset per source, from the last compile."""
+    from ..ruleset import Rule, Ruleset
+
+    rules_by_source: dict[str, list] = {name: [] for name in sources}
+    for compiled in result.compiled.rules if result.compiled else []:
+        info = compiled.info
+        rule = Rule(info.name, compiled.condition, info.priority, tuple(sorted(info.tags)),
+                    info.source, compiled.output, enabled=result.is_enabled(compiled),
+                    extra={"desc": info.desc, "extra_fields": compiled.extra_fields})
+        rules_by_source[info.source].append(rule)
+    return {name: Ruleset.build(rules, getattr(sources[name], "index_field", None))
+            for name, rules in rules_by_source.items()}
+
+
+def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "debug",
+         extra_outputs: list[ExtraOutput] | None = None,
+         plugins: dict[str, str] | None = None, build: bool = True) -> LoadResult:
+    """Load rules files in order (see the module doc). `build=False` skips building the
+    runtime rulesets (validation only)."""
+    result = LoadResult()
+    priority = parse_priority(min_priority)
+    if priority is None:
+        raise ValueError(f"invalid minimum priority {min_priority!r}")
+    result.min_priority = priority
+    collector = Collector(sources.keys(), _field_exists_for(sources))
+    result.collector = collector
+    parse_cache: dict = {}
+    for name, text in files:
+        file_result = FileResult(name)
+        result.per_file.append(file_result)
+        result.contents[name] = text
+        if not _collect(read(text, name), collector, file_result):
+            return result
+        try:
+            result.compiled = Compiler(collector, sources, file_result.add, extra_outputs,
+                                       parse_cache).compile()
+        except LoadError as e:
+            file_result.add(e.diagnostic)
+            return result
+    result.plugin_errors = result.check_plugins(plugins or {})
+    if build and result.successful:
+        result.rulesets = build_rulesets(result, sources)
+    return result
+
+
+def _collect(items, collector: Collector, file_result: FileResult) -> bool:
+    """Apply one file's items; False when it stopped at an error."""
+    for item in items:
+        for warning in item.warnings:
+            file_result.add(warning)
+        if item.kind == "error":
+            file_result.add(item.error)
+            return False
+        if item.kind == "warnings":
+            continue
+        try:
+            collector.apply(item, file_result.add)
+        except LoadError as e:
+            file_result.add(e.diagnostic)
+            return False
+    return True
+

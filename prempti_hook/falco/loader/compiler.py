@@ -1,0 +1,506 @@
+"""Stage 3 of loading: everything collected so far -> compiled lists, macros, rules and
+outputs (Falco's `rule_loader_compiler`, spec §2.6, §3.4, §6.2).
+
+Three phases, in Falco's order, stopping at the first error:
+1. lists: a list item naming a list defined earlier (index < the list's visibility) is
+   replaced by that list's *raw* items;
+2. macros: each condition, after textual list substitution, is parsed; then each macro's
+   identifiers are resolved against the macros it can see (index < its visibility);
+3. rules (index order, known sources only): exceptions appended to the condition text,
+   output built (append_output, %container.info) and validated, condition parsed, macros
+   resolved (all visible), warnings collected, condition compiled against the source's
+   field table.
+Unused macros and lists are reported when everything compiled.
+
+The pure text transformations (`resolve_list`, `exceptions_condition`) and the macro
+resolver are module-level functions so that they can be tested alone.
+"""
+
+from __future__ import annotations
+
+from ..ast import And, Identifier, Not, Or, as_string
+from ..errors import CompileError, ParseError
+from .collector import Collector, ListInfo, MacroInfo, RuleInfo
+from .reader import ExceptionInfo
+from .results import Context, Diagnostic, LoadError, Location
+
+PARSE_MAX_DEPTH = 1000  # the Falco rule loader's parser recursion limit
+MAX_EXPANDED_NODES = 200_000  # a condition larger than this after macro expansion is refused
+LIST_OPERATORS = ("in", "intersects", "pmatch")
+CONTAINER_INFO = "%container.info"
+DEPRECATED_FIELDS = ("evt.dir", "evt.latency", "evt.latency.s", "evt.latency.ns",
+                     "evt.latency.human", "evt.wait_latency")
+_LATENCY_DESC = "field is not available due to the drop of enter events."
+DEPRECATED_FIELD_DESCS = {
+    "evt.dir": "due to the drop of enter events, 'evt.dir = <' always evaluates to true, and "
+               "'evt.dir = >' always evaluates to false. The rule expression can be simplified "
+               "by removing the condition on 'evt.dir'",
+    **{name: _LATENCY_DESC for name in DEPRECATED_FIELDS[1:]},
+}
+UNSAFE_NA_PREFIXES = ("ka.", "jevt.")
+UNSAFE_NA_OPERATORS = ("=", "==", "!=", "in", "intersects", "pmatch")
+UNKNOWN_FILTER_MARKERS = ("nonexistent field", "invalid formatting token", "unknown event type",
+                          "unknown filter:")
+_BLANKS = " \t\n\r"
+_DELIMS = _BLANKS + "(),="
+
+
+# -- text transformations -----------------------------------------------------------------
+
+def quote_item(item: str) -> str:
+    """Falco's quote_item: double quotes around an item with a space, unless it already starts
+    with a quote. No escaping (a Falco quirk kept on purpose: list items may carry their own
+    quoting, e.g. '"(systemd)"')."""
+    if " " in item and item[:1] not in ('"', "'"):
+        return '"' + item + '"'
+    return item
+
+
+def resolve_list(cond: str, name: str, items: list[str]) -> tuple[str, bool]:
+    """Falco's textual list substitution of list `name` in `cond` (spec §2.6, quirks
+    included). Returns (new text, whether the list was substituted)."""
+    if not name:
+        return cond, False
+    used = False
+    start = cond.find(name)
+    while start != -1:
+        end = start + len(name)
+        if (start == 0 or cond[start - 1] in _DELIMS) and \
+                (end >= len(cond) or cond[end] in _DELIMS):
+            while start > 0 and cond[start - 1] in _BLANKS:
+                start -= 1
+            while end < len(cond) and cond[end] in _BLANKS:
+                end += 1
+            sub = ", ".join(quote_item(v) for v in items)
+            if not sub:
+                if start > 0 and cond[start - 1] == ",":
+                    start -= 1
+                elif end < len(cond) and cond[end] == ",":
+                    end += 1
+            new = (cond[:start] + " ") if start > 0 else ""
+            new += sub + " " + cond[end:]
+            cond = new
+            start += len(sub) + 1
+            used = True
+        start = cond.find(name, start + 1)
+    return cond, used
+
+
+def _paren_item(text: str) -> str:
+    return text if text.startswith("(") else "(" + text + ")"
+
+
+def _takes_list(comp: str) -> bool:
+    """Whether an exception comp takes a parenthesised list (list operators and operators
+    with a modifier)."""
+    return comp in LIST_OPERATORS or " " in comp
+
+
+def exceptions_condition(condition: str, exceptions: list[ExceptionInfo]) -> str:
+    """Falco's build_rule_exception_infos (spec §3.4): the rule condition with each
+    exception appended as `and not (...)`. Raises LoadError for malformed values."""
+    condition = "(" + condition + ")"
+    for ex in exceptions:
+        values = ex.values or []
+        if not isinstance(ex.fields, list):
+            icond = ""
+            for val in values:
+                if isinstance(val, list):
+                    raise LoadError("LOAD_ERR_VALIDATE",
+                                    "Expected values array to contain a list of strings", ex.ctx)
+                icond += f"({ex.fields} {ex.comps} (" if not icond else ", "
+                icond += quote_item(val)
+            icond += "))" if icond else ""
+        else:
+            icond = "("
+            for row in values:
+                row_items = row if isinstance(row, list) else []
+                if len(ex.fields) != len(row_items):
+                    raise LoadError("LOAD_ERR_VALIDATE",
+                                    "Fields and values lists must have equal length", ex.ctx)
+                icond += "" if icond == "(" else " or "
+                icond += "("
+                for k, field in enumerate(ex.fields):
+                    icond += "" if k == 0 else " and "
+                    value = row_items[k]
+                    comp = ex.comps[k]
+                    if isinstance(value, list):
+                        text = "(" + ", ".join(quote_item(v if isinstance(v, str) else "")
+                                               for v in value) + ")"
+                    elif _takes_list(comp):
+                        text = _paren_item(value)
+                    else:
+                        text = quote_item(value)
+                    icond += f" {field} {comp} {text}"
+                icond += ")"
+            icond += ")"
+            if icond == "()":
+                icond = ""
+        if icond:
+            condition += " and not " + icond
+    return condition
+
+
+# -- macro resolution ---------------------------------------------------------------------
+
+class MacroResolution:
+    """Falco's filter_macro_resolver over immutable ASTs: identifiers at boolean positions
+    (the root, and/or children, not's child) naming a visible macro are replaced by that
+    macro's (recursively resolved) condition. Records the first error, the macros used."""
+
+    def __init__(self, macros: dict) -> None:
+        self.macros = macros          # name -> AST, the macros visible to this resolution
+        self.path: list[str] = []     # macros being expanded (loop detection)
+        self.errors: list[tuple[str, object]] = []
+        self.unknown: list[tuple[str, object]] = []
+        self.resolved: list[str] = []
+        self.memo: dict = {}          # name -> resolved AST (same visible set: same result)
+
+    def run(self, node):
+        if isinstance(node, (And, Or)):
+            children = tuple(self.run(c) for c in node.children)
+            if all(a is b for a, b in zip(children, node.children)):
+                return node
+            return type(node)(children, node.pos)
+        if isinstance(node, Not):
+            child = self.run(node.child)
+            return node if child is node.child else Not(child, node.pos)
+        if isinstance(node, Identifier):
+            return self.identifier(node)
+        return node
+
+    def identifier(self, node: Identifier):
+        name = node.name
+        macro = self.macros.get(name)
+        if macro is None:
+            self.unknown.append((name, node.pos))
+            return node
+        if name in self.path:
+            self.errors.append((f"reference loop in macro '{name}'", node.pos))
+            self.unknown.append((name, node.pos))
+            return node
+        if name in self.memo:
+            self.resolved.append(name)
+            return self.memo[name]
+        self.path.append(name)
+        result = self.run(macro)
+        self.path.pop()
+        if not self.errors:
+            self.memo[name] = result
+        self.resolved.append(name)
+        return result
+
+    def first_error(self) -> tuple[str, object] | None:
+        if self.errors:
+            return self.errors[0]
+        if self.unknown:
+            name, pos = self.unknown[0]
+            return f"Undefined macro '{name}' used in filter.", pos
+        return None
+
+
+def tree_size(node, memo: dict | None = None, limit: int = MAX_EXPANDED_NODES) -> int:
+    """Number of nodes of a condition tree as the compiler will walk it (shared subtrees
+    counted every time they occur), stopping early past `limit`."""
+    memo = {} if memo is None else memo
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if isinstance(node, (And, Or)):
+        total = 1
+        for child in node.children:
+            total += tree_size(child, memo, limit)
+            if total > limit:
+                break
+    elif isinstance(node, Not):
+        total = 1 + tree_size(node.child, memo, limit)
+    else:
+        total = 1
+    memo[key] = total
+    return total
+
+
+# -- condition warnings (Falco's filter_warning_resolver) ------------------------------------
+
+def _walk_checks(node):
+    if isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from _walk_checks(child)
+    elif isinstance(node, Not):
+        yield from _walk_checks(node.child)
+    elif hasattr(node, "left"):
+        yield node
+
+
+def condition_warnings(node) -> list[tuple[str, str, object]]:
+    """(code, message, position) warnings Falco's warning resolver gives for a resolved
+    condition: `<NA>` compared with a ka.*/jevt.* field, deprecated fields (evt.dir...)."""
+    out: list[tuple[str, str, object]] = []
+    for check in _walk_checks(node):
+        left = check.left
+        name = getattr(left, "name", "")
+        if type(left).__name__ != "FieldRef":
+            continue
+        if name in DEPRECATED_FIELD_DESCS:
+            out.append(("LOAD_DEPRECATED_ITEM", DEPRECATED_FIELD_DESCS[name], check.pos))
+        right = getattr(check, "right", None)
+        if check.op in UNSAFE_NA_OPERATORS and name.startswith(UNSAFE_NA_PREFIXES) and \
+                right is not None:
+            values = getattr(right, "values", None)
+            if values is None:
+                values = (getattr(right, "value", None),)
+            if "<NA>" in values:
+                out.append(("LOAD_UNSAFE_NA_CHECK", "", check.pos))
+    return out
+
+
+def is_unknown_filter_error(message: str) -> bool:
+    return any(marker in message for marker in UNKNOWN_FILTER_MARKERS)
+
+
+# -- contexts -----------------------------------------------------------------------------
+
+def expression_context(parent: Context, text: str, original: str, pos) -> Context:
+    """Falco's condition-expression location, placed in the file when the parser position
+    can be mapped back (a condition written verbatim on one line, whose text before the
+    position was not changed by list substitution); otherwise at the start of the condition."""
+    base = parent[-1]
+    column = base.column
+    idx = getattr(pos, "idx", None)
+    if idx is not None and base.text_column and text[:idx] == original[:idx]:
+        column = base.text_column + idx
+    loc = Location("condition expression", "", base.file, base.line, column,
+                   min(idx or 0, len(text)))
+    loc.text = text
+    return (*parent, loc)
+
+
+# -- the compiler -----------------------------------------------------------------------------
+
+class ExtraOutput:
+    """One `append_output` entry of Falco's configuration: extra text (and JSON-only fields)
+    for the rules it matches (source, all tags, rule name; empty matches everything)."""
+
+    __slots__ = ("fields", "format", "rule", "source", "tags")
+
+    def __init__(self, format: str = "", source: str = "", tags=(), rule: str = "",
+                 fields: dict | None = None) -> None:
+        self.format = format
+        self.source = source
+        self.tags = frozenset(tags or ())
+        self.rule = rule
+        self.fields = dict(fields or {})
+
+    def matches(self, rule: RuleInfo) -> bool:
+        return ((not self.source or self.source == rule.source)
+                and self.tags <= rule.tags
+                and (not self.rule or self.rule == rule.name))
+
+
+class CompiledRule:
+    """A rule as compiled: the collected info plus the compiled pieces."""
+
+    __slots__ = ("ast", "condition", "extra_fields", "info", "output", "output_text")
+
+    def __init__(self, info: RuleInfo, ast, condition, output, output_text: str,
+                 extra_fields: dict) -> None:
+        self.info = info
+        self.ast = ast
+        self.condition = condition
+        self.output = output
+        self.output_text = output_text
+        self.extra_fields = extra_fields
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def compiled_condition(self) -> str:
+        return as_string(self.ast)
+
+
+class CompileOutput:
+    def __init__(self) -> None:
+        self.lists: dict[str, list[str]] = {}
+        self.macros: dict = {}
+        self.rules: list[CompiledRule] = []
+
+
+class Compiler:
+    """Compiles a collector's contents; `warn` receives every warning as it is found."""
+
+    def __init__(self, collector: Collector, sources: dict, warn,
+                 extra_outputs: list[ExtraOutput] | None = None,
+                 parse_cache: dict | None = None) -> None:
+        self.col = collector
+        self.sources = sources
+        self.warn = warn
+        self.extra_outputs = extra_outputs or []
+        self.parse_cache = parse_cache if parse_cache is not None else {}
+        self.list_used: dict[str, bool] = {}
+        self.macro_used: dict[str, bool] = {}
+
+    # helpers ------------------------------------------------------------------------------
+    def parse(self, text: str, original: str, ctx: Context):
+        """List substitution, then parse; parse failures are LOAD_ERR_COMPILE_CONDITION."""
+        for name, items in self.out.lists.items():
+            text, used = resolve_list(text, name, items)
+            if used:
+                self.list_used[name] = True
+        cached = self.parse_cache.get(text)
+        if cached is None:
+            from ..parser import parse
+
+            try:
+                cached = parse(text, max_depth=PARSE_MAX_DEPTH)
+            except ParseError as e:
+                cached = e
+            except RecursionError:
+                cached = ParseError("condition is nested too deeply", 0, 1, 1)
+            self.parse_cache[text] = cached
+        if isinstance(cached, ParseError):
+            pos = _Pos(cached.index)
+            raise LoadError("LOAD_ERR_COMPILE_CONDITION", cached.message,
+                            expression_context(ctx, text, original, pos))
+        return cached, text
+
+    def resolve(self, ast, macros: dict, text: str, original: str, ctx: Context):
+        resolution = MacroResolution(macros)
+        result = resolution.run(ast)
+        error = resolution.first_error()
+        if error is not None:
+            message, pos = error
+            raise LoadError("LOAD_ERR_VALIDATE", message,
+                            expression_context(ctx, text, original, pos))
+        for name in resolution.resolved:
+            self.macro_used[name] = True
+        if tree_size(result) > MAX_EXPANDED_NODES:
+            raise LoadError("LOAD_ERR_VALIDATE", "condition is too large after macro expansion "
+                            f"(more than {MAX_EXPANDED_NODES} nodes)", ctx)
+        return result
+
+    # phases ---------------------------------------------------------------------------------
+    def compile(self) -> CompileOutput:
+        self.out = CompileOutput()
+        self.compile_lists()
+        self.compile_macros()
+        self.compile_rules()
+        for info in self._ordered(self.col.macros):
+            if not self.macro_used.get(info.name):
+                self.warn(Diagnostic("LOAD_UNUSED_MACRO",
+                                     "Macro not referred to by any other rule/macro", info.ctx))
+        for info in self._ordered(self.col.lists):
+            if not self.list_used.get(info.name):
+                self.warn(Diagnostic("LOAD_UNUSED_LIST",
+                                     "List not referred to by any other rule/macro", info.ctx))
+        return self.out
+
+    @staticmethod
+    def _ordered(table: dict) -> list:
+        return sorted(table.values(), key=lambda info: info.index)
+
+    def compile_lists(self) -> None:
+        lists = self.col.lists
+        used: list[str] = []
+        for info in self._ordered(lists):
+            items: list[str] = []
+            for item in info.items:
+                ref: ListInfo | None = lists.get(item)
+                if ref is not None and ref.index < info.visibility:
+                    used.append(ref.name)
+                    items.extend(ref.items)
+                else:
+                    items.append(item)
+            self.out.lists[info.name] = items
+        for name in used:
+            self.list_used[name] = True
+
+    def compile_macros(self) -> None:
+        infos: list[MacroInfo] = self._ordered(self.col.macros)
+        for info in infos:
+            ast, _ = self.parse(info.cond, info.cond, info.cond_ctx)
+            self.out.macros[info.name] = ast
+        for info in infos:
+            visible = {m.name: self.out.macros[m.name] for m in infos
+                       if m.index < info.visibility}
+            self.out.macros[info.name] = self.resolve(self.out.macros[info.name], visible,
+                                                      info.cond, info.cond, info.ctx)
+
+    def compile_rules(self) -> None:
+        from ..compiler import compile_condition
+        from ..output import compile_format
+
+        for info in self._ordered(self.col.rules):
+            if info.unknown_source:
+                continue
+            table = self.sources[info.source]
+            condition = info.cond
+            if info.exceptions:
+                condition = exceptions_condition(condition, info.exceptions)
+
+            output_text = info.output
+            for extra in self.extra_outputs:
+                if extra.format and extra.matches(info):
+                    output_text = output_text + " " + extra.format
+            if CONTAINER_INFO in output_text:
+                self.warn(Diagnostic("LOAD_DEPRECATED_ITEM", "%container.info is deprecated and "
+                                     "no more useful, and will be dropped by Falco 1.0.0. The "
+                                     "container plugin will automatically add required fields "
+                                     "to the output message.", info.ctx))
+                output_text = output_text.replace(CONTAINER_INFO, "")
+            extra_fields: dict = {}
+            for extra in self.extra_outputs:
+                if extra.fields and extra.matches(info):
+                    extra_fields.update(extra.fields)
+            try:
+                output = compile_format(output_text, table, all_optional=True)
+            except CompileError as e:
+                if is_unknown_filter_error(e.message) and info.skip_if_unknown_filter:
+                    self.warn(Diagnostic("LOAD_UNKNOWN_FILTER", e.message, info.output_ctx))
+                    continue
+                raise LoadError("LOAD_ERR_COMPILE_OUTPUT", e.message, info.output_ctx) from None
+            self.deprecated_output_fields(output_text, info.output_ctx)
+            compiled_extra = {}
+            for key, fmt in extra_fields.items():
+                try:
+                    compiled_extra[key] = compile_format(fmt, table, all_optional=True)
+                except CompileError as e:
+                    raise LoadError("LOAD_ERR_COMPILE_OUTPUT", e.message,
+                                    info.output_ctx) from None
+                self.deprecated_output_fields(fmt, info.output_ctx)
+
+            ast, text = self.parse(condition, info.cond, info.cond_ctx)
+            ast = self.resolve(ast, self.out.macros, text, info.cond, info.ctx)
+            for code, message, pos in condition_warnings(ast):
+                self.warn(Diagnostic(code, message,
+                                     expression_context(info.cond_ctx, text, info.cond, pos)))
+            try:
+                compiled = compile_condition(ast, table)
+            except CompileError as e:
+                ctx = expression_context(info.cond_ctx, text, info.cond, None)
+                if is_unknown_filter_error(e.message) and info.skip_if_unknown_filter:
+                    self.warn(Diagnostic("LOAD_UNKNOWN_FILTER", e.message, ctx))
+                    continue
+                raise LoadError("LOAD_ERR_COMPILE_CONDITION", e.message, ctx) from None
+            except RecursionError:
+                raise LoadError("LOAD_ERR_COMPILE_CONDITION", "condition is nested too deeply",
+                                info.cond_ctx) from None
+            for warning in getattr(compiled, "warnings", ()) or ():
+                message = getattr(warning, "message", warning)
+                self.warn(Diagnostic("LOAD_COMPILE_CONDITION", str(message), info.cond_ctx))
+            self.out.rules.append(CompiledRule(info, ast, compiled, output, output_text,
+                                               compiled_extra))
+
+    def deprecated_output_fields(self, fmt: str, ctx: Context) -> None:
+        for name in DEPRECATED_FIELDS:
+            if name in fmt:
+                self.warn(Diagnostic("LOAD_DEPRECATED_ITEM", f"usage of deprecated field "
+                                     f"'{name}' has been detected in the rule output", ctx))
+
+
+class _Pos:
+    __slots__ = ("idx",)
+
+    def __init__(self, idx: int) -> None:
+        self.idx = idx
