@@ -1,0 +1,264 @@
+"""`prempti-hook install | uninstall | hook add|remove|status|command`: the settings part of
+installing (install/install.sh copies the files, then calls these).
+
+    install   [--settings FILE] [--python PATH]   register the hook (same as `hook add`)
+    uninstall [--settings FILE]                   unregister it (same as `hook remove`)
+    hook status [--settings FILE]                 is it registered, and registered well?
+    hook command [--settings FILE]                print the registered command line
+
+Registering is idempotent (one entry, updated in place), keeps every other key and hook,
+and first copies the file to `settings.json.prempti-backup-<time>`. What uninstalling
+needs is kept in `$PREMPTI_HOME/install/`: the bytes of the settings file before the first
+install, and a hash of what we wrote. If the file is still exactly what we wrote,
+uninstalling puts the old bytes back (or deletes the file if there was none); if the user
+changed it since, only our entry (and the containers we created, when left empty) goes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from .. import claude_settings as cs
+from .. import config
+
+STATE_DIR = "install"
+STATE_FILE = "state.json"
+BEFORE_FILE = "settings-before.json"
+USAGE = ("usage: prempti-hook install|uninstall|hook add|remove|status|command "
+         "[--settings FILE] [--python PATH]")
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_options(args: list[str], allowed: tuple[str, ...]) -> dict:
+    options: dict = {}
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        name, sep, value = word.partition("=")
+        if name not in allowed:
+            raise UsageError(f"unknown argument {word!r}")
+        if not sep:
+            if not rest:
+                raise UsageError(f"{name} needs a value")
+            value = rest.pop(0)
+        options[name] = value
+    return options
+
+
+# Install state ---------------------------------------------------------------------------
+
+def _state_dir(cfg) -> str:
+    return os.path.join(cfg.prempti_home, STATE_DIR)
+
+
+def load_state(cfg) -> dict | None:
+    try:
+        with open(os.path.join(_state_dir(cfg), STATE_FILE), encoding="utf-8") as f:
+            state = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _before_path(cfg) -> str:
+    return os.path.join(_state_dir(cfg), BEFORE_FILE)
+
+
+def save_state(cfg, state: dict, before_bytes: bytes | None) -> None:
+    from ..auditlog import make_private_dirs
+
+    folder = _state_dir(cfg)
+    make_private_dirs(folder)
+    if before_bytes is not None:
+        cs.write_atomic(_before_path(cfg), before_bytes)
+    elif not (state.get("before") or {}).get("existed"):
+        _unlink(_before_path(cfg))
+    cs.write_atomic(os.path.join(folder, STATE_FILE),
+                    (json.dumps(state, indent=2) + "\n").encode())
+
+
+def clear_state(cfg) -> None:
+    folder = _state_dir(cfg)
+    for name in (STATE_FILE, BEFORE_FILE):
+        _unlink(os.path.join(folder, name))
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _missing_dirs(folder: str) -> list[str]:
+    """`folder` and those of its parents that do not exist yet, outermost first."""
+    missing = []
+    while folder and not os.path.exists(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return list(reversed(missing))
+
+
+# Commands --------------------------------------------------------------------------------
+
+def register(cfg, path: str, python: str) -> int:
+    zipapp = cs.zipapp_path(cfg.prempti_home)
+    if not os.path.isfile(zipapp):
+        return _error(f"{zipapp} does not exist; install/install.sh installs it and then "
+                      f"registers the hook")
+    python = os.path.realpath(python)
+    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        return _error(f"interpreter {python} does not exist or cannot run")
+    command = cs.hook_command(python, cfg.prempti_home)
+    data, raw = cs.read(path)
+    new, created = cs.add(data, command, zipapp, path)
+    state = load_state(cfg)
+    same_file = bool(state) and state.get("settings") == path
+    if raw is not None and new == data:
+        if not same_file:  # registered, but not by a state we know: never restore blindly
+            save_state(cfg, {"settings": path, "before": None, "after": cs.digest(raw),
+                             "created": [], "created_dirs": []}, None)
+        print(f"prempti-hook: already registered in {path}")
+        return 0
+    before_bytes = None
+    if same_file and state.get("after") == cs.digest(raw):
+        before = state.get("before")  # unchanged since our last write: keep the original
+        created = sorted(set(created) | set(state.get("created", [])))
+        created_dirs = state.get("created_dirs", [])
+    elif cs.find(data, zipapp, path):
+        before = None  # our entry is in there, so these bytes are no "before" to restore
+        created = sorted(set(created) | set(state.get("created", []) if same_file else []))
+        created_dirs = state.get("created_dirs", []) if same_file else []
+    else:
+        before = {"existed": raw is not None, "mode": cs.file_mode(path)}
+        before_bytes = raw
+        created_dirs = _missing_dirs(os.path.dirname(path))
+    backup = cs.backup(path, raw) if raw is not None else None
+    if created_dirs and not os.path.isdir(os.path.dirname(path)):
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    content = cs.render(new, raw)
+    cs.write_atomic(path, content, cs.file_mode(path))
+    save_state(cfg, {"settings": path, "before": before, "after": cs.digest(content),
+                     "created": created, "created_dirs": created_dirs}, before_bytes)
+    print(f"prempti-hook: registered the PreToolUse hook in {path}")
+    if backup:
+        print(f"prempti-hook: previous settings saved as {backup}")
+    return 0
+
+
+def unregister(cfg, path: str) -> int:
+    zipapp = cs.zipapp_path(cfg.prempti_home)
+    state = load_state(cfg)
+    same_file = bool(state) and state.get("settings") == path
+    data, raw = cs.read(path)
+    if raw is None:
+        clear_state(cfg)
+        print(f"prempti-hook: not registered ({path} does not exist)")
+        return 0
+    before = state.get("before") if same_file else None
+    if before and cs.digest(raw) == state.get("after"):
+        _restore(cfg, path, before, state.get("created_dirs", []))
+        clear_state(cfg)
+        return 0
+    new = cs.remove(data, zipapp, state.get("created", []) if same_file else [], path)
+    if new == data:
+        print(f"prempti-hook: not registered in {path}")
+    else:
+        backup = cs.backup(path, raw)
+        cs.write_atomic(path, cs.render(new, raw), cs.file_mode(path))
+        print(f"prempti-hook: removed the hook from {path} (previous settings saved as "
+              f"{backup})")
+    clear_state(cfg)
+    return 0
+
+
+def _restore(cfg, path: str, before: dict, created_dirs: list[str]) -> None:
+    if before.get("existed"):
+        try:
+            with open(_before_path(cfg), "rb") as f:
+                old = f.read()
+        except OSError as e:
+            raise cs.SettingsError(f"cannot read the saved settings {_before_path(cfg)}: "
+                                   f"{e.strerror or e}") from None
+        cs.write_atomic(path, old, before.get("mode", 0o600))
+        print(f"prempti-hook: restored {path} to what it was before installation")
+        return
+    os.unlink(path)
+    for folder in reversed(created_dirs):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            break
+    print(f"prempti-hook: removed {path} (there was none before installation)")
+
+
+def show_status(cfg, path: str) -> int:
+    zipapp = cs.zipapp_path(cfg.prempti_home)
+    data, _ = cs.read(path)
+    places = cs.find(data, zipapp, path)
+    if places:
+        g, h = places[0]
+        command = data["hooks"][cs.HOOK_EVENT][g]["hooks"][h].get("command")
+        print(f"registered in {path} (hooks.{cs.HOOK_EVENT}[{g}], hook {h})")
+        print(f"command: {command}")
+    expected = cs.hook_command(os.path.realpath(sys.executable), cfg.prempti_home) \
+        if places else None
+    issues = cs.problems(data, zipapp, expected)
+    for issue in issues:
+        print(f"problem: {issue}")
+    return 1 if issues else 0
+
+
+def print_command(cfg, path: str) -> int:
+    zipapp = cs.zipapp_path(cfg.prempti_home)
+    data, _ = cs.read(path)
+    places = cs.find(data, zipapp, path)
+    if not places:
+        return _error(f"the hook is not registered in {path}")
+    g, h = places[0]
+    print(data["hooks"][cs.HOOK_EVENT][g]["hooks"][h]["command"])
+    return 0
+
+
+def _error(message: str, code: int = 1) -> int:
+    print(f"prempti-hook: {message}", file=sys.stderr)
+    return code
+
+
+def main(word: str, args: list[str]) -> int:
+    action = {"install": "add", "uninstall": "remove"}.get(word)
+    if action is None:
+        if not args or args[0] not in ("add", "remove", "status", "command"):
+            return _error(f"hook needs one of add, remove, status, command ({USAGE})", 2)
+        action, args = args[0], args[1:]
+    try:
+        allowed = ("--settings", "--python") if action == "add" else ("--settings",)
+        options = parse_options(args, allowed)
+    except UsageError as e:
+        return _error(f"{e} ({USAGE})", 2)
+    cfg = config.load()
+    path = os.path.abspath(os.path.expanduser(options.get("--settings") or cs.settings_path()))
+    try:
+        if action == "add":
+            return register(cfg, path, options.get("--python") or sys.executable)
+        if action == "remove":
+            return unregister(cfg, path)
+        if action == "status":
+            return show_status(cfg, path)
+        return print_command(cfg, path)
+    except cs.SettingsError as e:
+        return _error(f"{e}; nothing was changed")
+    except OSError as e:
+        return _error(f"{e.filename or path}: {e.strerror or e}")

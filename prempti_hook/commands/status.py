@@ -1,0 +1,153 @@
+"""`prempti-hook status`: is the guard installed, registered and working, and what did it
+decide lately. Each section is computed on its own: one that fails says so and the others
+are still shown."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter, deque
+
+from .. import __version__, auditlog, config, rulefiles
+from .. import claude_settings as cs
+
+LAST = 5
+LABEL_WIDTH = 10
+
+
+def _build_id_of_package() -> str | None:
+    """The build id stamped next to the running package (None outside a zipapp)."""
+    from ..launcher import STAMP_NAME
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        with open(os.path.join(os.path.dirname(package), STAMP_NAME), encoding="ascii") as f:
+            return f.read(100).strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _build_id_of_zipapp(path: str) -> str | None:
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("environment.json")).get("build_id")
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024 or unit == "MiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"  # pragma: no cover
+
+
+def version_lines(cfg) -> list[str]:
+    running = _build_id_of_package()
+    lines = [f"prempti-hook {__version__}" + (f" (build {running[:12]})" if running else
+                                              " (not from a zipapp)")]
+    zipapp = cs.zipapp_path(cfg.prempti_home)
+    if not os.path.isfile(zipapp):
+        lines.append(f"installed: no ({zipapp} does not exist; run install/install.sh)")
+        return lines
+    try:
+        installed = _build_id_of_zipapp(zipapp)
+    except Exception as e:  # a damaged file: say so, keep going
+        return [*lines, f"installed: {zipapp} is damaged ({type(e).__name__}: {e})"]
+    same = " (this one)" if running and installed == running else ""
+    lines.append(f"installed: {zipapp} (build {str(installed)[:12]}){same}")
+    return lines
+
+
+def hook_lines(cfg) -> list[str]:
+    path = cs.settings_path()
+    zipapp = cs.zipapp_path(cfg.prempti_home)
+    try:
+        data, raw = cs.read(path)
+    except cs.SettingsError as e:
+        return [f"hook: cannot tell: {e}"]
+    places = cs.find(data, zipapp, path) if raw is not None else []
+    if not places:
+        return [f"hook: NOT registered in {path} (run `prempti-hook install`)"]
+    lines = [f"hook: registered in {path} (hooks.{cs.HOOK_EVENT}, matcher "
+             f"{data['hooks'][cs.HOOK_EVENT][places[0][0]].get('matcher')!r})"]
+    lines += [f"  problem: {p}" for p in cs.problems(data, zipapp)]
+    return lines
+
+
+def mode_lines(cfg) -> list[str]:
+    from .mode import current
+
+    mode, where = current(cfg, os.environ)
+    return [f"mode: {mode} ({where})"]
+
+
+def rules_lines(cfg) -> list[str]:
+    files = rulefiles.rules_files(cfg)
+    if cfg.rules_override is not None:
+        origin = "PREMPTI_RULES"
+    else:
+        origin = ", ".join(
+            ("embedded in the zipapp" if e == rulefiles.embedded_rules_dir() else e)
+            for e in rulefiles.default_entries(cfg))
+    lines = [f"rules: {len(files)} file(s) from {origin}"]
+    missing = [f for f in files if not os.path.isfile(f)]
+    lines += [f"  problem: {f} does not exist" for f in missing]
+    return lines
+
+
+def cache_lines(cfg) -> list[str]:
+    from .. import cache
+
+    info = cache.describe(cfg)
+    line = f"cache: {info['state']} ({info['path']})"
+    lines = [line]
+    if info.get("problem"):
+        lines.append("  problem: " + str(info["problem"]).strip().replace("\n", " "))
+    return lines
+
+
+def log_lines(cfg) -> list[str]:
+    from .logs import render
+
+    size, count = auditlog.total_size(cfg.log_file)
+    if not count:
+        return [f"log: empty ({cfg.log_file})"]
+    reader = auditlog.LogReader(cfg.log_file)
+    verdicts: Counter = Counter()
+    last: deque = deque(maxlen=LAST)
+    for record in reader:
+        verdicts[str(record.get("verdict"))] += 1
+        last.append(record)
+    summary = ", ".join(f"{n} {v}" for v, n in verdicts.most_common())
+    lines = [f"log: {cfg.log_file}: {_size(size)} in {count} file(s), "
+             f"{sum(verdicts.values())} call(s)" + (f" ({summary})" if summary else "")]
+    if reader.skipped:
+        lines.append(f"  problem: {reader.skipped} unreadable line(s)")
+    if last:
+        lines.append("last calls:")
+        lines += [f"  {render(record, colour=False)}" for record in last]
+    return lines
+
+
+SECTIONS = (version_lines, hook_lines, mode_lines, rules_lines, cache_lines, log_lines)
+
+
+def main(word: str, args: list[str]) -> int:
+    if args:
+        print(f"prempti-hook: status takes no arguments, not {args[0]!r}", file=sys.stderr)
+        return 2
+    cfg = config.load()
+    print(f"home: {cfg.prempti_home}")
+    for section in SECTIONS:
+        try:
+            lines = section(cfg)
+        except Exception as e:  # one broken section must not hide the others
+            name = section.__name__.replace("_lines", "")
+            lines = [f"{name}: cannot tell ({type(e).__name__}: {e})"]
+        for line in lines:
+            print(line)
+    for problem in cfg.problems:
+        print(f"config problem: {problem}")
+    return 0

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import io
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from prempti_hook import auditlog, config, jsonio
+from prempti_hook.commands import logs
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def record(n: int, verdict: str = "allow", command: str = "ls", enforced: bool = True,
+           reason: str | None = None) -> dict:
+    """A record shaped like the hook's (alert.make_record)."""
+    out = {"time": f"2026-11-25T10:00:{n:02d}.123456789Z", "hostname": "h",
+           "source": "coding_agent", "rule": f"rule {n}", "priority": "Critical",
+           "output": f"2026-11-25T10:00:{n:02d}.123456789+0000: Critical out {n}",
+           "output_fields": {"tool.name": "Bash", "tool.input_command": command},
+           "tags": [], "verdict": verdict, "mode": "guardrails", "enforced": enforced,
+           "matched": [], "duration_ms": 1.0}
+    if reason:
+        out["reason"] = reason
+    return out
+
+
+@pytest.fixture
+def cfg(tmp_path, monkeypatch) -> config.Config:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PREMPTI_HOME", str(tmp_path / "p"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return config.load()
+
+
+def test_human_lines_oldest_first_with_tail(cfg, capsys):
+    for n in range(30):
+        auditlog.append(cfg, record(n, "deny" if n % 3 == 0 else "allow", command=f"cmd {n}",
+                                    reason=f"rule {n}: no" if n % 3 == 0 else None))
+    assert logs.main("logs", []) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == logs.DEFAULT_TAIL
+    assert lines[-1] == ("2026-11-25 10:00:29Z  ALLOW           Bash         rule 29: cmd 29")
+    assert lines[-2] == ("2026-11-25 10:00:28Z  ALLOW           Bash         rule 28: cmd 28")
+    assert lines[-3] == "2026-11-25 10:00:27Z  DENY            Bash         rule 27: no"
+    assert logs.main("logs", ["--tail", "all", "--show", "deny"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[2] for line in lines] == ["DENY"] * 10
+    assert logs.main("logs", ["--tail=2", "--show", "deny,allow"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert logs.main("logs", ["-n", "0"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_raw_prints_the_stored_lines(cfg, capsys):
+    records = [record(1), record(2, "ask"), record(3, "deny")]
+    for r in records:
+        auditlog.append(cfg, r)
+    assert logs.main("logs", ["--raw", "--show", "ask,deny"]) == 0
+    out = capsys.readouterr().out
+    stored = Path(cfg.log_file).read_text().splitlines()
+    assert out.splitlines() == stored[1:]
+    assert [jsonio.loads(line) for line in out.splitlines()] == records[1:]
+
+
+def test_monitor_records_are_marked(cfg, capsys):
+    auditlog.append(cfg, record(1, "deny", enforced=False))
+    assert logs.main("logs", []) == 0
+    assert "DENY (monitor)" in capsys.readouterr().out
+
+
+def test_hostile_text_is_escaped_for_the_terminal(cfg, capsys):
+    auditlog.append(cfg, record(1, command="echo \x1b[2J\x1b]0;pwned\x07 \u202eevil\nnext \udc80"))
+    assert logs.main("logs", []) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "\\x1b[2J" in out and "\\u202e" in out and "\\n" in out and "\\udc80" in out
+
+
+def test_colour_only_for_a_terminal_without_no_color(monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert logs.use_colour(Tty()) is True
+    assert logs.use_colour(io.StringIO()) is False
+    monkeypatch.setenv("NO_COLOR", "")
+    assert logs.use_colour(Tty()) is False
+    line = logs.render(record(1, "deny"), colour=True)
+    assert line.startswith("2026-11-25 10:00:01Z  \x1b[1;31mDENY") and logs.RESET in line
+    assert "\x1b" not in logs.render(record(1, "deny"), colour=False)
+
+
+def test_unreadable_lines_are_skipped_and_counted(cfg, capsys):
+    auditlog.append(cfg, record(1))
+    with open(cfg.log_file, "ab") as f:
+        f.write(b'{"torn": \nnot json at all\n')
+    auditlog.append(cfg, record(2))
+    assert logs.main("logs", []) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2
+    assert "skipped 2 unreadable line(s)" in captured.err
+
+
+def test_empty_log(cfg, capsys):
+    assert logs.main("logs", []) == 0
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("args", [["--tail", "x"], ["--tail"], ["--show", "nope"],
+                                  ["--show", ""], ["--what"], ["-x"]])
+def test_bad_arguments_are_one_line(cfg, capsys, args):
+    assert logs.main("logs", args) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("prempti-hook: ")
+
+
+def test_follower_reads_across_several_rotations_between_polls(tmp_path):
+    log = str(tmp_path / "events.jsonl")
+    line = lambda n: (jsonio.dumps({"n": n, "pad": "x" * 30}) + "\n").encode()  # noqa: E731
+    auditlog.append_line(log, line(0), 0, 50)
+    follower = logs.Follower(log)
+    follower.start_at_end()
+    assert follower.poll() == []
+    for n in range(1, 8):  # each line rotates: several rotations before the next poll
+        auditlog.append_line(log, line(n), len(line(0)) + 1, 50)
+    got = [jsonio.loads(raw.decode())["n"] for raw in follower.poll()]
+    assert got == list(range(1, 8))
+    with open(log, "ab") as f:
+        f.write(line(8)[:10])  # a half-written line is held back until it is complete
+    assert follower.poll() == []
+    with open(log, "ab") as f:
+        f.write(line(8)[10:])
+    assert [jsonio.loads(raw.decode())["n"] for raw in follower.poll()] == [8]
+
+
+def test_follow_mode_prints_new_calls_across_rotation(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREMPTI_")}
+    env.update(HOME=str(tmp_path), PREMPTI_HOME=str(tmp_path / "p"), PYTHONPATH=str(REPO),
+               NO_COLOR="1")
+    cfg = config.load({"HOME": str(tmp_path), "PREMPTI_HOME": str(tmp_path / "p"),
+                       "PREMPTI_LOG_MAX_BYTES": "1500", "PREMPTI_LOG_BACKUPS": "100"})
+    auditlog.append(cfg, record(0))  # before -f starts: not shown with --tail 0
+    proc = subprocess.Popen([sys.executable, "-m", "prempti_hook", "logs", "-f", "--tail", "0"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1.0)
+        for n in range(1, 21):
+            auditlog.append(cfg, record(n, command=f"cmd {n}"))
+            time.sleep(0.05)
+        assert len(auditlog.rotated_files(cfg.log_file)) >= 5
+        seen: list[str] = []
+        deadline = time.monotonic() + 20
+        buffer = b""
+        while len(seen) < 20 and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buffer += chunk
+                *complete, buffer = buffer.split(b"\n")
+                seen.extend(c.decode() for c in complete)
+        assert [line.rsplit(": ", 1)[1] for line in seen] == [f"cmd {n}" for n in range(1, 21)]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()

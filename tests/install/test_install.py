@@ -1,0 +1,403 @@
+"""install/install.sh and `prempti-hook install|uninstall|hook ...`, run the way a user (and
+CI) runs them: HOME is a temporary folder, stdin is not a terminal.
+
+install.sh runs from a copy of the release files (package, rules, build script, installer)
+with a zipapp built from that copy, so that edits other people make in the checkout while
+the tests run cannot trigger a rebuild halfway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from prempti_hook import claude_settings as cs
+from prempti_hook.commands import install as install_command
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON = os.path.realpath(sys.executable)
+DENY_RULE = """\
+- rule: Test deny reading an SSH key
+  desc: a rule the install check must trip over
+  condition: tool.name = "Bash" and tool.input_command contains ".ssh/id_rsa"
+  output: "reads an SSH key (%tool.input_command)"
+  priority: CRITICAL
+  source: coding_agent
+  tags: [coding_agent_deny]
+"""
+SAMPLE = {"session_id": "s", "transcript_path": "", "cwd": "/", "hook_event_name": "PreToolUse",
+          "tool_name": "Bash", "tool_input": {"command": "cat ~/.ssh/id_rsa"},
+          "tool_use_id": "t"}
+
+pytestmark = pytest.mark.e2e
+
+
+def _copy_release(target: Path) -> None:
+    for name in ("prempti_hook", "rules", "install"):
+        shutil.copytree(REPO / name, target / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("build_zipapp.py", "pyproject.toml"):
+        shutil.copy2(REPO / name, target / name)
+    (REPO / ".cache").mkdir(exist_ok=True)
+    (target / ".cache").symlink_to(REPO / ".cache")  # reuse the dependency cache
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("release")
+    _copy_release(root)
+    subprocess.run([sys.executable, str(root / "build_zipapp.py"), "--quiet"], check=True,
+                   cwd=root)
+    return root
+
+
+def env_for(home: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PREMPTI_", "SHIV_", "PYTHON", "CLAUDE_"))}
+    env.update(HOME=str(home), PYTHON=PYTHON)
+    env.update(extra)
+    return env
+
+
+def install_sh(release: Path, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(release / "install" / "install.sh"), *args],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          env=env_for(home, **env), timeout=300)
+
+
+def settings_of(home: Path) -> dict:
+    return json.loads((home / ".claude" / "settings.json").read_text())
+
+
+def our_hooks(settings: dict, prempti_home: Path) -> list[dict]:
+    zipapp = cs.zipapp_path(str(prempti_home))
+    return [hook for group in settings.get("hooks", {}).get("PreToolUse", [])
+            for hook in group.get("hooks", []) if cs.runs_zipapp(hook, zipapp)]
+
+
+def run_command(command: str, payload: dict, home: Path) -> subprocess.CompletedProcess:
+    """The registered command, through a shell, as Claude Code runs it."""
+    return subprocess.run(["sh", "-c", command], input=json.dumps(payload),
+                          capture_output=True, text=True, env=env_for(home), timeout=120)
+
+
+def mode_bits(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def backups(home: Path) -> list[Path]:
+    return sorted((home / ".claude").glob("settings.json" + cs.BACKUP_INFIX + "*"))
+
+
+# install.sh -------------------------------------------------------------------------------
+
+def test_fresh_install_files_registration_and_proof(release, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".prempti" / "rules" / "user").mkdir(parents=True)
+    (home / ".prempti" / "rules" / "user" / "deny.yaml").write_text(DENY_RULE)
+    result = install_sh(release, home)
+    assert result.returncode == 0, result.stderr
+    prempti = home / ".prempti"
+    assert "check: Bash `cat ~/.ssh/id_rsa` -> deny: Test deny reading an SSH key" \
+        in result.stdout
+    # files, private
+    zipapp = prempti / "bin" / "prempti-hook"
+    assert zipapp.read_bytes() == (release / "dist" / "prempti-hook.pyz").read_bytes()
+    assert mode_bits(prempti) == 0o700 and mode_bits(zipapp) == 0o700
+    shipped = sorted(p.name for p in (release / "rules").glob("*.yaml"))
+    assert sorted(p.name for p in (prempti / "rules" / "default").iterdir()) == shipped
+    for rule in (prempti / "rules" / "default").iterdir():
+        assert mode_bits(rule) == 0o600
+    assert (prempti / "rules" / "user" / "deny.yaml").read_text() == DENY_RULE
+    extractions = [p.name for p in (prempti / "lib").iterdir() if not p.name.startswith(".")]
+    assert len(extractions) == 1 and extractions[0].startswith("prempti-hook_")
+    assert not (home / ".shiv").exists()  # the installed code never leaves PREMPTI_HOME
+    # registration, exactly the documented shape
+    settings = settings_of(home)
+    hooks = our_hooks(settings, prempti)
+    assert len(hooks) == 1
+    hook = hooks[0]
+    assert {k: v for k, v in hook.items() if k != "command"} == \
+        {"type": "command", "timeout": 30, "onFailure": "block"}
+    assert settings["hooks"]["PreToolUse"][0]["matcher"] == "*"
+    words = shlex.split(hook["command"])
+    assert words == [f"PREMPTI_HOME={prempti}", PYTHON, "-I", "-S", str(zipapp)]
+    assert mode_bits(home / ".claude" / "settings.json") == 0o600
+    # and the command really denies, run as Claude Code runs it
+    answer = run_command(hook["command"], SAMPLE, home)
+    decision = json.loads(answer.stdout)["hookSpecificOutput"]
+    assert decision["permissionDecision"] == "deny" and answer.returncode == 0
+
+
+def test_a_hook_that_cannot_decide_fails_the_install_loudly(release, tmp_path):
+    home = tmp_path / "home"
+    (home / ".prempti" / "rules" / "user").mkdir(parents=True)
+    (home / ".prempti" / "rules" / "user" / "broken.yaml").write_text("- rule: [unclosed\n")
+    result = install_sh(release, home)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == "install.sh: the installation is in place but does not work; see above"
+    assert "cannot decide" in result.stderr and "broken.yaml" in result.stderr
+
+
+def test_install_twice_is_one_entry_and_no_new_backup(release, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".claude").mkdir()
+    (home / ".claude" / "settings.json").write_text('{"model": "opus"}\n')
+    first = install_sh(release, home)
+    assert first.returncode == 0, first.stderr
+    after_first = (home / ".claude" / "settings.json").read_bytes()
+    assert len(backups(home)) == 1
+    assert backups(home)[0].read_bytes() == b'{"model": "opus"}\n'
+    second = install_sh(release, home)
+    assert second.returncode == 0, second.stderr
+    assert (home / ".claude" / "settings.json").read_bytes() == after_first
+    assert len(backups(home)) == 1
+    assert len(our_hooks(settings_of(home), home / ".prempti")) == 1
+
+
+def test_existing_settings_are_kept_and_restored_byte_for_byte(release, tmp_path):
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    original = (b'{\n    "model": "opus",\n    "hooks": {\n        "PreToolUse": [\n'
+                b'            {"matcher": "Bash", "hooks": [{"type": "command", '
+                b'"command": "mine.sh"}]}\n        ],\n        "Stop": []\n    },\n'
+                b'    "env": {"A": "\xc3\xa9"}\n}')
+    settings_file = home / ".claude" / "settings.json"
+    settings_file.write_bytes(original)
+    os.chmod(settings_file, 0o644)
+    assert install_sh(release, home).returncode == 0
+    settings = settings_of(home)
+    assert settings["model"] == "opus" and settings["env"] == {"A": "\u00e9"}
+    assert settings["hooks"]["Stop"] == []
+    assert settings["hooks"]["PreToolUse"][0] == {"matcher": "Bash", "hooks": [
+        {"type": "command", "command": "mine.sh"}]}
+    assert len(our_hooks(settings, home / ".prempti")) == 1
+    assert settings_file.read_text().startswith('{\n    "model"')  # indentation kept
+    result = install_sh(release, home, "--uninstall")
+    assert result.returncode == 0, result.stderr
+    assert settings_file.read_bytes() == original
+    assert mode_bits(settings_file) == 0o644
+
+
+def test_uninstall_after_user_edits_removes_only_our_entry(release, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    assert install_sh(release, home).returncode == 0
+    settings_file = home / ".claude" / "settings.json"
+    data = json.loads(settings_file.read_text())
+    data["theme"] = "dark"
+    data["hooks"]["PreToolUse"].append({"matcher": "Write", "hooks": [
+        {"type": "command", "command": "audit.sh"}]})
+    settings_file.write_text(json.dumps(data))
+    result = install_sh(release, home, "--uninstall")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(settings_file.read_text()) == {"hooks": {"PreToolUse": [
+        {"matcher": "Write", "hooks": [{"type": "command", "command": "audit.sh"}]}]},
+        "theme": "dark"}
+    data = json.loads(settings_file.read_text())
+    data["hooks"]["PreToolUse"] = []
+    settings_file.write_text(json.dumps(data))
+    assert install_sh(release, home).returncode == 0
+    settings_file.write_text(settings_file.read_text() + "\n")  # a user edit
+    assert install_sh(release, home, "--uninstall").returncode == 0
+    # PreToolUse existed (empty) before this install, so it stays
+    assert json.loads(settings_file.read_text()) == {"hooks": {"PreToolUse": []},
+                                                     "theme": "dark"}
+
+
+def test_uninstall_removes_our_files_and_keeps_the_users(release, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    assert install_sh(release, home).returncode == 0
+    prempti = home / ".prempti"
+    (prempti / "rules" / "user" / "mine.yaml").write_text("- list: mine\n  items: []\n")
+    (prempti / "config.yaml").write_text("mode: monitor\n")
+    assert (prempti / "log" / "events.jsonl").exists()  # the install check was logged
+    result = install_sh(release, home, "--uninstall")
+    assert result.returncode == 0, result.stderr
+    assert not (home / ".claude").exists()  # there was none before: gone, folder too
+    assert sorted(p.name for p in prempti.iterdir()) == ["config.yaml", "log", "rules"]
+    assert [p.name for p in (prempti / "rules").iterdir()] == ["user"]
+    assert (prempti / "rules" / "user" / "mine.yaml").exists()
+    purge = install_sh(release, home, "--uninstall", "--purge")
+    assert purge.returncode == 0, purge.stderr
+    assert not prempti.exists()
+    assert sorted(p.name for p in home.iterdir()) == []
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[]", b'{"hooks": []}'])
+def test_unusable_settings_are_refused_untouched(release, tmp_path, content):
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    settings_file = home / ".claude" / "settings.json"
+    settings_file.write_bytes(content)
+    result = install_sh(release, home)
+    assert result.returncode != 0
+    assert settings_file.read_bytes() == content
+    assert backups(home) == []
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "settings.json" in errors[0] and "Traceback" not in errors[0]
+    # and uninstalling refuses the same way, without removing the files
+    result = install_sh(release, home, "--uninstall")
+    assert result.returncode != 0 and settings_file.read_bytes() == content
+    assert (home / ".prempti" / "bin" / "prempti-hook").exists()
+
+
+def test_odd_home_path_pyenv_shim_and_claude_config_dir(release, tmp_path):
+    home = tmp_path / "it's a \"home\" $(x)"
+    home.mkdir()
+    shim = tmp_path / "shim" / "python3"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec {shlex.quote(PYTHON)} "$@"\n')
+    shim.chmod(0o755)
+    config_dir = tmp_path / "claude config"
+    result = install_sh(release, home, PYTHON=str(shim), CLAUDE_CONFIG_DIR=str(config_dir))
+    assert result.returncode == 0, result.stderr
+    settings = json.loads((config_dir / "settings.json").read_text())
+    command = our_hooks(settings, home / ".prempti")[0]["command"]
+    assert shlex.split(command)[1] == PYTHON  # the real interpreter, not the shim
+    assert str(shim) not in command
+    assert run_command(command, SAMPLE, home).returncode == 0
+    assert not (home / ".claude").exists()
+
+
+def test_install_builds_when_the_zipapp_is_stale(release, tmp_path):
+    copy = tmp_path / "release"
+    _copy_release(copy)
+    shutil.copytree(release / "dist", copy / "dist")
+    stale = copy / "dist" / "prempti-hook.pyz"
+    os.utime(stale, (1_000_000, 1_000_000))
+    home = tmp_path / "home"
+    home.mkdir()
+    result = install_sh(copy, home)
+    assert result.returncode == 0, result.stderr
+    assert "building" in result.stdout
+    assert stale.stat().st_mtime > 1_000_000
+    assert "building" not in install_sh(copy, home).stdout
+
+
+def test_install_as_an_unprivileged_user(release):
+    if os.geteuid() != 0:
+        # Already unprivileged: every other test here is this test.
+        pytest.skip("runs as root only (to switch to another user)")
+    setpriv = shutil.which("setpriv")
+    python = shutil.which("python3", path="/usr/bin:/usr/local/bin:/bin")
+    if not setpriv or not python:
+        pytest.skip("needs setpriv and a system python3 to run as another user")
+    # Outside pytest's private temp folder, which the other user cannot enter.
+    work = Path(tempfile.mkdtemp(prefix="prempti-unprivileged-"))
+    try:
+        os.chmod(work, 0o755)
+        shutil.copytree(release, work / "release", symlinks=True)
+        os.chmod(work / "release", 0o755)  # copytree kept pytest's private 0700
+        home = work / "home"
+        home.mkdir()
+        os.chown(home, 65534, 65534)
+        env = env_for(home, PYTHON=python)
+        result = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 "bash", str(work / "release" / "install" / "install.sh")],
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
+        zipapp = home / ".prempti" / "bin" / "prempti-hook"
+        assert zipapp.stat().st_uid == 65534
+        assert mode_bits(home / ".prempti") == 0o700
+        command = our_hooks(settings_of(home), home / ".prempti")[0]["command"]
+        assert shlex.split(command)[1] == os.path.realpath(python)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# The Python commands ----------------------------------------------------------------------
+
+@pytest.fixture
+def installed_home(tmp_path, monkeypatch):
+    """A PREMPTI_HOME with a (stand-in) zipapp, and HOME for settings.json."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PREMPTI_HOME", str(tmp_path / "p"))
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    zipapp = Path(cs.zipapp_path(str(tmp_path / "p")))
+    zipapp.parent.mkdir(parents=True)
+    zipapp.write_bytes(b"stand-in")
+    return tmp_path
+
+
+def test_hook_add_status_command_remove(installed_home, capsys):
+    assert install_command.main("hook", ["status"]) == 1
+    assert "not registered" in capsys.readouterr().out
+    assert install_command.main("hook", ["add"]) == 0
+    capsys.readouterr()
+    assert install_command.main("hook", ["status"]) == 0
+    out = capsys.readouterr().out
+    assert "registered in" in out and "problem" not in out
+    assert install_command.main("hook", ["command"]) == 0
+    command = capsys.readouterr().out.strip()
+    assert command == cs.hook_command(PYTHON, str(installed_home / "p"))
+    assert install_command.main("uninstall", []) == 0
+    assert not (installed_home / ".claude").exists()
+    assert install_command.main("hook", ["command"]) == 1
+
+
+def test_state_is_not_trusted_blindly(installed_home, capsys):
+    """Our entry already present without install state: uninstall must not 'restore' a
+    snapshot that contains it; it removes the entry instead."""
+    settings_file = installed_home / ".claude" / "settings.json"
+    settings_file.parent.mkdir()
+    data, _ = cs.add({"x": 1}, cs.hook_command(PYTHON, str(installed_home / "p")),
+                     cs.zipapp_path(str(installed_home / "p")))
+    settings_file.write_text(json.dumps(data))
+    assert install_command.main("install", []) == 0
+    assert "already registered" in capsys.readouterr().out
+    assert install_command.main("uninstall", []) == 0
+    assert json.loads(settings_file.read_text()) == {"x": 1, "hooks": {"PreToolUse": []}}
+
+
+def test_reinstall_after_user_edit_keeps_the_original_snapshot_out(installed_home):
+    settings_file = installed_home / ".claude" / "settings.json"
+    settings_file.parent.mkdir()
+    settings_file.write_text('{"a": 1}')
+    assert install_command.main("install", []) == 0
+    data = json.loads(settings_file.read_text())
+    data["b"] = 2
+    settings_file.write_text(json.dumps(data))
+    assert install_command.main("install", ["--python", PYTHON]) == 0  # no change needed
+    assert install_command.main("uninstall", []) == 0
+    assert json.loads(settings_file.read_text()) == {"a": 1, "b": 2}  # b survives
+
+
+def test_command_errors_are_one_line(installed_home, capsys):
+    assert install_command.main("hook", []) == 2
+    assert install_command.main("hook", ["frob"]) == 2
+    assert install_command.main("install", ["--bogus"]) == 2
+    assert install_command.main("install", ["--python"]) == 2
+    assert install_command.main("install", ["--python", "/nonexistent/python"]) == 1
+    os.unlink(cs.zipapp_path(str(installed_home / "p")))
+    assert install_command.main("install", []) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 6 and all(line.startswith("prempti-hook: ") for line in err)
+    assert not (installed_home / ".claude").exists()
+
+
+def test_custom_settings_path(installed_home):
+    other = installed_home / "elsewhere" / "s.json"
+    other.parent.mkdir()
+    other.write_text("{}")
+    digest = hashlib.sha256(other.read_bytes()).hexdigest()
+    assert install_command.main("install", ["--settings", str(other)]) == 0
+    assert our_hooks(json.loads(other.read_text()), installed_home / "p")
+    assert not (installed_home / ".claude").exists()
+    assert install_command.main("uninstall", [f"--settings={other}"]) == 0
+    assert hashlib.sha256(other.read_bytes()).hexdigest() == digest
