@@ -1,0 +1,157 @@
+"""Compiled rules, indexed for matching, picklable for the hook's cache (HOT PATH).
+
+`Ruleset.build` generates one Python module for all the rules' conditions (one factory
+function per rule, see `runtime.factory_source`) and compiles it once. Pickling stores
+the module as `marshal` bytes next to the rules, so loading a cached ruleset is
+`marshal.loads` + `exec` + one factory call per rule: no parsing, no compiling, and no
+import of pyparsing, yaml, the AST, the parser or the compiler.
+
+Marshal data is only valid for the Python that wrote it, so the pickle records the
+interpreter (`runtime.PYTHON_TAG`) and loading it under another one raises
+`RulesetVersionError`; the cache layer then rebuilds from the rules files. (As with any
+pickle, a cache file is trusted input: it lives in the user's own, user-only directory.)
+
+Indexing: each condition knows the values of the source's index field (`tool.name` for
+`coding_agent`) for which it can be true (`Condition.index_values`). For each such value
+`build` precomputes the ordered tuple of candidate rules (the rules whose set holds the
+value, plus every rule without a set), so `match` evaluates no other rule.
+"""
+
+from __future__ import annotations
+
+import marshal
+
+from .runtime import PYTHON_TAG, RUNTIME_GLOBALS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .runtime import Condition
+
+FORMAT = "prempti-ruleset/1"
+
+
+class RulesetVersionError(Exception):
+    """A pickled ruleset written by another Python or another format: rebuild it."""
+
+
+class Rule:
+    """One loaded rule. `priority` is 0 (Emergency) .. 7 (Debug); `output` is the output
+    formatter's compiled object (it has `render(event)`); `extra` holds whatever else the
+    loader keeps (description, exceptions, file position...)."""
+
+    __slots__ = ("condition", "enabled", "extra", "name", "output", "priority", "source",
+                 "tags")
+
+    def __init__(self, name: str, condition: Condition, priority: int, tags: tuple[str, ...],
+                 source: str, output, enabled: bool = True, extra: dict | None = None) -> None:
+        self.name = name
+        self.condition = condition
+        self.priority = priority
+        self.tags = tuple(tags)
+        self.source = source
+        self.output = output
+        self.enabled = enabled
+        self.extra = extra
+
+    def __reduce__(self):
+        return (Rule, (self.name, self.condition, self.priority, self.tags, self.source,
+                       self.output, self.enabled, self.extra))
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name!r})"
+
+
+class Ruleset:
+    """Rules of one source in load order, with their compiled conditions and index."""
+
+    __slots__ = ("_by_value", "_code", "_enabled", "_unindexed", "index_field", "rules")
+
+    def __init__(self, rules, index_field: str | None, code: bytes) -> None:
+        """Use `Ruleset.build`; this rebuilds from already compiled module bytes."""
+        self.rules = tuple(rules)
+        self.index_field = index_field
+        self._code = code
+        namespace = dict(RUNTIME_GLOBALS)
+        exec(marshal.loads(code), namespace)
+        pairs = []
+        for i, rule in enumerate(self.rules):
+            fn = namespace[f"_make_r{i}"](*rule.condition.consts)
+            if rule.enabled:
+                pairs.append((fn, rule))
+        self._enabled = tuple(pairs)
+        self._index(pairs)
+
+    @classmethod
+    def build(cls, rules: list[Rule], index_field: str | None = None) -> Ruleset:
+        """Compile the rules (in load order) into one ruleset indexed by `index_field`."""
+        rules = list(rules)
+        source = "".join(rule.condition.source(f"r{i}") for i, rule in enumerate(rules))
+        return cls(rules, index_field, marshal.dumps(compile(source, "<ruleset>", "exec")))
+
+    def _index(self, pairs: list) -> None:
+        if self.index_field is None:
+            self._by_value = None
+            self._unindexed = self._enabled
+            return
+
+        def values_of(rule):
+            condition = rule.condition
+            if condition.index_field != self.index_field:
+                return None  # compiled against another index: no knowledge
+            return condition.index_values
+
+        sets = [(fn, rule, values_of(rule)) for fn, rule in pairs]
+        self._unindexed = tuple((fn, rule) for fn, rule, values in sets if values is None)
+        keys: set = set()
+        for _, _, values in sets:
+            if values is not None:
+                keys |= values
+        self._by_value = {
+            key: tuple((fn, rule) for fn, rule, values in sets
+                       if values is None or key in values)
+            for key in keys
+        }
+
+    def candidates(self, event: Mapping) -> tuple:
+        """The (function, rule) pairs worth evaluating for `event`, in load order."""
+        by_value = self._by_value
+        if by_value is None:
+            return self._enabled
+        try:
+            return by_value.get(event[self.index_field], self._unindexed)
+        except TypeError:  # an unhashable value can only match unindexed rules
+            return self._unindexed
+
+    def match(self, event: Mapping) -> list[Rule]:
+        """Every enabled rule whose condition is true for `event`, in load order."""
+        return [rule for fn, rule in self.candidates(event) if fn(event)]
+
+    def __reduce__(self):
+        return (_restore, (FORMAT, PYTHON_TAG, self.rules, self.index_field, self._code))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __repr__(self) -> str:
+        return f"Ruleset({len(self.rules)} rules, index_field={self.index_field!r})"
+
+
+def _restore(fmt: str, python_tag, rules, index_field, code: bytes) -> Ruleset:
+    """Unpickle a Ruleset, refusing bytes written by another Python or format."""
+    if fmt != FORMAT:
+        raise RulesetVersionError(
+            f"compiled ruleset has format {fmt!r}, this prempti-hook reads {FORMAT!r}; "
+            "rebuild the rule cache")
+    if tuple(python_tag) != PYTHON_TAG:
+        raise RulesetVersionError(
+            f"compiled ruleset was built by {_describe(python_tag)}, this is "
+            f"{_describe(PYTHON_TAG)}; rebuild the rule cache")
+    return Ruleset(rules, index_field, code)
+
+
+def _describe(tag) -> str:
+    name, hexversion = tag
+    major, minor, micro = hexversion >> 24, (hexversion >> 16) & 0xFF, (hexversion >> 8) & 0xFF
+    return f"{name} {major}.{minor}.{micro} (hexversion {hexversion:#x})"

@@ -1,0 +1,1127 @@
+"""What compiled conditions call at evaluation time (HOT PATH: imported on every hook call).
+
+`compiler.py` turns each condition into one Python expression over the event `e`; every
+constant it needs (field keys, parsed values, glob patterns, value trees...) is passed in
+as `_c0, _c1, ...`, and the helpers below are the only other names the expression uses.
+This module must stay cheap to import: no `re`, `typing`, `dataclasses`, `enum`, `json`
+or `pickle` at module level (`re` is imported the first time a `regex` check runs).
+
+Value model (see `fields.py`): strings are `str`, numbers `int` (DOUBLE: `float`), BOOL
+`bool`, BYTEBUF `bytes`, IP addresses packed `bytes` (4 or 16 bytes), list fields tuples.
+
+Strings are compared as Falco compares them, byte by byte: equality, `contains`,
+`startswith` and `endswith` are the same on `str` as on their UTF-8 bytes, ordering and
+`len()` go through the bytes, and `glob`/`pmatch` match bytes (`?` is one byte, as
+glibc's fnmatch in the C locale). A raw byte that is not valid UTF-8 is represented in
+a `str` the way Python does it for file names (`surrogateescape`: byte 0xff is U+DCFF).
+Case folding (`icontains`, `iglob`, `tolower`, `toupper`) is ASCII only, like C's
+`tolower` in the C locale: `É` never matches `é`.
+
+One deliberate deviation from Falco: values are NOT cut at a NUL byte. Falco compares C
+strings, so `rm -rf /\\0harmless` would only be seen as `rm -rf /` by `contains`; a rule
+written against the whole command must see the whole command, so we keep every byte.
+(Constants cannot contain NUL: the compiler rejects them, as libsinsp master does.)
+"""
+
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+# ---------------------------------------------------------------------------------------
+# Bytes, ASCII case folding
+# ---------------------------------------------------------------------------------------
+
+def ascii_lower(s: str) -> str:
+    """Lower-case A-Z only (C `tolower` in the C locale); other characters are kept.
+
+    Non-ASCII text goes through its UTF-8 bytes, whose `lower()` is ASCII-only; with
+    `surrogatepass` the round trip is exact for any str, lone surrogates included.
+    """
+    if s.isascii():
+        return s.lower()
+    return s.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
+
+
+def ascii_upper(s: str) -> str:
+    """Upper-case a-z only; `ß`, `é`... are kept as they are."""
+    if s.isascii():
+        return s.upper()
+    return s.encode("utf-8", "surrogatepass").upper().decode("utf-8", "surrogatepass")
+
+
+_LAST_LOWERED: list = [("", "")]
+
+
+def lower_once(s: str) -> str:
+    """`ascii_lower`, remembering the last value: the `icontains` checks of a rule set
+    usually test one field value many times (a multi-megabyte command is lowered once).
+
+    The (value, result) pair is swapped in as one tuple, and holding `value` keeps its
+    identity from being reused, so the `is` test cannot return another value's result.
+    """
+    last = _LAST_LOWERED[0]
+    if last[0] is s:
+        return last[1]
+    lowered = ascii_lower(s)
+    _LAST_LOWERED[0] = (s, lowered)
+    return lowered
+
+
+def to_bytes(s: str) -> bytes:
+    """The bytes a `str` value stands for: UTF-8, with surrogate-escaped raw bytes restored.
+
+    A lone surrogate that is not an escaped byte (JSON can carry `\\ud800`) is kept as its
+    3-byte CESU form so that the conversion never fails on hostile input.
+    """
+    try:
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        out = bytearray()
+        for ch in s:
+            try:
+                out += ch.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                out += ch.encode("utf-8", "surrogatepass")
+        return bytes(out)
+
+
+def from_bytes(b: bytes) -> str:
+    """The inverse of `to_bytes` for bytes produced by a transformer (b64 of a string)."""
+    return b.decode("utf-8", "surrogateescape")
+
+
+def byte_form(s: str) -> str:
+    """`s` as one character per byte (latin-1 view of its UTF-8), for byte-wise matching."""
+    return s if s.isascii() else to_bytes(s).decode("latin-1")
+
+
+def byte_len(s: str) -> int:
+    return len(s) if s.isascii() else len(to_bytes(s))
+
+
+def as_text(value: object) -> str:
+    """How a non-string value reads inside join()/concat() (libsinsp renders it)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (bytes, bytearray)):
+        return from_bytes(bytes(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------
+# glob / iglob: glibc fnmatch(pattern, value, 0 or FNM_CASEFOLD), C locale
+# ---------------------------------------------------------------------------------------
+
+# A compiled pattern is a tuple of segments (the parts between `*`s). A segment is a str
+# when it is all literal characters, else a tuple of items: a 1-char str (literal),
+# None (`?`), or a bracket (negated: bool, chars: frozenset, ranges: tuple of (lo, hi)).
+# Every item matches exactly one character, which is what makes the leftmost placement
+# of the middle segments correct (no backtracking needed).
+
+_CCLASS = {
+    "alnum": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "alpha": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "blank": " \t",
+    "cntrl": "".join(map(chr, range(32))) + "\x7f",
+    "digit": "0123456789",
+    "graph": "".join(map(chr, range(33, 127))),
+    "lower": "abcdefghijklmnopqrstuvwxyz",
+    "print": "".join(map(chr, range(32, 127))),
+    "punct": "".join(c for c in map(chr, range(33, 127)) if not c.isalnum()),
+    "space": " \t\n\r\x0b\x0c",
+    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "xdigit": "0123456789ABCDEFabcdef",
+}
+
+
+_IRREGULAR = "irregular"
+
+
+def _bracket_end(p: str, i: int, fold: bool):
+    """Parse a well-formed bracket expression starting just after its `[`.
+
+    Returns (item, index after `]`), or (_IRREGULAR, 0) for anything glibc treats in a
+    way that depends on the character being matched (unterminated brackets, malformed
+    `[:`, `[=` or `[.` constructs, collating symbols in ranges...): those patterns are
+    matched by `_fnmatch_slow` instead.
+    """
+    n = len(p)
+    negated = False
+    if i < n and p[i] in "!^":
+        negated = True
+        i += 1
+    chars: set[str] = set()
+    ranges: list[tuple[str, str]] = []
+    first = True
+    while True:
+        if i >= n:
+            return _IRREGULAR, 0
+        c = p[i]
+        if c == "]" and not first:
+            return (negated, frozenset(chars), tuple(ranges)), i + 1
+        first = False
+        if c == "[" and i + 1 < n and p[i + 1] == ":":
+            j = i + 2
+            while j < n and "a" <= p[j] < "z":
+                j += 1
+            name = p[i + 2:j]
+            members = _CCLASS.get(name)
+            if members is None or not p.startswith(":]", j) or (fold and name in
+                                                                ("upper", "lower")):
+                # glibc tests a class against the unfolded character, so under iglob
+                # [:upper:] is not [:alpha:]: the slow path keeps the raw character
+                return _IRREGULAR, 0
+            chars.update(members)
+            i = j + 2
+            continue
+        if c == "[" and i + 1 < n and p[i + 1] in "=.":
+            kind = p[i + 1]
+            if not p.startswith(kind + "]", i + 3) or (fold and p[i + 2].isascii()
+                                                        and p[i + 2].isalpha()):
+                return _IRREGULAR, 0
+            if p.startswith("-", i + 5) and kind == ".":
+                return _IRREGULAR, 0
+            chars.add(p[i + 2])
+            i += 5
+            continue
+        if c == "\\":
+            if i + 1 >= n:
+                return _IRREGULAR, 0
+            i += 1
+            c = p[i]
+        lo = ascii_lower(c) if fold else c
+        i += 1
+        if i + 1 < n and p[i] == "-" and p[i + 1] != "]":
+            hi = p[i + 1]
+            i += 2
+            if hi == "[" and i < n and p[i] in ":=.":
+                # glibc skips `[:`, `[=`, `[.` as units once a bracket has matched, but
+                # reads a plain `[` here: where the bracket ends depends on the character
+                return _IRREGULAR, 0
+            if hi == "\\":
+                if i >= n:
+                    return _IRREGULAR, 0
+                hi = p[i]
+                i += 1
+            ranges.append((lo, ascii_lower(hi) if fold else hi))
+        else:
+            chars.add(lo)
+
+
+def compile_glob(pattern: str, fold: bool = False):
+    """Parse an fnmatch pattern.
+
+    Returns a tuple of segments (the common case), None when the pattern can never match
+    (a trailing backslash), or the pattern's byte form (a str) when it is malformed in a
+    way only glibc's own algorithm reproduces (`_fnmatch_slow`).
+    """
+    p = byte_form(pattern)
+    items: list = []
+    segments: list = []
+    i, n = 0, len(p)
+    while i < n:
+        c = p[i]
+        i += 1
+        if c == "*":
+            segments.append(items)
+            items = []
+            while i < n and p[i] == "*":
+                i += 1
+        elif c == "?":
+            items.append(None)
+        elif c == "\\":
+            if i >= n:
+                return None  # a trailing backslash never matches (glibc)
+            items.append(ascii_lower(p[i]) if fold else p[i])
+            i += 1
+        elif c == "[":
+            item, i = _bracket_end(p, i, fold)
+            if item is _IRREGULAR:
+                return p
+            items.append(item)
+        else:
+            items.append(ascii_lower(c) if fold else c)
+    segments.append(items)
+    return tuple("".join(s) if all(type(x) is str for x in s) else tuple(s)
+                 for s in segments)
+
+
+def _fnmatch_slow(p: str, s: str, fold: bool) -> bool:
+    """glibc's fnmatch loop (flags 0 or FNM_CASEFOLD, C locale) on byte-form strings.
+
+    Used only for malformed patterns, where the meaning of a `[` depends on the
+    character it is tried against. Like glibc, the pattern ends at a NUL.
+    """
+    if "\0" in p:
+        p = p[:p.index("\0")]
+    return _fnmatch_at(p + "\0", 0, s, 0, fold)
+
+
+def _fnmatch_at(p: str, pi: int, s: str, si: int, fold: bool) -> bool:
+    """Match p[pi:] (NUL-terminated) against s[si:]."""
+    fl = ascii_lower if fold else _same
+    ns = len(s)
+    while True:
+        c = fl(p[pi])
+        pi += 1
+        if c == "\0":
+            return si == ns
+        if c == "?":
+            if si == ns:
+                return False
+            si += 1
+        elif c == "\\":
+            c = p[pi]
+            if c == "\0":
+                return False
+            pi += 1
+            if si == ns or fl(c) != fl(s[si]):
+                return False
+            si += 1
+        elif c == "*":
+            c = p[pi]
+            pi += 1
+            while c in "?*":
+                if c == "?":
+                    if si == ns:
+                        return False
+                    si += 1
+                c = p[pi]
+                pi += 1
+            if c == "\0":
+                return True
+            if c == "[":
+                return any(_fnmatch_at(p, pi - 1, s, k, fold) for k in range(si, ns))
+            if c == "\\":
+                c = p[pi]
+            c = fl(c)
+            return any(fl(s[k]) == c and _fnmatch_at(p, pi - 1, s, k, fold)
+                       for k in range(si, ns))
+        elif c == "[":
+            if si == ns:
+                return False
+            after = _bracket_slow(p, pi, s[si], fold)
+            if after is None:  # unterminated: the `[` is an ordinary character
+                if fl(s[si]) != "[":
+                    return False
+            elif after is False:
+                return False
+            else:
+                pi = after
+            si += 1
+        elif si == ns or c != fl(s[si]):
+            return False
+        else:
+            si += 1
+
+
+def _same(c: str) -> str:
+    return c
+
+
+def _collating_symbol(p: str, k: int):
+    """`[.x.]` with `k` on the `.`: (symbol, index after `.]`), or None (no match at all:
+    unterminated, or not exactly one character in the C locale)."""
+    count = 0
+    while True:
+        k += 1
+        if p[k] == "." and p[k + 1] == "]":
+            break
+        if p[k] == "\0":
+            return None
+        count += 1
+    return (p[k - 1], k + 2) if count == 1 else None
+
+
+def _bracket_slow(p: str, pi: int, ch: str, fold: bool):
+    """One bracket at `pi` (just after `[`) against `ch`: the index after it when it
+    matches, False when it does not, None when it is unterminated (a literal `[`)."""
+    fl = ascii_lower if fold else _same
+    negated = p[pi] in "!^"
+    if negated:
+        pi += 1
+    fn = fl(ch)
+    c = p[pi]
+    pi += 1
+    while True:
+        ordinary = False  # an ordinary character (or collating symbol) that may start a range
+        if c == "\\":
+            if p[pi] == "\0":
+                return False
+            c = fl(p[pi])
+            pi += 1
+            ordinary = True
+        elif c == "[" and p[pi] == ":":
+            k, name = pi, ""
+            while True:
+                if len(name) == 256:
+                    return False
+                k += 1
+                if p[k] == ":" and p[k + 1] == "]":
+                    break
+                if not ("a" <= p[k] < "z"):
+                    k = -1
+                    break
+                name += p[k]
+            if k < 0:
+                c, ordinary = "[", True  # not a class name: a plain `[`
+            else:
+                members = _CCLASS.get(name)
+                if members is None:
+                    return False
+                pi = k + 2
+                if ch in members:  # the unfolded character, as glibc
+                    return _skip_matched(p, pi, negated)
+                c = p[pi]
+                pi += 1
+        elif c == "[" and p[pi] == "=":
+            if p[pi + 1] == "\0" or p[pi + 2] != "=" or p[pi + 3] != "]":
+                c, ordinary = "[", True
+            else:
+                symbol = p[pi + 1]
+                pi += 4
+                if ch == symbol:
+                    return _skip_matched(p, pi, negated)
+                c = p[pi]
+                pi += 1
+        elif c == "\0":
+            return None
+        elif c == "[" and p[pi] == ".":
+            found = _collating_symbol(p, pi)
+            if found is None:
+                return False
+            cold, pi = found
+            if not (p[pi] == "-" and p[pi + 1] != "\0") and ch == cold:
+                return _skip_matched(p, pi, negated)
+            c = p[pi]
+            pi += 1
+            if (matched := _range_slow(p, pi, c, cold, fn, fold)) is not None:
+                if matched is False:
+                    return False
+                hit, pi, c = matched
+                if hit:
+                    return _skip_matched(p, pi, negated)
+        else:
+            c = fl(c)
+            ordinary = True
+        if ordinary:
+            if not (p[pi] == "-" and p[pi + 1] not in "\0]") and c == fn:
+                return _skip_matched(p, pi, negated)
+            cold = c
+            c = p[pi]
+            pi += 1
+            if (matched := _range_slow(p, pi, c, cold, fn, fold)) is not None:
+                if matched is False:
+                    return False
+                hit, pi, c = matched
+                if hit:
+                    return _skip_matched(p, pi, negated)
+        if c == "]":
+            return pi if negated else False
+
+
+def _range_slow(p: str, pi: int, c: str, cold: str, fn: str, fold: bool):
+    """After a range start `cold`, with `c` the next pattern character: None when `c` does
+    not start a range end, False when the pattern is broken there, else (matched, index,
+    next character)."""
+    if not (c == "-" and p[pi] != "]"):
+        return None
+    cend = p[pi]
+    pi += 1
+    if cend == "[" and p[pi] == ".":
+        found = _collating_symbol(p, pi)
+        if found is None:
+            return False
+        cend, pi = found
+    else:
+        if cend == "\\":
+            cend = p[pi]
+            pi += 1
+        if cend == "\0":
+            return False
+        cend = ascii_lower(cend) if fold else cend
+    if cold <= fn <= cend:
+        return True, pi, ""
+    return False, pi + 1, p[pi]
+
+
+def _skip_matched(p: str, pi: int, negated: bool):
+    """Skip the rest of a bracket whose item matched, with glibc's own rules (2.36: an
+    unterminated bracket makes its `[` a literal, None)."""
+    while True:
+        c = p[pi]
+        pi += 1
+        if c == "]":
+            break
+        if c == "\0":
+            return None  # glibc >= 2.36: unterminated after all, the `[` is a literal
+        if c == "\\":
+            if p[pi] == "\0":
+                return False
+            pi += 1
+        elif c == "[" and p[pi] == ":":
+            start, count = pi, 0
+            while True:
+                pi += 1
+                count += 1
+                if count == 256:
+                    return False
+                if p[pi] == ":" and p[pi + 1] == "]":
+                    break
+                if not ("a" <= p[pi] < "z"):
+                    pi = start - 2
+                    break
+            pi += 2
+        elif c == "[" and p[pi] == "=":
+            if p[pi + 1] == "\0" or p[pi + 2] != "=" or p[pi + 3] != "]":
+                return False
+            pi += 4
+        elif c == "[" and p[pi] == ".":
+            while True:
+                pi += 1
+                if p[pi] == "\0":
+                    return False
+                if p[pi] == "." and p[pi + 1] == "]":
+                    break
+            pi += 2
+    return False if negated else pi
+
+
+def _item_matches(item, ch: str) -> bool:
+    if item is None:
+        return True
+    if type(item) is str:
+        return item == ch
+    negated, chars, ranges = item
+    hit = ch in chars or any(lo <= ch <= hi for lo, hi in ranges)
+    return hit != negated
+
+
+def _segment_at(seg, s: str, i: int) -> bool:
+    if type(seg) is str:
+        return s.startswith(seg, i)
+    return all(_item_matches(item, s[i + k]) for k, item in enumerate(seg))
+
+
+def _anchor(seg: tuple) -> tuple[int, str]:
+    """The longest run of literal characters in a segment, and its offset."""
+    best, best_at, run, run_at = "", 0, "", 0
+    for k, item in enumerate(seg):
+        if type(item) is str:
+            if not run:
+                run_at = k
+            run += item
+            if len(run) > len(best):
+                best, best_at = run, run_at
+        else:
+            run = ""
+    return best_at, best
+
+
+# Beyond this many candidate positions, a segment with no literal character is searched
+# with a regular expression (in C) instead of item by item (in Python).
+_LONG_SCAN = 2048
+_SEGMENT_RX: dict = {}
+
+
+def _segment_regex(seg: tuple):
+    """A compiled `re` pattern matching one glob segment (imports `re` on first use)."""
+    compiled = _SEGMENT_RX.get(seg)
+    if compiled is None:
+        import re
+
+        parts = []
+        for item in seg:
+            if item is None:
+                parts.append(".")
+            elif type(item) is str:
+                parts.append(re.escape(item))
+            else:
+                negated, chars, ranges = item
+                body = "".join(re.escape(c) for c in sorted(chars))
+                body += "".join(f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in ranges
+                                if lo <= hi)
+                parts.append(f"[{'^' if negated else ''}{body}]" if body
+                             else ("." if negated else "(?!)"))
+        compiled = _SEGMENT_RX[seg] = re.compile("".join(parts), re.DOTALL)
+    return compiled
+
+
+def _segment_find(seg, s: str, start: int, end: int) -> int:
+    """Leftmost i in [start, end - len(seg)] where `seg` matches, or -1.
+
+    Candidates come from `str.find` of the segment's longest literal run, so a value of
+    megabytes is scanned in C, not character by character in Python.
+    """
+    if type(seg) is str:
+        return s.find(seg, start, end)
+    last = end - len(seg)
+    offset, literal = _anchor(seg)
+    if not literal:
+        if last - start > _LONG_SCAN:
+            found = _segment_regex(seg).search(s, start, end)
+            return found.start() if found else -1
+        for i in range(start, last + 1):
+            if _segment_at(seg, s, i):
+                return i
+        return -1
+    i = start
+    while i <= last:
+        hit = s.find(literal, i + offset, last + offset + len(literal))
+        if hit < 0:
+            return -1
+        i = hit - offset
+        if _segment_at(seg, s, i):
+            return i
+        i += 1
+    return -1
+
+
+def glob_match(segments, value: str, fold: bool = False) -> bool:
+    """fnmatch(pattern, value) for a pattern compiled by `compile_glob`."""
+    if segments is None:
+        return False
+    s = byte_form(value)
+    if type(segments) is str:
+        return _fnmatch_slow(segments, s, fold)
+    if fold:
+        s = ascii_lower(s)
+    n = len(s)
+    first = segments[0]
+    if len(segments) == 1:
+        return n == len(first) and _segment_at(first, s, 0)
+    last = segments[-1]
+    if n < len(first) + len(last) or not _segment_at(first, s, 0) \
+            or not _segment_at(last, s, n - len(last)):
+        return False
+    pos, end = len(first), n - len(last)
+    for seg in segments[1:-1]:
+        i = _segment_find(seg, s, pos, end)
+        if i < 0:
+            return False
+        pos = i + len(seg)
+    return True
+
+
+class Glob:
+    """A `glob`/`iglob` constant, parsed once; `match(value)` is fnmatch without flags."""
+
+    __slots__ = ("fold", "pattern", "segments")
+
+    def __init__(self, pattern: str, fold: bool = False, segments=False) -> None:
+        self.pattern = pattern
+        self.fold = fold
+        self.segments = compile_glob(pattern, fold) if segments is False else segments
+
+    def match(self, value: str) -> bool:
+        return glob_match(self.segments, value, self.fold)
+
+    def __reduce__(self):
+        return (Glob, (self.pattern, self.fold, self.segments))
+
+    def __repr__(self) -> str:
+        return f"Glob({self.pattern!r}{', fold=True' if self.fold else ''})"
+
+
+# ---------------------------------------------------------------------------------------
+# pmatch: path-prefix search (libsinsp prefix_search.h)
+# ---------------------------------------------------------------------------------------
+
+def _components(path: str) -> list[str]:
+    return [c for c in path.split("/") if c]
+
+
+class PathPrefixes:
+    """The RHS of `pmatch`: true when some path's components are a prefix of the value's.
+
+    A trie keyed by component; a component with `?`, `*` or `[` is an fnmatch pattern
+    matched against one component only. A node is (terminal, literal children, glob
+    children); a terminal node ends the search (shorter paths subsume longer ones).
+    """
+
+    __slots__ = ("paths", "root")
+
+    def __init__(self, paths, root=None) -> None:
+        self.paths = tuple(paths)
+        self.root = self._build(self.paths) if root is None else root
+
+    @staticmethod
+    def _build(paths):
+        root: list = [False, {}, []]
+        for path in paths:
+            node = root
+            for comp in _components(path):
+                if node[0]:
+                    break
+                if any(ch in comp for ch in "?*["):
+                    for pattern, child in node[2]:
+                        if pattern.pattern == comp:
+                            node = child
+                            break
+                    else:
+                        child = [False, {}, []]
+                        node[2].append((Glob(comp), child))
+                        node = child
+                else:
+                    node = node[1].setdefault(comp, [False, {}, []])
+            else:
+                node[0] = True
+                node[1] = {}
+                node[2] = []
+
+        def freeze(node):
+            return (node[0], {k: freeze(v) for k, v in node[1].items()},
+                    tuple((g, freeze(c)) for g, c in node[2]))
+        return freeze(root)
+
+    def match(self, value: str) -> bool:
+        return _trie_match(self.root, _components(value), 0)
+
+    def __reduce__(self):
+        return (PathPrefixes, (self.paths, self.root))
+
+    def __repr__(self) -> str:
+        return f"PathPrefixes({list(self.paths)!r})"
+
+
+def _trie_match(node, comps: list[str], i: int) -> bool:
+    terminal, literals, globs = node
+    if terminal:
+        return True
+    if i == len(comps):
+        return False
+    comp = comps[i]
+    child = literals.get(comp)
+    if child is not None and _trie_match(child, comps, i + 1):
+        return True
+    return any(g.match(comp) and _trie_match(c, comps, i + 1) for g, c in globs)
+
+
+# ---------------------------------------------------------------------------------------
+# regex: RE2 POSIX syntax, translated to Python syntax at compile time, compiled lazily
+# ---------------------------------------------------------------------------------------
+
+class Regex:
+    """A `regex` constant: `source` is the rule's RE2 text, `pattern` its Python form.
+
+    `match` is an anchored full match. The Python pattern is compiled on first use, so a
+    hook call whose candidate rules have no regex never imports `re`.
+    """
+
+    __slots__ = ("_compiled", "pattern", "source")
+
+    def __init__(self, source: str, pattern: str) -> None:
+        self.source = source
+        self.pattern = pattern
+        self._compiled = None
+
+    def match(self, value: str) -> bool:
+        compiled = self._compiled
+        if compiled is None:
+            import re
+
+            compiled = self._compiled = re.compile(self.pattern)
+        return compiled.fullmatch(value) is not None
+
+    def __reduce__(self):
+        return (Regex, (self.source, self.pattern))
+
+    def __repr__(self) -> str:
+        return f"Regex({self.source!r})"
+
+
+# ---------------------------------------------------------------------------------------
+# IP networks (values are packed addresses; a network constant is (net, mask, size))
+# ---------------------------------------------------------------------------------------
+
+def ip_in_net(addr: bytes, net: tuple[int, int, int]) -> bool:
+    """CIDR containment; an address of the other family is never inside."""
+    return (len(addr) == net[2]
+            and (int.from_bytes(addr, "big") & net[1]) == net[0])
+
+
+def ip_in_any(addr: bytes, nets) -> bool:
+    return any(ip_in_net(addr, n) for n in nets)
+
+
+def ips_in_nets(addrs, nets) -> bool:
+    return all(ip_in_any(a, nets) for a in addrs)
+
+
+def ips_meet_nets(addrs, nets) -> bool:
+    return any(ip_in_any(a, nets) for a in addrs)
+
+
+# ---------------------------------------------------------------------------------------
+# Transformers
+# ---------------------------------------------------------------------------------------
+
+def _each(fn: Callable) -> Callable:
+    """Apply a one-value transformer to a value or to every element of a list value."""
+    def apply(v):
+        if type(v) is tuple:
+            out = tuple(fn(x) for x in v)
+            return None if None in out else out
+        return fn(v)
+    return apply
+
+
+def _basename(s: str) -> str:
+    return s[s.rfind("/") + 1:]
+
+
+_B64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def b64_decode(data):
+    """libsinsp's decodeWithoutPadding: padding optional, anything else invalid -> None."""
+    text = data.decode("latin-1") if isinstance(data, bytes) else data
+    for _ in range(2):
+        if text.endswith("="):
+            text = text[:-1]
+    if len(text) % 4 == 1 or not _B64_ALPHABET.issuperset(text):
+        return None
+    import binascii
+
+    raw = binascii.a2b_base64(text + "=" * (-len(text) % 4))
+    return raw if isinstance(data, bytes) else from_bytes(raw)
+
+
+def _len(v) -> int:
+    if type(v) is tuple:
+        return len(v)
+    return byte_len(v) if isinstance(v, str) else len(v)
+
+
+TRANSFORMS: dict[str, Callable] = {
+    "tolower": _each(ascii_lower),
+    "toupper": _each(ascii_upper),
+    "basename": _each(_basename),
+    "b64": _each(b64_decode),
+    "len": _len,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Value trees: a field, a constant, or transformers over them. `raw(e)` is the value or
+# None when extraction (or a transformer) fails.
+# ---------------------------------------------------------------------------------------
+
+class FieldValue:
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def raw(self, e):
+        return e[self.key]
+
+    def __reduce__(self):
+        return (FieldValue, (self.key,))
+
+
+class ConstValue:
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def raw(self, e):
+        return self.value
+
+    def __reduce__(self):
+        return (ConstValue, (self.value,))
+
+
+class Transform:
+    """A one-value transformer (`tolower`, `toupper`, `b64`, `basename`, `len`)."""
+
+    __slots__ = ("child", "fn", "name")
+
+    def __init__(self, name: str, child) -> None:
+        self.name = name
+        self.child = child
+        self.fn = TRANSFORMS[name]
+
+    def raw(self, e):
+        v = self.child.raw(e)
+        return None if v is None else self.fn(v)
+
+    def __reduce__(self):
+        return (Transform, (self.name, self.child))
+
+
+class ListItems:
+    """A transformer list `(a, "b", tolower(c))`: one flat tuple of strings."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items) -> None:
+        self.items = tuple(items)
+
+    def raw(self, e):
+        out: list[str] = []
+        for item in self.items:
+            v = item.raw(e)
+            if v is None:
+                return None
+            if type(v) is tuple:
+                out.extend(as_text(x) for x in v)
+            else:
+                out.append(as_text(v))
+        return tuple(out)
+
+    def __reduce__(self):
+        return (ListItems, (self.items,))
+
+
+def _single(v):
+    return v[0] if type(v) is tuple and v else v
+
+
+class Join:
+    __slots__ = ("items", "sep")
+
+    def __init__(self, sep, items) -> None:
+        self.sep = sep
+        self.items = items
+
+    def raw(self, e):
+        sep = self.sep.raw(e)
+        if sep is None:
+            return None
+        items = self.items.raw(e)
+        if items is None:
+            return None
+        return as_text(_single(sep)).join(as_text(x) for x in items)
+
+    def __reduce__(self):
+        return (Join, (self.sep, self.items))
+
+
+class Concat:
+    __slots__ = ("items",)
+
+    def __init__(self, items) -> None:
+        self.items = tuple(items)
+
+    def raw(self, e):
+        out = []
+        for item in self.items:
+            v = item.raw(e)
+            if v is None:
+                return None
+            out.append(as_text(_single(v)))
+        return "".join(out)
+
+    def __reduce__(self):
+        return (Concat, (self.items,))
+
+
+def getopt_scan(argv, optstring: str, selector: str | None):
+    """POSIX-getopt-like scan (libsinsp `getopt()` transformer).
+
+    List mode returns every option character (`?` for unknown ones) followed by its
+    value when it takes one (`""` alone when that value is missing). With a selector,
+    returns the last value of that option (or the option itself when it takes no value),
+    or None when the option never appears.
+    """
+    start = 1 if optstring.startswith(":") else 0
+    valid: set[str] = set()
+    with_arg: set[str] = set()
+    i = start
+    while i < len(optstring):
+        c = optstring[i]
+        if c != ":":
+            valid.add(c)
+            if i + 1 < len(optstring) and optstring[i + 1] == ":":
+                with_arg.add(c)
+                i += 1
+        i += 1
+    results: list[str] = []
+    selected = None
+    idx = 0
+    while idx < len(argv):
+        arg = argv[idx]
+        if arg == "--":
+            break
+        if len(arg) > 2 and arg.startswith("--"):
+            idx += 1
+            continue
+        if len(arg) < 2 or arg[0] != "-":
+            break
+        j = 1
+        while j < len(arg):
+            opt = arg[j]
+            if opt == ":" or opt not in valid:
+                if selector is None:
+                    results.append("?")
+                j += 1
+                continue
+            wanted = selector is None or opt == selector
+            if opt not in with_arg:
+                if wanted:
+                    if selector is None:
+                        results.append(opt)
+                    else:
+                        selected = opt
+                j += 1
+                continue
+            if j + 1 < len(arg):
+                value = arg[j + 1:]
+            elif idx + 1 < len(argv):
+                idx += 1
+                value = argv[idx]
+            else:
+                value = None
+            if wanted:
+                if selector is not None:
+                    selected = "" if value is None else value
+                elif value is None:
+                    results.append("")
+                else:
+                    results.append(opt)
+                    results.append(value)
+            break
+        idx += 1
+    if selector is not None:
+        return selected
+    return tuple(results)
+
+
+class Getopt:
+    __slots__ = ("args", "optstring", "selector")
+
+    def __init__(self, args, optstring, selector: str | None) -> None:
+        self.args = args
+        self.optstring = optstring
+        self.selector = selector
+
+    def raw(self, e):
+        optstring = self.optstring.raw(e)
+        if optstring is None:
+            return None
+        argv = self.args.raw(e)
+        if argv is None:
+            return None
+        return getopt_scan([as_text(a) for a in argv], as_text(_single(optstring)),
+                           self.selector)
+
+    def __reduce__(self):
+        return (Getopt, (self.args, self.optstring, self.selector))
+
+
+class ValueExpr:
+    """A compiled field or transformer expression, as used by output formats.
+
+    `extract(event)` returns the list of values (one element unless `is_list`), or None
+    when the field cannot be extracted. `type` is the libsinsp type name of the result.
+    """
+
+    __slots__ = ("is_list", "root", "type")
+
+    def __init__(self, root, type: str, is_list: bool) -> None:
+        self.root = root
+        self.type = type
+        self.is_list = is_list
+
+    def extract(self, event: Mapping) -> list | None:
+        v = self.root.raw(event)
+        if v is None:
+            return None
+        return list(v) if self.is_list else [v]
+
+    def __reduce__(self):
+        return (ValueExpr, (self.root, self.type, self.is_list))
+
+    def __repr__(self) -> str:
+        return f"ValueExpr({self.type}{' list' if self.is_list else ''})"
+
+
+# ---------------------------------------------------------------------------------------
+# Compiled conditions
+# ---------------------------------------------------------------------------------------
+
+# Every name a generated expression may use besides `e`, `v`, `w` and its `_cN` constants.
+RUNTIME_GLOBALS: dict[str, object] = {
+    "__builtins__": {},
+    "_lower": lower_once,
+    "_bytes": to_bytes,
+    "_glob": glob_match,
+    "_compile_glob": compile_glob,
+    "_in_net": ip_in_net,
+    "_in_any": ip_in_any,
+    "_all_in": ips_in_nets,
+    "_any_in": ips_meet_nets,
+    "_set": frozenset,
+}
+
+
+def factory_source(name: str, expr: str, helpers: tuple[str, ...], nconsts: int) -> str:
+    """Python source of `_make_<name>(_c0, ...)`, which returns the function `name(e)`.
+
+    The constants are the factory's parameters, so the evaluating function reads them as
+    closure cells. Nothing from rule text ever appears here: `expr` and `helpers` are
+    built by the compiler from fixed templates, `_cN` names and numbers only.
+    """
+    params = ", ".join(f"_c{i}" for i in range(nconsts))
+    lines = [f"def _make_{name}({params}):"]
+    lines.extend(f"    def _h{i}(e): return {h}" for i, h in enumerate(helpers))
+    lines.append(f"    def {name}(e): return {expr}")
+    lines.append(f"    return {name}")
+    return "\n".join(lines) + "\n"
+
+
+class Condition:
+    """A compiled condition.
+
+    `expr` is the generated expression, `consts` the values of `_c0...`, `helpers` the
+    bodies of split-out sub-expressions (`_h0(e)`...) for deeply nested conditions.
+    `fields` are the field keys it reads, `index_values` the values of `index_field` (the
+    source's index field) for which it can be true (None: any value), `warnings`
+    libsinsp's compiler warnings.
+    Calling it evaluates it against an event (the function is built on first call; a
+    `Ruleset` builds all its rules' functions at once instead).
+    """
+
+    __slots__ = ("_fn", "consts", "expr", "fields", "helpers", "index_field", "index_values",
+                 "warnings")
+
+    def __init__(self, expr: str, consts: tuple = (), helpers: tuple[str, ...] = (),
+                 fields: frozenset[str] = frozenset(), index_values: frozenset | None = None,
+                 warnings=(), index_field: str | None = None) -> None:
+        self.expr = expr
+        self.consts = tuple(consts)
+        self.helpers = tuple(helpers)
+        self.fields = frozenset(fields)
+        self.index_values = index_values
+        self.index_field = index_field  # the field `index_values` are values of
+        self.warnings = list(warnings)
+        self._fn = None
+
+    def source(self, name: str) -> str:
+        return factory_source(name, self.expr, self.helpers, len(self.consts))
+
+    def __call__(self, event: Mapping) -> bool:
+        fn = self._fn
+        if fn is None:
+            namespace = dict(RUNTIME_GLOBALS)
+            exec(compile(self.source("condition"), "<condition>", "exec"), namespace)
+            fn = self._fn = namespace["_make_condition"](*self.consts)
+        return bool(fn(event))
+
+    def __reduce__(self):
+        return (Condition, (self.expr, self.consts, self.helpers, self.fields,
+                            self.index_values, tuple(self.warnings), self.index_field))
+
+    def __repr__(self) -> str:
+        return f"Condition({self.expr!r})"
+
+
+PYTHON_TAG = (sys.implementation.name, sys.hexversion)
