@@ -447,10 +447,11 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         entry = {"method": self.command, "path": self.path, "body": body,
                  "conversation": None, "step": None, "answer": "200 {}"}
+        answer = (200, b"{}", "application/json")
         try:
             if self.command == "POST" and path == "/v1/messages/count_tokens":
                 entry["answer"] = "count_tokens"
-                self._send(200, b'{"input_tokens": 100}', "application/json")
+                answer = (200, b'{"input_tokens": 100}', "application/json")
             elif self.command == "POST" and path == "/v1/messages" and isinstance(body, dict):
                 message, key, step = self.mock.answer_messages(body)
                 entry["conversation"] = (
@@ -459,13 +460,14 @@ class _Handler(BaseHTTPRequestHandler):
                 entry["step"] = step
                 entry["answer"] = _summarize(message)
                 if body.get("stream"):
-                    self._send(200, _sse_body(message), "text/event-stream")
+                    answer = (200, _sse_body(message), "text/event-stream")
                 else:
-                    self._send(200, json.dumps(message).encode(), "application/json")
-            else:
-                self._send(200, b"{}", "application/json")
+                    answer = (200, json.dumps(message).encode(), "application/json")
         finally:
+            # Record before answering: a client that has its answer must find its request
+            # in the log (recording after the reply raced with fast clients).
             self.mock._record(entry)
+        self._send(*answer)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
 
