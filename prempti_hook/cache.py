@@ -33,9 +33,11 @@ LOCK_FILE = "rebuild.lock"
 LOCK_WAIT_SECONDS = 20.0
 CHECK_HINT = "run `prempti-hook --check` to see the error with file, line and column"
 
-# Modules whose code shapes the compiled ruleset: editing one (a development checkout, or a
-# different build) invalidates the cache.
+# What identifies the engine code: in the zipapp, the build id stamped next to the package
+# (one read); in a development checkout, the modules whose code shapes the compiled ruleset
+# (editing one invalidates the cache).
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_BUILD_STAMP = os.path.join(os.path.dirname(_PACKAGE), "~prempti-build-id")
 _ENGINE_DIRS = ("falco", os.path.join("falco", "loader"), "source")
 
 
@@ -71,6 +73,13 @@ def _stat_entry(path: str) -> str:
 def engine_stamp() -> str:
     """What the compiled form depends on besides the rules: versions and engine code."""
     parts = [__version__, str(CACHE_FORMAT), sys.version]
+    try:
+        with open(_BUILD_STAMP, "rb") as f:
+            build_id = f.read(256).decode("ascii", "replace")
+    except OSError:
+        build_id = ""
+    if build_id:
+        return "\n".join([*parts, "build " + build_id])
     for sub in _ENGINE_DIRS:
         folder = os.path.join(_PACKAGE, sub)
         try:

@@ -13,7 +13,7 @@ COMMANDS = {
     "status": ("status", "installed version, hook registration, mode, rules, cache, log"),
     "install": ("install", "register the hook in ~/.claude/settings.json"),
     "uninstall": ("install", "remove the hook entry this tool added"),
-    "hook": ("install", "hook add | remove | status"),
+    "hook": ("install", "hook add | remove | status | command"),
 }
 ALIASES = {"check": "--check"}
 

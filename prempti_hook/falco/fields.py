@@ -5,8 +5,8 @@ The engine knows nothing about where values come from. A source declares its fie
 evaluation time hands the engine an *event*: any mapping where `event[key]` returns the
 value of the field `key` (`"proc.name"`, or `"evt.arg[0]"` with its argument), or `None`
 when the field cannot be extracted for this event. Values are `str` for string types,
-`int` for numeric ones, `bool` for BOOL, `bytes` for BYTEBUF, and a `tuple` of those for
-list fields.
+`int` for numeric ones, `bool` for BOOL, `bytes` for BYTEBUF, packed `bytes` (4 or 16)
+for IP addresses, and a `tuple` of those for list fields.
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ class FieldInfo:
 
     `compare` is an optional per-field comparison override (libsinsp has them for
     `proc.aname`, `fd.ip`...): a picklable module-level function
-    `compare(op, lhs_values, rhs_values) -> bool` used instead of the generic operator.
+    `compare(op, lhs, rhs) -> bool` used instead of the generic operator, where `op` is the
+    operator text as written (`"=="`, `"in"`, `"== oneof"`, `"exists"`), `lhs` a tuple (one
+    value, or the list), `rhs` the tuple of constants or right-hand field values. It is only
+    called when extraction succeeded and the left side is the plain field.
     """
 
     __slots__ = ("arg", "compare", "desc", "is_list", "name", "no_rhs", "no_transformer",
