@@ -39,13 +39,9 @@ class SettingsError(Exception):
 
 def settings_path(environ=None) -> str:
     """Claude Code's user settings file (`$CLAUDE_CONFIG_DIR` moves the whole folder)."""
-    environ = os.environ if environ is None else environ
-    folder = environ.get("CLAUDE_CONFIG_DIR")
-    if not folder:
-        from .config import user_home
+    from .config import claude_config_dir
 
-        folder = os.path.join(user_home(environ), ".claude")
-    return os.path.join(folder, "settings.json")
+    return os.path.join(claude_config_dir(environ), "settings.json")
 
 
 def zipapp_path(prempti_home: str) -> str:

@@ -32,8 +32,8 @@ class Config:
     """Paths and settings for one hook call (or one CLI command)."""
 
     __slots__ = (
+        "claude_dir",
         "config_file",
-        "home",
         "prempti_home",
         "problems",
         "rules_override",
@@ -42,8 +42,9 @@ class Config:
     )
 
     def __init__(self, user_home: str, prempti_home: str, rules_override: list[str] | None,
-                 settings: dict, problems: list[str]) -> None:
+                 settings: dict, problems: list[str], claude_dir: str = "") -> None:
         self.user_home = user_home
+        self.claude_dir = claude_dir or os.path.join(user_home, ".claude")
         self.prempti_home = prempti_home
         self.config_file = os.path.join(prempti_home, "config.yaml")
         self.rules_override = rules_override
@@ -90,6 +91,12 @@ def user_home(environ=None) -> str:
         return pwd.getpwuid(os.getuid()).pw_dir
     except (ImportError, KeyError):
         return "/"
+
+
+def claude_config_dir(environ=None) -> str:
+    """Claude Code's user folder (`$CLAUDE_CONFIG_DIR` moves it; default `~/.claude`)."""
+    environ = os.environ if environ is None else environ
+    return environ.get("CLAUDE_CONFIG_DIR") or os.path.join(user_home(environ), ".claude")
 
 
 def parse_value(key: str, raw: str):
@@ -165,4 +172,5 @@ def load(environ=None) -> Config:
                 settings[key] = parse_value(key, raw)
             except ValueError as e:
                 problems.append(f"{where}: {e}")
-    return Config(home, prempti_home, rules_override, settings, problems)
+    return Config(home, prempti_home, rules_override, settings, problems,
+                  claude_config_dir(environ))

@@ -132,7 +132,8 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
         call = claude_code.read(payload)
     except MalformedCall as e:
         return _fail(cfg, payload, f"malformed tool call: {e}", started, streams)
-    event = Event(call, cfg.user_home)
+    event = Event(call, cfg.user_home, prempti_home=cfg.prempti_home,
+                  claude_dir=cfg.claude_dir)
     notices = list(cfg.problems)
     try:
         loaded = cache.load(cfg)

@@ -47,12 +47,15 @@ def new_correlation_id() -> int:
 class Event(dict):
     """Field values of one call; see the module docstring."""
 
-    __slots__ = ("call", "correlation_id", "home", "memo")
+    __slots__ = ("call", "claude_dir", "correlation_id", "home", "memo", "prempti_home")
 
-    def __init__(self, call: Call, home: str, correlation_id: int | None = None) -> None:
+    def __init__(self, call: Call, home: str, correlation_id: int | None = None, *,
+                 prempti_home: str = "", claude_dir: str = "") -> None:
         super().__init__()
         self.call = call
         self.home = home
+        self.prempti_home = prempti_home or os.path.join(home, ".prempti")
+        self.claude_dir = claude_dir or os.path.join(home, ".claude")
         self.correlation_id = new_correlation_id() if correlation_id is None else correlation_id
         self.memo: dict = {}
 
@@ -211,6 +214,17 @@ def _mcp_tool(ev: Event, _arg):
     return parts[1] if parts else None
 
 
+def _prempti_home(ev: Event, _arg) -> str:
+    return resolve(ev.prempti_home, "/", ev.home)
+
+
+def _protected_paths(ev: Event, _arg) -> tuple:
+    """What the agent must never change: the guard's home (binary, extraction, rules,
+    config, cache, log) and Claude Code's user settings, where the hook is registered."""
+    settings = os.path.join(ev.claude_dir, "settings.json")
+    return (ev["prempti.home"], resolve(settings, "/", ev.home))
+
+
 def _call_attr(attr: str):
     return lambda ev, _arg: getattr(ev.call, attr)
 
@@ -242,4 +256,6 @@ EXTRACTORS = {
     "tool.url.host": _url_host,
     "mcp.server": _mcp_server,
     "mcp.tool": _mcp_tool,
+    "prempti.home": _prempti_home,
+    "prempti.protected_paths": _protected_paths,
 }

@@ -58,6 +58,10 @@ BEYOND_PREMPTI = [
     _s("tool.url.host", "lowercase host of tool.url (IP literals and IDNA normalized)"),
     _s("mcp.server", "MCP server of an mcp__<server>__<tool> call"),
     _s("mcp.tool", "MCP tool of an mcp__<server>__<tool> call"),
+    _s("prempti.home", "prempti-hook's own folder (PREMPTI_HOME), resolved"),
+    _list("prempti.protected_paths", "what the agent must not change: prempti-hook's folder "
+          "and Claude Code's user settings file (where the hook is registered), resolved; "
+          "compare with `tool.write_path_prefixes intersects val(prempti.protected_paths)`"),
 ]
 
 # Fields declared by the shell-analysis module (tool.cmd.*, tool.paths..., tool.secrets)

@@ -146,3 +146,18 @@ def test_extraction_is_lazy_and_cached():
     assert dict(ev) == {}
     ev["tool.name"]
     assert list(ev) == ["tool.name"]
+
+
+def test_prempti_protected_paths_follow_configuration(tmp_path):
+    real = tmp_path / "real-prempti"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    call = claude_code.read({"hook_event_name": "PreToolUse", "tool_name": "Bash",
+                             "tool_input": {"command": "ls"}, "cwd": str(tmp_path)})
+    ev = Event(call, str(tmp_path), prempti_home=str(link), claude_dir=str(tmp_path / "cc"))
+    assert ev["prempti.home"] == str(real)
+    assert ev["prempti.protected_paths"] == (str(real), str(tmp_path / "cc" / "settings.json"))
+    default = Event(call, str(tmp_path))
+    assert default["prempti.protected_paths"] == (str(tmp_path / ".prempti"),
+                                                  str(tmp_path / ".claude" / "settings.json"))
