@@ -5,6 +5,10 @@ to exist: `~`, `~/x`, `$HOME/x` and `${HOME}/x` expand to the user's home; a rel
 is joined to the (resolved) working directory; symlinks of the existing part are resolved;
 `.` and `..` are folded; the missing tail is appended as written. A `..` after a missing
 component folds lexically, which is what a guard wants (`mkdir -p` would make it real).
+
+Besides the resolved ("real") form, `lexical` gives the form as written (absolute, `..`
+folded, symlinks kept) and `prefixes` lists every ancestor of a path, so that list fields
+can be matched exactly with `in`/`intersects` (see docs/fields-shell.md).
 """
 
 from __future__ import annotations
@@ -12,6 +16,13 @@ from __future__ import annotations
 import os
 
 _HOME_PREFIXES = ("$HOME", "${HOME}")
+# Longer than PATH_MAX: no system call can use it, so fold it lexically and save the work.
+_PATH_MAX = 4096
+# Names that are not files: reading or writing them touches no file a rule cares about.
+_PSEUDO_DEVICES = frozenset({"/dev/null", "/dev/zero", "/dev/stdin", "/dev/stdout",
+                             "/dev/stderr", "/dev/tty", "/dev/random", "/dev/urandom",
+                             "/dev/full"})
+_FD_DIRS = ("/dev/fd/", "/proc/self/fd/")
 
 
 def expand_home(path: str, home: str) -> str:
@@ -24,17 +35,96 @@ def expand_home(path: str, home: str) -> str:
     return path
 
 
+def user_home(user: str) -> str | None:
+    """Home directory of `user` from the password database (`~user`), else None."""
+    if not user or "/" in user or "\x00" in user:
+        return None
+    try:
+        import pwd
+
+        return pwd.getpwnam(user).pw_dir
+    except (KeyError, ImportError, ValueError, UnicodeError, OSError):
+        return None
+
+
+def _fold(path: str) -> str:
+    # POSIX normpath keeps a leading `//`, which the kernel treats as `/`.
+    folded = os.path.normpath(path)
+    return "/" + folded.lstrip("/") if folded.startswith("//") else folded
+
+
+def lexical(path: str, cwd: str) -> str:
+    """`path` made absolute against `cwd` with `.`/`..` folded and symlinks kept."""
+    if not path:
+        return ""
+    if not path.startswith("/"):
+        path = (cwd.rstrip("/") or "") + "/" + path
+    return _fold(path)
+
+
+def resolve_expanded(path: str, cwd: str) -> str:
+    """Like `resolve` for a path whose `~`/`$HOME` were already expanded (by the shell)."""
+    if not path:
+        return ""
+    if not path.startswith("/"):
+        path = (cwd.rstrip("/") or "") + "/" + path
+    if len(path) > _PATH_MAX:
+        return _fold(path)
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        # ValueError: embedded NUL or a lone surrogate. Fold lexically rather than give up.
+        return _fold(path)
+
+
 def resolve(path: str, cwd: str, home: str) -> str:
     """The canonical absolute form of `path` as seen from `cwd` (already resolved)."""
     if not path:
         return ""
-    path = expand_home(path, home)
+    return resolve_expanded(expand_home(path, home), cwd)
+
+
+def is_pseudo_device(path: str) -> bool:
+    """`/dev/null`, `/dev/stdout`, `/dev/fd/3`...: names that are not files."""
+    if path in _PSEUDO_DEVICES:
+        return True
+    return any(path.startswith(prefix) and path[len(prefix):].isdigit() for prefix in _FD_DIRS)
+
+
+def prefixes(path: str, home: str) -> list[str]:
+    """Every ancestor of an absolute `path` and the path itself, outermost first, then the
+    same under `~` when the path is inside `home`: `/h/u/.ssh/k` gives `/h`, `/h/u`,
+    `/h/u/.ssh`, `/h/u/.ssh/k`, `~`, `~/.ssh`, `~/.ssh/k`. `/` is listed only for `/`
+    itself (as an ancestor every path has it, so it would tell nothing apart).
+
+    Ancestors are listed down to `MAX_PREFIX_DEPTH` components (the path itself always is):
+    listing all of them would cost time and memory quadratic in the depth, and rules name
+    shallow directories."""
     if not path.startswith("/"):
-        path = (cwd.rstrip("/") or "") + "/" + path
-    try:
-        return os.path.realpath(path)
-    except (OSError, ValueError):
-        # ValueError: embedded NUL. Fold lexically rather than give up; POSIX normpath
-        # keeps a leading `//`, which the kernel treats as `/`.
-        folded = os.path.normpath(path)
-        return "/" + folded.lstrip("/") if folded.startswith("//") else folded
+        return []
+    path = path.rstrip("/")
+    if not path:
+        return ["/"]
+    out = _ancestors(path, 1, "")
+    out.append(path)
+    home = home.rstrip("/")
+    if home and (path == home or path.startswith(home + "/")):
+        out.append("~")
+        rest = path[len(home):]
+        if rest:
+            out.extend(_ancestors(rest, 1, "~"))
+            out.append("~" + rest)
+    return out
+
+
+MAX_PREFIX_DEPTH = 64
+
+
+def _ancestors(path: str, start: int, lead: str) -> list[str]:
+    """`lead` + each proper prefix of `path` ending before a `/` (at most MAX_PREFIX_DEPTH)."""
+    out: list[str] = []
+    end = path.find("/", start)
+    while end > 0 and len(out) < MAX_PREFIX_DEPTH:
+        out.append(lead + path[:end])
+        end = path.find("/", end + 1)
+    return out

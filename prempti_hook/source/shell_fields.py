@@ -1,9 +1,382 @@
-"""Declarations of the shell-analysis fields (`tool.cmd.*`, path and secret fields).
+"""Fields that see through shell commands, paths of every tool, hosts, and secrets.
 
-Filled in by the shell-analysis work; see `source/shell.py`.
+`SHELL_FIELDS` declares them (name, type, description; see docs/fields-shell.md for why
+each exists and how to write exact rules with them); `SHELL_EXTRACTORS` maps each name to
+`extract(ev, arg) -> value`. `ev` is duck-typed (see `source.event.Event`): `tool_name`,
+`tool_input`, `real_cwd`, `home` and `memo`, a per-call dict where the shell analysis is
+cached so that all `tool.cmd.*` fields share one parse.
+
+Falco list fields only support `in` (subset), `intersects` and `exists`, so every list
+here holds exact, comparable values: resolved absolute paths, every ancestor of each path
+(`tool.path_prefixes`), basenames, lowercase normalized hosts.
+
+Hot path: this module is imported by `source.event` on every call, so it imports nothing
+heavy; the shell analysis, secrets scanner and field declarations load on first use.
 """
 
 from __future__ import annotations
 
-SHELL_FIELDS: list = []
-SHELL_EXTRACTORS: dict = {}
+import sys
+
+from .paths import expand_home, lexical, prefixes, resolve_expanded
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .shell import Analysis
+
+SHELL_TOOLS = frozenset({"Bash", "bash", "powershell", "run_shell_command"})
+R_UNSUPPORTED_SHELL = "unsupported_shell"
+
+# Tools whose input names files, by how (agent tool names: Claude Code, Copilot, Gemini).
+_READS = {
+    "Read": ("file_path",), "LS": ("path",), "view": ("path", "file_path"),
+    "read_file": ("absolute_path", "file_path", "path"),
+    "list_directory": ("path", "dir_path"), "search_file_content": ("path", "dir_path"),
+}
+_WRITES = {
+    "Write": ("file_path",), "Edit": ("file_path",), "MultiEdit": ("file_path",),
+    "NotebookEdit": ("notebook_path",), "create": ("path", "file_path"),
+    "edit": ("path", "file_path"), "write_file": ("file_path", "path"),
+    "replace": ("file_path", "path"),
+}
+_SEARCHES = {"Glob": "pattern", "glob": "pattern", "Grep": "glob", "grep": "glob"}
+_PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ",
+                  "*** Move to: ")
+_GLOB_CHARS = frozenset("*?[{")
+# macOS file systems ignore case: `/ETC/Hosts` is `/etc/hosts` there, so prefix and name
+# lists also carry the lowercase forms (rules are written in lowercase).
+_CASE_INSENSITIVE = sys.platform == "darwin"
+
+
+# --- the shell analysis, once per call -------------------------------------------------------
+
+def analysis(ev) -> Analysis | None:
+    """The shell analysis of this call's command (cached in `ev.memo`), or None when the
+    call is not a shell command."""
+    memo = ev.memo
+    if "shell_fields.analysis" in memo:
+        return memo["shell_fields.analysis"]
+    result = None
+    tool_input = ev.tool_input
+    if ev.tool_name in SHELL_TOOLS and isinstance(tool_input, dict) and "command" in tool_input:
+        from .shell import R_SYNTAX, analyze
+
+        command = tool_input.get("command")
+        result = analyze(command if isinstance(command, str) else "", ev.real_cwd, ev.home)
+        if not isinstance(command, str):
+            result.reasons[R_SYNTAX] = None
+        if ev.tool_name == "powershell":
+            result.reasons[R_UNSUPPORTED_SHELL] = None
+    memo["shell_fields.analysis"] = result
+    return result
+
+
+def _cmd_list(attr: str):
+    def extract(ev, _arg):
+        result = analysis(ev)
+        return None if result is None else tuple(getattr(result, attr))
+    return extract
+
+
+def _pipes_to_shell(ev, _arg):
+    result = analysis(ev)
+    return None if result is None else result.pipes_to_shell
+
+
+def _incomplete(ev, _arg):
+    result = analysis(ev)
+    return None if result is None else bool(result.reasons)
+
+
+def _incomplete_reasons(ev, _arg):
+    result = analysis(ev)
+    return None if result is None else tuple(result.reasons)
+
+
+# --- paths of every tool -----------------------------------------------------------------
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _first(data: dict, keys: tuple) -> str | None:
+    for key in keys:
+        value = _text(data.get(key))
+        if value is not None:
+            return value
+    return None
+
+
+def _literal_prefix(pattern: str) -> tuple[str, str | None]:
+    """(directories before the first wildcard, literal last component or None)."""
+    parts = pattern.split("/")
+    literal = []
+    for part in parts[:-1]:
+        if any(c in _GLOB_CHARS for c in part):
+            break
+        literal.append(part)
+    else:
+        last = parts[-1]
+        if last and not any(c in _GLOB_CHARS for c in last):
+            return "/".join(parts), last
+    last = parts[-1]
+    name = last if last and not any(c in _GLOB_CHARS for c in last) else None
+    prefix = "/".join(literal)
+    return (prefix or ("/" if pattern.startswith("/") else "")), name
+
+
+def _patch_paths(data: dict) -> list[str]:
+    """File names in a Codex `apply_patch` text (`*** Update File: path`)."""
+    found = []
+    for value in data.values():
+        if not isinstance(value, str) or "*** " not in value:
+            continue
+        for line in value[:1_000_000].splitlines():
+            for marker in _PATCH_MARKERS:
+                if line.startswith(marker) and line[len(marker):].strip():
+                    found.append(line[len(marker):].strip())
+    return found
+
+
+class _Paths:
+    """Every path one call reads or writes, resolved and as written."""
+
+    __slots__ = ("extra_names", "lexical", "lexical_writes", "real", "writes")
+
+    def __init__(self) -> None:
+        self.real: dict[str, None] = {}
+        self.writes: dict[str, None] = {}
+        self.lexical: dict[str, None] = {}
+        self.lexical_writes: dict[str, None] = {}
+        self.extra_names: dict[str, None] = {}
+
+    def add(self, path: str, cwd: str, home: str, write: bool) -> None:
+        path = expand_home(path, home)
+        real = resolve_expanded(path, cwd)
+        lex = lexical(path, cwd)
+        self.real[real] = None
+        self.lexical[lex] = None
+        if write:
+            self.writes[real] = None
+            self.lexical_writes[lex] = None
+
+
+def tool_paths(ev) -> _Paths | None:
+    """The paths of this call (cached), or None when the tool names no file."""
+    memo = ev.memo
+    if "shell_fields.paths" in memo:
+        return memo["shell_fields.paths"]
+    result = _collect_paths(ev)
+    memo["shell_fields.paths"] = result
+    return result
+
+
+def _collect_paths(ev) -> _Paths | None:
+    tool = ev.tool_name
+    data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
+    shell = analysis(ev)
+    out = _Paths()
+    if shell is not None:
+        out.real.update(shell.paths)
+        out.writes.update(shell.write_paths)
+        out.lexical.update(shell.lexical_paths)
+        out.lexical_writes.update(shell.lexical_write_paths)
+        return out
+    cwd, home = ev.real_cwd, ev.home
+    if tool in _WRITES:
+        path = _first(data, _WRITES[tool])
+        if path is None:
+            return out
+        out.add(path, cwd, home, write=True)
+    elif tool in _READS:
+        path = _first(data, _READS[tool])
+        out.add(path or cwd, cwd, home, write=False)
+    elif tool in _SEARCHES:
+        base = _text(data.get("path")) or _text(data.get("dir_path")) or cwd
+        pattern = _text(data.get(_SEARCHES[tool]))
+        if pattern is not None:
+            prefix, name = _literal_prefix(expand_home(pattern, home))
+            if name is not None:
+                out.extra_names[name] = None
+            if prefix.startswith("/"):
+                base = prefix
+            elif prefix:
+                base = expand_home(base, home).rstrip("/") + "/" + prefix
+        out.add(base, cwd, home, write=False)
+    elif tool == "read_many_files":
+        paths = data.get("paths")
+        for path in paths[:1000] if isinstance(paths, list) else ():
+            if _text(path):
+                prefix, _name = _literal_prefix(path)
+                out.add(prefix or cwd, cwd, home, write=False)
+    elif tool == "apply_patch":
+        for path in _patch_paths(data):
+            out.add(path, cwd, home, write=True)
+    else:
+        return None
+    return out
+
+
+def _paths(ev, _arg):
+    found = tool_paths(ev)
+    return None if found is None else tuple(found.real)
+
+
+def _write_paths(ev, _arg):
+    found = tool_paths(ev)
+    return None if found is None else tuple(found.writes)
+
+
+def _prefix_list(ev, real: dict, lexical_forms: dict) -> tuple:
+    out: dict[str, None] = {}
+    home = ev.home
+    for path in (*real, *lexical_forms):
+        for prefix in prefixes(path, home):
+            out[prefix] = None
+        if _CASE_INSENSITIVE and path.lower() != path:
+            for prefix in prefixes(path.lower(), home.lower()):
+                out[prefix] = None
+    return tuple(out)
+
+
+def _path_prefixes(ev, _arg):
+    found = tool_paths(ev)
+    return None if found is None else _prefix_list(ev, found.real, found.lexical)
+
+
+def _write_path_prefixes(ev, _arg):
+    found = tool_paths(ev)
+    return None if found is None else _prefix_list(ev, found.writes, found.lexical_writes)
+
+
+def _basenames(paths) -> dict[str, None]:
+    out: dict[str, None] = {}
+    for path in paths:
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        if name:
+            out[name] = None
+            if _CASE_INSENSITIVE:
+                out[name.lower()] = None
+    return out
+
+
+def _path_names(ev, _arg):
+    found = tool_paths(ev)
+    if found is None:
+        return None
+    names = _basenames((*found.real, *found.lexical))
+    names.update(found.extra_names)
+    return tuple(names)
+
+
+def _write_path_names(ev, _arg):
+    found = tool_paths(ev)
+    if found is None:
+        return None
+    return tuple(_basenames((*found.writes, *found.lexical_writes)))
+
+
+# --- hosts and secrets -------------------------------------------------------------------
+
+def _hosts(ev, _arg):
+    """Hosts the call reaches: a shell command's, or a fetch tool's URL host."""
+    shell = analysis(ev)
+    if shell is not None:
+        return tuple(shell.hosts)
+    data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
+    url = _text(data.get("url"))
+    if url is None:
+        return None
+    from .netaddr import url_hosts
+
+    return tuple(url_hosts(url))
+
+
+def _secrets(ev, _arg):
+    from .secrets import find_secrets
+
+    return find_secrets(ev.tool_input)
+
+
+SHELL_EXTRACTORS = {
+    "tool.cmd.names": _cmd_list("names"),
+    "tool.cmd.args": _cmd_list("args"),
+    "tool.cmd.paths": _cmd_list("paths"),
+    "tool.cmd.write_paths": _cmd_list("write_paths"),
+    "tool.cmd.urls": _cmd_list("urls"),
+    "tool.cmd.hosts": _cmd_list("hosts"),
+    "tool.cmd.pipes_to_shell": _pipes_to_shell,
+    "tool.cmd.incomplete": _incomplete,
+    "tool.cmd.incomplete_reasons": _incomplete_reasons,
+    "tool.paths": _paths,
+    "tool.write_paths": _write_paths,
+    "tool.path_prefixes": _path_prefixes,
+    "tool.write_path_prefixes": _write_path_prefixes,
+    "tool.path_names": _path_names,
+    "tool.write_path_names": _write_path_names,
+    "tool.hosts": _hosts,
+    "tool.secrets": _secrets,
+}
+
+# name, is_list, type, description
+_DECLARATIONS = (
+    ("tool.cmd.names", True, "CHARBUF",
+     "basename of every program a shell command would run, through quotes, expansions, "
+     "pipelines, lists, subshells, $(...), functions, wrappers (sudo, env, xargs, "
+     "timeout...) and nested `bash -c`/`eval` code"),
+    ("tool.cmd.args", True, "CHARBUF",
+     "every argument word of every command, unquoted and expanded (run-time parts as <?>)"),
+    ("tool.cmd.paths", True, "CHARBUF",
+     "every path a shell command reads or writes (arguments, redirections), `~`/`$HOME`/"
+     "variables/`cd` applied, resolved like tool.real_file_path"),
+    ("tool.cmd.write_paths", True, "CHARBUF",
+     "the tool.cmd.paths the command writes, creates, moves or deletes"),
+    ("tool.cmd.urls", True, "CHARBUF", "URLs in the command's arguments"),
+    ("tool.cmd.hosts", True, "CHARBUF",
+     "hosts the command connects to (URLs, ssh/scp/rsync/git remotes, nc/socat, "
+     "/dev/tcp), lowercase, IDNA and IP-literal normalized"),
+    ("tool.cmd.pipes_to_shell", False, "BOOL",
+     "a shell or interpreter runs code from a pipe or program output (`curl x | sh`, "
+     "`bash <(curl x)`, `sh -c \"$(curl x)\"`, `eval \"$(...)\"`, a socket)"),
+    ("tool.cmd.incomplete", False, "BOOL",
+     "the analysis could not see everything the command does (see "
+     "tool.cmd.incomplete_reasons); ask rather than guess"),
+    ("tool.cmd.incomplete_reasons", True, "CHARBUF",
+     "why tool.cmd.incomplete: syntax_error, dynamic_command, dynamic_code, inline_code, "
+     "computed_path, computed_host, unknown_variable, unknown_cwd, too_large, too_deep, "
+     "too_complex, nul_byte, unsupported_shell"),
+    ("tool.paths", True, "CHARBUF",
+     "every path the call reads or writes, resolved, for any tool (Read/Write/Edit "
+     "file_path, NotebookEdit notebook_path, Glob/Grep search root, Bash tool.cmd.paths)"),
+    ("tool.write_paths", True, "CHARBUF", "the tool.paths the call writes"),
+    ("tool.path_prefixes", True, "CHARBUF",
+     "every ancestor directory and self of each of tool.paths (resolved and as written), "
+     "absolute and as ~/... under home: `tool.path_prefixes intersects (~/.ssh)` is exact"),
+    ("tool.write_path_prefixes", True, "CHARBUF", "tool.path_prefixes of tool.write_paths"),
+    ("tool.path_names", True, "CHARBUF",
+     "basename of each of tool.paths, and the literal file name a Glob/Grep pattern seeks"),
+    ("tool.write_path_names", True, "CHARBUF", "basename of each of tool.write_paths"),
+    ("tool.hosts", True, "CHARBUF",
+     "hosts the call reaches, for any tool: tool.cmd.hosts, or the host of a `url` input"),
+    ("tool.secrets", True, "CHARBUF",
+     "kinds of credentials found in any string of tool_input (aws_access_key_id, "
+     "github_token, private_key, jwt...); never the secret itself"),
+)
+
+
+def _build_fields() -> list:
+    from ..falco.fields import FieldInfo
+
+    return [FieldInfo(name, type_, is_list=is_list, desc=desc)
+            for name, is_list, type_, desc in _DECLARATIONS]
+
+
+def __getattr__(name: str):
+    # SHELL_FIELDS is built on first use: `source.event` imports this module on every hook
+    # call for the extractors only, and should not pay for the engine's field classes.
+    if name == "SHELL_FIELDS":
+        fields = _build_fields()
+        globals()["SHELL_FIELDS"] = fields
+        return fields
+    raise AttributeError(name)
+
