@@ -11,7 +11,9 @@ for IP addresses, and a `tuple` of those for list fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # libsinsp type names, as they appear in Falco's messages.
 STRING_TYPES = frozenset({"CHARBUF", "FSPATH", "FSRELPATH"})
