@@ -38,7 +38,33 @@ def main(argv: list[str] | None = None) -> int:
     if not args:
         from .hook import run
 
-        return run()
+        return run()  # the hook handles every failure itself (fail-closed)
+    try:
+        return _command(args)
+    except BrokenPipeError:
+        # `prempti-hook logs | head`: the reader has gone, which is not an error.
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug: one line, never a traceback
+        print(f"prempti-hook: internal error in {args[0]!r}: {type(e).__name__}: {e}",
+              file=sys.stderr)
+        return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _command(args: list[str]) -> int:
     word = ALIASES.get(args[0], args[0])
     if word in ("--help", "-h", "help"):
         print(usage())
@@ -55,4 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     import importlib
 
     module = importlib.import_module(f"prempti_hook.commands.{entry[0]}")
+    if "--help" in args[1:] or "-h" in args[1:]:
+        print(getattr(module, "USAGE", f"usage: prempti-hook {word}\n\n{entry[1]}").rstrip())
+        return 0
     return module.main(word, args[1:])

@@ -24,6 +24,16 @@ DEFAULT_TAIL = 20
 POLL_SECONDS = 0.25
 COLOURS = {"deny": "\033[1;31m", "ask": "\033[1;33m", "allow": "\033[32m", "defer": "\033[2m"}
 RESET = "\033[0m"
+USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,defer] [--raw]
+
+Show the audit log ($PREMPTI_HOME/log/events.jsonl and its rotated files), one line per
+tool call: time (UTC), verdict, tool, rule, reason. Colour unless NO_COLOR is set or stdout
+is not a terminal.
+  -f            keep printing new calls (follows the log across rotations)
+  --tail N|all  how many of the latest calls to show (default 20)
+  --show LIST   only these verdicts, e.g. --show deny,ask
+  --raw         print the stored JSON lines instead
+"""
 # Invisible characters that reorder or hide text on a terminal.
 _FORMAT_CHARS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
                           "\u2069\u061c\u200b\u200c\u200d\u2060\ufeff")

@@ -15,6 +15,14 @@ import sys
 from .. import config
 
 KEY = "mode"
+USAGE = """usage: prempti-hook mode [monitor|guardrails]
+
+Without an argument, show the mode and where it comes from. With one, set it in
+$PREMPTI_HOME/config.yaml; it takes effect on the next tool call.
+  guardrails  verdicts are enforced (the default)
+  monitor     every call is evaluated and logged with what would have happened; nothing
+              is blocked
+"""
 
 
 def current(cfg, environ) -> tuple[str, str]:

@@ -13,6 +13,12 @@ from .. import claude_settings as cs
 
 LAST = 5
 LABEL_WIDTH = 10
+USAGE = """usage: prempti-hook status
+
+Show the installed version, whether and where the hook is registered, the mode, which rules
+are loaded and from where, whether the rule cache is fresh, the audit log size and the last
+verdicts.
+"""
 
 
 def _build_id_of_package() -> str | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from prempti_hook import auditlog, config
+from prempti_hook import auditlog, config, rulefiles
 from prempti_hook import claude_settings as cs
 from prempti_hook.commands import install, status
 
@@ -58,7 +58,9 @@ def test_registered_mode_rules_and_log(home, capsys, monkeypatch):
     assert by_label["installed"].startswith(f"installed: {zipapp} is damaged")
     assert by_label["hook"].startswith(f"hook: registered in {home.parent}/.claude/settings.json")
     assert by_label["mode"] == f"mode: monitor (from {home / 'config.yaml'})"
-    assert "1 file(s)" in by_label["rules"] and str(home / "rules" / "user") in by_label["rules"]
+    expected = len(rulefiles.rules_files(cfg))  # the shipped rules plus the user's a.yaml
+    assert f"{expected} file(s)" in by_label["rules"]
+    assert str(home / "rules" / "user") in by_label["rules"]
     assert "7 call(s) (4 allow, 2 deny, 1 ask)" in by_label["log"]
     last = out.split("last calls:\n", 1)[1].splitlines()[:status.LAST + 1]
     assert [line.startswith("  2026-") for line in last] == [True] * status.LAST + [False]
