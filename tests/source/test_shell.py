@@ -1025,3 +1025,10 @@ def test_lone_surrogates_and_odd_characters(sb):
 
 def test_import_stays_light():
     assert heavy_imports("import prempti_hook.source.shell") == set()
+
+
+@pytest.mark.parametrize("builtin", ["export", "local", "declare", "readonly", "typeset"])
+def test_declaration_with_an_unterminated_quote_is_incomplete_not_a_crash(builtin):
+    result = analyze(f'{builtin} "', "/tmp", "/root")
+    assert builtin in result.names
+    assert result.incomplete

@@ -1,0 +1,613 @@
+"""The evaluator: walks the parsed tree with a `State`, expands words (the `Expander` half,
+see `expand`), records names, arguments, paths, URLs and hosts into an `Analysis`, and hands
+each command to the handler of its program (see `programs`).
+
+It also follows what the command line does to itself: files it writes and then runs, links
+it makes, functions it defines, variables that make programs run code, code it passes to
+shells.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .. import netaddr
+from ..paths import is_pseudo_device, lexical, resolve_expanded
+from .analysis import (
+    CODE_VARS,
+    COMPUTED,
+    INJECTION_VARS,
+    MARKERS,
+    MAX_ALTS,
+    MAX_INPUT,
+    NUMBER,
+    PIPE,
+    POSITIONAL,
+    R_COMPUTED_HOST,
+    R_COMPUTED_PATH,
+    R_DYNAMIC_CODE,
+    R_DYNAMIC_COMMAND,
+    R_INLINE_CODE,
+    R_TOO_COMPLEX,
+    R_UNKNOWN_CWD,
+    R_UNKNOWN_VARIABLE,
+    SHOWN_UNKNOWN,
+    SOURCED_VARS,
+    UNSET,
+    Call,
+    display,
+    has_marker,
+)
+from .expand import CMD, PLAIN, REDIR, Expander, static_output
+from .parser import Parser
+from .programs import handler_for
+from .programs.common import generic
+from .syntax import DECLARATION_BUILTINS, FILE_TESTS, plain_word, split_assignment
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .analysis import Analysis, Context, State
+
+
+# macOS file systems ignore case: `CAT` runs cat there.
+_CASE_INSENSITIVE = sys.platform == "darwin"
+_STDIN_NAMES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+_INTERPRETER_NAMES = ("python", "perl", "ruby", "node", "php", "lua", "deno", "bun", "pwsh",
+                      "osascript", "Rscript", "julia", "tclsh", "expect")
+
+
+def _foreign_shebang(content: str) -> bool:
+    """A script whose `#!` line names an interpreter of another language."""
+    if not content.startswith("#!"):
+        return False
+    line = content.split("\n", 1)[0]
+    return any(name in line for name in _INTERPRETER_NAMES)
+
+
+def _is_stream(path: str) -> bool:
+    """A program file that is really a stream (`-`, `/dev/stdin`, `<(...)`, a socket)."""
+    return path in _STDIN_NAMES or path.startswith(("/dev/fd/", "/proc/self/fd/", "/dev/tcp/",
+                                                    "/dev/udp/"))
+
+
+class Evaluator(Expander):
+    """Walks the tree with a `State`, expanding words and recording into an `Analysis`."""
+
+    def __init__(self, ctx: Context, out: Analysis, env: Mapping[str, str], home: str) -> None:
+        self.ctx = ctx
+        self.out = out
+        self.env = env
+        self.home = home
+        self.calls: set[str] = set()
+        self.capture: list | None = None
+        self.net_fds: set[str] = set()  # descriptors opened on /dev/tcp or /dev/udp
+        # Files this command line writes (content when known) and links it makes, so that
+        # `curl -o x.sh URL; sh x.sh` or `ln -s /etc/shadow x; cat x` are seen through.
+        self.written: dict[str, str | None] = {}
+        self.links: dict[str, str] = {}
+
+    # --- recording ------------------------------------------------------------------------
+    def reason(self, why: str) -> None:
+        self.ctx.reasons[why] = None
+
+    def unknown(self, text: str, computed_reason: str) -> None:
+        """Record why a value with run-time parts leaves the analysis incomplete."""
+        if COMPUTED in text:
+            self.reason(computed_reason)
+        if UNSET in text:
+            self.reason(R_UNKNOWN_VARIABLE)
+
+    def name(self, name: str) -> None:
+        self.out.names[name] = None
+        if _CASE_INSENSITIVE and name.lower() != name:
+            self.out.names[name.lower()] = None
+
+    def args(self, words: list) -> None:
+        args = self.out.args
+        for word in words:
+            if POSITIONAL not in word:
+                args[display(word)] = None
+
+    def path(self, text: str, st: State, write: bool = False, record: bool = True) -> None:
+        if not text or text == "-":
+            return
+        if has_marker(text):
+            if POSITIONAL in text:
+                return
+            text = text.replace(NUMBER, SHOWN_UNKNOWN)
+            cut = min((text.find(m) for m in (COMPUTED, UNSET) if m in text), default=-1)
+            if cut >= 0:
+                self.unknown(text, R_COMPUTED_PATH)
+                known = text[:cut]
+                slash = known.rfind("/")
+                if slash < 0:
+                    return
+                text = known[:slash] or "/"
+        if is_pseudo_device(text):
+            return
+        host = netaddr.dev_tcp_host(text)
+        if host is not None:
+            if host:
+                self.out.hosts[host] = None
+            return
+        out = self.out
+        for cwd in st.cwds:
+            if has_marker(cwd) and not text.startswith("/"):
+                self.reason(R_UNKNOWN_CWD)
+                continue
+            real = resolve_expanded(text, cwd)
+            lex = lexical(text, cwd)
+            for form in (real, *self.through_links(real)):
+                out.paths[form] = None
+                if write:
+                    out.write_paths[form] = None
+            out.lexical_paths[lex] = None
+            if write:
+                out.lexical_write_paths[lex] = None
+                if record:
+                    self.written.setdefault(real, None)
+
+    def through_links(self, real: str) -> list[str]:
+        """Where `real` leads through links made earlier in this command line."""
+        found: list[str] = []
+        for _ in range(4):
+            for link, target in self.links.items():
+                if real == link or real.startswith(link + "/"):
+                    real = resolve_expanded(target + real[len(link):], "/")
+                    if real in found:
+                        return found
+                    found.append(real)
+                    break
+            else:
+                return found
+        return found
+
+    def written_file(self, text: str, st: State) -> tuple[bool, str | None]:
+        """(written earlier in this command line, its content when known)."""
+        if not self.written or has_marker(text):
+            return False, None
+        for cwd in st.cwds:
+            if has_marker(cwd):
+                continue
+            real = resolve_expanded(text, cwd)
+            if real in self.written:
+                return True, self.written[real]
+            if any(real.startswith(path + "/") for path in self.written):
+                return True, None
+        return False, None
+
+    def run_written(self, text: str, call: Call, shell: bool, direct: bool = False) -> bool:
+        """Analyse a program file written earlier in this command line (`direct`: run
+        by its path rather than given to a shell); False if it was not written here."""
+        found, content = self.written_file(text, call.st)
+        if not found:
+            return False
+        if content is None and direct:
+            self.reason(R_DYNAMIC_COMMAND)
+        elif content is None:
+            # downloaded or generated, then given to a shell: code from a program's output
+            self.reason(R_DYNAMIC_CODE)
+            if shell:
+                self.pipes()
+        elif shell and not _foreign_shebang(content):
+            self.run_code(content, call, stdin=None)
+        else:
+            self.reason(R_INLINE_CODE)
+        return True
+
+    def cwd_path(self, st: State, write: bool = False) -> None:
+        for cwd in st.cwds:
+            if not has_marker(cwd):
+                self.path(cwd, st, write)
+
+    def host(self, text: str) -> None:
+        if not text:
+            return
+        if has_marker(text):
+            self.unknown(text, R_COMPUTED_HOST)
+            return
+        host = netaddr.normalize_host(text)
+        if host:
+            self.out.hosts[host] = None
+
+    def url(self, text: str, default_scheme: str = "") -> None:
+        """A URL (`default_scheme` is assumed when it has none, as curl does)."""
+        if not text:
+            return
+        self.out.urls[display(text)] = None
+        known = text
+        if has_marker(text):
+            cut = min(text.find(m) for m in MARKERS if m in text)
+            known = text[:cut]
+            after = known.find("://")
+            rest = known[after + 3:] if after >= 0 else known
+            if not any(c in rest for c in "/?#"):
+                self.unknown(text, R_COMPUTED_HOST)
+                return
+        if default_scheme and "://" not in known:
+            known = default_scheme + "://" + known
+        for host in netaddr.url_hosts(known):
+            self.out.hosts[host] = None
+
+    def scan_url(self, word: str) -> bool:
+        """Record `word` (or its `--opt=`/`NAME=` value) when it starts like a URL."""
+        for candidate in (word, word.partition("=")[2]):
+            sep = candidate.find("://")
+            if sep > 0 and candidate[0].isalpha() and all(
+                    c.isalnum() or c in "+-." for c in candidate[:sep]):
+                end = len(candidate)
+                for blank in " \t\n":
+                    pos = candidate.find(blank)
+                    if 0 <= pos < end:
+                        end = pos
+                self.url(candidate[:end])
+                return True
+        return False
+
+    def pipes(self) -> None:
+        self.out.pipes_to_shell = True
+
+    # --- nodes ----------------------------------------------------------------------------
+    def run(self, node: tuple | None, st: State, stdin: object) -> None:
+        if node is None:
+            return
+        ctx = self.ctx
+        ctx.step()
+        kind = node[0]
+        if kind == "simple":
+            self.simple(node, st, stdin)
+        elif kind == "list":
+            ctx.enter()
+            for item, _sep in node[1]:
+                self.run(item, st, stdin)
+            ctx.leave()
+        elif kind == "andor":
+            pipes = node[1]
+            self.run(pipes[0], st, stdin)
+            st.cond += 1
+            for pipe in pipes[1:]:
+                self.run(pipe, st, stdin)
+            st.cond -= 1
+        elif kind == "pipe":
+            piped: object = stdin
+            for command in node[1]:
+                piped = self.run_piped(command, st.copy(), piped)
+        elif kind in ("sub", "group"):
+            redirected = self.redirs(node[2], st)[0]
+            ctx.enter()
+            self.run(node[1], st.copy() if kind == "sub" else st,
+                     stdin if redirected is None else redirected)
+            ctx.leave()
+        elif kind == "if":
+            redirected = self.redirs(node[3], st)[0]
+            stdin = stdin if redirected is None else redirected
+            for index, (cond, body) in enumerate(node[1]):
+                st.cond += index > 0
+                self.run(cond, st, stdin)
+                st.cond += 1 - (index > 0)
+                self.run(body, st, stdin)
+                st.cond -= 1
+            if node[2] is not None:
+                st.cond += 1
+                self.run(node[2], st, stdin)
+                st.cond -= 1
+        elif kind == "loop":
+            redirected = self.redirs(node[3], st)[0]
+            stdin = stdin if redirected is None else redirected
+            st.cond += 1
+            self.run(node[1], st, stdin)
+            self.run(node[2], st, stdin)
+            st.cond -= 1
+        elif kind == "for":
+            self.run_for(node, st, stdin)
+        elif kind == "case":
+            self.expand(node[1], st, PLAIN)
+            st.cond += 1
+            for patterns, body in node[2]:
+                for pattern in patterns:
+                    self.expand(pattern, st, PLAIN)
+                self.run(body, st, stdin)
+            st.cond -= 1
+            self.redirs(node[3], st)
+        elif kind == "func":
+            self.define_function(node, st)
+        elif kind == "cond":
+            self.run_cond(node, st)
+        elif kind == "arith":
+            self.expand([("A", node[1], False)], st, PLAIN)
+            self.redirs(node[2], st)
+
+    def run_piped(self, node: tuple | None, st: State, stdin: object) -> object:
+        """Run one element of a pipeline; what the next element reads: PIPE, or
+        ("pipe", text) when this element is a simple command whose output is known."""
+        if node is None or node[0] != "simple":
+            self.run(node, st, stdin)
+            return PIPE
+        saved = self.capture
+        self.capture = []
+        try:
+            self.run(node, st, stdin)
+            captured = self.capture
+        finally:
+            self.capture = saved
+        if len(captured) == 1:
+            text = static_output(captured[0], self)
+            if text is not None:
+                return ("pipe", text)
+        return PIPE
+
+    def run_for(self, node: tuple, st: State, stdin: object) -> None:
+        _, name, words, body, redirs = node
+        redirected = self.redirs(redirs, st)[0]
+        stdin = stdin if redirected is None else redirected
+        if words is None:
+            values = self.multi_values("@", st)
+        else:
+            values = []
+            for word in words:
+                for alt in self.expand(word, st, CMD):
+                    values.extend(alt)
+        st.cond += 1
+        if name:
+            if len(values) > MAX_ALTS:
+                values = [*values[:MAX_ALTS - 1], COMPUTED]
+            st.vars.pop(name, None)
+            saved_cond = st.cond
+            st.cond = 0
+            self.assign(st, name, False, values or [""])
+            st.cond = saved_cond
+        self.run(body, st, stdin)
+        st.cond -= 1
+
+    def run_cond(self, node: tuple, st: State) -> None:
+        previous = None
+        for word in node[1]:
+            texts = [" ".join(alt) for alt in self.expand(word, st, PLAIN)]
+            if previous in FILE_TESTS:
+                for text in texts:
+                    self.path(text, st)
+            previous = plain_word(word)
+        self.redirs(node[2], st)
+
+    def define_function(self, node: tuple, st: State) -> None:
+        _, name, body = node
+        if not name:
+            return
+        st.funcs[name] = body
+        # Analyse the body once now (arguments unknown), so its programs are seen even if
+        # the call is hidden; each call analyses it again with the real arguments.
+        inner = st.copy()
+        inner.positional = None
+        self.calls.add(name)
+        try:
+            self.run(body, inner, None)
+        finally:
+            self.calls.discard(name)
+
+    def call_function(self, call: Call, name: str) -> None:
+        if name in self.calls:
+            return
+        inner = call.st
+        saved = inner.positional
+        inner.positional = list(call.argv[1:])
+        self.calls.add(name)
+        self.ctx.enter()
+        try:
+            self.run(inner.funcs[name], inner, call.stdin)
+        finally:
+            self.ctx.leave()
+            self.calls.discard(name)
+            inner.positional = saved
+
+    def redirs(self, redirs: list, st: State, outputs: list | None = None
+               ) -> tuple[object, bool]:
+        """Record redirection targets; (stdin they give, or None; whether one is a
+        network socket). Standard-output targets are appended to `outputs`."""
+        stdin = None
+        net = False
+        for redir in redirs:
+            if redir[0] == "heredoc":
+                fd = redir[1]
+                text = "".join(" ".join(alt) for alt in self.expand(redir[2], st, PLAIN)[:1])
+                if fd == 0:
+                    stdin = ("text", text)
+                continue
+            _, op, fd, word = redir
+            texts = []
+            for alt in self.expand(word, st, REDIR):
+                texts.extend(alt)
+            if op == "<<<":
+                if fd in (None, 0):
+                    stdin = ("text", " ".join(texts) + "\n")
+                continue
+            if op in (">&", "<&") and all(t == "-" or t.rstrip("-").isdigit() for t in texts):
+                if any(t.rstrip("-") in self.net_fds for t in texts):
+                    net = True
+                    if op == "<&" and fd in (None, 0):
+                        stdin = PIPE
+                continue
+            for text in texts:
+                if netaddr.dev_tcp_host(text) is not None:
+                    net = True
+                    if fd is not None:
+                        self.net_fds.add(str(fd))
+                write = op not in ("<", "<&")
+                output = outputs is not None and fd in (None, 1) and op in (
+                    ">", ">>", ">|", "&>", "&>>")
+                self.path(text, st, write=write, record=not output)
+                if output:
+                    outputs.append((op, text))
+                if op in ("<", "<&", "<>") and fd in (None, 0):
+                    stdin = ("file", text)
+        return stdin, net
+
+    def simple(self, node: tuple, st: State, stdin: object) -> None:
+        _, assigns, words, redirs = node
+        declaration = bool(words) and plain_word(words[0]) in DECLARATION_BUILTINS
+        first_alts: list[list[str]] = [[]]
+        rest: list[str] = []
+        for index, word in enumerate(words):
+            if declaration and index:
+                # An unterminated quote can leave an empty word (`export "`).
+                assignment = (word[0][1] if word and word[0][0] == "ARR"
+                              else split_assignment(word))
+                if assignment is not None:
+                    values = self.assign_values(assignment, st)
+                    self.assign(st, assignment[0], assignment[1], values)
+                    shown = values[0] if isinstance(values, list) else " ".join(values[1])
+                    rest.append(assignment[0] + "=" + shown)
+                    continue
+            alts = self.expand(word, st, CMD)
+            if index == 0:
+                first_alts = alts
+            else:
+                for alt in alts:
+                    rest.extend(alt)
+        prefix = [(a[0], a[1], self.assign_values(a, st)) for a in assigns]
+        outputs: list = []
+        redirected, net = self.redirs(redirs, st, outputs)
+        if redirected is not None:
+            stdin = redirected
+        for name, _append, values in prefix:
+            if isinstance(values, list) and name in INJECTION_VARS:
+                self.injection(name, values, st)
+        if not words:
+            for name, append, values in prefix:
+                self.assign(st, name, append, values)
+            if outputs:
+                self.record_output(["true"], None, st, outputs)
+            return
+        env = {name: values for name, _append, values in prefix if isinstance(values, list)}
+        for alt in first_alts[:MAX_ALTS]:
+            argv = alt + rest
+            if argv:
+                if self.capture is not None:
+                    self.capture.append((argv, stdin, st.cwds[0]))
+                if outputs:
+                    self.record_output(argv, stdin, st, outputs)
+                self.command(Call(argv, st, stdin, env, net))
+
+    def record_output(self, argv: list, stdin: object, st: State, outputs: list) -> None:
+        """Remember what `echo`/`printf`/`cat <<EOF` write into a file, so that running
+        that file later in the same command line is analysed."""
+        text = "" if argv == ["true"] else static_output((argv, stdin, st.cwds[0]), self)
+        for op, target in outputs:
+            if has_marker(target) or has_marker(st.cwds[0]):
+                continue
+            real = resolve_expanded(target, st.cwds[0])
+            if text is None:
+                self.written[real] = None
+            elif op in (">>", "&>>"):
+                if real in self.written:
+                    before = self.written[real]
+                    self.written[real] = None if before is None else before + text
+                else:  # appending to a file that was there before: its start is unknown
+                    self.written[real] = None if os.path.lexists(real) else text
+            else:
+                self.written[real] = text
+
+    def injection(self, name: str, values: list, st: State) -> None:
+        """Variables that make programs run code: `GIT_SSH_COMMAND=...`, `LD_PRELOAD=...`,
+        `BASH_ENV=...`."""
+        call = Call([name], st, None, {}, False)
+        for value in values:
+            if name in CODE_VARS:
+                self.run_code(value.lstrip("|"), call)
+            elif name in SOURCED_VARS:
+                self.script_operand(value, call, shell=True)
+            else:
+                self.reason(R_INLINE_CODE)
+                for item in value.replace(":", " ").split():
+                    self.path(item, st)
+
+    # --- commands -------------------------------------------------------------------------
+    def command(self, call: Call) -> None:
+        for _ in range(24):
+            self.ctx.step()
+            argv = call.argv
+            name = argv[0]
+            if has_marker(name):
+                if POSITIONAL not in name:
+                    self.reason(R_DYNAMIC_COMMAND)
+                self.args(argv[1:])
+                generic(self, call)
+                return
+            base = name.rstrip("/").rsplit("/", 1)[-1] or name
+            self.name(base)
+            hashed = call.st.hashed.get(base)
+            if hashed:
+                self.name(hashed)
+            self.args(argv[1:])
+            if base in call.st.funcs and "/" not in name:
+                self.call_function(call, base)
+                return
+            if "/" in name and self.run_written(name, call, shell=True, direct=True):
+                return
+            handler = handler_for(base)
+            if handler is None:
+                generic(self, call)
+                return
+            nxt = handler(self, call)
+            if nxt is None or not nxt.argv:
+                return
+            call = nxt
+        self.reason(R_TOO_COMPLEX)
+
+    def run_code(self, code: str, call: Call, positional: list | None = None,
+                 arg0: str | None = None, same_shell: bool = False,
+                 stdin: object = False) -> None:
+        """Analyse shell code that a command runs (`bash -c`, `eval`, `trap`...)."""
+        if COMPUTED in code or UNSET in code:
+            self.reason(R_DYNAMIC_CODE)
+            if COMPUTED in code:
+                self.pipes()
+        self.ctx.enter()
+        try:
+            node = Parser(code[:MAX_INPUT], self.ctx).parse_script()
+            if same_shell:
+                st = call.st
+            else:
+                st = call.st.copy()
+                st.positional = list(positional or [])
+                st.arg0 = arg0 or st.arg0
+                for name, values in call.env.items():
+                    st.vars[name] = tuple(values)
+            self.run(node, st, call.stdin if stdin is False else stdin)
+        finally:
+            self.ctx.leave()
+
+    def code_from_stdin(self, call: Call, shell: bool) -> None:
+        """A shell or interpreter that reads its program from standard input."""
+        stdin = call.stdin
+        if stdin == PIPE or call.net:
+            self.pipes()
+        elif isinstance(stdin, tuple) and stdin[0] == "pipe":
+            self.pipes()
+            if shell:
+                self.run_code(stdin[1], call, stdin=None)
+            else:
+                self.reason(R_INLINE_CODE)
+        elif isinstance(stdin, tuple) and stdin[0] == "text":
+            if shell:
+                self.run_code(stdin[1], call, stdin=None)
+            else:
+                self.reason(R_INLINE_CODE)
+                self.unknown(stdin[1], R_DYNAMIC_CODE)
+                if COMPUTED in stdin[1]:
+                    self.pipes()
+        elif isinstance(stdin, tuple) and stdin[0] == "file" and _is_stream(stdin[1]):
+            self.pipes()
+
+    def script_operand(self, script: str, call: Call, shell: bool) -> None:
+        """The program file given to a shell or interpreter."""
+        if _is_stream(script):
+            if script in _STDIN_NAMES:
+                self.code_from_stdin(call, shell=shell)
+            else:
+                self.pipes()
+        else:
+            self.path(script, call.st)
+            self.run_written(script, call, shell)

@@ -1,0 +1,920 @@
+"""Parsing: command text -> a small tree of tuples, the way bash reads it (quoting,
+expansions, compound commands, here-documents).
+
+A syntax error is recorded as a reason (`syntax_error`) and parsing goes on, so that what
+can be seen is still seen. The shape of the tree is described below; the expander and the
+evaluator walk it.
+"""
+
+from __future__ import annotations
+
+from .analysis import R_SYNTAX
+from .syntax import (
+    DECLARATION_BUILTINS,
+    DIGITS,
+    NAME_CHARS,
+    NAME_START,
+    ansi_c,
+    is_name,
+    plain_word,
+    split_assignment,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .analysis import Context
+
+
+# The tree. Words are lists of parts:
+#   ("L", text)                  unquoted literal (subject to brace/tilde/glob)
+#   ("Q", text)                  quoted literal
+#   ("V", name, op, arg, quoted, flags)   parameter expansion; flags = (length, indirect,
+#                                subscript); arg = parts, or (pattern, replacement) parts
+#   ("C", list_node, quoted)     command substitution $(...) or `...`
+#   ("A", parts, quoted)         arithmetic $((...)) (its value is a number)
+#   ("P", list_node, "<" | ">")  process substitution <(...) / >(...)
+# Nodes:
+#   ("list", [[node, sep], ...]), ("andor", [pipes], [ops]), ("pipe", [commands]),
+#   ("simple", assigns, words, redirs), ("sub", list, redirs), ("group", list, redirs),
+#   ("if", [(cond, body)], else_body, redirs), ("loop", cond, body, redirs),
+#   ("for", name, words | None, body, redirs), ("case", word, [(patterns, body)], redirs),
+#   ("func", name, body), ("cond", words, redirs), ("arith", parts, redirs)
+# Redirections: ["redir", op, fd, word] and ["heredoc", fd, parts, quoted, delim, strip].
+
+_META = frozenset(" \t\n|&;()<>")
+_WORD_END = frozenset(" \t\n|&;()<>\\'\"$`")
+_KEYWORD_END = frozenset(" \t\n|&;()<>")
+_SPECIAL_PARAMS = frozenset("@*#?-$!0")
+_CLOSERS = frozenset({"then", "do", "done", "fi", "else", "elif", "esac", "}"})
+_DQ_ESCAPABLE = frozenset('$`"\\\n')
+
+
+class Parser:
+    """Reads one command text into the tree above (`parse_script`); `ctx` collects the
+    reasons (syntax errors) and bounds the nesting."""
+
+    __slots__ = ("ctx", "i", "n", "pending", "s")
+
+    def __init__(self, text: str, ctx: Context) -> None:
+        self.s = text
+        self.n = len(text)
+        self.i = 0
+        self.ctx = ctx
+        self.pending: list[list] = []
+
+    # --- entry points -------------------------------------------------------------------
+    def parse_script(self) -> tuple:
+        node = self.parse_list()
+        while self.i < self.n:  # a stray `)` or `;;` at top level
+            self.ctx.reason(R_SYNTAX)
+            self.i += 1
+            more = self.parse_list()
+            node[1].extend(more[1])
+        return node
+
+    def parse_heredoc_body(self) -> list:
+        """The parts of an unquoted here-document: `$`, backquotes and `\\` are special."""
+        parts: list = []
+        s, n = self.s, self.n
+        start = self.i
+        while self.i < n:
+            c = s[self.i]
+            if c == "\\" and self.i + 1 < n and s[self.i + 1] in "$`\\\n":
+                self._flush(parts, start, self.i)
+                if s[self.i + 1] != "\n":
+                    parts.append(("Q", s[self.i + 1]))
+                self.i += 2
+                start = self.i
+            elif c == "$" or c == "`":
+                self._flush(parts, start, self.i)
+                if c == "$":
+                    self.read_dollar(parts, True)
+                else:
+                    self.read_backtick(parts, True)
+                start = self.i
+            else:
+                self.i += 1
+        self._flush(parts, start, self.i)
+        return parts
+
+    def _flush(self, parts: list, start: int, end: int) -> None:
+        if end > start:
+            parts.append(("Q", self.s[start:end]))
+
+    # --- blanks, comments, newlines and here-documents -------------------------------------
+    def skip_blanks(self) -> None:
+        s, n = self.s, self.n
+        i = self.i
+        while i < n:
+            c = s[i]
+            if c == " " or c == "\t":
+                i += 1
+            elif c == "\\" and i + 1 < n and s[i + 1] == "\n":
+                i += 2
+            elif c == "#":
+                end = s.find("\n", i)
+                i = n if end < 0 else end
+            else:
+                break
+        self.i = i
+
+    def skip_separators(self) -> None:
+        """Blanks, comments and newlines (reading any here-document bodies due)."""
+        while True:
+            self.skip_blanks()
+            if self.i < self.n and self.s[self.i] == "\n":
+                self.newline()
+            else:
+                return
+
+    def newline(self) -> None:
+        self.i += 1
+        if self.pending:
+            self.read_heredocs()
+
+    def read_heredocs(self) -> None:
+        s, n = self.s, self.n
+        pending, self.pending = self.pending, []
+        for node in pending:
+            delim, strip = node[4], node[5]
+            lines = []
+            while self.i < n:
+                end = s.find("\n", self.i)
+                if end < 0:
+                    end = n
+                line = s[self.i:end]
+                self.i = min(end + 1, n)
+                if strip:
+                    line = line.lstrip("\t")
+                if line == delim:
+                    break
+                lines.append(line)
+            body = "\n".join(lines) + "\n" if lines else ""
+            if node[3]:
+                node[2] = [("Q", body)]
+            else:
+                sub = Parser(body, self.ctx)
+                node[2] = sub.parse_heredoc_body()
+
+    def peek_keyword(self) -> str | None:
+        """The plain word at the cursor when it could be a reserved word, else None."""
+        s, n, i = self.s, self.n, self.i
+        j = i
+        while j < n and s[j] not in _WORD_END:
+            j += 1
+        if j == i or (j < n and s[j] not in _KEYWORD_END):
+            return None
+        return s[i:j]
+
+    def take_keyword(self, word: str) -> bool:
+        self.skip_separators()
+        if self.peek_keyword() == word:
+            self.i += len(word)
+            return True
+        self.ctx.reason(R_SYNTAX)
+        return False
+
+    def expect_char(self, char: str) -> None:
+        self.skip_separators()
+        if self.i < self.n and self.s[self.i] == char:
+            self.i += 1
+        else:
+            self.ctx.reason(R_SYNTAX)
+
+    # --- lists, pipelines, commands --------------------------------------------------------
+    def parse_list(self, stops: frozenset = frozenset(), paren: bool = False,
+                   case: bool = False) -> tuple:
+        ctx = self.ctx
+        ctx.enter()
+        items: list[list] = []
+        s = self.s
+        while True:
+            self.skip_separators()
+            if self.i >= self.n:
+                break
+            c = s[self.i]
+            if c == ")":
+                if paren or case:
+                    break
+                ctx.reason(R_SYNTAX)
+                self.i += 1
+                continue
+            if c == ";" and (s.startswith(";;", self.i) or s.startswith(";&", self.i)):
+                if case:
+                    break
+                ctx.reason(R_SYNTAX)
+                self.i += 2
+                continue
+            if c in ";&|":
+                ctx.reason(R_SYNTAX)
+                self.i += 1
+                continue
+            word = self.peek_keyword()
+            if word is not None and word in stops:
+                break
+            if word in _CLOSERS:
+                ctx.reason(R_SYNTAX)
+                self.i += len(word)
+                continue
+            before = self.i
+            node = self.parse_andor()
+            if self.i == before:
+                ctx.reason(R_SYNTAX)
+                self.i += 1
+                continue
+            if node is not None:
+                items.append([node, ";"])
+            self.skip_blanks()
+            if self.i < self.n:
+                c = s[self.i]
+                if c == "&" and not s.startswith("&&", self.i):
+                    if items:
+                        items[-1][1] = "&"
+                    self.i += 1
+                elif c == ";" and not (s.startswith(";;", self.i) or s.startswith(";&", self.i)):
+                    self.i += 1
+                elif c == "\n":
+                    self.newline()
+        ctx.leave()
+        return ("list", items)
+
+    def parse_andor(self) -> tuple | None:
+        first = self.parse_pipeline()
+        pipes = [first]
+        ops = []
+        s = self.s
+        while True:
+            self.skip_blanks()
+            if s.startswith("&&", self.i) or s.startswith("||", self.i):
+                ops.append(s[self.i:self.i + 2])
+                self.i += 2
+                self.skip_separators()
+                pipes.append(self.parse_pipeline())
+            else:
+                break
+        if not ops:
+            return first
+        return ("andor", pipes, ops)
+
+    def parse_pipeline(self) -> tuple | None:
+        while True:
+            self.skip_blanks()
+            word = self.peek_keyword()
+            if word == "!":
+                self.i += 1
+            elif word == "time":
+                self.i += 4
+                self.skip_blanks()
+                if self.peek_keyword() == "-p":
+                    self.i += 2
+            else:
+                break
+        commands = [self.parse_command()]
+        s = self.s
+        while True:
+            self.skip_blanks()
+            if self.i < self.n and s[self.i] == "|" and not s.startswith("||", self.i):
+                self.i += 1
+                if self.i < self.n and s[self.i] == "&":
+                    self.i += 1
+                self.skip_separators()
+                commands.append(self.parse_command())
+            else:
+                break
+        if len(commands) == 1:
+            return commands[0]
+        return ("pipe", commands)
+
+    def parse_command(self) -> tuple | None:
+        self.skip_blanks()
+        if self.i >= self.n:
+            return None
+        s = self.s
+        ctx = self.ctx
+        if s[self.i] == "(":
+            if s.startswith("((", self.i):
+                node = self.try_arith_command()
+                if node is not None:
+                    return node
+            self.i += 1
+            ctx.enter()
+            body = self.parse_list(paren=True)
+            ctx.leave()
+            self.expect_char(")")
+            return ("sub", body, self.parse_redirs())
+        word = self.peek_keyword()
+        if word == "{":
+            self.i += 1
+            body = self.parse_list(stops=frozenset({"}"}))
+            self.take_keyword("}")
+            return ("group", body, self.parse_redirs())
+        if word == "if":
+            return self.parse_if()
+        if word in ("while", "until"):
+            self.i += len(word)
+            cond = self.parse_list(stops=frozenset({"do"}))
+            self.take_keyword("do")
+            body = self.parse_list(stops=frozenset({"done"}))
+            self.take_keyword("done")
+            return ("loop", cond, body, self.parse_redirs())
+        if word in ("for", "select"):
+            return self.parse_for(len(word))
+        if word == "case":
+            return self.parse_case()
+        if word == "function":
+            self.i += len(word)
+            self.skip_blanks()
+            name = self.read_word()
+            self.skip_blanks()
+            self._skip_empty_parens()
+            self.skip_separators()
+            body = self.parse_command()
+            return ("func", _literal(name) or "", body)
+        if word == "[[":
+            return self.parse_cond()
+        return self.parse_simple()
+
+    def _skip_empty_parens(self) -> bool:
+        s, j = self.s, self.i
+        if j < self.n and s[j] == "(":
+            k = j + 1
+            while k < self.n and s[k] in " \t":
+                k += 1
+            if k < self.n and s[k] == ")":
+                self.i = k + 1
+                return True
+        return False
+
+    def parse_if(self) -> tuple:
+        self.i += 2
+        clauses = []
+        else_body = None
+        cond = self.parse_list(stops=frozenset({"then"}))
+        self.take_keyword("then")
+        body = self.parse_list(stops=frozenset({"elif", "else", "fi"}))
+        clauses.append((cond, body))
+        while True:
+            self.skip_separators()
+            word = self.peek_keyword()
+            if word == "elif":
+                self.i += 4
+                cond = self.parse_list(stops=frozenset({"then"}))
+                self.take_keyword("then")
+                body = self.parse_list(stops=frozenset({"elif", "else", "fi"}))
+                clauses.append((cond, body))
+            elif word == "else":
+                self.i += 4
+                else_body = self.parse_list(stops=frozenset({"fi"}))
+            else:
+                break
+        self.take_keyword("fi")
+        return ("if", clauses, else_body, self.parse_redirs())
+
+    def parse_for(self, keyword_len: int) -> tuple:
+        self.i += keyword_len
+        self.skip_blanks()
+        s = self.s
+        if s.startswith("((", self.i):
+            self.i += 2
+            parts = self.read_arith()
+            if parts is None:
+                self.ctx.reason(R_SYNTAX)
+                parts = []
+            name, words = "", [[("A", parts, False)]]
+        else:
+            name = _literal(self.read_word()) or ""
+            words = None
+            self.skip_separators()
+            if self.peek_keyword() == "in":
+                self.i += 2
+                words = []
+                while True:
+                    self.skip_blanks()
+                    if self.i >= self.n or s[self.i] in ";\n&|)":
+                        break
+                    word = self.read_word()
+                    if word is None:
+                        break
+                    words.append(word)
+        self.skip_blanks()
+        if self.i < self.n and s[self.i] == ";":
+            self.i += 1
+        self.skip_separators()
+        if self.peek_keyword() == "{":
+            self.i += 1
+            body = self.parse_list(stops=frozenset({"}"}))
+            self.take_keyword("}")
+        else:
+            self.take_keyword("do")
+            body = self.parse_list(stops=frozenset({"done"}))
+            self.take_keyword("done")
+        return ("for", name, words, body, self.parse_redirs())
+
+    def parse_case(self) -> tuple:
+        self.i += 4
+        self.skip_blanks()
+        subject = self.read_word() or []
+        self.skip_separators()
+        self.take_keyword("in")
+        items = []
+        s = self.s
+        while True:
+            self.skip_separators()
+            if self.i >= self.n:
+                self.ctx.reason(R_SYNTAX)
+                break
+            if self.peek_keyword() == "esac":
+                self.i += 4
+                break
+            if s[self.i] == "(":
+                self.i += 1
+            patterns = []
+            closed = False
+            while self.i < self.n:
+                self.skip_blanks()
+                word = self.read_word()
+                if word is not None:
+                    patterns.append(word)
+                self.skip_blanks()
+                if self.i < self.n and s[self.i] == "|":
+                    self.i += 1
+                    continue
+                if self.i < self.n and s[self.i] == ")":
+                    self.i += 1
+                    closed = True
+                break
+            if not closed:
+                self.ctx.reason(R_SYNTAX)
+                self.i += 1
+                continue
+            body = self.parse_list(stops=frozenset({"esac"}), case=True)
+            items.append((patterns, body))
+            if s.startswith(";;&", self.i):
+                self.i += 3
+            elif s.startswith(";;", self.i) or s.startswith(";&", self.i):
+                self.i += 2
+        return ("case", subject, items, self.parse_redirs())
+
+    def parse_cond(self) -> tuple:
+        self.i += 2
+        words = []
+        s = self.s
+        while True:
+            self.skip_separators()
+            if self.i >= self.n:
+                self.ctx.reason(R_SYNTAX)
+                break
+            if s.startswith("]]", self.i) and (self.i + 2 >= self.n
+                                                or s[self.i + 2] in _KEYWORD_END):
+                self.i += 2
+                break
+            word = self.read_word()
+            if word is None:
+                self.i += 1
+            else:
+                words.append(word)
+        return ("cond", words, self.parse_redirs())
+
+    def try_arith_command(self) -> tuple | None:
+        save = self.i
+        self.i += 2
+        parts = self.read_arith()
+        if parts is None:
+            self.i = save
+            return None
+        return ("arith", parts, self.parse_redirs())
+
+    def parse_redirs(self) -> list:
+        redirs = []
+        while True:
+            self.skip_blanks()
+            redir = self.try_redirect()
+            if redir is None:
+                return redirs
+            redirs.append(redir)
+
+    def parse_simple(self) -> tuple:
+        assigns: list = []
+        words: list = []
+        redirs: list = []
+        s = self.s
+        while True:
+            self.skip_blanks()
+            if self.i >= self.n:
+                break
+            c = s[self.i]
+            if c in "\n;&|)":
+                break
+            if c == "(":
+                self.ctx.reason(R_SYNTAX)
+                break
+            redir = self.try_redirect()
+            if redir is not None:
+                redirs.append(redir)
+                continue
+            before = self.i
+            word = self.read_word()
+            if word is None:
+                self.ctx.reason(R_SYNTAX)
+                self.i = before + 1
+                continue
+            if not words or plain_word(words[0]) in DECLARATION_BUILTINS:
+                assignment = split_assignment(word)
+                if assignment is not None:
+                    if self.i < self.n and s[self.i] == "(" and not assignment[2]:
+                        assignment = (assignment[0], assignment[1], None, self.read_array())
+                    if not words:
+                        assigns.append(assignment)
+                        continue
+                    if assignment[3] is not None:  # `declare -a NAME=(...)`
+                        words.append([("ARR", assignment)])
+                        continue
+            words.append(word)
+            if len(words) == 1 and not assigns and not redirs:
+                name = _literal(word)
+                save = self.i
+                self.skip_blanks()
+                if name and self._skip_empty_parens():
+                    self.skip_separators()
+                    return ("func", name, self.parse_command())
+                self.i = save
+        return ("simple", assigns, words, redirs)
+
+    def read_array(self) -> list:
+        """The words of `NAME=( ... )`; the cursor is on `(`."""
+        self.i += 1
+        words = []
+        while True:
+            self.skip_separators()
+            if self.i >= self.n:
+                self.ctx.reason(R_SYNTAX)
+                return words
+            if self.s[self.i] == ")":
+                self.i += 1
+                return words
+            word = self.read_word()
+            if word is None:
+                self.i += 1
+            else:
+                words.append(word)
+
+    _REDIR_OPS = ("<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "&>>", "&>", "<", ">")
+
+    def try_redirect(self) -> list | None:
+        s, n = self.s, self.n
+        i = self.i
+        fd: int | str | None = None
+        j = i
+        if j < n and s[j] == "{":
+            close = s.find("}", j)
+            if 0 < close < j + 64 and is_name(s[j + 1:close]) and close + 1 < n \
+                    and s[close + 1] in "<>":
+                fd = s[j + 1:close]
+                j = close + 1
+        else:
+            while j < n and s[j] in DIGITS:
+                j += 1
+            if j > i and j < n and s[j] in "<>":
+                fd = int(s[i:j]) if j - i < 6 else 99999
+            else:
+                j = i
+        if j >= n or s[j] not in "<>&":
+            return None
+        if s.startswith("<(", j) or s.startswith(">(", j):
+            return None
+        op = next((o for o in self._REDIR_OPS if s.startswith(o, j)), None)
+        if op is None or (op[0] == "&" and fd is not None):
+            return None
+        self.i = j + len(op)
+        self.skip_blanks()
+        if op in ("<<", "<<-"):
+            start = self.i
+            word = self.read_word()
+            raw = s[start:self.i]
+            delim = raw.replace("'", "").replace('"', "").replace("\\", "")
+            if delim.startswith("$"):
+                delim = delim[1:]
+            node = ["heredoc", 0 if fd is None else fd, [], any(q in raw for q in "'\"\\"),
+                    delim, op == "<<-"]
+            if word is None:
+                self.ctx.reason(R_SYNTAX)
+            self.pending.append(node)
+            return node
+        word = self.read_word()
+        if word is None:
+            self.ctx.reason(R_SYNTAX)
+            word = []
+        return ["redir", op, fd, word]
+
+    # --- words ----------------------------------------------------------------------------
+    def read_word(self) -> list | None:
+        s, n = self.s, self.n
+        start = self.i
+        parts: list = []
+        while self.i < n:
+            i = self.i
+            c = s[i]
+            if c in _META:
+                if i == start and c in "<>" and i + 1 < n and s[i + 1] == "(":
+                    self.read_procsub(parts)
+                    continue
+                break
+            if c == "\\":
+                if i + 1 >= n:
+                    parts.append(("L", "\\"))
+                    self.i = n
+                elif s[i + 1] == "\n":
+                    self.i = i + 2
+                else:
+                    parts.append(("Q", s[i + 1]))
+                    self.i = i + 2
+            elif c == "'":
+                end = s.find("'", i + 1)
+                if end < 0:
+                    self.ctx.reason(R_SYNTAX)
+                    end = n
+                parts.append(("Q", s[i + 1:end]))
+                self.i = end + 1
+            elif c == '"':
+                self.read_dquote(parts)
+            elif c == "$":
+                self.read_dollar(parts, False)
+            elif c == "`":
+                self.read_backtick(parts, False)
+            else:
+                j = i + 1
+                while j < n and s[j] not in _WORD_END:
+                    j += 1
+                parts.append(("L", s[i:j]))
+                self.i = j
+        if self.i == start:
+            return None
+        self.i = min(self.i, n)
+        return parts
+
+    def read_procsub(self, parts: list) -> None:
+        direction = self.s[self.i]
+        self.i += 2
+        body = self.parse_list(paren=True)
+        self.expect_char(")")
+        parts.append(("P", body, direction))
+
+    def read_dquote(self, parts: list) -> None:
+        s, n = self.s, self.n
+        self.i += 1
+        start = self.i
+        count = len(parts)
+        while self.i < n:
+            c = s[self.i]
+            if c == '"':
+                self._flush(parts, start, self.i)
+                if len(parts) == count:
+                    parts.append(("Q", ""))  # `""` is an empty word, not no word
+                self.i += 1
+                return
+            if c == "\\" and self.i + 1 < n and s[self.i + 1] in _DQ_ESCAPABLE:
+                self._flush(parts, start, self.i)
+                if s[self.i + 1] != "\n":
+                    parts.append(("Q", s[self.i + 1]))
+                self.i += 2
+                start = self.i
+            elif c == "$" or c == "`":
+                self._flush(parts, start, self.i)
+                if c == "$":
+                    self.read_dollar(parts, True)
+                else:
+                    self.read_backtick(parts, True)
+                start = self.i
+            else:
+                self.i += 1
+        self._flush(parts, start, self.i)
+        self.ctx.reason(R_SYNTAX)
+
+    def read_dollar(self, parts: list, quoted: bool) -> None:
+        s, n = self.s, self.n
+        i = self.i
+        nxt = s[i + 1] if i + 1 < n else ""
+        if nxt == "'" and not quoted:
+            text, self.i = ansi_c(s, i + 2)
+            if self.i > n:
+                self.ctx.reason(R_SYNTAX)
+                self.i = n
+            parts.append(("Q", text))
+        elif nxt == '"' and not quoted:
+            self.i = i + 1
+            self.read_dquote(parts)
+        elif nxt == "(":
+            if s.startswith("((", i + 1):
+                self.i = i + 3
+                arith = self.read_arith()
+                if arith is not None:
+                    parts.append(("A", arith, quoted))
+                    return
+            self.i = i + 2
+            body = self.parse_list(paren=True)
+            self.expect_char(")")
+            parts.append(("C", body, quoted))
+        elif nxt == "[":
+            end = s.find("]", i)
+            self.i = n if end < 0 else end + 1
+            parts.append(("A", [], quoted))
+        elif nxt == "{":
+            self.read_brace_param(parts, quoted)
+        elif nxt in NAME_START:
+            j = i + 2
+            while j < n and s[j] in NAME_CHARS:
+                j += 1
+            parts.append(("V", s[i + 1:j], None, None, quoted, _NO_FLAGS))
+            self.i = j
+        elif nxt in DIGITS or nxt in _SPECIAL_PARAMS:
+            parts.append(("V", nxt, None, None, quoted, _NO_FLAGS))
+            self.i = i + 2
+        else:
+            parts.append(("Q" if quoted else "L", "$"))
+            self.i = i + 1
+
+    _PARAM_OPS = (":-", ":=", ":+", ":?", "-", "=", "+", "?", "##", "#", "%%", "%", "//",
+                  "/#", "/%", "/", "^^", "^", ",,", ",", "@", ":")
+
+    def read_brace_param(self, parts: list, quoted: bool) -> None:
+        s, n = self.s, self.n
+        i = self.i + 2
+        length = indirect = False
+        if i + 1 < n and s[i] == "#" and s[i + 1] != "}" and (
+                s[i + 1] in NAME_START or s[i + 1] in DIGITS or s[i + 1] in "@*"):
+            length = True
+            i += 1
+        elif i + 1 < n and s[i] == "!" and (s[i + 1] in NAME_START or s[i + 1] in "@*#"):
+            indirect = True
+            i += 1
+        j = i
+        if j < n and s[j] in NAME_START:
+            while j < n and s[j] in NAME_CHARS:
+                j += 1
+        elif j < n and s[j] in DIGITS:
+            while j < n and s[j] in DIGITS:
+                j += 1
+        elif j < n and s[j] in _SPECIAL_PARAMS:
+            j += 1
+        name = s[i:j]
+        subscript = None
+        if name and j < n and s[j] == "[":
+            close = _matching(s, j, "[", "]")
+            subscript = s[j + 1:close]
+            j = close + 1
+        self.i = j
+        op = None
+        arg: object = None
+        if not name:
+            self.ctx.reason(R_SYNTAX)
+        elif j < n and s[j] != "}":
+            op = next((o for o in self._PARAM_OPS if s.startswith(o, j)), None)
+            if op is None:
+                self.ctx.reason(R_SYNTAX)
+            else:
+                self.i = j + len(op)
+                if op[0] == "/":
+                    pattern = self.read_brace_arg(quoted, "/")
+                    replacement: list = []
+                    if self.i < n and s[self.i] == "/":
+                        self.i += 1
+                        replacement = self.read_brace_arg(quoted, "")
+                    arg = (pattern, replacement)
+                else:
+                    arg = self.read_brace_arg(quoted, "")
+        if self.i < n and s[self.i] == "}":
+            self.i += 1
+        else:
+            # skip whatever we could not understand up to the closing brace
+            close = s.find("}", self.i)
+            self.ctx.reason(R_SYNTAX)
+            self.i = n if close < 0 else close + 1
+        flags = (length, indirect, subscript) if (length or indirect or subscript) else _NO_FLAGS
+        parts.append(("V", name, op, arg, quoted, flags))
+
+    def read_brace_arg(self, quoted: bool, stop: str) -> list:
+        s, n = self.s, self.n
+        parts: list = []
+        start = self.i
+        while self.i < n:
+            c = s[self.i]
+            if c == "}" or (stop and c == stop):
+                break
+            if c == "\\" and self.i + 1 < n:
+                self._flush_kind(parts, start, self.i, quoted)
+                parts.append(("Q", s[self.i + 1]))
+                self.i += 2
+                start = self.i
+            elif c == "'" and not quoted:
+                self._flush_kind(parts, start, self.i, quoted)
+                end = s.find("'", self.i + 1)
+                if end < 0:
+                    self.ctx.reason(R_SYNTAX)
+                    end = n
+                parts.append(("Q", s[self.i + 1:end]))
+                self.i = end + 1
+                start = self.i
+            elif c == '"':
+                self._flush_kind(parts, start, self.i, quoted)
+                self.read_dquote(parts)
+                start = self.i
+            elif c == "$" or c == "`":
+                self._flush_kind(parts, start, self.i, quoted)
+                if c == "$":
+                    self.read_dollar(parts, quoted)
+                else:
+                    self.read_backtick(parts, quoted)
+                start = self.i
+            else:
+                self.i += 1
+        self._flush_kind(parts, start, min(self.i, n), quoted)
+        return parts
+
+    def _flush_kind(self, parts: list, start: int, end: int, quoted: bool) -> None:
+        if end > start:
+            parts.append(("Q" if quoted else "L", self.s[start:end]))
+
+    def read_backtick(self, parts: list, quoted: bool) -> None:
+        s, n = self.s, self.n
+        j = self.i + 1
+        chunks = []
+        while j < n:
+            c = s[j]
+            if c == "\\" and j + 1 < n:
+                nxt = s[j + 1]
+                chunks.append(nxt if nxt in "$`\\" or (quoted and nxt == '"') else c + nxt)
+                j += 2
+                continue
+            if c == "`":
+                break
+            chunks.append(c)
+            j += 1
+        else:
+            self.ctx.reason(R_SYNTAX)
+        self.i = j + 1
+        sub = Parser("".join(chunks), self.ctx)
+        self.ctx.enter()
+        body = sub.parse_script()
+        self.ctx.leave()
+        parts.append(("C", body, quoted))
+
+    def read_arith(self) -> list | None:
+        """Parts of an arithmetic text up to the matching `))`, or None if there is none."""
+        s, n = self.s, self.n
+        parts: list = []
+        depth = 0
+        while self.i < n:
+            c = s[self.i]
+            if c == "(":
+                depth += 1
+                self.i += 1
+            elif c == ")":
+                if depth == 0:
+                    if s.startswith("))", self.i):
+                        self.i += 2
+                        return parts
+                    return None
+                depth -= 1
+                self.i += 1
+            elif c == "$":
+                self.read_dollar(parts, True)
+            elif c == "`":
+                self.read_backtick(parts, True)
+            elif c == '"':
+                self.read_dquote(parts)
+            elif c == "\\":
+                self.i += 2
+            else:
+                j = self.i + 1
+                while j < n and s[j] not in "()$`\"\\":
+                    j += 1
+                parts.append(("L", s[self.i:j]))
+                self.i = j
+        return None
+
+
+_NO_FLAGS = (False, False, None)
+
+
+def _literal(word: list | None) -> str | None:
+    """The text of a word made only of literal characters (no expansion), else None."""
+    if not word:
+        return None
+    out = []
+    for part in word:
+        if part[0] not in ("L", "Q"):
+            return None
+        out.append(part[1])
+    return "".join(out)
+
+
+def _matching(s: str, start: int, opening: str, closing: str) -> int:
+    depth = 0
+    for j in range(start, len(s)):
+        if s[j] == opening:
+            depth += 1
+        elif s[j] == closing:
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(s)

@@ -1,0 +1,214 @@
+"""Command knowledge: how each program uses its arguments, and the table from program names
+to their handlers.
+
+A handler is called as `handler(evaluator, call)` with the program's expanded words in
+`call.argv`. It records the paths, URLs, hosts and code the program would use, and returns
+None, or for a wrapper (`sudo`, `env`, `xargs`...) the `Call` of the command it runs, which
+the evaluator then analyses in turn. A program without a handler gets `common.generic`
+(its URLs, and the arguments that look like paths).
+
+Most file utilities (cat, ls, grep, cp, rm...) use their arguments in ways a table of their
+options describes (`common.Spec`): they are declared below. The others have handlers of their
+own, grouped by family, one module each:
+- `common`: option parsing and helpers shared by the families; unknown programs.
+- `wrappers`: programs that run another command (sudo, env, xargs, timeout, tmux...).
+- `interpreters`: shells, language interpreters, and eval/source/trap/alias.
+- `shell_state`: builtins that change the shell's state (cd, read, set, unset...).
+- `file_syntax`: file utilities with a syntax of their own (sed, awk, find, tar, dd...).
+- `devtools`: version control, package managers and make (git, pip, make).
+- `network`: programs that reach other hosts (curl, wget, ssh, scp, rsync, nc...).
+
+`handler_for` finds a program's handler. A family module is imported the first time one of
+its programs is met: a hook call is a new process whose command line usually runs one or two
+programs, and importing every family would cost each call about a millisecond. The family
+modules never import this one (dependencies go one way).
+"""
+
+from __future__ import annotations
+
+from ..analysis import name_set
+from .common import LANGS, SHELLS, file_handler, program_family
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+
+# Program name -> handler, for the programs known so far: the file utilities declared here,
+# then the programs of each family module as it loads.
+_handlers: dict = {}
+_family_handlers: dict = {}
+
+
+# --- file utilities described by a table of their options --------------------------------
+
+def _declare(names: str, role: str, **options: str | bool) -> None:
+    """File utilities whose arguments `Spec(role, **options)` describes."""
+    handler = file_handler(role, **options)  # programs declared together share one handler
+    for name in names.split():
+        _handlers[name] = handler
+
+
+# An option wrongly listed as taking a value would swallow the path after it (`cat -A
+# /etc/shadow`), while a missing one only adds a harmless extra path (`head -n 5` -> `5`).
+# So each group lists only options that take a value in every program of the group.
+_declare("cat rev zcat bzcat xzcat zstdcat lzcat md5sum sha1sum sha224sum sha256sum sha384sum "
+         "sha512sum cksum sum lsattr getfacl ldd namei readelf objdump nm comm less more most pg "
+         "zless zmore wc strings file od hexdump xxd base32 base64 basenc fold fmt expand unexpand "
+         "column tac cmp paste nl readlink realpath bat batcat source-highlight xmllint csvlook "
+         "mlr shasum b2sum ssh-add",
+         "read", reads="--files0-from")
+_declare("head tail", "read",
+         values="-n -c --lines --bytes --pid -s --sleep-interval --max-unchanged-stats")
+_declare("cut", "read",
+         values="-b -c -f -d --bytes --characters --fields --delimiter --output-delimiter")
+_declare("stat", "read", values="-c --format --printf")
+_declare("diff diff3", "read",
+         values="-C -U -I -x -L -F -W --label --width --ignore-matching-lines --horizon-lines "
+                "--exclude",
+         reads="-X --exclude-from --from-file --to-file")
+_declare("join", "read", values="-1 -2 -j -t -e -o -a -v")
+_declare("iconv", "read", values="-f -t --from-code --to-code", writes="-o --output")
+_declare("ls dir vdir exa eza lsd", "read",
+         values="-I --ignore -T --tabsize -w --width --block-size --format --hide "
+                "--indicator-style --quoting-style --sort --time --time-style",
+         default_cwd=True)
+_declare("du", "read",
+         values="-d --max-depth -B --block-size -t --threshold --exclude --time-style",
+         reads="-X --exclude-from --files0-from",
+         default_cwd=True)
+_declare("tree", "read",
+         values="-L -P -I -H -T --filelimit --charset",
+         writes="-o",
+         default_cwd=True)
+_declare("grep egrep fgrep zgrep zegrep zfgrep bzgrep xzgrep", "pattern",
+         values="-e --regexp -A -B -C -m -d -D --max-count --context --after-context "
+                "--before-context --label --include --exclude --exclude-dir --devices "
+                "--directories --binary-files --group-separator",
+         reads="-f --file --exclude-from")
+_declare("rg", "pattern",
+         values="-e --regexp -A -B -C -m -g -t -T -j -M -E -r --max-count --context --glob --iglob "
+                "--type --type-not --threads --max-columns --max-depth --max-filesize --type-add "
+                "--colors --sort --sortr --encoding --pre --pre-glob --replace --path-separator "
+                "--context-separator --field-match-separator --engine",
+         reads="-f --file --ignore-file",
+         default_cwd=True)
+_declare("ag ack ack-grep pt sift ugrep", "pattern",
+         values="-e -A -B -C -m --regexp",
+         reads="-f --file",
+         default_cwd=True)
+_declare("rm unlink rmdir dos2unix unix2dos mac2unix sponge", "write")
+_declare("mkdir mkfifo", "write", values="-m --mode")
+_declare("shred srm wipe", "write", values="-n --iterations -s --size", reads="--random-source")
+_declare("truncate", "write", values="-s --size", reads="-r --reference")
+_declare("touch", "write", values="-d --date -t", reads="-r --reference")
+_declare("chmod chown chgrp", "mode", values="--from", reads="--reference")
+_declare("setfacl", "write",
+         values="-m --modify -x --remove --set",
+         reads="-M --modify-file -X --remove-file --set-file")
+_declare("cp", "dest", values="-S --suffix", targets="-t --target-directory")
+_declare("mv", "move", values="-S --suffix", targets="-t --target-directory")
+_declare("ln link", "link", values="-S --suffix", targets="-t --target-directory")
+_declare("sort", "read",
+         values="-k --key -t --field-separator -S --buffer-size -T --temporary-directory "
+                "--batch-size --parallel --compress-program",
+         reads="--files0-from --random-source",
+         writes="-o --output")
+_declare("split csplit", "dest",
+         values="-a -b -C -l -n -t -f --additional-suffix --filter --suffix-length --bytes --lines "
+                "--line-bytes --number --separator --prefix --suffix-format")
+_declare("uniq", "dest", values="-f -s -w --skip-fields --skip-chars --check-chars")
+_declare("sdiff", "read", values="-w -I --width", writes="-o --output")
+_declare("gpg gpg2", "read",
+         values="-r -u -R --recipient --local-user --default-key --hidden-recipient --cipher-algo "
+                "--digest-algo -z --trust-model --keyserver --recv-keys --passphrase",
+         reads="--homedir --keyring --secret-keyring --passphrase-file",
+         writes="-o --output")
+_declare("age rage", "read",
+         values="-r --recipient",
+         reads="-i --identity -R --recipients-file",
+         writes="-o --output")
+_declare("ssh-keygen", "read",
+         values="-t -b -C -N -P -I -n -V -z -O -E -Y -m -a -w -D -r -G -M -S -J -j -K -s -u -Z -g "
+                "-F -R",
+         writes="-f")
+# (`printf` prints text too, but `shell_state` knows it: `printf -v` sets a variable.)
+_declare("echo true false : yes seq sleep kill killall pkill pgrep ps id whoami groups uname "
+         "hostname uptime printenv which type whereis help history unalias jobs wait fg bg disown "
+         "exit return break continue umask ulimit times clear reset tput stty basename dirname "
+         "expr factor numfmt nproc arch tty logname users who w last sync getconf locale cal "
+         "notify-send say logger wall mesg tr envsubst",
+         "text")
+_declare("date", "text", values="-d --date", reads="-f --file -r --reference")
+
+
+# --- programs with handlers of their own ---------------------------------------------------
+
+# Which family module knows each program (the names of its `HANDLERS`).
+_NAMES_BY_MODULE = {
+    "wrappers":
+        "env sudo doas su runuser sg xargs flock watch chroot script command builtin exec "
+        "busybox toybox npx bunx pnpx uv uvx poetry pipenv pdm hatch rye bundle conda mamba "
+        "micromamba pixi pnpm yarn direnv op doppler aws-vault infisical dotenv nix-shell nix "
+        "tmux screen parallel at batch bwrap nohup setsid unbuffer eatmydata fakeroot "
+        "catchsegv dbus-run-session xvfb-run torsocks proxychains proxychains4 tsocks pkexec "
+        "nice timeout stdbuf ionice taskset chrt caffeinate faketime time strace ltrace "
+        "valgrind firejail cgexec numactl prlimit systemd-run nsenter unshare gosu su-exec "
+        "chpst setpriv coproc",
+    "interpreters": "bun eval source . trap alias hash pwsh powershell",
+    "shell_state":
+        "cd pushd popd read mapfile readarray printf unset set shift getopts test [",
+    "file_syntax":
+        "dd tee install mknod chattr sed gsed awk gawk mawk nawk busybox-awk jq gojq yq jaq "
+        "find gfind fd fdfind tar gtar bsdtar zip unzip gzip gunzip bzip2 bunzip2 xz unxz lzma "
+        "unlzma zstd unzstd lz4 compress uncompress pigz pbzip2 brotli vi vim nvim vimdiff "
+        "nano pico emacs ed ex micro joe jed kak hx",
+    "devtools": "git pip pipx make gmake",
+    "network":
+        "curl wget wget2 http https xh xhs nc ncat netcat socat ssh mosh autossh scp sftp "
+        "rsync openssl ping ping6 traceroute traceroute6 tracepath mtr dig nslookup host "
+        "whois telnet ftp tftp lftp nmap arping fping hping3 mysql mariadb psql redis-cli "
+        "mongo mongosh ldapsearch smbclient",
+}
+_MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items()
+              for name in name_set(names)}
+# Family name (`common.program_family`: `python3.12` -> `python`) -> the module whose
+# `FAMILY_HANDLERS` has it, for programs not known by their exact name.
+_FAMILY_MODULE_OF = dict.fromkeys(SHELLS | LANGS.keys(), "interpreters")
+_FAMILY_MODULE_OF["pip"] = "devtools"
+
+
+def handler_for(base: str) -> Callable | None:
+    """The handler of the program named `base` (a basename): by its exact name, else by its
+    family name; None when no module knows it (then `common.generic` applies)."""
+    handler = _handlers.get(base)
+    if handler is None:
+        module = _MODULE_OF.get(base)
+        if module is not None:
+            return _load(module).HANDLERS[base]
+        family = program_family(base)
+        handler = _family_handlers.get(family)
+        if handler is None:
+            module = _FAMILY_MODULE_OF.get(family)
+            if module is not None:
+                return _load(module).FAMILY_HANDLERS[family]
+    return handler
+
+
+def _load(name: str) -> ModuleType:
+    """Import the module `name` of this package and add its handlers to the loaded ones."""
+    module = __import__(name, globals(), None, ("HANDLERS",), 1)
+    handlers = module.HANDLERS
+    family_handlers = getattr(module, "FAMILY_HANDLERS", {})
+    # Each program is named once here (declared above, or listed in `_NAMES_BY_MODULE` with
+    # the names of its module's `HANDLERS`, so that none is silently forgotten). A module
+    # that disagrees fails the first time it is used (in tests).
+    if (handlers.keys() != {p for p, owner in _MODULE_OF.items() if owner == name}
+            or family_handlers.keys() != {f for f, owner in _FAMILY_MODULE_OF.items()
+                                          if owner == name}
+            or not handlers.keys().isdisjoint(_handlers)):
+        raise ImportError(f"programs.{name} and the tables of programs/__init__.py do not "
+                          "name the same programs")
+    _handlers.update(handlers)
+    _family_handlers.update(family_handlers)
+    return module

@@ -1,0 +1,312 @@
+"""Helpers shared by the program handlers: GNU-style option parsing, what looks like a path,
+the handler of programs nobody describes (`generic`), the handler of file utilities described
+by a table of their options (`Spec`, `file_handler`), a program's family name, `cd`,
+shell-like word splitting, and paths or URLs quoted in code of another language.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ...paths import resolve_expanded
+from ..analysis import (
+    COMPUTED,
+    MARKERS,
+    MAX_ALTS,
+    MAX_INPUT,
+    R_COMPUTED_PATH,
+    R_UNKNOWN_CWD,
+    has_marker,
+    name_set,
+)
+from ..expand import CMD
+from ..parser import Parser
+from ..syntax import is_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..analysis import Call, State
+    from ..evaluate import Evaluator
+
+
+# Shells and interpreters, by family name: here rather than in `interpreters` because the
+# table of programs (`programs/__init__`), `xargs` and `socat` need them too.
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "rbash",
+                    "posh", "lksh", "oksh", "pdksh", "fish", "csh", "tcsh", "hush"})
+# option letters taking a value, for each language; code options; module option
+LANGS = {
+    "python": ("c", "WXQ", "", "m", ""),
+    "pypy": ("c", "WXQ", "", "m", ""),
+    "perl": ("eE", "", "IMmxFlC0dDV", "", "i"),
+    "ruby": ("e", "rICEF", "x", "", "i"),
+    "node": ("ep", "r", "", "", ""),
+    "nodejs": ("ep", "r", "", "", ""),
+    "bun": ("ep", "r", "", "", ""),
+    "deno": ("", "", "", "", ""),
+    "php": ("rBRE", "cdzt", "", "", ""),
+    "lua": ("e", "l", "", "", ""),
+    "luajit": ("e", "lj", "O", "", ""),
+    "Rscript": ("e", "", "", "", ""),
+    "R": ("e", "f", "", "", ""),
+    "julia": ("eE", "pLJC", "", "", ""),
+    "tclsh": ("", "", "", "", ""),
+    "wish": ("", "", "", "", ""),
+    "expect": ("c", "", "", "", ""),
+    "osascript": ("e", "ls", "", "", ""),
+    "groovy": ("e", "", "", "", ""),
+    "guile": ("ce", "lL", "", "", ""),
+    "jshell": ("", "", "", "", ""),
+    "irb": ("e", "rI", "", "", ""),
+}
+CODE_RUNNERS = frozenset(LANGS) | frozenset({"pwsh", "powershell"})
+
+
+def program_family(base: str) -> str:
+    """`python3.12` -> `python`, `pip3` -> `pip`, `ksh93` -> `ksh`."""
+    return base.rstrip("0123456789.") or base
+
+
+def getopt(args: list, values: frozenset = frozenset(), stop: bool = False,
+           optional: frozenset = frozenset()) -> tuple[list, list]:
+    """GNU-style option parsing: ([(option, value or None)], operands).
+
+    `values` lists options that take a value (`-o`, `--output`); `optional` those whose
+    value can only be attached (`-i.bak`); `stop` ends options at the first operand (for
+    programs that run the rest as a command).
+    """
+    opts: list = []
+    operands: list = []
+    i, n = 0, len(args)
+    while i < n:
+        arg = args[i]
+        if arg == "--":
+            operands.extend(args[i + 1:])
+            break
+        if len(arg) < 2 or arg[0] != "-" or arg[1] in MARKERS:
+            if stop:
+                operands.extend(args[i:])
+                break
+            operands.append(arg)
+            i += 1
+            continue
+        if arg.startswith("--"):
+            name, eq, value = arg.partition("=")
+            if eq:
+                opts.append((name, value))
+            elif name in values and i + 1 < n:
+                opts.append((name, args[i + 1]))
+                i += 1
+            else:
+                opts.append((name, None))
+            i += 1
+            continue
+        j = 1
+        while j < len(arg):
+            option = "-" + arg[j]
+            if option in values:
+                if j + 1 < len(arg):
+                    opts.append((option, arg[j + 1:]))
+                elif i + 1 < n:
+                    opts.append((option, args[i + 1]))
+                    i += 1
+                else:
+                    opts.append((option, None))
+                break
+            if option in optional:
+                opts.append((option, arg[j + 1:] or None))
+                break
+            opts.append((option, None))
+            j += 1
+        i += 1
+    return opts, operands
+
+
+def looks_like_path(word: str) -> bool:
+    if not word or (word[0] in MARKERS and "/" not in word):
+        return False
+    if any(c in word for c in " \t\n") or "://" in word:
+        return False
+    return word[0] in "/.~" or "/" in word
+
+
+def generic(ev: Evaluator, call: Call) -> None:
+    """An unknown program: URLs, and arguments that look like paths."""
+    st = call.st
+    for word in call.argv[1:]:
+        value = word
+        if word.startswith("-"):
+            if not word.startswith("--"):
+                continue
+            value = word.partition("=")[2]
+            if not value:
+                continue
+        elif "=" in word and is_name(word.partition("=")[0]):
+            value = word.partition("=")[2]
+        if ev.scan_url(value):
+            continue
+        if looks_like_path(value):
+            ev.path(value, st)
+
+
+# --- file utilities described by a table of their options --------------------------------
+
+class Spec:
+    """How a file utility uses its operands and options."""
+
+    __slots__ = ("default_cwd", "reads", "role", "targets", "values", "writes")
+
+    def __init__(self, role: str, values: str = "", reads: str = "", writes: str = "",
+                 targets: str = "", default_cwd: bool = False) -> None:
+        self.role = role
+        self.reads = name_set(reads)
+        self.writes = name_set(writes)
+        self.targets = name_set(targets)
+        self.values = name_set(values) | self.reads | self.writes | self.targets
+        self.default_cwd = default_cwd
+
+
+_RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
+_PATTERN_GIVEN = frozenset({"-e", "--regexp", "-f", "--file"})
+
+
+def _record_link(ev: Evaluator, st: State, target: str, link: str, symbolic: bool) -> None:
+    """`ln [-s] TARGET LINK`: later paths through LINK lead to TARGET."""
+    if has_marker(target) or has_marker(link) or has_marker(st.cwds[0]):
+        return
+    cwd = st.cwds[0]
+    link_real = resolve_expanded(link, cwd)
+    if os.path.isdir(link_real):
+        link_real = link_real.rstrip("/") + "/" + target.rstrip("/").rsplit("/", 1)[-1]
+    if symbolic and not target.startswith("/"):
+        base = link_real.rsplit("/", 1)[0] or "/"
+        target_real = resolve_expanded(target, base)
+    else:
+        target_real = resolve_expanded(target, cwd)
+    ev.links[link_real] = target_real
+
+
+def file_handler(kind: str, **options: str | bool):
+    """The handler of the programs whose arguments `Spec(kind, **options)` describes. The Spec
+    is built when first used: a command line uses few of those declared, and building all of
+    them would cost every hook call about 0.2 ms."""
+    spec: Spec | None = None
+
+    def handler(ev: Evaluator, call: Call) -> None:
+        nonlocal spec
+        if spec is None:
+            spec = Spec(kind, **options)
+        st = call.st
+        opts, ops = getopt(call.argv[1:], spec.values)
+        target = False
+        reference = False
+        for name, value in opts:
+            if value is None:
+                continue
+            if name in spec.reads:
+                ev.path(value, st)
+                reference = reference or name == "--reference"
+            elif name in spec.writes:
+                ev.path(value, st, write=True)
+            elif name in spec.targets:
+                ev.path(value, st, write=True)
+                target = True
+            else:
+                ev.scan_url(value)
+        ops = [op for op in ops if op != "-"]
+        role = spec.role
+        if role == "read":
+            for op in ops:
+                ev.path(op, st)
+        elif role == "write":
+            for op in ops:
+                ev.path(op, st, write=True)
+        elif role == "mode":
+            for op in ops if reference else ops[1:]:
+                ev.path(op, st, write=True)
+        elif role in ("dest", "link"):
+            if target:
+                for op in ops:
+                    ev.path(op, st)
+            elif len(ops) >= 2:
+                for op in ops[:-1]:
+                    ev.path(op, st)
+                ev.path(ops[-1], st, write=True)
+            elif ops:
+                ev.path(ops[0], st)
+                if role == "link" and not has_marker(ops[0]):
+                    ev.path(ops[0].rstrip("/").rsplit("/", 1)[-1] or ops[0], st, write=True)
+            if role == "link" and not target and len(ops) >= 2:
+                _record_link(ev, st, ops[0], ops[-1], symbolic=any(
+                    name in ("-s", "--symbolic") for name, _value in opts))
+        elif role == "move":
+            for op in ops:
+                ev.path(op, st, write=True)
+        elif role == "pattern":
+            given = any(name in _PATTERN_GIVEN for name, _value in opts)
+            files = ops if given else ops[1:]
+            for op in files:
+                ev.path(op, st)
+            if not files and (spec.default_cwd or any(n in _RECURSIVE for n, _v in opts)):
+                ev.cwd_path(st)
+            return
+        elif role == "generic":
+            generic(ev, call)
+        if spec.default_cwd and not ops:
+            ev.cwd_path(st)
+
+    return handler
+
+
+# --- helpers of several families --------------------------------------------------------
+
+def split_words(ev: Evaluator, text: str, st: State) -> list[str]:
+    """The words of `text` split like a shell would (for `env -S`, `watch -x`...)."""
+    node = Parser(text[:MAX_INPUT], ev.ctx).parse_script()
+    words: list[str] = []
+    for item, _sep in node[1]:
+        if item is not None and item[0] == "simple":
+            for word in item[2]:
+                for alt in ev.expand(word, st, CMD)[:1]:
+                    words.extend(alt)
+            break
+    return words
+
+
+def chdir(ev: Evaluator, st: State, target: str) -> State:
+    """`cd target` in `st` (alternatives when the cd may not happen)."""
+    if has_marker(target) and not target.startswith("/"):
+        ev.unknown(target, R_COMPUTED_PATH)
+        ev.reason(R_UNKNOWN_CWD)
+        new: tuple = (COMPUTED,)
+    else:
+        ev.path(target, st)
+        if has_marker(target):
+            ev.reason(R_UNKNOWN_CWD)
+            new = (COMPUTED,)
+        else:
+            new = tuple(dict.fromkeys(resolve_expanded(target, cwd) for cwd in st.cwds
+                                      if not has_marker(cwd)) or {COMPUTED: None})
+    st.oldpwd = st.cwds
+    if st.cond:
+        merged = tuple(dict.fromkeys(st.cwds + new))
+        st.cwds = merged[:MAX_ALTS]
+    else:
+        st.cwds = new
+    return st
+
+
+def code_literals(ev: Evaluator, code: str, st: State) -> None:
+    """Paths and URLs quoted inside code of another language (`open('/etc/shadow')`)."""
+    for quote in ("'", '"'):
+        start = code.find(quote)
+        while start >= 0:
+            end = code.find(quote, start + 1)
+            if end < 0:
+                break
+            literal = code[start + 1:end]
+            if 0 < len(literal) < 4096 and not any(c in literal for c in " \t\n"):
+                if literal.startswith("/") or literal.startswith("~/") or literal == "~":
+                    ev.path(ev.home + literal[1:] if literal[0] == "~" else literal, st)
+                else:
+                    ev.scan_url(literal)
+            start = code.find(quote, end + 1)
