@@ -126,6 +126,7 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None) -> int:
 def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> int:
     from . import alert, auditlog, cache, verdict
     from .agents import Decision, MalformedCall, claude_code
+    from .falco.errors import EvaluationError
     from .source.event import Event
 
     try:
@@ -141,7 +142,12 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
         return _fail(cfg, payload, str(e), started, streams, event=event)
     notices.extend(loaded.notices)
 
-    outcome = verdict.decide(loaded.ruleset.match(event), event, cfg.default_action)
+    try:
+        matches = loaded.ruleset.match(event)
+    except EvaluationError as e:
+        return _fail(cfg, payload, f"a rule could not be evaluated: {e.message}", started,
+                     streams, event=event)
+    outcome = verdict.decide(matches, event, cfg.default_action)
     enforced = cfg.mode == "guardrails" and outcome.verdict != "defer"
     answer = outcome.verdict if cfg.mode == "guardrails" else "defer"
 

@@ -40,3 +40,8 @@ class CompileError(FalcoError):
     """A condition that parses but does not compile: unknown field, operator/type mismatch,
     bad constant. `message` is libsinsp's compiler text (for example
     `filter_check called with nonexistent field proc.nobody`)."""
+
+
+class EvaluationError(FalcoError):
+    """A condition could not be evaluated for this event (today: a `regex` check ran over
+    its time limit). The caller cannot know the rule's answer and must fail closed."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import marshal
 
+from .errors import EvaluationError
 from .runtime import PYTHON_TAG, RUNTIME_GLOBALS
 
 TYPE_CHECKING = False
@@ -125,8 +126,17 @@ class Ruleset:
             return self._unindexed
 
     def match(self, event: Mapping) -> list[Rule]:
-        """Every enabled rule whose condition is true for `event`, in load order."""
-        return [rule for fn, rule in self.candidates(event) if fn(event)]
+        """Every enabled rule whose condition is true for `event`, in load order.
+
+        Raises EvaluationError (naming the rule) when a condition cannot be evaluated."""
+        matched = []
+        for fn, rule in self.candidates(event):
+            try:
+                if fn(event):
+                    matched.append(rule)
+            except EvaluationError as e:
+                raise EvaluationError(f"rule '{rule.name}': {e.message}") from None
+        return matched
 
     def __reduce__(self):
         return (_restore, (FORMAT, PYTHON_TAG, self.rules, self.index_field, self._code))

@@ -707,11 +707,57 @@ def _trie_match(node, comps: list[str], i: int) -> bool:
 # regex: RE2 POSIX syntax, translated to Python syntax at compile time, compiled lazily
 # ---------------------------------------------------------------------------------------
 
+# Python's `re` backtracks where RE2 runs in linear time, so a rule author's pattern can
+# take exponential (`(a+)+b`) or quadratic (`(.|\n)*x[^|]*y` over one long line) time on
+# hostile input. Each match is given a time limit: the matcher checks for signals as it
+# runs, so an interval timer interrupts it, and the check raises EvaluationError, which the
+# hook turns into a fail-closed deny naming the rule (never a hang, never an allow).
+REGEX_TIME_LIMIT = 0.5  # seconds per regex check
+
+
+class _RegexAlarm(Exception):
+    """Raised by the SIGALRM handler inside a regex match that ran over its time."""
+
+
+def _on_alarm(signum, frame):
+    raise _RegexAlarm()
+
+
+def _bounded_fullmatch(compiled, value: str, source: str) -> bool:
+    """`compiled.fullmatch(value)`, interrupted after REGEX_TIME_LIMIT seconds.
+
+    Uses `_signal` (the C module behind `signal`, which would import `enum`). Off the main
+    thread timers cannot be used, and the match runs unbounded (tests only: the hook is
+    single-threaded)."""
+    import _signal
+
+    try:
+        previous = _signal.signal(_signal.SIGALRM, _on_alarm)
+    except (ValueError, OSError):
+        return compiled.fullmatch(value) is not None
+    try:
+        _signal.setitimer(_signal.ITIMER_REAL, REGEX_TIME_LIMIT)
+        try:
+            return compiled.fullmatch(value) is not None
+        finally:
+            _signal.setitimer(_signal.ITIMER_REAL, 0)
+    except _RegexAlarm:
+        from .errors import EvaluationError
+
+        raise EvaluationError(
+            f"regex {source!r} ran longer than {REGEX_TIME_LIMIT} s on a "
+            f"{len(value)}-character value (Python's regex engine backtracks; simplify the "
+            f"pattern, or guard it with a cheaper check)") from None
+    finally:
+        _signal.signal(_signal.SIGALRM, previous)
+
+
 class Regex:
     """A `regex` constant: `source` is the rule's RE2 text, `pattern` its Python form.
 
-    `match` is an anchored full match. The Python pattern is compiled on first use, so a
-    hook call whose candidate rules have no regex never imports `re`.
+    `match` is an anchored full match, bounded in time (see REGEX_TIME_LIMIT). The Python
+    pattern is compiled on first use, so a hook call whose candidate rules have no regex
+    never imports `re`.
     """
 
     __slots__ = ("_compiled", "pattern", "source")
@@ -727,7 +773,7 @@ class Regex:
             import re
 
             compiled = self._compiled = re.compile(self.pattern)
-        return compiled.fullmatch(value) is not None
+        return _bounded_fullmatch(compiled, value, self.source)
 
     def __reduce__(self):
         return (Regex, (self.source, self.pattern))
