@@ -225,6 +225,17 @@ def _protected_paths(ev: Event, _arg) -> tuple:
     return (ev["prempti.home"], resolve(settings, "/", ev.home))
 
 
+def _protected_ancestors(ev: Event, _arg) -> tuple:
+    """Every folder that holds a protected path (up to `/`): deleting or moving one of them
+    deletes or moves the protected path too."""
+    out: dict = {}
+    for path in ev["prempti.protected_paths"]:
+        while path not in ("", "/"):
+            path = path.rsplit("/", 1)[0] or "/"
+            out[path] = None
+    return tuple(out)
+
+
 def _call_attr(attr: str):
     return lambda ev, _arg: getattr(ev.call, attr)
 
@@ -258,4 +269,5 @@ EXTRACTORS = {
     "mcp.tool": _mcp_tool,
     "prempti.home": _prempti_home,
     "prempti.protected_paths": _protected_paths,
+    "prempti.protected_ancestors": _protected_ancestors,
 }

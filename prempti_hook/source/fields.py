@@ -62,6 +62,9 @@ BEYOND_PREMPTI = [
     _list("prempti.protected_paths", "what the agent must not change: prempti-hook's folder "
           "and Claude Code's user settings file (where the hook is registered), resolved; "
           "compare with `tool.write_path_prefixes intersects val(prempti.protected_paths)`"),
+    _list("prempti.protected_ancestors", "every folder that holds one of "
+          "prempti.protected_paths, up to /: `tool.write_paths intersects "
+          "val(prempti.protected_ancestors)` catches deleting or moving such a folder"),
 ]
 
 # Fields declared by the shell-analysis module (tool.cmd.*, tool.paths..., tool.secrets)

@@ -227,6 +227,22 @@ def _write_paths(ev, _arg):
     return None if found is None else tuple(found.writes)
 
 
+def _outside(paths: dict, cwd: str) -> tuple:
+    """The paths that are neither the working directory nor inside it (both resolved)."""
+    inside = cwd.rstrip("/") + "/"
+    return tuple(p for p in paths if p != cwd and not p.startswith(inside))
+
+
+def _paths_outside_cwd(ev, _arg):
+    found = tool_paths(ev)
+    return None if found is None else _outside(found.real, ev.real_cwd)
+
+
+def _write_paths_outside_cwd(ev, _arg):
+    found = tool_paths(ev)
+    return None if found is None else _outside(found.writes, ev.real_cwd)
+
+
 def _prefix_list(ev, real: dict, lexical_forms: dict) -> tuple:
     out: dict[str, None] = {}
     home = ev.home
@@ -310,6 +326,8 @@ SHELL_EXTRACTORS = {
     "tool.cmd.incomplete_reasons": _incomplete_reasons,
     "tool.paths": _paths,
     "tool.write_paths": _write_paths,
+    "tool.paths_outside_cwd": _paths_outside_cwd,
+    "tool.write_paths_outside_cwd": _write_paths_outside_cwd,
     "tool.path_prefixes": _path_prefixes,
     "tool.write_path_prefixes": _write_path_prefixes,
     "tool.path_names": _path_names,
@@ -349,6 +367,11 @@ _DECLARATIONS = (
      "every path the call reads or writes, resolved, for any tool (Read/Write/Edit "
      "file_path, NotebookEdit notebook_path, Glob/Grep search root, Bash tool.cmd.paths)"),
     ("tool.write_paths", True, "CHARBUF", "the tool.paths the call writes"),
+    ("tool.paths_outside_cwd", True, "CHARBUF",
+     "the tool.paths that are neither agent.real_cwd nor inside it: "
+     "`len(tool.paths_outside_cwd) > 0` means the call reaches outside the project"),
+    ("tool.write_paths_outside_cwd", True, "CHARBUF",
+     "the tool.write_paths that are neither agent.real_cwd nor inside it"),
     ("tool.path_prefixes", True, "CHARBUF",
      "every ancestor directory and self of each of tool.paths (resolved and as written), "
      "absolute and as ~/... under home: `tool.path_prefixes intersects (~/.ssh)` is exact"),

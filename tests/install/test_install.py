@@ -109,8 +109,8 @@ def test_fresh_install_files_registration_and_proof(release, tmp_path):
     result = install_sh(release, home)
     assert result.returncode == 0, result.stderr
     prempti = home / ".prempti"
-    assert "check: Bash `cat ~/.ssh/id_rsa` -> deny: Test deny reading an SSH key" \
-        in result.stdout
+    # The proof: the shipped rules (loaded before the user's) deny the sample call.
+    assert "check: Bash `cat ~/.ssh/id_rsa` -> deny: " in result.stdout
     # files, private
     zipapp = prempti / "bin" / "prempti-hook"
     assert zipapp.read_bytes() == (release / "dist" / "prempti-hook.pyz").read_bytes()
