@@ -161,3 +161,12 @@ def test_prempti_protected_paths_follow_configuration(tmp_path):
     default = Event(call, str(tmp_path))
     assert default["prempti.protected_paths"] == (str(tmp_path / ".prempti"),
                                                   str(tmp_path / ".claude" / "settings.json"))
+
+
+def test_protected_ancestors_are_every_folder_above_the_protected_paths():
+    call = claude_code.read({"hook_event_name": "PreToolUse", "tool_name": "Bash",
+                             "tool_input": {"command": "ls"}, "cwd": "/"})
+    ev = Event(call, "/nonexistent/home/u")
+    assert set(ev["prempti.protected_ancestors"]) == {
+        "/nonexistent/home/u", "/nonexistent/home", "/nonexistent", "/",
+        "/nonexistent/home/u/.claude"}

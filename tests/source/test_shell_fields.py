@@ -271,3 +271,25 @@ def test_real_event_end_to_end(tmp_path):
     assert ev["tool.cmd.hosts"] == ("evil.example",)
     assert "~/.ssh/id_rsa" in ev["tool.path_prefixes"]
     assert ev["tool.cmd.incomplete"] is False
+
+
+def test_paths_outside_the_working_directory(tmp_path):
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (tmp_path / "project-old").mkdir()
+    (project / "escape").symlink_to(tmp_path)
+    ev = Event(claude_code.read({
+        "hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": str(project),
+        "tool_input": {"command": "cp src/a ../project-old/a; cat escape/x > src/b; ls ."}}),
+        str(tmp_path))
+    outside = {str(tmp_path / "project-old" / "a"), str(tmp_path / "x")}
+    assert set(ev["tool.paths_outside_cwd"]) == outside
+    assert ev["tool.write_paths_outside_cwd"] == (str(tmp_path / "project-old" / "a"),)
+    read = Event(claude_code.read({
+        "hook_event_name": "PreToolUse", "tool_name": "Read", "cwd": str(project),
+        "tool_input": {"file_path": str(project / "src" / "a")}}), str(tmp_path))
+    assert read["tool.paths_outside_cwd"] == ()
+    fetch = Event(claude_code.read({
+        "hook_event_name": "PreToolUse", "tool_name": "WebFetch", "cwd": str(project),
+        "tool_input": {"url": "https://example.com"}}), str(tmp_path))
+    assert fetch["tool.paths_outside_cwd"] is None
