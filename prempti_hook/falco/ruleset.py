@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from .runtime import Condition
 
-FORMAT = "prempti-ruleset/1"
+FORMAT = "prempti-ruleset/2"
 
 
 class RulesetVersionError(Exception):
@@ -139,7 +139,14 @@ class Ruleset:
         return matched
 
     def __reduce__(self):
-        return (_restore, (FORMAT, PYTHON_TAG, self.rules, self.index_field, self._code))
+        # Only what matching needs: the generated module already holds every condition,
+        # so the conditions' text, helpers, field sets and warnings and the rules' `extra`
+        # (description...) stay out of the cache, which makes it about half as big and
+        # faster to load. A restored rule's `condition` keeps its constants and index values.
+        slim = tuple((r.name, r.condition.consts, r.condition.index_values,
+                      r.condition.index_field, r.priority, r.tags, r.source, r.output,
+                      r.enabled) for r in self.rules)
+        return (_restore, (FORMAT, PYTHON_TAG, slim, self.index_field, self._code))
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -158,7 +165,14 @@ def _restore(fmt: str, python_tag, rules, index_field, code: bytes) -> Ruleset:
         raise RulesetVersionError(
             f"compiled ruleset was built by {_describe(python_tag)}, this is "
             f"{_describe(PYTHON_TAG)}; rebuild the rule cache")
-    return Ruleset(rules, index_field, code)
+    from .runtime import Condition
+
+    restored = [Rule(name, Condition("", consts, index_values=index_values,
+                                     index_field=condition_index), priority, tags, source,
+                     output, enabled)
+                for (name, consts, index_values, condition_index, priority, tags, source,
+                     output, enabled) in rules]
+    return Ruleset(restored, index_field, code)
 
 
 def _describe(tag) -> str:

@@ -140,9 +140,13 @@ def test_pickle_round_trip_keeps_rules_and_results():
     loaded = pickle.loads(pickle.dumps(rs))
     assert _names(loaded.rules) == _names(RULES)
     rule = loaded.rules[1]
-    assert (rule.priority, rule.tags, rule.source, rule.output, rule.extra, rule.enabled) == (
-        4, ("t",), "coding_agent", ("output of", "any write"), {"desc": "any write"}, True)
+    assert (rule.priority, rule.tags, rule.source, rule.output, rule.enabled) == (
+        4, ("t",), "coding_agent", ("output of", "any write"), True)
     assert rule.condition.index_values == {"Write", "Edit"}
+    # The cache keeps what matching needs, not descriptions or condition text.
+    assert rule.extra is None and rule.condition.expr == ""
+    assert b"any write" in pickle.dumps(rs.rules[1].extra)
+    assert pickle.dumps(rs).count(b"any write") == 1  # the output tuple only
     for values in ({"tool.name": "Bash", "tool.input_command": "rm"},
                    {"tool.name": "Edit", "tool.file_path": "/x"}, {}):
         assert _names(loaded.match(MockEvent(values))) == _names(rs.match(MockEvent(values)))
