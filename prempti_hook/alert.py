@@ -43,12 +43,16 @@ def _cap(value):
 
 
 def output_fields(event) -> dict:
-    """Every declared field (no `[arg]` forms) by name, plus any already extracted."""
-    from .source.fields import all_fields
+    """Every field (no `[arg]` forms) by name, plus any already extracted.
+
+    Names come from the extractor tables (which the event already imported), not from the
+    field declarations, which the hot path has no other use for."""
+    from .source.event import EXTRACTORS
+    from .source.shell_fields import SHELL_EXTRACTORS
 
     fields = {}
-    for info in all_fields():
-        fields[info.name] = _cap(event[info.name])
+    for name in (*EXTRACTORS, *SHELL_EXTRACTORS):
+        fields[name] = _cap(event[name])
     for key, value in list(event.items()):
         if key not in fields:
             fields[key] = _cap(value)

@@ -126,7 +126,6 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None) -> int:
 def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> int:
     from . import alert, auditlog, cache, verdict
     from .agents import Decision, MalformedCall, claude_code
-    from .falco.errors import EvaluationError
     from .source.event import Event
 
     try:
@@ -144,7 +143,11 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
 
     try:
         matches = loaded.ruleset.match(event)
-    except EvaluationError as e:
+    except Exception as e:
+        from .falco.errors import EvaluationError
+
+        if not isinstance(e, EvaluationError):
+            raise
         return _fail(cfg, payload, f"a rule could not be evaluated: {e.message}", started,
                      streams, event=event)
     outcome = verdict.decide(matches, event, cfg.default_action)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import marshal
 
-from .errors import EvaluationError
 from .runtime import PYTHON_TAG, RUNTIME_GLOBALS
 
 TYPE_CHECKING = False
@@ -134,8 +133,12 @@ class Ruleset:
             try:
                 if fn(event):
                     matched.append(rule)
-            except EvaluationError as e:
-                raise EvaluationError(f"rule '{rule.name}': {e.message}") from None
+            except Exception as e:
+                from .errors import EvaluationError  # only on this rare path: keeps imports lean
+
+                if isinstance(e, EvaluationError):
+                    raise EvaluationError(f"rule '{rule.name}': {e.message}") from None
+                raise
         return matched
 
     def __reduce__(self):
