@@ -125,6 +125,27 @@ def _literal_prefix(pattern: str) -> tuple[str, str | None]:
     return (prefix or ("/" if pattern.startswith("/") else "")), name
 
 
+_PATH_STARTS = ("/", "~/", "$HOME/", "${HOME}/", "./", "../")
+_MCP_MAX_STRINGS = 2000
+
+
+def _mcp_paths(data, found: list[str], depth: int = 0) -> None:
+    """Strings in an MCP call's arguments that are plainly paths (`/x`, `~/x`, `$HOME/x`,
+    `./x`, `../x`; one line, no blank), wherever they sit in the arguments. MCP tools are
+    the user's own servers: their names do not say whether they read or write, so rules
+    look at what they are pointed at."""
+    if depth > 16 or len(found) >= _MCP_MAX_STRINGS:
+        return
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
+    for value in values:
+        if isinstance(value, str):
+            if (value.startswith(_PATH_STARTS) and len(value) < 4096
+                    and not any(c in value for c in " \t\n\r")):
+                found.append(value)
+        elif isinstance(value, (dict, list)):
+            _mcp_paths(value, found, depth + 1)
+
+
 def _patch_paths(data: dict) -> list[str]:
     """File names in a Codex `apply_patch` text (`*** Update File: path`)."""
     found = []
@@ -212,6 +233,13 @@ def _collect_paths(ev) -> _Paths | None:
     elif tool == "apply_patch":
         for path in _patch_paths(data):
             out.add(path, cwd, home, write=True)
+    elif tool.startswith("mcp__"):
+        found: list[str] = []
+        _mcp_paths(data, found)
+        if not found:
+            return None
+        for path in found:
+            out.add(path, cwd, home, write=False)
     else:
         return None
     return out
