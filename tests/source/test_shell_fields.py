@@ -293,3 +293,13 @@ def test_paths_outside_the_working_directory(tmp_path):
         "hook_event_name": "PreToolUse", "tool_name": "WebFetch", "cwd": str(project),
         "tool_input": {"url": "https://example.com"}}), str(tmp_path))
     assert fetch["tool.paths_outside_cwd"] is None
+
+
+def test_mcp_arguments_that_are_paths_count_as_paths():
+    ev = fake_event("mcp__fs__touch", {"path": "~/.prempti/x", "note": "/fix the bug",
+                                       "nested": [{"to": "$HOME/.claude/settings.json"}],
+                                       "n": 3})
+    assert field(ev, "tool.paths") == (HOME + "/.prempti/x", HOME + "/.claude/settings.json")
+    assert field(ev, "tool.write_paths") == ()
+    assert field(fake_event("mcp__gh__create_issue", {"title": "t", "body": "/x y"}),
+                 "tool.paths") is None

@@ -1,11 +1,13 @@
 """A minimal stdio MCP server for end-to-end tests (stdlib only, run as a script).
 
-It speaks newline-delimited JSON-RPC 2.0 on stdin/stdout and offers two tools:
+It speaks newline-delimited JSON-RPC 2.0 on stdin/stdout and offers three tools:
 
 - ``echo {text}``: answers with the text, so a test can see the call went through;
-- ``touch {path}``: creates the file, a side effect a test can check for after a deny.
+- ``touch {path}``: creates the file, a side effect a test can check for after a deny;
+- ``write_file {path, content}``: writes the text to the file (replacing it), the shape of a
+  filesystem server's write tool, which guard rules recognise by its name.
 
-Claude Code exposes them to the model as ``mcp__<server name>__echo`` / ``__touch``.
+Claude Code exposes them to the model as ``mcp__<server name>__<tool>``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ TOOLS = [
             "required": ["path"],
         },
     },
+    {
+        "name": "write_file",
+        "description": "Write the given text to the file at the given absolute path.",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+            "required": ["path", "content"],
+        },
+    },
 ]
 
 
@@ -45,6 +56,9 @@ def _call_tool(name: str, arguments: dict) -> dict:
     if name == "touch":
         Path(str(arguments.get("path", ""))).touch()
         return {"content": [{"type": "text", "text": f"touched {arguments.get('path')}"}]}
+    if name == "write_file":
+        Path(str(arguments.get("path", ""))).write_text(str(arguments.get("content", "")))
+        return {"content": [{"type": "text", "text": f"wrote {arguments.get('path')}"}]}
     return {"content": [{"type": "text", "text": f"unknown tool {name}"}], "isError": True}
 
 
