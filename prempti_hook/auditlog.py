@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
+import time
 
 from . import jsonio
 
@@ -49,16 +51,43 @@ def make_private_dirs(path: str) -> None:
             raise
 
 
-def _lock(log_file: str, exclusive: bool) -> int:
-    """Open the lock file next to `log_file` and flock it; returns the descriptor (closing it
-    releases the lock)."""
-    fd = os.open(log_file + LOCK_SUFFIX, os.O_RDWR | os.O_CREAT | _OPEN_FLAGS, FILE_MODE)
+LOCK_WAIT_SECONDS = 5.0
+
+
+def _open_regular(path: str, flags: int) -> int:
+    """Open `path` without blocking (a FIFO planted there must not hang the hook) and check
+    it is a regular file."""
+    fd = os.open(path, flags | os.O_NONBLOCK | _OPEN_FLAGS, FILE_MODE)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def _lock(log_file: str, exclusive: bool) -> int:
+    """Open the lock file next to `log_file` and flock it; returns the descriptor (closing it
+    releases the lock). A lock held for more than LOCK_WAIT_SECONDS (a stuck process) is an
+    OSError, not a hang."""
+    fd = _open_regular(log_file + LOCK_SUFFIX, os.O_RDWR | os.O_CREAT)
+    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OSError(f"{log_file}{LOCK_SUFFIX} has been locked by another "
+                                  f"process for over {LOCK_WAIT_SECONDS:g} s") from None
+                time.sleep(0.005)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _rotate(log_file: str, backups: int) -> None:
@@ -91,7 +120,7 @@ def append_line(log_file: str, line: bytes, max_bytes: int, backups: int) -> Non
             size = _size(log_file)
             if size and size + len(line) > max_bytes:
                 _rotate(log_file, backups)
-        fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _OPEN_FLAGS, FILE_MODE)
+        fd = _open_regular(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
             view = memoryview(line)
             while view:

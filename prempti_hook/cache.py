@@ -123,7 +123,8 @@ def ensure_cache_dir(path: str) -> None:
 def read_private(path: str) -> bytes | None:
     """The bytes of a cache file we own and only we can write; None if it does not exist."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: a FIFO planted at the cache's path must not hang the hook on open.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return None
     except OSError as e:
@@ -173,15 +174,17 @@ def _unlink_quietly(path: str) -> None:
 
 
 def _unpickle(data: bytes, header: bytes):
-    """The ruleset in `data` if its header is `header`; None if stale, foreign or corrupt."""
+    """The ruleset in `data` if its header is `header`; None if stale, foreign or corrupt
+    (including a well-formed pickle of something that is not a ruleset)."""
     if data is None or not data.startswith(header):
         return None
     try:
         import _pickle
 
-        return _pickle.loads(memoryview(data)[len(header):])
+        loaded = _pickle.loads(memoryview(data)[len(header):])
     except Exception:
         return None
+    return loaded if callable(getattr(loaded, "match", None)) else None
 
 
 def _read_ruleset(path: str, header: bytes, notices: list[str]):
@@ -212,11 +215,15 @@ def _unpickle_any(data: bytes | None):
 # Compiling ---------------------------------------------------------------------------------
 
 def read_rules_texts(files: list[str]) -> list[tuple[str, str]]:
-    """(name, text) of each rules file; OSError/UnicodeDecodeError propagate."""
+    """(name, text) of each rules file; OSError/UnicodeDecodeError propagate. A path that is
+    not a regular file (a FIFO would block the hook forever) is an OSError."""
     texts = []
     for path in files:
-        with open(path, encoding="utf-8") as f:
-            texts.append((path, f.read()))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(f"{path} is not a regular file")
+            texts.append((path, f.read().decode("utf-8")))
     return texts
 
 
@@ -228,6 +235,8 @@ def compile_rules(files: list[str]):
     from .falco.ruleset import Ruleset
     from .source import fields
 
+    if not files:
+        return None, "no rules files found (nothing would be enforced)"
     try:
         texts = read_rules_texts(files)
     except FileNotFoundError as e:

@@ -10,6 +10,7 @@ kept.
 from __future__ import annotations
 
 import os
+import stat
 
 MODES = ("guardrails", "monitor")
 DEFAULT_ACTIONS = ("allow", "defer")
@@ -129,8 +130,12 @@ def read_config_file(path: str) -> tuple[dict, list[str]]:
     values: dict = {}
     problems: list[str] = []
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read(65536)
+        # O_NONBLOCK and the regular-file check: a FIFO here must not hang every hook call.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return values, [f"cannot read {path}: not a regular file"]
+            text = f.read(65536).decode("utf-8")
     except FileNotFoundError:
         return values, problems
     except (OSError, UnicodeDecodeError) as e:

@@ -112,6 +112,7 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None) -> int:
         payload = read_stdin(cfg.input_max_bytes, stdin)
     except UnreadableInput as e:
         streams.warn([str(e)])
+        _log_unreadable(cfg, str(e), started)
         return EXIT_BLOCK
     except BaseException as e:  # a bug before we even know the input: block it
         streams.warn([f"internal error reading the input: {type(e).__name__}: {e}"])
@@ -167,15 +168,31 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
     return EXIT_OK
 
 
+def _log_unreadable(cfg, message: str, started: float) -> None:
+    """One audit line for input we could not read (the call was blocked by exit 2)."""
+    try:
+        from . import alert, auditlog
+
+        record = alert.failure_record(None, f"unreadable input: {message}", cfg.mode, True,
+                                      duration_ms=(time.perf_counter() - started) * 1000)
+        record["verdict"] = "deny"  # exit 2 blocks, whatever the mode
+        auditlog.append(cfg, record)
+    except BaseException:
+        pass  # the exit code is what matters; stderr already says why
+
+
 def _fail(cfg, payload, message: str, started: float, streams: Streams, event=None) -> int:
     """Fail closed (or open, if the user asked): answer, log what we can, never raise."""
     mode = cfg.mode if cfg is not None else "guardrails"
     # Monitor mode never blocks, not even on failure; fail-open is the user's explicit choice.
     fail_open = bool(cfg is not None and cfg.fail_open) or mode == "monitor"
     why = "monitor mode" if mode == "monitor" else "fail-open is on"
+    problems = list(cfg.problems) if cfg is not None else []
     reason = (f"prempti-hook could not decide: {message}. The call was "
               f"{'allowed (' + why + ')' if fail_open else 'blocked to be safe'}.")
-    streams.warn([message])
+    if problems:
+        reason += " Settings that could not be read: " + "; ".join(problems)
+    streams.warn([message, *problems])
     try:
         from . import alert, auditlog
 

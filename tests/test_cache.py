@@ -11,6 +11,8 @@ import pytest
 
 from prempti_hook import cache, config
 
+REAL_COMPILE_RULES = cache.compile_rules
+
 
 class FakeRuleset:
     def __init__(self, text: str) -> None:
@@ -18,6 +20,9 @@ class FakeRuleset:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, FakeRuleset) and other.text == self.text
+
+    def match(self, event) -> list:
+        return []
 
 
 @pytest.fixture
@@ -185,3 +190,33 @@ def test_unwritable_cache_is_reported_but_the_ruleset_is_used(env):
     loaded = cache.load(cfg)
     assert loaded.ruleset == FakeRuleset("good 1")
     assert any("could not write the rule cache" in n for n in loaded.notices)
+
+
+def test_a_well_formed_pickle_of_something_else_is_rebuilt(env):
+    import pickle
+
+    cfg, _, compiled = env
+    cache.load(cfg)
+    assert len(compiled) == 1
+    path = Path(cfg.cache_dir, cache.RULESET_FILE)
+    data = path.read_bytes()
+    header = data[:data.index(b"\n", len(cache.MAGIC)) + 1]
+    path.write_bytes(header + pickle.dumps({"not": "a ruleset"}))
+    loaded = cache.load(cfg)
+    assert loaded.ruleset == FakeRuleset("good 1") and loaded.from_cache is False
+    assert len(compiled) == 2
+
+
+def test_no_rules_files_at_all_is_a_failure_not_an_empty_policy():
+    # The real compiler (the env fixture replaces it): zero files is an error, so the hook
+    # keeps the last good rules or denies, instead of silently enforcing nothing.
+    assert REAL_COMPILE_RULES([]) == (None, "no rules files found (nothing would be enforced)")
+
+
+def test_a_fifo_in_place_of_the_cache_does_not_hang(env):
+    cfg, _, _ = env
+    os.makedirs(cfg.cache_dir, mode=0o700)
+    os.mkfifo(os.path.join(cfg.cache_dir, cache.RULESET_FILE), 0o600)
+    loaded = cache.load(cfg)  # would block forever on open() without O_NONBLOCK
+    assert loaded.ruleset == FakeRuleset("good 1")
+    assert any("not a regular file" in n for n in loaded.notices)

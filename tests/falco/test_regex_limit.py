@@ -36,7 +36,7 @@ def _ruleset(*conditions):
 def test_catastrophic_pattern_is_cut_off(pattern, value):
     ruleset = _ruleset('t.name = a', f"t.name = a and t.text regex '{pattern}'")
     started = time.monotonic()
-    with pytest.raises(EvaluationError, match=r"rule 'r1': regex .* ran longer than"):
+    with pytest.raises(EvaluationError, match=r"rule 'r1': regex .* used more than .* of CPU"):
         ruleset.match({"t.name": "a", "t.text": value})
     assert time.monotonic() - started < runtime.REGEX_TIME_LIMIT + 1.0
 
@@ -44,9 +44,9 @@ def test_catastrophic_pattern_is_cut_off(pattern, value):
 def test_ordinary_patterns_are_unaffected_and_timer_is_cleared():
     import signal
 
-    before = signal.getsignal(signal.SIGALRM)
+    before = signal.getsignal(signal.SIGVTALRM)
     ruleset = _ruleset("t.text regex '[a-z]+[0-9]'")
     assert [r.name for r in ruleset.match({"t.name": "a", "t.text": "abc1"})] == ["r0"]
     assert ruleset.match({"t.name": "a", "t.text": "abc"}) == []
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGVTALRM) is before
