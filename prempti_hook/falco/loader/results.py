@@ -201,6 +201,10 @@ class Diagnostic:
         return f"Diagnostic({self.code}, {self.message!r})"
 
 
+_INVISIBLE = frozenset("\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                       "\u2066\u2067\u2068\u2069\u061c")
+
+
 def one_line(text: str) -> str:
     """A message on one line: newlines and other control characters escaped, so a hostile
     rules file cannot forge extra lines in `--check` output."""
@@ -210,7 +214,10 @@ def one_line(text: str) -> str:
             out.append("\\n")
         elif ch == "\t":
             out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF:
+        elif (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF
+              or ch in _INVISIBLE):
+            # C0/C1 controls (the 8-bit CSI U+009B drives terminals), line and paragraph
+            # separators, bidi overrides: anything that could forge or reorder output.
             out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
