@@ -48,7 +48,7 @@ def make_private_dirs(path: str) -> None:
         os.mkdir(path, DIR_MODE)
     except FileExistsError:
         if not os.path.isdir(path):
-            raise
+            raise NotADirectoryError(f"{path} is not a folder") from None
 
 
 # Waiting for the log lock: many hooks at once (500 on 2 cores in the load test) can queue

@@ -166,6 +166,15 @@ def write_atomic(path: str, data: bytes) -> None:
         raise
 
 
+def _file_mark(path: str):
+    """What changes when a file is replaced or rewritten (None when it does not exist)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def _unlink_quietly(path: str) -> None:
     try:
         os.unlink(path)
@@ -317,20 +326,28 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str]) -
         raise CacheProblem(f"cannot create {lock_path}: {e.strerror or e}") from None
     try:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        seen_file = _file_mark(ruleset_path)
+        pause = 0.005
         while True:
             try:
                 fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 pass
-            # Someone else is compiling: their result may already be in place.
-            ruleset = _read_ruleset(ruleset_path, header, seen)
-            if ruleset is not None:
-                return Loaded(ruleset, [], True)
+            # Someone else is compiling: once the cache file changes, their result is in
+            # place (it is renamed in whole). A stat per wait keeps hundreds of waiting hooks
+            # from re-reading an unchanged file.
+            mark = _file_mark(ruleset_path)
+            if mark != seen_file:
+                seen_file = mark
+                ruleset = _read_ruleset(ruleset_path, header, seen)
+                if ruleset is not None:
+                    return Loaded(ruleset, [], True)
             if time.monotonic() > deadline:
                 raise CacheProblem("timed out waiting for another prempti-hook process to "
                                    "rebuild the rule cache")
-            time.sleep(0.02)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
         # We hold the lock: check once more, then compile.
         ruleset = _read_ruleset(ruleset_path, header, seen)
         if ruleset is not None:

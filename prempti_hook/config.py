@@ -25,6 +25,8 @@ SETTINGS = {
     "input_max_bytes": ("PREMPTI_INPUT_MAX_BYTES", 4 * 1024 * 1024, int),
 }
 
+CONFIG_MAX_BYTES = 65536
+
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", ""})
 
@@ -135,7 +137,12 @@ def read_config_file(path: str) -> tuple[dict, list[str]]:
         with open(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return values, [f"cannot read {path}: not a regular file"]
-            text = f.read(65536).decode("utf-8")
+            data = f.read(CONFIG_MAX_BYTES + 1)
+            if len(data) > CONFIG_MAX_BYTES:
+                problems.append(f"{path} is larger than {CONFIG_MAX_BYTES} bytes; only the "
+                                f"beginning was read")
+                data = data[:CONFIG_MAX_BYTES]
+            text = data.decode("utf-8")
     except FileNotFoundError:
         return values, problems
     except (OSError, UnicodeDecodeError) as e:
