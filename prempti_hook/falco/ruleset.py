@@ -146,9 +146,13 @@ class Ruleset:
         # so the conditions' text, helpers, field sets and warnings and the rules' `extra`
         # (description...) stay out of the cache, which makes it about half as big and
         # faster to load. A restored rule's `condition` keeps its constants and index values.
-        slim = tuple((r.name, r.condition.consts, r.condition.index_values,
-                      r.condition.index_field, r.priority, r.tags, r.source, r.output,
-                      r.enabled) for r in self.rules)
+        # Equal constants (the same field key, tool list or value in many rules) are made
+        # one object each, so the pickle stores and rebuilds each once.
+        memo: dict = {}
+        slim = tuple((r.name, _canonical(r.condition.consts, memo),
+                      _canonical(r.condition.index_values, memo), r.condition.index_field,
+                      r.priority, _canonical(r.tags, memo), r.source, r.output, r.enabled)
+                     for r in self.rules)
         return (_restore, (FORMAT, PYTHON_TAG, slim, self.index_field, self._code))
 
     def __len__(self) -> int:
@@ -156,6 +160,22 @@ class Ruleset:
 
     def __repr__(self) -> str:
         return f"Ruleset({len(self.rules)} rules, index_field={self.index_field!r})"
+
+
+def _canonical(value, memo: dict):
+    """`value` with equal strings, tuples and frozensets replaced by one shared instance."""
+    kind = type(value)
+    if kind is tuple:
+        value = tuple(_canonical(v, memo) for v in value)
+    elif kind is frozenset:
+        value = frozenset(_canonical(v, memo) for v in value)
+    elif kind is not str:
+        return value
+    key = (kind, value)
+    try:
+        return memo.setdefault(key, value)
+    except TypeError:  # an unhashable member: keep it as it is
+        return value
 
 
 def _restore(fmt: str, python_tag, rules, index_field, code: bytes) -> Ruleset:
