@@ -231,6 +231,8 @@ def test_rules_edits_and_damaged_caches(home):
     rules.mkdir()
     env = {"PREMPTI_RULES": str(rules)}
     (rules / "a.yaml").write_text(DENY_ALL_BASH)
+    (rules / "b.yaml").write_text(DENY_ALL_BASH.replace("every Bash call", "nothing")
+                                  .replace("tool.name = Bash", "tool.name = Nothing"))
     assert decision(home.run(home.payload("Bash", {"command": "ls"}), **env))[0] == "deny"
     cache_file = home.prempti / "cache" / "ruleset.pickle"
     good = cache_file.read_bytes()
@@ -240,6 +242,15 @@ def test_rules_edits_and_damaged_caches(home):
         assert cache_file.read_bytes().startswith(good[:40])
     (rules / "a.yaml").unlink()  # a removed file is a rules change too
     assert decision(home.run(home.payload("Bash", {"command": "ls"}), **env))[0] == "allow"
+    # No rules files at all is a failure, not an empty ruleset: the last rules that compiled stay.
+    (rules / "b.yaml").unlink()
+    (rules / "a.yaml").write_text(DENY_ALL_BASH)
+    assert decision(home.run(home.payload("Bash", {"command": "ls"}), **env))[0] == "deny"
+    (rules / "a.yaml").unlink()
+    proc = home.run(home.payload("Bash", {"command": "ls"}), **env)
+    assert decision(proc)[0] == "deny"
+    assert "no rules files found" in answer(proc)["systemMessage"]
+    assert "still enforcing" in answer(proc)["systemMessage"]
 
 
 def test_many_hooks_at_once_on_a_stale_cache(home):
