@@ -14,7 +14,9 @@ pickle, a cache file is trusted input: it lives in the user's own, user-only dir
 Indexing: each condition knows the values of the source's index field (`tool.name` for
 `coding_agent`) for which it can be true (`Condition.index_values`). For each such value
 `build` precomputes the ordered tuple of candidate rules (the rules whose set holds the
-value, plus every rule without a set), so `match` evaluates no other rule.
+value, plus every rule without a set), so `match` evaluates no other rule. The index is
+pickled as positions, so a loaded ruleset does not recompute it (that took about as long as
+loading everything else), and only the looked-up value's tuple is ever built.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 
     from .runtime import Condition
 
-FORMAT = "prempti-ruleset/2"
+FORMAT = "prempti-ruleset/3"
 
 
 class RulesetVersionError(Exception):
@@ -66,10 +68,12 @@ class Rule:
 class Ruleset:
     """Rules of one source in load order, with their compiled conditions and index."""
 
-    __slots__ = ("_by_value", "_code", "_enabled", "_unindexed", "index_field", "rules")
+    __slots__ = ("_by_value", "_candidates", "_code", "_enabled", "_positions", "_unindexed",
+                 "index_field", "rules")
 
-    def __init__(self, rules, index_field: str | None, code: bytes) -> None:
-        """Use `Ruleset.build`; this rebuilds from already compiled module bytes."""
+    def __init__(self, rules, index_field: str | None, code: bytes, positions=None) -> None:
+        """Use `Ruleset.build`; this rebuilds from already compiled module bytes (and the
+        index `positions` a pickled ruleset carries; None computes them)."""
         self.rules = tuple(rules)
         self.index_field = index_field
         self._code = code
@@ -81,7 +85,12 @@ class Ruleset:
             if rule.enabled:
                 pairs.append((fn, rule))
         self._enabled = tuple(pairs)
-        self._index(pairs)
+        if positions is None:
+            positions = self._index_positions()
+        self._positions = positions
+        self._by_value, unindexed = positions
+        self._unindexed = tuple(pairs[i] for i in unindexed)
+        self._candidates: dict = {}
 
     @classmethod
     def build(cls, rules: list[Rule], index_field: str | None = None) -> Ruleset:
@@ -90,11 +99,12 @@ class Ruleset:
         source = "".join(rule.condition.source(f"r{i}") for i, rule in enumerate(rules))
         return cls(rules, index_field, marshal.dumps(compile(source, "<ruleset>", "exec")))
 
-    def _index(self, pairs: list) -> None:
+    def _index_positions(self) -> tuple:
+        """(index value -> positions in `_enabled` of its candidate rules, positions of the
+        rules that are candidates for every value); (None, all) without an index field."""
+        enabled = [rule for _, rule in self._enabled]
         if self.index_field is None:
-            self._by_value = None
-            self._unindexed = self._enabled
-            return
+            return None, tuple(range(len(enabled)))
 
         def values_of(rule):
             condition = rule.condition
@@ -102,27 +112,34 @@ class Ruleset:
                 return None  # compiled against another index: no knowledge
             return condition.index_values
 
-        sets = [(fn, rule, values_of(rule)) for fn, rule in pairs]
-        self._unindexed = tuple((fn, rule) for fn, rule, values in sets if values is None)
+        sets = [values_of(rule) for rule in enabled]
+        unindexed = tuple(i for i, values in enumerate(sets) if values is None)
         keys: set = set()
-        for _, _, values in sets:
+        for values in sets:
             if values is not None:
                 keys |= values
-        self._by_value = {
-            key: tuple((fn, rule) for fn, rule, values in sets
-                       if values is None or key in values)
-            for key in keys
-        }
+        by_value = {key: tuple(i for i, values in enumerate(sets)
+                               if values is None or key in values)
+                    for key in sorted(keys, key=repr)}
+        return by_value, unindexed
 
     def candidates(self, event: Mapping) -> tuple:
         """The (function, rule) pairs worth evaluating for `event`, in load order."""
         by_value = self._by_value
         if by_value is None:
             return self._enabled
+        key = event[self.index_field]
         try:
-            return by_value.get(event[self.index_field], self._unindexed)
+            return self._candidates[key]
+        except KeyError:
+            pass
         except TypeError:  # an unhashable value can only match unindexed rules
             return self._unindexed
+        positions = by_value.get(key)
+        enabled = self._enabled
+        found = self._unindexed if positions is None else tuple(enabled[i] for i in positions)
+        self._candidates[key] = found
+        return found
 
     def match(self, event: Mapping) -> list[Rule]:
         """Every enabled rule whose condition is true for `event`, in load order.
@@ -153,7 +170,8 @@ class Ruleset:
                       _canonical(r.condition.index_values, memo), r.condition.index_field,
                       r.priority, _canonical(r.tags, memo), r.source, r.output, r.enabled)
                      for r in self.rules)
-        return (_restore, (FORMAT, PYTHON_TAG, slim, self.index_field, self._code))
+        return (_restore, (FORMAT, PYTHON_TAG, slim, self.index_field, self._code,
+                           self._positions))
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -178,7 +196,7 @@ def _canonical(value, memo: dict):
         return value
 
 
-def _restore(fmt: str, python_tag, rules, index_field, code: bytes) -> Ruleset:
+def _restore(fmt: str, python_tag, rules, index_field, code: bytes, positions) -> Ruleset:
     """Unpickle a Ruleset, refusing bytes written by another Python or format."""
     if fmt != FORMAT:
         raise RulesetVersionError(
@@ -195,7 +213,7 @@ def _restore(fmt: str, python_tag, rules, index_field, code: bytes) -> Ruleset:
                      output, enabled)
                 for (name, consts, index_values, condition_index, priority, tags, source,
                      output, enabled) in rules]
-    return Ruleset(restored, index_field, code)
+    return Ruleset(restored, index_field, code, positions)
 
 
 def _describe(tag) -> str:

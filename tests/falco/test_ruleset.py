@@ -152,6 +152,22 @@ def test_pickle_round_trip_keeps_rules_and_results():
         assert _names(loaded.match(MockEvent(values))) == _names(rs.match(MockEvent(values)))
 
 
+def test_a_loaded_ruleset_uses_the_pickled_index(monkeypatch):
+    rs = Ruleset.build(RULES, "tool.name")
+    data = pickle.dumps(rs)
+
+    def recompute(self):
+        raise AssertionError("the index was recomputed at load")
+
+    monkeypatch.setattr(Ruleset, "_index_positions", recompute)
+    loaded = pickle.loads(data)
+    for tool in ("Bash", "Edit", "Write", "Read", "Nothing", ""):
+        event = MockEvent({"tool.name": tool})
+        assert [r.name for _, r in loaded.candidates(event)] == \
+            [r.name for _, r in rs.candidates(event)]
+        assert loaded.candidates(event) is loaded.candidates(event)  # built once per value
+
+
 def test_pickles_from_another_python_are_refused(monkeypatch):
     data = pickle.dumps(Ruleset.build(RULES, "tool.name"))
     monkeypatch.setattr(ruleset_module, "PYTHON_TAG", ("cpython", 0x030C00F0))
