@@ -102,7 +102,9 @@ _declare("mkdir mkfifo", "write", values="-m --mode")
 _declare("shred srm wipe", "write", values="-n --iterations -s --size", reads="--random-source")
 _declare("truncate", "write", values="-s --size", reads="-r --reference")
 _declare("touch", "write", values="-d --date -t", reads="-r --reference")
-_declare("chmod chown chgrp", "mode", values="--from", reads="--reference")
+_declare("chown chgrp", "mode", values="--from", reads="--reference")
+# `chmod -x FILE`: a mode may start with `-`, so chmod reads `-x`, `-w`, `-rwx`... as its mode.
+_declare("chmod", "mode", reads="--reference", dash_modes=True)
 _declare("setfacl", "write",
          values="-m --modify -x --remove --set",
          reads="-M --modify-file -X --remove-file --set-file")
@@ -131,7 +133,9 @@ _declare("age rage", "read",
 _declare("ssh-keygen", "read",
          values="-t -b -C -N -P -I -n -V -z -O -E -Y -m -a -w -D -r -G -M -S -J -j -K -s -u -Z -g "
                 "-F -R",
-         writes="-f")
+         writes="-f",
+         # These only read the key file (fingerprint, print the public key, find a host...).
+         read_only="-l -y -B -e -i -L -F -Q -D -k")
 # (`printf` prints text too, but `shell_state` knows it: `printf -v` sets a variable.)
 _declare("echo true false : yes seq sleep kill killall pkill pgrep ps id whoami groups uname "
          "hostname uptime printenv which type whereis help history unalias jobs wait fg bg disown "

@@ -153,11 +153,17 @@ def generic(ev: Evaluator, call: Call) -> None:
 class Spec:
     """How a file utility uses its operands and options."""
 
-    __slots__ = ("default_cwd", "reads", "role", "targets", "values", "writes")
+    __slots__ = ("dash_modes", "default_cwd", "read_only", "reads", "role", "targets", "values",
+                 "writes")
 
     def __init__(self, role: str, values: str = "", reads: str = "", writes: str = "",
-                 targets: str = "", default_cwd: bool = False) -> None:
+                 targets: str = "", default_cwd: bool = False, dash_modes: bool = False,
+                 read_only: str = "") -> None:
+        """`read_only`: flags with which the `writes` options' files are only read;
+        `dash_modes`: a `-x`-like argument is the mode operand (chmod), not an option."""
         self.role = role
+        self.dash_modes = dash_modes
+        self.read_only = name_set(read_only)
         self.reads = name_set(reads)
         self.writes = name_set(writes)
         self.targets = name_set(targets)
@@ -166,6 +172,12 @@ class Spec:
 
 
 _RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
+_MODE_CHARS = frozenset("rwxXstugoa0123456789,+-=")
+
+
+def is_dash_mode(arg: str) -> bool:
+    """`-x`, `-w`, `-rwx`, `-s`...: what chmod takes as a mode, not as an option."""
+    return len(arg) >= 2 and arg[0] == "-" and arg[1] != "-" and _MODE_CHARS.issuperset(arg[1:])
 _PATTERN_GIVEN = frozenset({"-e", "--regexp", "-f", "--file"})
 
 
@@ -196,9 +208,15 @@ def file_handler(kind: str, **options: str | bool):
         if spec is None:
             spec = Spec(kind, **options)
         st = call.st
-        opts, ops = getopt(call.argv[1:], spec.values)
+        args = call.argv[1:]
+        dash_mode = False
+        if spec.dash_modes and any(is_dash_mode(arg) for arg in args):
+            dash_mode = True
+            args = [arg for arg in args if not is_dash_mode(arg)]
+        opts, ops = getopt(args, spec.values)
         target = False
         reference = False
+        read_only = bool(spec.read_only) and any(name in spec.read_only for name, _ in opts)
         for name, value in opts:
             if value is None:
                 continue
@@ -206,7 +224,7 @@ def file_handler(kind: str, **options: str | bool):
                 ev.path(value, st)
                 reference = reference or name == "--reference"
             elif name in spec.writes:
-                ev.path(value, st, write=True)
+                ev.path(value, st, write=not read_only)
             elif name in spec.targets:
                 ev.path(value, st, write=True)
                 target = True
@@ -221,7 +239,7 @@ def file_handler(kind: str, **options: str | bool):
             for op in ops:
                 ev.path(op, st, write=True)
         elif role == "mode":
-            for op in ops if reference else ops[1:]:
+            for op in ops if reference or dash_mode else ops[1:]:
                 ev.path(op, st, write=True)
         elif role in ("dest", "link"):
             if target:

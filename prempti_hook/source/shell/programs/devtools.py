@@ -25,6 +25,12 @@ _GIT_READ_ONLY = frozenset({"status", "log", "diff", "show", "blame", "grep", "l
                             "ls-tree", "rev-parse", "describe", "shortlog", "cat-file",
                             "branch", "tag", "remote", "config", "reflog", "whatchanged",
                             "ls-remote", "help", "version", "fetch"})
+# Options of push, pull, fetch and ls-remote that always take a value (an option wrongly
+# listed here would swallow the repository after it).
+_GIT_TRANSFER_VALUES = name_set("-o --push-option --repo --receive-pack --exec --upload-pack "
+                                "--depth --deepen --shallow-since --shallow-exclude --refmap "
+                                "-j --jobs --negotiation-tip --server-option --filter -s "
+                                "--strategy -X --strategy-option")
 
 
 def _h_git(ev: Evaluator, call: Call) -> None:
@@ -80,10 +86,21 @@ def _h_git(ev: Evaluator, call: Call) -> None:
                 index = rest.index(option)
                 if index + 1 < len(rest) and option != "--template":
                     ev.run_code(rest[index + 1], call)
-    elif sub in ("remote", "push", "pull", "fetch", "ls-remote"):
-        for arg in rest:
-            if not arg.startswith("-"):
-                _git_remote(ev, arg, bare=False, call=call)
+    elif sub in ("push", "pull", "fetch", "ls-remote"):
+        # `git push [options] [REPOSITORY [REFSPEC...]]`: only the repository can name a host
+        # (`HEAD:main` is a refspec, not `host:path`).
+        opts, ops = getopt(rest, _GIT_TRANSFER_VALUES)
+        for name, value in opts:
+            if name == "--repo" and value is not None:
+                _git_remote(ev, value, bare=False, call=call)
+        if ops:
+            _git_remote(ev, ops[0], bare=False, call=call)
+    elif sub == "remote":
+        # `git remote add NAME URL`, `git remote set-url [--push|--add] NAME URL [OLDURL]`
+        _opts, ops = getopt(rest, name_set("-t -m --mirror"))
+        if ops[:1] in (["add"], ["set-url"]):
+            for url in ops[2:]:
+                _git_remote(ev, url, bare=False, call=call)
     elif sub == "config":
         _h_git_config(ev, inner, rest)
     elif sub in ("add", "rm", "mv", "checkout", "restore", "apply", "am", "reset", "clean",

@@ -35,6 +35,8 @@ def _wrapper(values: str = "", no_command: str = "", skip: int = 0, env: bool = 
                 ev.path(value, call.st, write=True)
             elif value is not None and name in read_set:
                 ev.path(value, call.st)
+            elif value is not None:
+                ev.scan_url(value)  # `uvx --from git+https://host/repo tool`
         if any(name in no_cmd for name, _value in opts):
             return None
         environment = call.env
@@ -263,6 +265,10 @@ def _h_npx(ev: Evaluator, call: Call) -> Call | None:
         if name in ("-c", "--call") and value is not None:
             ev.run_code(value, call)
             return None
+        if value is not None:
+            ev.scan_url(value)  # `-p https://host/pkg.tgz`: the package comes from there
+    if ops:
+        ev.scan_url(ops[0])  # `npx git+https://host/repo.git`
     return call.but(ops) if ops else None
 
 
