@@ -8,6 +8,10 @@ is serialized with us), rotate if this line would push `events.jsonl` past the s
 *then* open the log (rotation renames it) and append the line in one `write`. Every line is
 therefore whole and lines never interleave, whatever the number of concurrent hook calls.
 
+A lock that does not move (see `_flock_patiently`) does not cost the line: it is appended
+without the lock, still in one `O_APPEND` write (which the kernel keeps whole), and the
+caller is told so. Only rotation is skipped then.
+
 Rotation keeps `events.jsonl.1` (newest) ... `events.jsonl.N` (oldest). A single line larger
 than the limit is still written whole, alone in its file. `log_max_bytes` 0 never rotates.
 
@@ -54,7 +58,8 @@ def make_private_dirs(path: str) -> None:
 # Waiting for the log lock: many hooks at once (500 on 2 cores in the load test) can queue
 # for seconds, and that is progress; a lock held by a stuck process is not. So the wait is
 # cut only when the log has not changed for LOCK_STALL_SECONDS, or after LOCK_WAIT_SECONDS in
-# all (the registered hook timeout is 30 s).
+# all (the registered hook timeout is 30 s). On a machine that busy, a holder can also sit
+# unscheduled for that long: which is why a cut wait still writes the line.
 LOCK_STALL_SECONDS = 2.0
 LOCK_WAIT_SECONDS = 20.0
 
@@ -71,6 +76,10 @@ def _open_regular(path: str, flags: int) -> int:
         os.close(fd)
         raise
     return fd
+
+
+class LockStalled(OSError):
+    """The log lock is held by a process that has not written for LOCK_STALL_SECONDS."""
 
 
 class _LockAlarm(Exception):
@@ -108,9 +117,13 @@ def _flock_patiently(fd: int, mode: int, log_file: str) -> None:
                 return
             except _LockAlarm:
                 now_mark = _progress_mark(log_file)
-                if now_mark == mark or time.monotonic() > deadline:
-                    raise OSError(f"{log_file}{LOCK_SUFFIX} is held by another process that "
-                                  f"has not written for {LOCK_STALL_SECONDS:g} s") from None
+                if now_mark == mark:
+                    raise LockStalled(f"{log_file}{LOCK_SUFFIX} is held by another process "
+                                      f"that has not written for {LOCK_STALL_SECONDS:g} s"
+                                      ) from None
+                if time.monotonic() > deadline:
+                    raise LockStalled(f"{log_file}{LOCK_SUFFIX} was busy for over "
+                                      f"{LOCK_WAIT_SECONDS:g} s") from None
                 mark = now_mark
             finally:
                 _signal.setitimer(_signal.ITIMER_REAL, 0)
@@ -154,37 +167,48 @@ def _size(path: str) -> int:
         return 0
 
 
-def append_line(log_file: str, line: bytes, max_bytes: int, backups: int) -> None:
+def _write_line(log_file: str, line: bytes) -> None:
+    fd = _open_regular(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        view = memoryview(line)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def append_line(log_file: str, line: bytes, max_bytes: int, backups: int) -> str | None:
     """Append `line` (one JSON document and its newline) to `log_file`, rotating first if it
-    would not fit. Raises OSError when the log cannot be written."""
+    would not fit. Returns None, or a notice when the lock was stuck and the line went in
+    without it. Raises OSError when the log cannot be written."""
     make_private_dirs(os.path.dirname(log_file))
-    lock_fd = _lock(log_file, exclusive=True)
+    try:
+        lock_fd = _lock(log_file, exclusive=True)
+    except LockStalled as stalled:
+        _write_line(log_file, line)
+        return f"{stalled}: the audit line was appended without the lock"
     try:
         if max_bytes > 0:
             size = _size(log_file)
             if size and size + len(line) > max_bytes:
                 _rotate(log_file, backups)
-        fd = _open_regular(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-        try:
-            view = memoryview(line)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
+        _write_line(log_file, line)
     finally:
         os.close(lock_fd)
+    return None
 
 
-def append(cfg, record: dict) -> None:
-    """Write `record` as one line of the audit log of configuration `cfg`. Every failure,
-    including a record that cannot be serialized, is an OSError: the caller's verdict
-    stands and the failure is reported, whatever went wrong with the log."""
+def append(cfg, record: dict) -> str | None:
+    """Write `record` as one line of the audit log of configuration `cfg`; returns a notice
+    for the user, if any (see `append_line`). Every failure, including a record that cannot
+    be serialized, is an OSError: the caller's verdict stands and the failure is reported,
+    whatever went wrong with the log."""
     try:
         text = jsonio.dumps(record)
     except (TypeError, ValueError, RecursionError) as e:
         raise OSError(f"the audit record cannot be written as JSON: {e}") from None
-    append_line(cfg.log_file, (text + "\n").encode("ascii"), cfg.log_max_bytes,
-                cfg.log_backups)
+    return append_line(cfg.log_file, (text + "\n").encode("ascii"), cfg.log_max_bytes,
+                       cfg.log_backups)
 
 
 # Reading -----------------------------------------------------------------------------------

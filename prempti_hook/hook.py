@@ -158,9 +158,11 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
     record = alert.make_record(event, outcome, cfg.mode, enforced, notices,
                                duration_ms=(time.perf_counter() - started) * 1000)
     try:
-        auditlog.append(cfg, record)
+        notice = auditlog.append(cfg, record)
     except OSError as e:
-        notices.append(f"audit log {cfg.log_file} not written: {e.strerror or e}")
+        notice = f"audit log {cfg.log_file} not written: {e.strerror or e}"
+    if notice:
+        notices.append(notice)
     if notices:
         streams.warn(notices)
     streams.emit(claude_code.write(Decision(answer, outcome.reason, notices),

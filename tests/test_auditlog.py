@@ -238,3 +238,22 @@ def test_readers_wait_for_a_writer_holding_the_lock(tmp_path):
     os.close(fd)
     reader.join(10)
     assert result == [[{"n": 1}]]
+
+
+def test_a_stuck_lock_costs_the_wait_not_the_line(tmp_path, monkeypatch):
+    """A holder that never writes (stuck, or an agent holding the lock on purpose) is waited
+    for LOCK_STALL_SECONDS; then the line goes in without the lock, and the caller is told."""
+    monkeypatch.setattr(auditlog, "LOCK_STALL_SECONDS", 0.3)
+    log = str(tmp_path / "events.jsonl")
+    auditlog.append_line(log, b'{"n":1}\n', 0, 3)
+    holder = auditlog._lock(log, exclusive=True)  # another open file: flock conflicts
+    try:
+        started = time.monotonic()
+        notice = auditlog.append_line(log, b'{"n":2}\n', 0, 3)
+        waited = time.monotonic() - started
+    finally:
+        os.close(holder)
+    assert 0.3 <= waited < 5
+    assert notice is not None and "appended without the lock" in notice
+    assert Path(log).read_text() == '{"n":1}\n{"n":2}\n'
+    assert auditlog.append_line(log, b'{"n":3}\n', 0, 3) is None  # free again: no notice

@@ -163,7 +163,8 @@ def test_500_hooks_at_once_on_a_stale_cache(loaded_home):
     lost = set(expected) - set(seen)
     twice = [k for k, n in seen.items() if n > 1]
     assert not lost and not twice and len(records) == count, \
-        f"{len(lost)} lost, {len(twice)} logged twice, {len(records)} lines for {count} calls"
+        (f"{len(lost)} lost, {len(twice)} logged twice, {len(records)} lines for {count} calls; "
+         f"what the lost ones said on stderr: {[answers[k][2][:300] for k in sorted(lost)][:3]}")
     assert {r["output_fields"]["tool.use_id"]: r["verdict"] for r in records} == expected
     assert len(files) > count // 10, f"only {len(files)} log files: rotation did not run"
 
