@@ -47,6 +47,7 @@ _KEYWORD_END = frozenset(" \t\n|&;()<>")
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
 _CLOSERS = frozenset({"then", "do", "done", "fi", "else", "elif", "esac", "}"})
 _DQ_ESCAPABLE = frozenset('$`"\\\n')
+_HEREDOC_ESCAPABLE = frozenset("$`\\\n")
 
 
 class Parser:
@@ -75,11 +76,25 @@ class Parser:
     def parse_heredoc_body(self) -> list:
         """The parts of an unquoted here-document: `$`, backquotes and `\\` are special."""
         parts: list = []
+        self._read_expanding(parts, _HEREDOC_ESCAPABLE, None)
+        return parts
+
+    def _read_expanding(self, parts: list, escapable: frozenset, closing: str | None) -> bool:
+        """Text in which `$`, backquotes and a backslash before `escapable` are special (a
+        double-quoted string, a here-document body), up to the `closing` quote (consumed) or
+        the end of the input. True when the closing quote was found."""
         s, n = self.s, self.n
         start = self.i
+        count = len(parts)
         while self.i < n:
             c = s[self.i]
-            if c == "\\" and self.i + 1 < n and s[self.i + 1] in "$`\\\n":
+            if c == closing:
+                self._flush(parts, start, self.i)
+                if len(parts) == count:
+                    parts.append(("Q", ""))  # `""` is an empty word, not no word
+                self.i += 1
+                return True
+            if c == "\\" and self.i + 1 < n and s[self.i + 1] in escapable:
                 self._flush(parts, start, self.i)
                 if s[self.i + 1] != "\n":
                     parts.append(("Q", s[self.i + 1]))
@@ -95,7 +110,7 @@ class Parser:
             else:
                 self.i += 1
         self._flush(parts, start, self.i)
-        return parts
+        return False
 
     def _flush(self, parts: list, start: int, end: int) -> None:
         if end > start:
@@ -660,35 +675,9 @@ class Parser:
         parts.append(("P", body, direction))
 
     def read_dquote(self, parts: list) -> None:
-        s, n = self.s, self.n
         self.i += 1
-        start = self.i
-        count = len(parts)
-        while self.i < n:
-            c = s[self.i]
-            if c == '"':
-                self._flush(parts, start, self.i)
-                if len(parts) == count:
-                    parts.append(("Q", ""))  # `""` is an empty word, not no word
-                self.i += 1
-                return
-            if c == "\\" and self.i + 1 < n and s[self.i + 1] in _DQ_ESCAPABLE:
-                self._flush(parts, start, self.i)
-                if s[self.i + 1] != "\n":
-                    parts.append(("Q", s[self.i + 1]))
-                self.i += 2
-                start = self.i
-            elif c == "$" or c == "`":
-                self._flush(parts, start, self.i)
-                if c == "$":
-                    self.read_dollar(parts, True)
-                else:
-                    self.read_backtick(parts, True)
-                start = self.i
-            else:
-                self.i += 1
-        self._flush(parts, start, self.i)
-        self.ctx.reason(R_SYNTAX)
+        if not self._read_expanding(parts, _DQ_ESCAPABLE, '"'):
+            self.ctx.reason(R_SYNTAX)  # no closing quote
 
     def read_dollar(self, parts: list, quoted: bool) -> None:
         s, n = self.s, self.n
