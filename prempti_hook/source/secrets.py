@@ -138,6 +138,10 @@ def _url_password(text: str, pos: int) -> bool:
     return password.lower() not in {"password", "passwd", "pass", "secret", "changeme"}
 
 
+_github_classic = _fixed(_ALNUM, 36, 255)
+_gitlab = _fixed(_URLSAFE, 20, 255)
+_shopify = _fixed(_HEXLOWER | _UPPER, 32, 32)
+
 # (anchor, kind, check of the text after the anchor). Order matters only for readability:
 # a position is reported once per kind, and prefixes that share a start (`sk-ant-`,
 # `sk-proj-`, `sk-`) are told apart by `_EXCLUDE`.
@@ -146,15 +150,15 @@ _ANCHORS: list[tuple] = [
     ("ASIA", "aws_access_key_id", _aws_key_id),
     ("ABIA", "aws_access_key_id", _aws_key_id),
     ("ACCA", "aws_access_key_id", _aws_key_id),
-    ("ghp_", "github_token", _fixed(_ALNUM, 36, 255)),
-    ("gho_", "github_token", _fixed(_ALNUM, 36, 255)),
-    ("ghu_", "github_token", _fixed(_ALNUM, 36, 255)),
-    ("ghs_", "github_token", _fixed(_ALNUM, 36, 255)),
-    ("ghr_", "github_token", _fixed(_ALNUM, 36, 255)),
+    ("ghp_", "github_token", _github_classic),
+    ("gho_", "github_token", _github_classic),
+    ("ghu_", "github_token", _github_classic),
+    ("ghs_", "github_token", _github_classic),
+    ("ghr_", "github_token", _github_classic),
     ("github_pat_", "github_token", _fixed(_WORD, 50, 255)),
-    ("glpat-", "gitlab_token", _fixed(_URLSAFE, 20, 255)),
-    ("gldt-", "gitlab_token", _fixed(_URLSAFE, 20, 255)),
-    ("glrt-", "gitlab_token", _fixed(_URLSAFE, 20, 255)),
+    ("glpat-", "gitlab_token", _gitlab),
+    ("gldt-", "gitlab_token", _gitlab),
+    ("glrt-", "gitlab_token", _gitlab),
     ("xoxb-", "slack_token", _slack),
     ("xoxa-", "slack_token", _slack),
     ("xoxp-", "slack_token", _slack),
@@ -174,8 +178,8 @@ _ANCHORS: list[tuple] = [
     ("pypi-AgEIcHlwaS5vcmc", "pypi_token", _fixed(_URLSAFE, 50, 1000)),
     ("hf_", "huggingface_token", _mixed(_ALNUM, 34, 40)),
     ("dop_v1_", "digitalocean_token", _fixed(_HEXLOWER, 64, 64)),
-    ("shpat_", "shopify_token", _fixed(_HEXLOWER | _UPPER, 32, 32)),
-    ("shpss_", "shopify_token", _fixed(_HEXLOWER | _UPPER, 32, 32)),
+    ("shpat_", "shopify_token", _shopify),
+    ("shpss_", "shopify_token", _shopify),
     ("AGE-SECRET-KEY-1", "age_secret_key", _fixed(_UPPER | _DIGITS, 58, 58)),
     ("-----BEGIN ", "private_key", _pem),
     ("PuTTY-User-Key-File-", "private_key", lambda text, pos: True),
