@@ -4,6 +4,9 @@
   install fails the tests with npm's output; it never skips them).
 - ``claude_session``: a ``driver.ClaudeSession`` with a fresh HOME and project folder under
   the test's ``tmp_path``; call ``claude_session.run(script, ...)``.
+- ``release``: a copy of the release files with the zipapp built, once per session;
+  ``fresh``: a ``product.Product`` (a throwaway HOME) with nothing installed yet;
+  ``product``: the same after ``install/install.sh``.
 - ``connection_recorder``: a TCP listener on 127.0.0.1 that counts connections, to prove a
   network tool did (or did not) try to reach an address.
 """
@@ -15,6 +18,7 @@ import threading
 
 import pytest
 from driver import ClaudeSession, HarnessError, install_claude_code
+from product import Product, release_copy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +32,26 @@ def claude_code() -> Path:
         return install_claude_code()
     except HarnessError as error:
         pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory) -> Path:
+    return release_copy(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def fresh(claude_code: Path, release: Path) -> Iterator[Product]:
+    """A home with nothing installed yet."""
+    product = Product(claude_code, release)
+    try:
+        yield product
+    finally:
+        product.cleanup()
+
+
+@pytest.fixture
+def product(fresh: Product) -> Product:
+    return fresh.install()
 
 
 @pytest.fixture

@@ -21,13 +21,11 @@ from product import (
     BYPASS,
     CANARY,
     STREAM_JSON,
-    Product,
     assert_allowed,
     assert_asked,
     assert_denied,
     canary_reached_model,
     proxy_env,
-    release_copy,
 )
 
 pytestmark = pytest.mark.e2e
@@ -54,26 +52,6 @@ TRUST_SETTINGS_READ = f"""\
   override:
     enabled: replace
 """
-
-
-@pytest.fixture(scope="session")
-def release(tmp_path_factory):
-    return release_copy(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture
-def fresh(claude_code, release):
-    """A home with nothing installed yet."""
-    product = Product(claude_code, release)
-    try:
-        yield product
-    finally:
-        product.cleanup()
-
-
-@pytest.fixture
-def product(fresh):
-    return fresh.install()
 
 
 def bash(command: str, description: str = "Scripted command") -> dict:

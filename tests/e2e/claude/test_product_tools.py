@@ -25,27 +25,12 @@ from product import (
     assert_denied,
     canary_reached_model,
     proxy_env,
-    release_copy,
 )
 
 pytestmark = pytest.mark.e2e
 
 SELF_RULE = "Deny changes to prempti-hook files"
 SSH_RULE = "Deny access to SSH private keys"
-
-
-@pytest.fixture(scope="session")
-def release(tmp_path_factory):
-    return release_copy(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture
-def product(claude_code, release):
-    installed = Product(claude_code, release)
-    try:
-        yield installed.install()
-    finally:
-        installed.cleanup()
 
 
 def run(product: Product, script: list, **options: object):
