@@ -40,6 +40,16 @@ def build(output: Path, *extra: str) -> str:
         return json.loads(archive.read("environment.json"))["build_id"]
 
 
+def build_with_rules(output: Path, rules: Path) -> None:
+    """Build into `output` with `rules` embedded instead of the shipped rules (in a child
+    process, as the command line does)."""
+    subprocess.run([sys.executable, "-c",
+                    f"import sys; sys.path.insert(0, {str(REPO)!r}); import build_zipapp; "
+                    f"from pathlib import Path; "
+                    f"build_zipapp.build(Path({str(output)!r}), True, Path({str(rules)!r}))"],
+                   check=True, cwd=REPO)
+
+
 @pytest.fixture(scope="session")
 def pyz(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist") / "prempti-hook.pyz"
@@ -150,11 +160,7 @@ def test_the_build_is_reproducible_and_content_addressed(pyz, build_id, tmp_path
     (rules / "extra.yaml").write_text("- list: extra\n  items: []\n")
     other = tmp_path / "other.pyz"
     # A different content (here: rules) is a different build id, so a different extraction.
-    subprocess.run([sys.executable, "-c",
-                    f"import sys; sys.path.insert(0, {str(REPO)!r}); import build_zipapp; "
-                    f"from pathlib import Path; "
-                    f"build_zipapp.build(Path({str(other)!r}), True, Path({str(rules)!r}))"],
-                   check=True, cwd=REPO)
+    build_with_rules(other, rules)
     with zipfile.ZipFile(other) as archive:
         assert json.loads(archive.read("environment.json"))["build_id"] != build_id
         assert archive.read("site-packages/prempti_hook/rules_default/extra.yaml")
@@ -284,11 +290,7 @@ def test_stale_extraction_of_an_older_build_is_never_used(pyz, build_id, tmp_pat
     rules.mkdir()
     (rules / "new.yaml").write_text("- list: new\n  items: []\n")
     newer = tmp_path / "newer.pyz"
-    subprocess.run([sys.executable, "-c",
-                    f"import sys; sys.path.insert(0, {str(REPO)!r}); import build_zipapp; "
-                    f"from pathlib import Path; "
-                    f"build_zipapp.build(Path({str(newer)!r}), True, Path({str(rules)!r}))"],
-                   check=True, cwd=REPO)
+    build_with_rules(newer, rules)
     root = tmp_path / "root"
     shutil.copyfile(pyz, installed)
     assert_version_ok(run(installed, root, "--version"))
