@@ -281,31 +281,29 @@ class Expander:
             variants = [word]
         result: list[list[str]] = [[]]
         for variant in variants:
-            alts = self.expand_one(variant, st, mode)
-            if len(alts) == 1:
-                for fields in result:
-                    fields.extend(alts[0])
-            else:
-                result = [r + a for r in result for a in alts]
-                if len(result) > MAX_ALTS:
-                    result = result[:MAX_ALTS]
-                    self.reason(R_TOO_COMPLEX)
+            result = self._combine(result, self.expand_one(variant, st, mode))
         return result
 
     def expand_one(self, word: list, st: State, mode: int) -> list[list[str]]:
         alternatives: list[list] = [[]]
         last = len(word) - 1
         for index, part in enumerate(word):
-            options = self.segments(part, st, mode, index, last, word)
-            if len(options) == 1:
-                for segs in alternatives:
-                    segs.extend(options[0])
-            else:
-                alternatives = [a + o for a in alternatives for o in options]
-                if len(alternatives) > MAX_ALTS:
-                    alternatives = alternatives[:MAX_ALTS]
-                    self.reason(R_TOO_COMPLEX)
+            alternatives = self._combine(
+                alternatives, self.segments(part, st, mode, index, last, word))
         return [self.fields(segs, st, mode) for segs in alternatives]
+
+    def _combine(self, alternatives: list[list], options: list[list]) -> list[list]:
+        """Each alternative followed by each option (extended in place when there is one
+        option, the usual case); at most MAX_ALTS of them."""
+        if len(options) == 1:
+            for alternative in alternatives:
+                alternative.extend(options[0])
+            return alternatives
+        alternatives = [a + o for a in alternatives for o in options]
+        if len(alternatives) > MAX_ALTS:
+            alternatives = alternatives[:MAX_ALTS]
+            self.reason(R_TOO_COMPLEX)
+        return alternatives
 
     def segments(self, part: tuple, st: State, mode: int, index: int, last: int,
                  word: list) -> list[list]:
