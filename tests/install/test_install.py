@@ -15,17 +15,15 @@ import shlex
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from release import PYTHON, copy_release_files, installer_env, release_copy
 
 from prempti_hook import claude_settings as cs
 from prempti_hook.commands import install as install_command
 
-REPO = Path(__file__).resolve().parents[2]
-PYTHON = os.path.realpath(sys.executable)
 DENY_RULE = """\
 - rule: Test deny reading an SSH key
   desc: a rule the install check must trip over
@@ -42,37 +40,15 @@ SAMPLE = {"session_id": "s", "transcript_path": "", "cwd": "/", "hook_event_name
 pytestmark = pytest.mark.e2e
 
 
-def _copy_release(target: Path) -> None:
-    for name in ("prempti_hook", "rules", "install"):
-        shutil.copytree(REPO / name, target / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in ("build_zipapp.py", "pyproject.toml"):
-        shutil.copy2(REPO / name, target / name)
-    (REPO / ".cache").mkdir(exist_ok=True)
-    (target / ".cache").symlink_to(REPO / ".cache")  # reuse the dependency cache
-
-
 @pytest.fixture(scope="session")
 def release(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("release")
-    _copy_release(root)
-    subprocess.run([sys.executable, str(root / "build_zipapp.py"), "--quiet"], check=True,
-                   cwd=root)
-    return root
-
-
-def env_for(home: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREMPTI_", "SHIV_", "PYTHON", "CLAUDE_"))}
-    env.update(HOME=str(home), PYTHON=PYTHON)
-    env.update(extra)
-    return env
+    return release_copy(tmp_path_factory.getbasetemp())
 
 
 def install_sh(release: Path, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(release / "install" / "install.sh"), *args],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          env=env_for(home, **env), timeout=300)
+                          env=installer_env(home, **env), timeout=300)
 
 
 def settings_of(home: Path) -> dict:
@@ -88,7 +64,7 @@ def our_hooks(settings: dict, prempti_home: Path) -> list[dict]:
 def run_command(command: str, payload: dict, home: Path) -> subprocess.CompletedProcess:
     """The registered command, through a shell, as Claude Code runs it."""
     return subprocess.run(["sh", "-c", command], input=json.dumps(payload),
-                          capture_output=True, text=True, env=env_for(home), timeout=120)
+                          capture_output=True, text=True, env=installer_env(home), timeout=120)
 
 
 def mode_bits(path: Path) -> int:
@@ -276,7 +252,7 @@ def test_odd_home_path_pyenv_shim_and_claude_config_dir(release, tmp_path):
 
 def test_install_builds_when_the_zipapp_is_stale(release, tmp_path):
     copy = tmp_path / "release"
-    _copy_release(copy)
+    copy_release_files(copy)
     shutil.copytree(release / "dist", copy / "dist")
     stale = copy / "dist" / "prempti-hook.pyz"
     os.utime(stale, (1_000_000, 1_000_000))
@@ -306,7 +282,7 @@ def test_install_as_an_unprivileged_user(release):
         home = work / "home"
         home.mkdir()
         os.chown(home, 65534, 65534)
-        env = env_for(home, PYTHON=python)
+        env = installer_env(home, PYTHON=python)
         result = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
                                  "bash", str(work / "release" / "install" / "install.sh")],
                                 stdin=subprocess.DEVNULL, capture_output=True, text=True,

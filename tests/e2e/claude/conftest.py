@@ -18,7 +18,8 @@ import threading
 
 import pytest
 from driver import ClaudeSession, HarnessError, install_claude_code
-from product import Product, release_copy
+from product import Product
+from release import release_copy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -11,9 +11,8 @@ area (writing there asks, running code from there denies), so a project under ``
 not behave like a user's project. The homes go under ``~/.cache/prempti-hook-tests`` (or
 ``PREMPTI_CORPUS_TMP``), as in ``tests/e2e/test_hook_zipapp.py``.
 
-install.sh runs from a copy of the release files with its own zipapp (built once per test
-run), as ``tests/install/test_install.py`` does, so a build that someone else starts in the
-checkout meanwhile cannot change what is installed halfway through the tests.
+install.sh runs from a copy of the release files with its own zipapp, built once per test
+session (``tests/release.py``, shared with ``tests/install/test_install.py``).
 """
 
 from __future__ import annotations
@@ -23,14 +22,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from driver import ClaudeSession, SessionResult
+from release import PYTHON, installer_env
 
-REPO = Path(__file__).resolve().parents[3]
-PYTHON = os.path.realpath(sys.executable)
 SCRATCH = Path(os.environ.get("PREMPTI_CORPUS_TMP")
                or Path.home() / ".cache" / "prempti-hook-tests")
 BYPASS = "bypassPermissions"
@@ -43,35 +40,6 @@ INSTALL_TIMEOUT = 300
 # Appended to the harness's command line (the last --output-format wins): one JSON event per
 # line, including what the user would see (hook systemMessage notices) and every turn's result.
 STREAM_JSON = ("--output-format", "stream-json", "--verbose")
-
-_releases: dict = {}  # build folder -> release copy, built once per test run
-
-
-def release_copy(parent: Path) -> Path:
-    """A copy of the release files under ``parent`` with ``dist/prempti-hook.pyz`` built."""
-    if parent in _releases:
-        return _releases[parent]
-    root = parent / "claude-e2e-release"
-    for name in ("prempti_hook", "rules", "install"):
-        shutil.copytree(REPO / name, root / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in ("build_zipapp.py", "pyproject.toml"):
-        shutil.copy2(REPO / name, root / name)
-    (REPO / ".cache").mkdir(exist_ok=True)
-    (root / ".cache").symlink_to(REPO / ".cache")  # reuse the build's dependency cache
-    subprocess.run([sys.executable, str(root / "build_zipapp.py"), "--quiet"], check=True,
-                   cwd=root, timeout=INSTALL_TIMEOUT)
-    _releases[parent] = root
-    return root
-
-
-def installer_env(home: Path, **extra: str) -> dict:
-    """The caller's environment minus anything that would redirect prempti-hook or Claude."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PREMPTI_", "SHIV_", "PYTHON", "CLAUDE_"))}
-    env.update(HOME=str(home), PYTHON=PYTHON, **extra)
-    return env
-
 
 class Product:
     """A throwaway HOME with prempti-hook installed by install.sh, and a project in it."""
