@@ -113,7 +113,7 @@ if rc != 0:
     errors = open(sys.argv[2], errors="replace").read().strip().replace("\n", " | ")
     sys.exit(f"the installed hook exited {rc} on a sample call (Claude Code blocks every tool call until this is fixed): {errors}")
 if not text:
-    print("  check: Bash `cat ~/.ssh/id_rsa` -> no decision (monitor mode, or default_action: defer)")
+    print("  check: Bash `cat ~/.ssh/id_rsa` -> no decision (monitor mode?)")
     sys.exit(0)
 try:
     output = json.loads(text)["hookSpecificOutput"]

@@ -47,8 +47,8 @@ def output_fields(event) -> dict:
 
     Names come from the extractor tables (which the event already imported), not from the
     field declarations, which the hot path has no other use for."""
-    from .source.event import EXTRACTORS
-    from .source.shell_fields import SHELL_EXTRACTORS
+    from .event_source.derived_fields import SHELL_EXTRACTORS
+    from .event_source.event import EXTRACTORS
 
     fields = {}
     for name in (*EXTRACTORS, *SHELL_EXTRACTORS):
@@ -118,7 +118,7 @@ def failure_record(payload, message: str, mode: str, enforced: bool, event=None,
         "output": f"{text_time}: Critical {message}",
         "output_fields": fields,
         "tags": [],
-        "verdict": "deny" if enforced else "defer",
+        "verdict": "deny" if enforced else "none",
         "mode": mode,
         "enforced": enforced,
         "matched": [],

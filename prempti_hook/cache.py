@@ -38,7 +38,7 @@ CHECK_HINT = "run `prempti-hook --check` to see the error with file, line and co
 # (editing one invalidates the cache).
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _BUILD_STAMP = os.path.join(os.path.dirname(_PACKAGE), "~prempti-build-id")
-_ENGINE_DIRS = ("falco", os.path.join("falco", "loader"), "source")
+_ENGINE_DIRS = ("falco", os.path.join("falco", "loader"), "event_source")
 
 
 class RulesUnavailable(Exception):
@@ -240,9 +240,9 @@ def compile_rules(files: list[str]):
     """Compile the rules files into the coding_agent Ruleset.
 
     Returns (ruleset, None) or (None, error text)."""
+    from .event_source import fields
     from .falco.loader import load as load_rules
     from .falco.ruleset import Ruleset
-    from .source import fields
 
     if not files:
         return None, "no rules files found (nothing would be enforced)"

@@ -13,13 +13,16 @@ import os
 import stat
 
 MODES = ("guardrails", "monitor")
-DEFAULT_ACTIONS = ("allow", "defer")
+# `none`: no decision when no rule decides (the agent's own permission flow asks as usual);
+# `allow`: Prempti's default, approve everything no rule denies or asks. `defer` is the
+# name 0.1.0 used for `none` and is still read.
+DEFAULT_ACTIONS = ("none", "allow", "defer")
 
 # key -> (environment variable, default, kind)
 SETTINGS = {
     "mode": ("PREMPTI_MODE", "guardrails", MODES),
     "fail_open": ("PREMPTI_FAIL_OPEN", False, bool),
-    "default_action": ("PREMPTI_DEFAULT_ACTION", "allow", DEFAULT_ACTIONS),
+    "default_action": ("PREMPTI_DEFAULT_ACTION", "none", DEFAULT_ACTIONS),
     "log_max_bytes": ("PREMPTI_LOG_MAX_BYTES", 10 * 1024 * 1024, int),
     "log_backups": ("PREMPTI_LOG_BACKUPS", 3, int),
     "input_max_bytes": ("PREMPTI_INPUT_MAX_BYTES", 4 * 1024 * 1024, int),
@@ -124,7 +127,7 @@ def parse_value(key: str, raw: str):
         return value
     if text not in kind:
         raise ValueError(f"{key} must be one of {', '.join(kind)}, not {raw.strip()!r}")
-    return text
+    return "none" if text == "defer" else text
 
 
 def read_config_file(path: str) -> tuple[dict, list[str]]:

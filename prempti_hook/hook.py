@@ -127,7 +127,7 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None) -> int:
 def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> int:
     from . import alert, auditlog, cache, verdict
     from .agents import Decision, MalformedCall, claude_code
-    from .source.event import Event
+    from .event_source.event import Event
 
     try:
         call = claude_code.read(payload)
@@ -152,8 +152,8 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
         return _fail(cfg, payload, f"a rule could not be evaluated: {e.message}", started,
                      streams, event=event)
     outcome = verdict.decide(matches, event, cfg.default_action)
-    enforced = cfg.mode == "guardrails" and outcome.verdict != "defer"
-    answer = outcome.verdict if cfg.mode == "guardrails" else "defer"
+    enforced = cfg.mode == "guardrails" and outcome.verdict != "none"
+    answer = outcome.verdict if cfg.mode == "guardrails" else "none"
 
     record = alert.make_record(event, outcome, cfg.mode, enforced, notices,
                                duration_ms=(time.perf_counter() - started) * 1000)
@@ -211,7 +211,7 @@ def _fail(cfg, payload, message: str, started: float, streams: Streams, event=No
         from .agents.claude_code import write
 
         if fail_open:
-            streams.emit(write(Decision("defer", "", [reason]), event_name))
+            streams.emit(write(Decision("none", "", [reason]), event_name))
             return EXIT_OK
         text = write(Decision("deny", reason), event_name)
     except BaseException:

@@ -1,14 +1,22 @@
 """From matching rules to a verdict (contract §3, §4).
 
 Tags decide, not priority: a rule tagged `coding_agent_deny` denies, `coding_agent_ask`
-asks, anything else only logs. deny > ask > allow. The reason is the first matching rule
-(load order) of the winning verdict: `<rule>: <rendered output> | correlation=<id>`.
+asks, `coding_agent_allow` allows, anything else only logs. deny > ask > allow > none.
+The reason is the first matching rule (load order) of the winning verdict:
+`<rule>: <rendered output> | correlation=<id>`.
+
+No deny, ask or allow rule matched: **no decision** ("none": empty stdout, so the agent's
+own permission flow decides). An explicit allow makes Claude Code skip its permission prompt,
+so it comes only from a rule that says so, or from `default_action: allow` (Prempti's
+default, the user's explicit choice): installing the guard must never leave the agent less
+supervised than it was without it.
 """
 
 from __future__ import annotations
 
 DENY_TAG = "coding_agent_deny"
 ASK_TAG = "coding_agent_ask"
+ALLOW_TAG = "coding_agent_allow"
 
 PRIORITY_NAMES = ("Emergency", "Alert", "Critical", "Error", "Warning", "Notice",
                   "Informational", "Debug")
@@ -19,8 +27,8 @@ NO_MATCH_RULE = "prempti-hook: no matching rule"
 class Outcome:
     """The verdict of one call before the mode is applied.
 
-    `verdict` is deny | ask | allow | defer; `rule` the deciding rule (None when no deny/ask
-    rule matched); `matches` every matching rule in load order."""
+    `verdict` is deny | ask | allow | none; `rule` the deciding rule (None when no
+    deny/ask/allow rule matched); `matches` every matching rule in load order."""
 
     __slots__ = ("matches", "output", "reason", "rule", "verdict")
 
@@ -32,18 +40,29 @@ class Outcome:
         self.reason = reason
 
 
-def decide(matches: list, event, default_action: str = "allow") -> Outcome:
+_RANK = {"deny": 3, "ask": 2, "allow": 1}
+
+
+def decide(matches: list, event, default_action: str = "none") -> Outcome:
     """The verdict for `event` given the rules that matched it, in load order."""
     deciding = None
     verdict = ""
     for rule in matches:
-        if DENY_TAG in rule.tags:
-            deciding, verdict = rule, "deny"
-            break
-        if ASK_TAG in rule.tags and deciding is None:
-            deciding, verdict = rule, "ask"
+        tags = rule.tags
+        if DENY_TAG in tags:
+            found = "deny"
+        elif ASK_TAG in tags:
+            found = "ask"
+        elif ALLOW_TAG in tags:
+            found = "allow"
+        else:
+            continue
+        if deciding is None or _RANK[found] > _RANK[verdict]:
+            deciding, verdict = rule, found
+            if found == "deny":
+                break
     if deciding is None:
-        return Outcome("defer" if default_action == "defer" else "allow", None, matches, "", "")
+        return Outcome("allow" if default_action == "allow" else "none", None, matches, "", "")
     output = deciding.output.render(event)
     reason = f"{deciding.name}: {output} | correlation={event['correlation.id']}"
     return Outcome(verdict, deciding, matches, output, reason)

@@ -10,7 +10,7 @@ def test_defaults_without_file_or_env(tmp_path):
     assert cfg.prempti_home == str(tmp_path / ".prempti")
     assert cfg.mode == "guardrails"
     assert cfg.fail_open is False
-    assert cfg.default_action == "allow"
+    assert cfg.default_action == "none"
     assert cfg.log_max_bytes == 10 * 1024 * 1024
     assert cfg.log_backups == 3
     assert cfg.input_max_bytes == 4 * 1024 * 1024
@@ -60,3 +60,11 @@ def test_home_unset_falls_back_to_password_database():
 @pytest.mark.parametrize("raw,value", [("true", True), ("Off", False), ('"yes"', True)])
 def test_bool_spellings(raw, value):
     assert config.parse_value("fail_open", raw) is value
+
+
+@pytest.mark.parametrize("written,meant", [("none", "none"), ("allow", "allow"),
+                                           ("defer", "none")])
+def test_default_action_values_and_the_old_name(tmp_path, written, meant):
+    (tmp_path / "config.yaml").write_text(f"default_action: {written}\n")
+    cfg = config.load({"HOME": str(tmp_path), "PREMPTI_HOME": str(tmp_path)})
+    assert (cfg.default_action, cfg.problems) == (meant, [])

@@ -22,13 +22,31 @@ class Rule:
 EVENT = {"tool.name": "Bash", "correlation.id": 7}
 
 
-def test_no_match_allows_or_defers():
-    assert verdict.decide([], EVENT).verdict == "allow"
-    assert verdict.decide([], EVENT, "defer").verdict == "defer"
+def test_no_match_is_no_decision_unless_the_user_chose_allow():
+    assert verdict.decide([], EVENT).verdict == "none"
+    assert verdict.decide([], EVENT, "allow").verdict == "allow"
     log_only = Rule("log", ["other"])
     outcome = verdict.decide([log_only], EVENT)
-    assert (outcome.verdict, outcome.rule, outcome.reason) == ("allow", None, "")
+    assert (outcome.verdict, outcome.rule, outcome.reason) == ("none", None, "")
     assert outcome.matches == [log_only]
+
+
+def test_an_allow_rule_allows_and_gives_its_reason():
+    allow = Rule("Allow tests", ["coding_agent_allow"], output="tests may run")
+    outcome = verdict.decide([Rule("log", ["other"]), allow], EVENT)
+    assert (outcome.verdict, outcome.rule) == ("allow", allow)
+    assert outcome.reason == "Allow tests: tests may run | correlation=7"
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_ask_and_deny_beat_an_allow_rule_in_any_order(order):
+    allow = Rule("Allow", ["coding_agent_allow"])
+    ask = Rule("Ask", ["coding_agent_ask"])
+    deny = Rule("Deny", ["coding_agent_deny"])
+    pair = [allow, ask] if order == 0 else [ask, allow]
+    assert verdict.decide(pair, EVENT).rule is ask
+    triple = [allow, ask, deny] if order == 0 else [deny, allow, ask]
+    assert verdict.decide(triple, EVENT).rule is deny
 
 
 def test_deny_beats_ask_whatever_the_order_and_priority():

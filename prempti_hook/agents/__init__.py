@@ -42,7 +42,7 @@ class Call:
 
 
 class Decision:
-    """What the hook answers. `verdict` is deny | ask | allow | defer (no decision: let the
+    """What the hook answers. `verdict` is deny | ask | allow | none (no decision: let the
     agent's own permission flow decide); `notices` are problems the user must see even though
     the verdict stands (audit log unwritable, stale rules in force...)."""
 

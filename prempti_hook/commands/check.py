@@ -54,7 +54,7 @@ def default_files() -> tuple[list[str], list[str]]:
 
 
 def sources() -> dict:
-    from ..source.fields import SOURCE, table
+    from ..event_source.fields import SOURCE, table
 
     return {SOURCE: table()}
 

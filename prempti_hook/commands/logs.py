@@ -1,4 +1,4 @@
-"""`prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,defer] [--raw]`: the audit
+"""`prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,none] [--raw]`: the audit
 log for people.
 
 One line per call: time (UTC), verdict (`(monitor)` when it was not enforced), tool, rule,
@@ -19,12 +19,14 @@ from collections import deque
 
 from .. import auditlog, config
 
-VERDICTS = ("deny", "ask", "allow", "defer")
+VERDICTS = ("deny", "ask", "allow", "none")
+# 0.1.0 wrote "defer" for no decision.
+_OLD_NAMES = {"defer": "none"}
 DEFAULT_TAIL = 20
 POLL_SECONDS = 0.25
-COLOURS = {"deny": "\033[1;31m", "ask": "\033[1;33m", "allow": "\033[32m", "defer": "\033[2m"}
+COLOURS = {"deny": "\033[1;31m", "ask": "\033[1;33m", "allow": "\033[32m", "none": "\033[2m"}
 RESET = "\033[0m"
-USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,defer] [--raw]
+USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,none] [--raw]
 
 Show the audit log ($PREMPTI_HOME/log/events.jsonl and its rotated files), one line per
 tool call: time (UTC), verdict, tool, rule, reason. Colour unless NO_COLOR is set or stdout
@@ -147,7 +149,7 @@ def render(record: dict, colour: bool) -> str:
     when = record.get("time")
     when = when[:19].replace("T", " ") + "Z" if isinstance(when, str) and len(when) >= 19 \
         else "?"
-    verdict = record.get("verdict") if isinstance(record.get("verdict"), str) else "?"
+    verdict = _verdict(record) or "?"
     label = verdict.upper()
     if record.get("enforced") is False and verdict in ("deny", "ask"):
         label += " (monitor)"
@@ -159,7 +161,14 @@ def render(record: dict, colour: bool) -> str:
 
 
 def wanted(record: dict, show: frozenset[str] | None) -> bool:
-    return show is None or record.get("verdict") in show
+    return show is None or _verdict(record) in show
+
+
+def _verdict(record: dict) -> str | None:
+    verdict = record.get("verdict")
+    if not isinstance(verdict, str):
+        return None
+    return _OLD_NAMES.get(verdict, verdict)
 
 
 def use_colour(stream) -> bool:

@@ -246,7 +246,7 @@ def _check_token(node, table):
     if isinstance(node, Transformer):
         if node.name == "val":
             return "'val' is only allowed on the right-hand side of a comparison"
-        from .compiler import compile_value
+        from .codegen import compile_value
 
         try:
             compile_value(node, table)
@@ -327,7 +327,7 @@ def compile_format(fmt: str, table, *, all_optional: bool | None = None,
         if isinstance(node, FieldRef):
             parts.append(FieldToken(_event_key(node), as_string(node), width))
         else:
-            from .compiler import compile_value
+            from .codegen import compile_value
 
             expr = compile_value(node, table)
             inner: dict = {}

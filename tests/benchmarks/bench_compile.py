@@ -22,12 +22,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from prempti_hook.falco import compiler as condition_compiler  # noqa: E402
+from prempti_hook.event_source.fields import SOURCE, table  # noqa: E402
+from prempti_hook.falco import codegen as condition_compiler  # noqa: E402
 from prempti_hook.falco import output as output_module  # noqa: E402
 from prempti_hook.falco import parser as parser_module  # noqa: E402
 from prempti_hook.falco.loader import load  # noqa: E402
 from prempti_hook.falco.loader.reader import compose, read  # noqa: E402
-from prempti_hook.source.fields import SOURCE, table  # noqa: E402
 
 TOOLS = ["Bash", "Write", "Edit", "Read", "WebFetch", "Glob", "Grep", "NotebookEdit"]
 
@@ -155,7 +155,7 @@ def main(argv: list[str]) -> int:
 
     code = ("import sys, time; t = time.perf_counter(); sys.path.insert(0, sys.argv[1]); "
             "from prempti_hook.falco.loader import load; "
-            "from prempti_hook.source.fields import SOURCE, table; import pickle; "
+            "from prempti_hook.event_source.fields import SOURCE, table; import pickle; "
             "r = load([(p, open(p, encoding='utf-8').read()) for p in sys.argv[2:]], "
             "{SOURCE: table()}); pickle.dumps(r.rulesets); "
             "print(f'{(time.perf_counter() - t) * 1000:.1f}')")

@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from prempti_hook.falco.compiler import compile_condition  # noqa: E402
+from prempti_hook.falco.codegen import compile_condition  # noqa: E402
 from prempti_hook.falco.fields import ARG_OPTIONAL, FieldInfo, FieldTable  # noqa: E402
 from prempti_hook.falco.parser import parse  # noqa: E402
 from prempti_hook.falco.ruleset import Rule, Ruleset  # noqa: E402
@@ -328,9 +328,9 @@ def measure_real_rules(path: str, inputs: list[dict], rounds: int) -> None:
     """The same events against a real rules file, through the rules loader and the real
     coding_agent source (other modules of the project; optional)."""
     from prempti_hook.agents.claude_code import read
+    from prempti_hook.event_source.event import Event
+    from prempti_hook.event_source.fields import table
     from prempti_hook.falco.loader import load
-    from prempti_hook.source.event import Event
-    from prempti_hook.source.fields import table
 
     start = time.perf_counter()
     result = load([(os.path.basename(path), Path(path).read_text(encoding="utf-8"))],

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from prempti_hook.source.shell import analyze
+from prempti_hook.event_source.shell import analyze
 
 TARGET_MEDIAN_MS = 1.0
 

@@ -87,6 +87,9 @@ def answer(proc: subprocess.CompletedProcess) -> dict:
 
 
 def decision(proc: subprocess.CompletedProcess) -> tuple[str, str]:
+    """(verdict, reason); ("none", "") for no decision: exit 0 and an empty stdout."""
+    if proc.returncode == 0 and not proc.stdout:
+        return "none", ""
     specific = answer(proc)["hookSpecificOutput"]
     assert specific["hookEventName"] == "PreToolUse"
     return specific["permissionDecision"], specific.get("permissionDecisionReason", "")
@@ -107,10 +110,10 @@ def test_every_real_sample_is_decided(home, name):
     if name == "pretooluse_Bash_ssh":  # cat ~/.ssh/id_rsa
         assert verdict == "deny"
         assert "SSH" in reason and "| correlation=" in reason
-    else:  # everyday calls inside the project
-        assert verdict == "allow", reason
+    else:  # everyday calls inside the project: no rule decides, Claude Code's prompt does
+        assert verdict == "none", reason
     record = home.records()[-1]
-    assert record["verdict"] == verdict and record["enforced"] is True
+    assert record["verdict"] == verdict and record["enforced"] is (verdict != "none")
     assert record["output_fields"]["tool.name"] == json.loads(home.sample(name))["tool_name"]
     assert record["source"] == "coding_agent" and record["time"].endswith("Z")
 
@@ -133,8 +136,11 @@ def test_each_verdict_and_its_reason(home):
     assert home.records()[-1]["priority"] == "Warning"
 
     verdict, reason = decision(home.run(home.payload("Bash", {"command": "git status"})))
-    assert (verdict, reason) == ("allow", "")
+    assert (verdict, reason) == ("none", "")
     assert home.records()[-1]["rule"] == "prempti-hook: no matching rule"
+    verdict, reason = decision(home.run(home.payload("Bash", {"command": "git status"}),
+                                        PREMPTI_DEFAULT_ACTION="allow"))
+    assert (verdict, reason) == ("allow", "")
 
 
 def test_monitor_mode_blocks_nothing_and_logs_what_would_have_happened(home):
@@ -151,12 +157,14 @@ def test_monitor_mode_blocks_nothing_and_logs_what_would_have_happened(home):
     assert verdict == "deny"
 
 
-def test_default_action_defer_leaves_allowed_calls_to_claude_code(home):
-    proc = home.run(home.payload("Bash", {"command": "ls"}), PREMPTI_DEFAULT_ACTION="defer")
+@pytest.mark.parametrize("setting", [None, "none", "defer"])
+def test_no_decision_by_default_leaves_unnamed_calls_to_claude_code(home, setting):
+    env = {} if setting is None else {"PREMPTI_DEFAULT_ACTION": setting}
+    proc = home.run(home.payload("Bash", {"command": "ls"}), **env)
     assert proc.returncode == 0 and proc.stdout == b""
-    assert home.records()[-1]["verdict"] == "defer"
+    assert home.records()[-1]["verdict"] == "none"
     verdict, _ = decision(home.run(home.payload("Bash", {"command": "cat ~/.ssh/id_rsa"}),
-                                   PREMPTI_DEFAULT_ACTION="defer"))
+                                   **env))
     assert verdict == "deny"
 
 
@@ -181,7 +189,7 @@ def test_input_over_the_limit_is_exit_2(home):
     proc = home.run(big, PREMPTI_INPUT_MAX_BYTES="1000")
     assert proc.returncode == 2 and b"larger than 1000 bytes" in proc.stderr
     verdict, _ = decision(home.run(big, PREMPTI_INPUT_MAX_BYTES="100000"))
-    assert verdict == "allow"
+    assert verdict == "none"
 
 
 def test_malformed_call_fails_closed_with_a_reason(home):
@@ -223,7 +231,7 @@ def test_a_broken_edit_keeps_the_last_good_rules_and_says_so(home):
     # Fixing the file takes effect on the next call.
     rule_file.write_text(DENY_ALL_BASH.replace("tool.name = Bash", "tool.name = Nothing"))
     proc = home.run(home.payload("Bash", {"command": "ls"}), **env)
-    assert decision(proc)[0] == "allow" and "systemMessage" not in answer(proc)
+    assert decision(proc)[0] == "none" and not proc.stdout
 
 
 def test_rules_edits_and_damaged_caches(home):
@@ -241,7 +249,7 @@ def test_rules_edits_and_damaged_caches(home):
         assert decision(home.run(home.payload("Bash", {"command": "ls"}), **env))[0] == "deny"
         assert cache_file.read_bytes().startswith(good[:40])
     (rules / "a.yaml").unlink()  # a removed file is a rules change too
-    assert decision(home.run(home.payload("Bash", {"command": "ls"}), **env))[0] == "allow"
+    assert decision(home.run(home.payload("Bash", {"command": "ls"}), **env))[0] == "none"
     # No rules files at all is a failure, not an empty ruleset: the last rules that compiled stay.
     (rules / "b.yaml").unlink()
     (rules / "a.yaml").write_text(DENY_ALL_BASH)
@@ -259,7 +267,7 @@ def test_many_hooks_at_once_on_a_stale_cache(home):
     with ThreadPoolExecutor(max_workers=24) as pool:
         results = list(pool.map(home.run, calls))
     for i, proc in enumerate(results):
-        assert decision(proc)[0] == ("deny" if i % 2 else "allow")
+        assert decision(proc)[0] == ("deny" if i % 2 else "none")
     assert len(home.records()) == 24
 
 

@@ -11,7 +11,7 @@ from mockfields import AGENT_TABLE, VECTOR_TABLE, LazyEvent, MockEvent, event_fo
 from vectors import params
 
 from prempti_hook.falco import ast as A
-from prempti_hook.falco.compiler import compile_condition
+from prempti_hook.falco.codegen import compile_condition
 from prempti_hook.falco.errors import CompileError, ParseError
 from prempti_hook.falco.fields import FieldInfo, FieldTable
 from prempti_hook.falco.parser import parse

@@ -211,7 +211,7 @@ def test_compiled_formats_pickle_and_render_without_the_parser():
         "class E(dict):\n    def __missing__(self, k): return None\n"
         "print(fmt.render(E({'proc.name': 'cat', 'proc.cmdline': 'cat x'})))\n"
         "print(sorted(m for m in ('yaml', 're', 'pyparsing', 'prempti_hook.falco.parser', "
-        "'prempti_hook.falco.ast', 'prempti_hook.falco.compiler') "
+        "'prempti_hook.falco.ast', 'prempti_hook.falco.codegen') "
         "if m in set(sys.modules) - before))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

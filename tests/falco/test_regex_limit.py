@@ -8,7 +8,7 @@ import time
 import pytest
 
 from prempti_hook.falco import runtime
-from prempti_hook.falco.compiler import compile_condition
+from prempti_hook.falco.codegen import compile_condition
 from prempti_hook.falco.errors import EvaluationError
 from prempti_hook.falco.fields import FieldInfo, FieldTable
 from prempti_hook.falco.parser import parse

@@ -16,7 +16,7 @@ from mockfields import AGENT_TABLE, LazyEvent, MockEvent
 
 from prempti_hook.falco import ast as A
 from prempti_hook.falco import ruleset as ruleset_module
-from prempti_hook.falco.compiler import compile_condition
+from prempti_hook.falco.codegen import compile_condition
 from prempti_hook.falco.parser import parse
 from prempti_hook.falco.ruleset import Rule, Ruleset, RulesetVersionError
 
@@ -194,7 +194,7 @@ class Event(dict):
         return None
 first = [r.name for r in rs.match(Event({{"tool.name": "Bash", "tool.input_command": "rm"}}))]
 watched = ["yaml", "pyparsing", "re", "typing", "dataclasses", "enum", "json",
-           "prempti_hook.falco.ast", "prempti_hook.falco.compiler",
+           "prempti_hook.falco.ast", "prempti_hook.falco.codegen",
            "prempti_hook.falco.parser", "prempti_hook.falco.loader"]
 print(first, sorted(m for m in watched if m in sys.modules))
 regex = [r.name for r in rs.match(Event({{"tool.name": "Grep", "tool.input_command": "abz"}}))]

@@ -95,7 +95,7 @@ class Settings:
 
     __slots__ = ("default_action", "fail_open", "input_max_bytes", "mode")
 
-    def __init__(self, mode: str = "guardrails", default_action: str = "allow",
+    def __init__(self, mode: str = "guardrails", default_action: str = "none",
                  fail_open: bool = False, input_max_bytes: int = DEFAULT_INPUT_MAX) -> None:
         self.mode = mode
         self.default_action = default_action
@@ -122,7 +122,13 @@ class HookResult:
         return json.loads(self.stdout) if self.stdout.strip() else {}
 
     def decision(self) -> str | None:
-        specific = self.answer().get("hookSpecificOutput") or {}
+        """The verdict answered; "none" for no decision (exit 0, nothing on stdout)."""
+        if self.rc == 0 and not self.stdout.strip():
+            return "none"
+        answer = self.answer()
+        if self.rc == 0 and "hookSpecificOutput" not in answer:
+            return "none"  # only a systemMessage: no decision, with something to tell
+        specific = answer.get("hookSpecificOutput") or {}
         if "permissionDecision" in specific:
             return specific["permissionDecision"]
         return (specific.get("decision") or {}).get("behavior")
@@ -254,7 +260,7 @@ class HookHome:
 def warm(home: HookHome) -> HookHome:
     """One call, so the rule cache exists (the bounds are stated for a warm cache)."""
     result = home.run(encode(tool_call(ALLOW_COMMAND)))
-    assert result.rc == 0 and result.decision() == "allow", result
+    assert result.rc == 0 and result.decision() == "none", result
     return home
 
 
@@ -590,7 +596,7 @@ def _log_problems(result: HookResult, settings: Settings, event: str) -> list[st
         out.append(f"audit source {record['source']!r}")
     if record["mode"] != settings.mode:
         out.append(f"audit mode {record['mode']!r}, configured {settings.mode!r}")
-    if record["verdict"] not in ("deny", "ask", "allow", "defer"):
+    if record["verdict"] not in ("deny", "ask", "allow", "none"):
         out.append(f"audit verdict {record['verdict']!r}")
     if not isinstance(record["output_fields"], dict):
         out.append("audit output_fields is not an object")

@@ -81,7 +81,7 @@ def reported(result, *words: str) -> None:
 
 def both_verdicts(run, *words: str, logged: bool = True) -> None:
     """A denied call stays denied, an allowed one allowed; `words` reported each time."""
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         result = run(data)
         enforced(result, data, verdict, logged=logged)
         reported(result, *words)
@@ -105,7 +105,7 @@ def test_disk_full_for_the_log(hook_home):
         pytest.skip("mknod is not permitted here (needs CAP_MKNOD)")
     # ENOSPC today; a hook that refuses a log that is not a regular file (see the FIFO
     # probes below) reports that instead. Either way: reported, verdict unchanged.
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         result = hook_home.run(data, clear_log=False)
         enforced(result, data, verdict, logged=False)
         reported(result, "audit log", "not written")
@@ -148,7 +148,7 @@ def test_full_filesystem_for_the_log_and_the_cache(hook_home):
     probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip(f"no private mount namespace here: {probe.stderr.decode().strip()}")
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         process = subprocess.Popen(["unshare", "--mount", "sh", "-c", script],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, env=env, start_new_session=True)
@@ -181,7 +181,7 @@ def assert_cache_fresh(home: HookHome, env: dict | None = None) -> None:
     assert isinstance(cached_ruleset(home), Ruleset)
     before = cache_identity(home)
     result = home.run(ALLOW, env=env)
-    enforced(result, ALLOW, "allow")
+    enforced(result, ALLOW, "none")
     assert result.stderr == b"", result
     assert cache_identity(home) == before, "the cache was rebuilt again"
 
@@ -202,7 +202,7 @@ DAMAGE = {
 def test_damaged_cache_is_rebuilt(hook_home, damage):
     warm(hook_home)
     hook_home.cache_file.write_bytes(damage(hook_home.cache_file.read_bytes()))
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         enforced(hook_home.run(data), data, verdict)
     assert_cache_fresh(hook_home)
 
@@ -211,7 +211,7 @@ def test_a_cache_holding_the_wrong_object_is_rebuilt(hook_home):
     warm(hook_home)
     data = hook_home.cache_file.read_bytes()
     hook_home.cache_file.write_bytes(data[:_header_end(data)] + pickle.dumps({"rules": []}))
-    enforced(hook_home.run(ALLOW), ALLOW, "allow")
+    enforced(hook_home.run(ALLOW), ALLOW, "none")
     assert_cache_fresh(hook_home)
 
 
@@ -337,7 +337,7 @@ def test_rules_that_never_compiled_fail_closed(tmp_path, fail_open):
         result = home.run(data, env=env)
         check(result, data, Settings(fail_open=fail_open))
         if fail_open:  # the user's explicit choice: no decision, and they are told
-            assert result.decision() is None
+            assert result.decision() == "none"
             assert "could not decide" in result.system_message(), result
         else:
             assert result.decision() == "deny", result
@@ -351,13 +351,13 @@ def test_rules_that_never_compiled_fail_closed(tmp_path, fail_open):
 @pytest.mark.parametrize("home_value", [None, ""], ids=["unset", "empty"])
 def test_home_unset(hook_home, home_value):
     warm(hook_home)
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         result = hook_home.run(data, env={"HOME": home_value})
         enforced(result, data, verdict)
 
 
 def test_home_unset_as_installed(installed):
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         result = installed.run_process(data, env={"HOME": None})
         enforced(result, data, verdict)
         assert result.stderr == b"", result
@@ -368,7 +368,7 @@ def test_symlinked_prempti_home(tmp_path):
     link = tmp_path / "link"
     link.symlink_to(home.prempti_home)
     env = {"PREMPTI_HOME": str(link)}
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         result = home.run(data, env=env)
         enforced(result, data, verdict)  # the log lines are read at the real folder
         assert result.stderr == b"", result
@@ -380,7 +380,7 @@ def test_symlinked_prempti_home(tmp_path):
 def test_stdout_closed_by_the_agent(installed):
     """The agent closed stdout (`>&-`): nothing to write to; no crash, and the call is
     still logged."""
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         result = installed.run_process(data, command=installed.command + " >&-")
         assert result.rc == 0 and result.stdout == b"", result
         assert b"Traceback" not in result.stderr, result
@@ -450,7 +450,7 @@ def test_garbage_config_keeps_the_safe_defaults(warm_home, content):
     config = warm_home.prempti_home / "config.yaml"
     config.write_bytes(content)
     try:
-        for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+        for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
             enforced(warm_home.run(data), data, verdict)
     finally:
         config.unlink()
@@ -472,7 +472,7 @@ def test_unreadable_config(hook_home, how):
         config.write_bytes(b"mode: monitor\x00\n")
     else:
         config.write_bytes(b"# padding\n" * 2_000_000)
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         result = hook_home.run(data)
         enforced(result, data, verdict)
 
@@ -530,7 +530,7 @@ def test_unprivileged_user_without_home_or_prempti_home(nobody_home):
     env = {"HOME": None, "PREMPTI_HOME": None,
            "SHIV_ROOT": str(nobody_home.prempti_home / "lib"),
            "PREMPTI_RULES": str(nobody_home.rules_dir)}
-    for data, verdict in ((DENY, "deny"), (ALLOW, "allow")):
+    for data, verdict in ((DENY, "deny"), (ALLOW, "none")):
         result = nobody_home.run_process(data, env=env, command=command, clear_log=False)
         enforced(result, data, verdict, logged=False)
         reported(result, "/nonexistent/.prempti/cache", "/nonexistent/.prempti/log")
@@ -625,4 +625,4 @@ def test_a_very_deep_path_is_bounded(installed, payload):
     data = encode(payload)
     result = installed.run_process(data, preexec_fn=_limit_memory)
     check(result, data)
-    assert result.decision() == "allow", result
+    assert result.decision() == "none", result

@@ -87,7 +87,7 @@ def test_unicode_around_a_denied_command_keeps_it_denied(warm_home, before, afte
 
 
 @pytest.mark.parametrize("command, verdict", [(DENY_COMMAND, "deny"), (ASK_COMMAND, "ask"),
-                                              (ALLOW_COMMAND, "allow")])
+                                              (ALLOW_COMMAND, "none")])
 @pytest.mark.parametrize("mode", ["guardrails", "monitor"])
 def test_the_ruleset_verdicts_and_the_modes(warm_home, command, verdict, mode):
     data = encode(tool_call(command))
@@ -97,7 +97,7 @@ def test_the_ruleset_verdicts_and_the_modes(warm_home, command, verdict, mode):
     assert record["verdict"] == verdict
     if mode == "guardrails":
         assert result.decision() == verdict
-        assert record["enforced"] is True
+        assert record["enforced"] is (verdict != "none")
     else:  # monitor: logged, never enforced, no decision and nothing to say
         assert result.stdout == b"" and result.stderr == b""
         assert record["enforced"] is False
@@ -152,7 +152,7 @@ def test_deep_json(warm_home, depth, where):
 
 
 _VALID = {"PREMPTI_MODE": ("guardrails", "monitor"),
-          "PREMPTI_DEFAULT_ACTION": ("allow", "defer"),
+          "PREMPTI_DEFAULT_ACTION": ("allow", "none", "defer"),
           "PREMPTI_FAIL_OPEN": ("0", "1", "true", "no")}
 _GARBAGE = st.one_of(edge_text(12), st.sampled_from(["MONITOR", "guardrails!", "2", "-1",
                                                      "yes please", "\x00"]))
@@ -177,9 +177,8 @@ def environments(draw) -> tuple[dict, Settings, bool]:
             garbage = True
     expected = Settings(mode=env.get("PREMPTI_MODE", "guardrails")
                         if env.get("PREMPTI_MODE") in _VALID["PREMPTI_MODE"] else "guardrails",
-                        default_action=env.get("PREMPTI_DEFAULT_ACTION")
-                        if env.get("PREMPTI_DEFAULT_ACTION") in ("allow", "defer")
-                        else "allow",
+                        default_action="allow"
+                        if env.get("PREMPTI_DEFAULT_ACTION") == "allow" else "none",
                         fail_open=env.get("PREMPTI_FAIL_OPEN") in ("1", "true"))
     return env, expected, garbage
 
@@ -255,7 +254,9 @@ _DENY = (b'{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecisi
      encode(tool_call()), "exit 2 on a readable PreToolUse"),
 ])
 def test_the_checker_catches_each_break_of_the_contract(result, data, broken):
-    problems = problems_of(result, data, Settings())
+    # Giving no decision breaks the contract only where every call must be decided.
+    settings = Settings(default_action="allow" if broken == "no decision" else "none")
+    problems = problems_of(result, data, settings)
     if not broken:
         assert problems == []
     else:

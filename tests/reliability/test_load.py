@@ -43,7 +43,7 @@ PROCESSES = 500
 LOG_MAX_BYTES = 8192  # about three lines per file
 LOG_BACKUPS = 1000  # more files than the calls can fill: no line may be rotated away
 MAX_REBUILDS = 5
-COMMANDS = ((DENY_COMMAND, "deny"), (ASK_COMMAND, "ask"), (ALLOW_COMMAND, "allow"))
+COMMANDS = ((DENY_COMMAND, "deny"), (ASK_COMMAND, "ask"), (ALLOW_COMMAND, "none"))
 EXTRA_RULE = ("- rule: Reliability load-test rule added after the cache was built\n"
               "  desc: makes the cache stale\n  condition: tool.name = NoSuchTool\n"
               "  output: x\n  priority: INFO\n  source: coding_agent\n  tags: [x]\n")

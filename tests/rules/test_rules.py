@@ -22,9 +22,9 @@ import yaml
 from corpus import schema
 
 from prempti_hook.agents import claude_code
+from prempti_hook.event_source import fields
+from prempti_hook.event_source.event import Event
 from prempti_hook.falco.loader import load as load_rules
-from prempti_hook.source import fields
-from prempti_hook.source.event import Event
 
 REPO = Path(__file__).resolve().parents[2]
 RULES_DIR = REPO / "rules"

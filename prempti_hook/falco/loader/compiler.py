@@ -428,7 +428,7 @@ class Compiler:
                                                       info.cond, info.cond, info.ctx)
 
     def compile_rules(self) -> None:
-        from ..compiler import compile_condition
+        from ..codegen import compile_condition
         from ..output import compile_format
 
         for info in self._ordered(self.col.rules):

@@ -182,12 +182,16 @@ def assert_asked(product: Product, session: SessionResult, result: dict, rule: s
 
 
 def assert_allowed(product: Product, session: SessionResult, result: dict,
-                   rule: str = NO_RULE) -> dict:
-    """The hook allowed the call (no rule, or only a log-only rule) and Claude Code ran it."""
+                   rule: str = NO_RULE, verdict: str = "none") -> dict:
+    """Claude Code ran the call, and the hook did not block it: by default no rule decided
+    (no decision, verdict "none", so Claude Code's own permission flow let it run), or an
+    explicit allow (`verdict="allow"`: an allow rule or `default_action: allow`)."""
     assert "hook error" not in result["content"], session.describe()
     assert result["tool_use_id"] not in _denied_ids(session), result_objects(session)
     record = product.record_for(result["tool_use_id"])
-    assert (record["verdict"], record["mode"], record["enforced"]) == ("allow", "guardrails", True)
+    enforced = verdict != "none"
+    assert (record["verdict"], record["mode"], record["enforced"]) == (verdict, "guardrails",
+                                                                       enforced)
     assert record["rule"] == rule
     assert record["output_fields"]["tool.name"] == result["tool_name"]
     return record

@@ -20,6 +20,7 @@ from mock_api import tool_call
 from product import (
     BYPASS,
     CANARY,
+    NO_RULE,
     STREAM_JSON,
     assert_allowed,
     assert_asked,
@@ -120,18 +121,50 @@ def test_pipe_to_shell_is_denied_and_nothing_runs(product, connection_recorder):
 # --------------------------------------------------------------------------- allow and ask
 
 
+EVERYDAY_BUILD = "printf 'built\\n' > build.log && echo build-ok"
+
+
+def test_no_decision_leaves_claude_codes_own_permission_prompt_in_charge(product):
+    # No rule decides these calls, so the hook gives no decision: Claude Code's own
+    # permission flow applies exactly as without the guard. In -p nobody can approve, so
+    # Claude Code itself refuses the shell write and the Write (an explicit allow from the
+    # hook would have skipped that prompt and run them).
+    notes = product.project / "notes.md"
+    session = product.run([bash(EVERYDAY_BUILD, "Build"),
+                           tool_call("Write", file_path=str(notes), content="first line\n")])
+    for tool in ("Bash", "Write"):
+        result = session.only_result_for(tool)
+        assert result["is_error"] is True, session.describe()
+        assert "hook error" not in result["content"], session.describe()
+        record = product.record_for(result["tool_use_id"])
+        assert (record["verdict"], record["enforced"], record["rule"]) == ("none", False,
+                                                                           NO_RULE)
+    assert not (product.project / "build.log").exists()
+    assert not notes.exists()
+
+
+def test_default_action_allow_approves_what_no_rule_names(product):
+    # Prempti's behaviour, as an explicit choice: the hook's allow skips Claude Code's prompt.
+    (product.prempti / "config.yaml").write_text("default_action: allow\n")
+    session = product.run([bash(EVERYDAY_BUILD, "Build")])
+    result = session.only_result_for("Bash")
+    assert result["is_error"] is False, session.describe()
+    assert_allowed(product, session, result, verdict="allow")
+    assert (product.project / "build.log").read_text() == "built\n"
+
+
 def test_everyday_calls_run_and_take_effect(product):
     notes = product.project / "notes.md"
-    # Default permission mode: Claude Code by itself refuses a shell command that writes a
-    # file in -p; the hook's explicit allow is what lets these everyday calls run.
+    # The user lets the agent work (bypass mode: Claude Code asks nothing itself); the hook
+    # gives no decision on everyday calls, so they run.
     script = [
-        bash("printf 'built\\n' > build.log && echo build-ok", "Build"),
+        bash(EVERYDAY_BUILD, "Build"),
         tool_call("Write", file_path=str(notes), content="first line\n"),
         tool_call("Read", file_path=str(notes)),
         tool_call("Edit", file_path=str(notes), old_string="first", new_string="edited"),
         bash("ls", "List the project"),
     ]
-    session = product.run(script)
+    session = product.run(script, permission_mode=BYPASS)
     build, listing = session.results_for("Bash")
     for result in (build, listing, *(session.only_result_for(tool)
                                      for tool in ("Write", "Read", "Edit"))):

@@ -17,6 +17,7 @@ import pytest
 from driver import ALL_TOOLS, MCP_SERVER_NAME, mcp_config
 from mock_api import agent_call, tool_call
 from product import (
+    BYPASS,
     CANARY,
     STREAM_JSON,
     Product,
@@ -34,7 +35,10 @@ SSH_RULE = "Deny access to SSH private keys"
 
 
 def run(product: Product, script: list, **options: object):
+    # Bypass mode: Claude Code asks nothing itself, so what runs and what is blocked is the
+    # hook's doing (allowed calls get no decision from it and run).
     options.setdefault("tools", ALL_TOOLS)
+    options.setdefault("permission_mode", BYPASS)
     return product.run(script, **options)
 
 

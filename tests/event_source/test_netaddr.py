@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from importcheck import heavy_imports
 
-from prempti_hook.source.netaddr import (
+from prempti_hook.event_source.netaddr import (
     dev_tcp_host,
     looks_like_hostname,
     normalize_host,
@@ -151,4 +151,4 @@ def test_never_raises(text):
 
 
 def test_import_stays_light():
-    assert heavy_imports("import prempti_hook.source.netaddr") == set()
+    assert heavy_imports("import prempti_hook.event_source.netaddr") == set()

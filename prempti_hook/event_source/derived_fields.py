@@ -10,7 +10,7 @@ Falco list fields only support `in` (subset), `intersects` and `exists`, so ever
 here holds exact, comparable values: resolved absolute paths, every ancestor of each path
 (`tool.path_prefixes`), basenames, lowercase normalized hosts.
 
-Hot path: this module is imported by `source.event` on every call, so it imports nothing
+Hot path: this module is imported by `event_source.event` on every call, so it imports nothing
 heavy; the shell analysis, secrets scanner and field declarations load on first use.
 """
 
@@ -19,12 +19,12 @@ from __future__ import annotations
 import sys
 
 from .paths import expand_home, lexical, prefixes, resolve_expanded
+from .tools import SHELL_TOOLS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .shell import Analysis
 
-SHELL_TOOLS = frozenset({"Bash", "bash", "powershell", "run_shell_command"})
 R_UNSUPPORTED_SHELL = "unsupported_shell"
 
 # Tools whose input names files, by how (agent tool names: Claude Code, Copilot, Gemini).
@@ -54,8 +54,8 @@ def analysis(ev) -> Analysis | None:
     """The shell analysis of this call's command (cached in `ev.memo`), or None when the
     call is not a shell command."""
     memo = ev.memo
-    if "shell_fields.analysis" in memo:
-        return memo["shell_fields.analysis"]
+    if "derived.analysis" in memo:
+        return memo["derived.analysis"]
     result = None
     tool_input = ev.tool_input
     if ev.tool_name in SHELL_TOOLS and isinstance(tool_input, dict) and "command" in tool_input:
@@ -67,7 +67,7 @@ def analysis(ev) -> Analysis | None:
             result.reasons[R_SYNTAX] = None
         if ev.tool_name == "powershell":
             result.reasons[R_UNSUPPORTED_SHELL] = None
-    memo["shell_fields.analysis"] = result
+    memo["derived.analysis"] = result
     return result
 
 
@@ -185,10 +185,10 @@ class _Paths:
 def tool_paths(ev) -> _Paths | None:
     """The paths of this call (cached), or None when the tool names no file."""
     memo = ev.memo
-    if "shell_fields.paths" in memo:
-        return memo["shell_fields.paths"]
+    if "derived.paths" in memo:
+        return memo["derived.paths"]
     result = _collect_paths(ev)
-    memo["shell_fields.paths"] = result
+    memo["derived.paths"] = result
     return result
 
 
@@ -423,7 +423,7 @@ def _build_fields() -> list:
 
 
 def __getattr__(name: str):
-    # SHELL_FIELDS is built on first use: `source.event` imports this module on every hook
+    # SHELL_FIELDS is built on first use: `event_source.event` imports this module on every hook
     # call for the extractors only, and should not pay for the engine's field classes.
     if name == "SHELL_FIELDS":
         fields = _build_fields()

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from importcheck import heavy_imports
 
-from prempti_hook.source import shell
-from prempti_hook.source.shell import analyze, glob_match
+from prempti_hook.event_source import shell
+from prempti_hook.event_source.shell import analyze, glob_match
 
 ENV = {"PATH": "/usr/bin:/bin", "USER": "u", "LANG": "C"}
 
@@ -1041,7 +1041,7 @@ def test_lone_surrogates_and_odd_characters(sb):
 
 
 def test_import_stays_light():
-    assert heavy_imports("import prempti_hook.source.shell") == set()
+    assert heavy_imports("import prempti_hook.event_source.shell") == set()
 
 
 @pytest.mark.parametrize("builtin", ["export", "local", "declare", "readonly", "typeset"])

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prempti_hook.source.paths import (
+from prempti_hook.event_source.paths import (
     MAX_PREFIX_DEPTH,
     expand_home,
     is_pseudo_device,

@@ -4,7 +4,7 @@
 a key seen for the first time is extracted by `__missing__` and remembered, so a call pays
 only for the fields its candidate rules (and the audit log) actually read. A value of None
 means "missing" (Falco: every check on it is false). Declarations (types, descriptions) are
-in `source.fields`; `tests/source/test_fields.py` checks both agree.
+in `event_source.fields`; `tests/event_source/test_fields.py` checks both agree.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import os
 import sys
 
 from .. import jsonio
+from .derived_fields import SHELL_EXTRACTORS
 from .paths import resolve
-from .shell_fields import SHELL_EXTRACTORS
+from .tools import SHELL_TOOLS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..agents import Call
 
-SHELL_TOOLS = frozenset({"Bash", "bash", "powershell"})
 
 # Where each tool keeps the path it acts on (contract §2).
 PATH_KEYS = {

@@ -70,7 +70,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# What `shell_fields` and the tests use.
+# What `derived_fields` and the tests use.
 __all__ = [
     "COMPUTED", "MAX_ALTS", "MAX_FIELDS", "MAX_GLOB_SCAN", "MAX_INPUT", "MAX_LEVEL",
     "MAX_STEPS", "NUMBER", "POSITIONAL", "R_COMPUTED_HOST", "R_COMPUTED_PATH",

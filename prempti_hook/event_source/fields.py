@@ -2,8 +2,8 @@
 
 Names, types and meanings follow Prempti's plugin, so Prempti rules load unchanged; the
 fields after `BEYOND_PREMPTI` are ours. This module only *declares* fields (the rules
-compiler type-checks against it); `source.event` extracts their values, lazily, on the hot
-path. `tests/source/test_fields.py` checks the two agree.
+compiler type-checks against it); `event_source.event` extracts their values, lazily, on the hot
+path. `tests/event_source/test_fields.py` checks the two agree.
 """
 
 from __future__ import annotations
@@ -68,11 +68,11 @@ BEYOND_PREMPTI = [
 ]
 
 # Fields declared by the shell-analysis module (tool.cmd.*, tool.paths..., tool.secrets)
-# are appended here by `source.shell_fields`, which owns their definitions.
+# are appended here by `event_source.derived_fields`, which owns their definitions.
 
 
 def all_fields() -> list[FieldInfo]:
-    from .shell_fields import SHELL_FIELDS
+    from .derived_fields import SHELL_FIELDS
 
     return PREMPTI_FIELDS + BEYOND_PREMPTI + SHELL_FIELDS
 

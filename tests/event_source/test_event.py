@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from prempti_hook.agents import claude_code
-from prempti_hook.source import fields
-from prempti_hook.source.event import EXTRACTORS, Event, new_correlation_id
-from prempti_hook.source.shell_fields import SHELL_EXTRACTORS
+from prempti_hook.event_source import fields
+from prempti_hook.event_source.derived_fields import SHELL_EXTRACTORS
+from prempti_hook.event_source.event import EXTRACTORS, Event, new_correlation_id
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "claude_code_samples"
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from importcheck import heavy_imports
 
-from prempti_hook.source import secrets
-from prempti_hook.source.secrets import find_secrets
+from prempti_hook.event_source import secrets
+from prempti_hook.event_source.secrets import find_secrets
 
 
 def _alnum(length: int, seed: str = "a1B2c3D4e5F6g7H8") -> str:
@@ -125,4 +125,4 @@ def test_never_raises(value):
 
 
 def test_import_stays_light():
-    assert heavy_imports("import prempti_hook.source.secrets") == set()
+    assert heavy_imports("import prempti_hook.event_source.secrets") == set()
