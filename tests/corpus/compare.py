@@ -164,7 +164,10 @@ class HookRunner:
         if not stdout:
             return Outcome(case, "allow", rule, matched, "")
         try:
-            output = json.loads(stdout)["hookSpecificOutput"]
+            answer = json.loads(stdout)
+            if isinstance(answer, dict) and "hookSpecificOutput" not in answer:
+                return Outcome(case, "allow", rule, matched, "")  # no decision, a notice only
+            output = answer["hookSpecificOutput"]
             verdict = output["permissionDecision"]
             reason = output.get("permissionDecisionReason", "")
         except (ValueError, KeyError, TypeError):
