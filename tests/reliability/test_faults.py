@@ -100,7 +100,7 @@ def test_disk_full_for_the_log(hook_home):
     warm(hook_home)
     hook_home.clear_log()
     try:  # /dev/full's device numbers: every write fails with ENOSPC, for root too
-        os.mknod(hook_home.log_file, 0o600 | stat.S_IFCHR, os.makedev(1, 7))
+        os.mknod(hook_home.writing_file, 0o600 | stat.S_IFCHR, os.makedev(1, 7))
     except PermissionError:
         pytest.skip("mknod is not permitted here (needs CAP_MKNOD)")
     # ENOSPC today; a hook that refuses a log that is not a regular file (see the FIFO
@@ -124,14 +124,22 @@ def test_log_at_the_file_size_limit(installed):
 
 
 def test_a_symlink_planted_at_the_log_is_not_followed(hook_home, tmp_path):
+    """At the file being written: refused and reported. At `events.jsonl` (the link to the
+    newest file, for people): never written through, and put back when a file starts."""
     warm(hook_home)
     target = tmp_path / "elsewhere.txt"
     target.write_text("precious\n")
     hook_home.clear_log()
-    hook_home.log_file.symlink_to(target)
+    hook_home.writing_file.symlink_to(target)
     both_verdicts(lambda data: hook_home.run(data, clear_log=False), "audit log",
                   logged=False)
     assert target.read_text() == "precious\n"
+    hook_home.clear_log()
+    hook_home.log_file.symlink_to(target)
+    result = hook_home.run(DENY, clear_log=False)
+    enforced(result, DENY, "deny", logged=False)
+    assert target.read_text() == "precious\n" and len(hook_home.log_lines()) == 1
+    assert os.readlink(hook_home.log_file) == hook_home.writing_file.name
 
 
 def test_full_filesystem_for_the_log_and_the_cache(hook_home):
@@ -552,7 +560,7 @@ def _fifo_cache(home):
 
 def _fifo_log(home):
     home.clear_log()
-    os.mkfifo(home.log_file)
+    os.mkfifo(home.writing_file)
 
 
 def _fifo_rules(home):
@@ -568,7 +576,7 @@ def _held_log_lock(home):
 HANGS = {  # each would block a naive open() or flock() forever
     "config-fifo": (_fifo_config, "config.yaml is a FIFO nobody writes"),
     "cache-fifo": (_fifo_cache, "cache/ruleset.pickle is a FIFO"),
-    "log-fifo": (_fifo_log, "log/events.jsonl is a FIFO nobody reads"),
+    "log-fifo": (_fifo_log, "the log file being written is a FIFO nobody reads"),
     "rules-fifo": (_fifo_rules, "a rules file is a FIFO"),
     "log-lock-held": (_held_log_lock, "events.jsonl.lock is held by a stuck process"),
 }
