@@ -28,15 +28,17 @@ configurations forward them unchanged).
 
 from __future__ import annotations
 
+import sys
+
 from . import jsonio
 
-try:
-    from _sha2 import sha256  # Python 3.12+
-except ImportError:  # pragma: no cover - depends on the Python version
-    try:
+try:  # the built-in module, named by version (a failed import costs a path search)
+    if sys.version_info >= (3, 12):
+        from _sha2 import sha256
+    else:
         from _sha256 import sha256
-    except ImportError:
-        from hashlib import sha256
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import sha256
 
 KEY = b',"chain":{'
 HASH_KEY = b'"hash":"'
