@@ -9,7 +9,8 @@ import sys
 COMMANDS = {
     "--check": ("check", "validate rules like `falco -V` (default: the rules the hook loads)"),
     "mode": ("mode", "show or set the mode: monitor | guardrails"),
-    "logs": ("logs", "show the audit log (-f, --tail N, --show deny,ask,allow, --raw)"),
+    "logs": ("logs", "show the audit log (-f, --tail N, --show deny,ask,allow,none,event, "
+             "--raw), or check its hash chain (--verify [FILE...])"),
     "status": ("status", "installed version, hook registration, mode, rules, cache, log"),
     "install": ("install", "register the hook in ~/.claude/settings.json"),
     "uninstall": ("install", "remove the hook entry this tool added"),
