@@ -339,21 +339,23 @@ def _point_link(log_file: str, number: int) -> None:
     `events.jsonl` becomes `events.jsonl.0` first (its lines stay in the log). Failures are
     ignored: the link is for people; the hook never follows it."""
     target = os.path.basename(numbered_path(log_file, number))
+    temporary = f"{log_file}.{os.getpid()}.link"
     try:
         if _legacy_live(log_file) and not os.path.lexists(log_file + ".0"):
             os.rename(log_file, log_file + ".0")
-        temporary = f"{log_file}.{os.getpid()}.link"
+        if _legacy_live(log_file):
+            return
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
         os.symlink(target, temporary)
-        if _legacy_live(log_file):
-            os.unlink(temporary)
-            return
         os.replace(temporary, log_file)
     except OSError:
-        pass
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -462,3 +462,12 @@ def test_the_chain_costs_one_small_read_per_line(tmp_path):
     finally:
         os.pread = real
     assert reads and max(reads) <= auditlog.TAIL_BYTES
+
+
+def test_a_folder_planted_at_events_jsonl_costs_nothing_and_leaves_nothing(tmp_path):
+    log = tmp_path / "events.jsonl"
+    log.mkdir()
+    auditlog.append_line(str(log), b'{"n":1}', 0, 3)
+    assert sorted(os.listdir(tmp_path)) == ["events-00000001.jsonl", "events.jsonl",
+                                            "events.jsonl.lock"]
+    assert log.is_dir() and [r["n"] for r in auditlog.LogReader(str(log))] == [1]
