@@ -200,9 +200,12 @@ def build_rulesets(result: LoadResult, sources: dict) -> dict:
 
 def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "debug",
          extra_outputs: list[ExtraOutput] | None = None,
-         plugins: dict[str, str] | None = None, build: bool = True) -> LoadResult:
+         plugins: dict[str, str] | None = None, build: bool = True,
+         keep_going: bool = False) -> LoadResult:
     """Load rules files in order (see the module doc). `build=False` skips building the
-    runtime rulesets (validation only)."""
+    runtime rulesets (validation only). `keep_going=True` (for `--check`) reports every
+    error of the first file that has errors instead of stopping at the first one (Falco
+    stops at the first); loading still stops after that file."""
     result = LoadResult()
     priority = parse_priority(min_priority)
     if priority is None:
@@ -215,13 +218,20 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
         file_result = FileResult(name)
         result.per_file.append(file_result)
         result.contents[name] = text
-        if not _collect(read(text, name), collector, file_result):
+        collected = _collect(read(text, name, keep_going), collector, file_result, keep_going)
+        if not collected and not keep_going:
             return result
+        compiler = Compiler(collector, sources, file_result.add, extra_outputs, parse_cache,
+                            keep_going)
+        # Macros that could not even be read: their uses are not reported a second time.
+        compiler.broken.update(d.item_name for d in file_result.errors
+                               if d.item_type == "macro")
         try:
-            result.compiled = Compiler(collector, sources, file_result.add, extra_outputs,
-                                       parse_cache).compile()
+            result.compiled = compiler.compile()
         except LoadError as e:
             file_result.add(e.diagnostic)
+            return result
+        if not file_result.successful:
             return result
     result.plugin_errors = result.check_plugins(plugins or {})
     if build and result.successful:
@@ -229,20 +239,28 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     return result
 
 
-def _collect(items, collector: Collector, file_result: FileResult) -> bool:
-    """Apply one file's items; False when it stopped at an error."""
+def _collect(items, collector: Collector, file_result: FileResult,
+             keep_going: bool = False) -> bool:
+    """Apply one file's items; False when there was an error (at the first one, unless
+    `keep_going`: then every item that can be applied is)."""
+    ok = True
     for item in items:
         for warning in item.warnings:
             file_result.add(warning)
         if item.kind == "error":
             file_result.add(item.error)
-            return False
+            ok = False
+            if not keep_going:
+                return False
+            continue
         if item.kind == "warnings":
             continue
         try:
             collector.apply(item, file_result.add)
         except LoadError as e:
             file_result.add(e.diagnostic)
-            return False
-    return True
+            ok = False
+            if not keep_going:
+                return False
+    return ok
 
