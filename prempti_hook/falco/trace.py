@@ -116,7 +116,12 @@ class Tracer:
             from .loader.compiler import PARSE_MAX_DEPTH
             from .parser import parse
 
-            compiled = parse(self._substituted(text), max_depth=PARSE_MAX_DEPTH)
+            substituted = self._substituted(text)
+            compiled = self.result.parse_cache.get(substituted)  # parsed while loading
+            if compiled is None:
+                compiled = parse(substituted, max_depth=PARSE_MAX_DEPTH)
+            elif isinstance(compiled, ParseError):
+                raise compiled
             try:
                 written = parse(text, max_depth=PARSE_MAX_DEPTH)
             except (ParseError, RecursionError):

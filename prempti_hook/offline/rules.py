@@ -68,7 +68,7 @@ def load(entries: list[str] | None, cfg=None) -> LoadedRules:
             raise RulesError(one_line(f"{path}: cannot read rules file: {reason}"))
         texts.append((path, text))
     table = fields.table()
-    result = load_rules(texts, {fields.SOURCE: table})
+    result = load_rules(texts, {fields.SOURCE: table}, compile_each_file=False)
     if not result.successful:
         lines = [d.as_line() for d in result.errors[:5]]
         raise RulesError("\n".join([*lines, "the rules do not load; `prempti-hook --check "

@@ -64,6 +64,9 @@ class LoadResult:
         self.rulesets: dict = {}
         self.min_priority = len(PRIORITIES) - 1
         self.plugin_errors: list[Diagnostic] = []
+        # Condition text (after list substitution) -> its AST (or ParseError), as parsed
+        # while compiling: a trace of the same conditions reuses it.
+        self.parse_cache: dict = {}
 
     @property
     def successful(self) -> bool:
@@ -201,11 +204,20 @@ def build_rulesets(result: LoadResult, sources: dict) -> dict:
 def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "debug",
          extra_outputs: list[ExtraOutput] | None = None,
          plugins: dict[str, str] | None = None, build: bool = True,
-         keep_going: bool = False) -> LoadResult:
+         keep_going: bool = False, compile_each_file: bool = True) -> LoadResult:
     """Load rules files in order (see the module doc). `build=False` skips building the
     runtime rulesets (validation only). `keep_going=True` (for `--check`) reports every
     error of the first file that has errors instead of stopping at the first one (Falco
-    stops at the first); loading still stops after that file."""
+    stops at the first); loading still stops after that file.
+
+    `compile_each_file=False` compiles once, after the last file, for callers that want the
+    rules and not Falco's per-file warnings (the offline commands): the compiled rules are
+    the same, since what an item can see is fixed when it is collected. If that compile
+    fails, the files are loaded again the usual way, so errors are exactly Falco's."""
+    if not compile_each_file:
+        fast = _load_compiling_once(files, sources, min_priority, extra_outputs, plugins, build)
+        if fast is not None:
+            return fast
     result = LoadResult()
     priority = parse_priority(min_priority)
     if priority is None:
@@ -213,7 +225,7 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     result.min_priority = priority
     collector = Collector(sources.keys(), _field_exists_for(sources))
     result.collector = collector
-    parse_cache: dict = {}
+    parse_cache = result.parse_cache
     for name, text in files:
         file_result = FileResult(name)
         result.per_file.append(file_result)
@@ -235,6 +247,36 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
             return result
     result.plugin_errors = result.check_plugins(plugins or {})
     if build and result.successful:
+        result.rulesets = build_rulesets(result, sources)
+    return result
+
+
+def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
+                         build) -> LoadResult | None:
+    """`load` with a single compile after the last file; None when anything failed."""
+    result = LoadResult()
+    priority = parse_priority(min_priority)
+    if priority is None:
+        raise ValueError(f"invalid minimum priority {min_priority!r}")
+    result.min_priority = priority
+    collector = Collector(sources.keys(), _field_exists_for(sources))
+    result.collector = collector
+    for name, text in files:
+        file_result = FileResult(name)
+        result.per_file.append(file_result)
+        result.contents[name] = text
+        if not _collect(read(text, name), collector, file_result):
+            return None
+    try:
+        result.compiled = Compiler(collector, sources, result.per_file[-1].add
+                                   if result.per_file else (lambda d: None),
+                                   extra_outputs, result.parse_cache).compile()
+    except LoadError:
+        return None
+    result.plugin_errors = result.check_plugins(plugins or {})
+    if not result.successful:
+        return None
+    if build:
         result.rulesets = build_rulesets(result, sources)
     return result
 
