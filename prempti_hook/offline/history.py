@@ -98,7 +98,7 @@ def log_files(path: str) -> list[str]:
     while os.path.exists(f"{path}.{n}"):
         rotated.append(f"{path}.{n}")
         n += 1
-    return [*reversed(rotated), path] if os.path.exists(path) or not rotated else rotated
+    return [*reversed(rotated), *([path] if os.path.exists(path) else [])]
 
 
 def read_log(path: str, skipped: Skipped):
