@@ -567,14 +567,19 @@ def _looks_like_field(table: FieldTable, text: str) -> bool:
     return info is not None and "." in name
 
 
+_NO_C_SPACE = str.maketrans("", "", _C_SPACE)
+
+
 def _value_warnings(table: FieldTable, op: str, v: str) -> list[str]:
     out = []
-    nospaces = "".join(ch for ch in v if ch not in _C_SPACE)
+    nospaces = v.translate(_NO_C_SPACE)
     if op == "regex" and _regex_may_be_simple(v):
         out.append(f"regex check with '{v}' may be optimized with simpler operators such as "
                    "'=', 'contains', 'startswith', 'endswith'")
-    if _looks_like_field(table, nospaces):
+    if "." in nospaces and _looks_like_field(table, nospaces):  # a field name has a dot
         out.append(f"'{v}' may be a valid field misused as a const string value")
+    if not nospaces.endswith(")"):  # nothing below can match
+        return out
     for t in _WARN_TRANSFORMERS:
         if (len(nospaces) >= len(t) + 2 and nospaces.startswith(t)
                 and nospaces[len(t)] == "(" and nospaces.endswith(")")):

@@ -205,17 +205,17 @@ class Tracer:
         return Node("check", text, result, detail=detail, fields=fields)
 
     def _compiled(self, node):
-        from .ast import as_string
+        """The check compiled alone by the engine (AST nodes are keys: equal checks, as
+        in shared macros, compile once)."""
         from .codegen import compile_condition
 
-        key = (type(node).__name__, as_string(node))
-        compiled = self._checks.get(key)
+        compiled = self._checks.get(node)
         if compiled is None:
             try:
                 compiled = compile_condition(node, self.table)
             except CompileError as e:
                 compiled = e
-            self._checks[key] = compiled
+            self._checks[node] = compiled
         if isinstance(compiled, CompileError):
             raise compiled
         return compiled
