@@ -342,6 +342,12 @@ def run(opts: Options, out=None, err=None) -> int:
         runner.close()
     seconds = time.perf_counter() - started
     if opts.junit:
+        from ..offline.sandbox import protected_reason
+
+        refused = protected_reason(opts.junit)
+        if refused:
+            print(f"prempti-hook test: not writing the JUnit report: {refused}", file=err)
+            return 1
         try:
             with open(opts.junit, "wb") as f:
                 f.write(junit_xml(outcomes, problems, seconds))

@@ -28,6 +28,32 @@ class SetupError(ValueError):
     """A setup step that cannot be done (outside the home, not creatable)."""
 
 
+def protected_reason(path: str) -> str:
+    """Why a file the commands would write must not be written there ("" when it may):
+    prempti-hook's own folder and Claude Code's configuration (where the hook is registered)
+    are the guard itself, and these commands may be run by the agent it guards. The path is
+    resolved first, so a symlink cannot lead there."""
+    target = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
+    for folder, guarded in _guarded_folders():
+        if target == guarded or target.startswith(guarded.rstrip(os.sep) + os.sep):
+            return (f"{path} is inside {folder}, prempti-hook's or Claude Code's own files, "
+                    f"which these commands never write")
+    return ""
+
+
+_GUARDED: list = []
+
+
+def _guarded_folders() -> list[tuple[str, str]]:
+    """(as configured, resolved) of prempti-hook's home and Claude Code's folder, once."""
+    if not _GUARDED:
+        from .. import config
+
+        cfg = config.load()
+        _GUARDED.extend((f, os.path.realpath(f)) for f in (cfg.prempti_home, cfg.claude_dir))
+    return _GUARDED
+
+
 def homes_root() -> str:
     root = os.environ.get("PREMPTI_TEST_HOMES")
     if root:
@@ -41,6 +67,9 @@ class Home:
 
     def __init__(self, root: str | None = None) -> None:
         parent = root or homes_root()
+        reason = protected_reason(parent)
+        if reason:
+            raise OSError(reason)
         os.makedirs(parent, mode=0o700, exist_ok=True)
         self.path = os.path.realpath(tempfile.mkdtemp(prefix="home-", dir=parent))
         self.project = os.path.join(self.path, "project")

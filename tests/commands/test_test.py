@@ -358,3 +358,30 @@ def test_command_line_entry_point(tmp_path, rules):
                           cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert SUMMARY.fullmatch(proc.stdout.splitlines()[-1])
+
+
+def test_it_never_writes_into_the_guards_own_files(tmp_path, rules, capsys, monkeypatch):
+    """The agent may run `test` too: a report written over the hook's settings or binary
+    would switch the guard off, so --junit and the test homes stay out of PREMPTI_HOME and
+    Claude Code's folder, even through a symlink."""
+    from prempti_hook.offline import sandbox
+
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    settings = home / ".claude" / "settings.json"
+    settings.write_text('{"hooks": {}}')
+    (tmp_path / "link").symlink_to(home / ".claude")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("PREMPTI_HOME", raising=False)
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    monkeypatch.setattr(sandbox, "_GUARDED", [])
+    tests = write(tmp_path, ALL_FORMS)
+    for target in (settings, tmp_path / "link" / "settings.json",
+                   home / ".prempti" / "bin" / "prempti-hook"):
+        code, _, err = run(capsys, "--junit", target, "--rules", rules, tests)
+        assert code == 1 and "not writing the JUnit report" in err, err
+    assert settings.read_text() == '{"hooks": {}}'
+    monkeypatch.setenv("PREMPTI_TEST_HOMES", str(home / ".prempti" / "rules" / "user"))
+    code, out, _ = run(capsys, "--rules", rules, tests)
+    assert code == 1 and "cannot create a test home" in out
+    assert not (home / ".prempti").exists()
