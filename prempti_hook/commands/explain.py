@@ -23,6 +23,7 @@ import sys
 
 USAGE = """usage: prempti-hook explain [FORM ARGS... | -] [--rules PATH]... [--cwd DIR]
                             [--agent NAME] [--rule NAME] [--full] [--json]
+       prempti-hook explain --fields
 
 Explain the verdict for one tool call: the agent's hook input (JSON) on stdin, or a short
 form: bash CMD | read PATH | write PATH [CONTENT] | edit PATH OLD NEW | fetch URL |
@@ -33,6 +34,7 @@ mcp SERVER TOOL [ARGS_JSON] | tool NAME [INPUT_JSON].
   --agent NAME   the agent whose hook input is on stdin (default: claude_code)
   --rule NAME    show this rule's trace only (also when it is not a candidate)
   --full         unfold the macros of the rules that did not match too
+  --fields       list every field rules can use, with its type and meaning
   --json         print the explanation as JSON"""
 
 RESULT_WORDS = {True: "true ", False: "false", None: "error"}
@@ -47,6 +49,7 @@ class Options:
         self.rule = ""
         self.as_json = False
         self.full = False
+        self.fields = False
 
 
 def parse_args(args: list[str]) -> Options:
@@ -65,6 +68,8 @@ def parse_args(args: list[str]) -> Options:
             opts.as_json = True
         elif arg == "--full":
             opts.full = True
+        elif arg == "--fields":
+            opts.fields = True
         elif arg.startswith("--") and opts.words == []:
             raise ValueError(f"unknown option {arg!r}")
         else:
@@ -287,6 +292,20 @@ def as_json(ex: Explanation) -> dict:
                          "why": ex.why(), "mode": ex.mode}}
 
 
+def field_lines() -> list[str]:
+    """Every field rules can use: name (with `[arg]` when it takes one), type, meaning."""
+    from ..event_source.fields import all_fields
+    from ..falco.fields import ARG_NONE, ARG_REQUIRED
+
+    lines = []
+    for info in all_fields():
+        name = info.name + ("[K]" if info.arg == ARG_REQUIRED else
+                            "" if info.arg == ARG_NONE else ", " + info.name + "[K]")
+        kind = ("list" if info.is_list else info.type.lower()).replace("charbuf", "string")
+        lines.append(f"{name}  ({kind})  {info.desc}")
+    return lines
+
+
 def main(word: str, args: list[str]) -> int:
     from .. import config
     from ..offline.calls import CallError
@@ -298,6 +317,9 @@ def main(word: str, args: list[str]) -> int:
     except ValueError as e:
         print(f"prempti-hook explain: {e}\n{USAGE}", file=sys.stderr)
         return 2
+    if opts.fields:
+        print("\n".join(field_lines()))
+        return 0
     cfg = config.load()
     if not opts.words and sys.stdin.isatty():
         print(f"prempti-hook explain: give a short form or pipe the hook input on stdin\n"
