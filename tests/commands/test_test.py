@@ -385,3 +385,16 @@ def test_it_never_writes_into_the_guards_own_files(tmp_path, rules, capsys, monk
     code, out, _ = run(capsys, "--rules", rules, tests)
     assert code == 1 and "cannot create a test home" in out
     assert not (home / ".prempti").exists()
+
+
+def test_the_readme_example_rule_and_its_tests_pass(tmp_path, capsys):
+    import textwrap
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Writing and testing rules"):text.index("### With Claude")]
+    rule, tests = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    (tmp_path / "rule.yaml").write_text(rule, encoding="utf-8")
+    test_file = write(tmp_path, textwrap.dedent(tests), "readme-tests.yaml")
+    code, out, _ = run(capsys, "--rules", REPO / "rules", "--rules", tmp_path / "rule.yaml",
+                       test_file)
+    assert code == 0 and counts(out) == (0, 2, 0), out
