@@ -166,9 +166,11 @@ class Explanation:
 def explain(payload: dict, opts: Options, cfg):
     from ..falco.trace import Tracer
     from ..offline.decide import decide, event_for
-    from ..offline.rules import load
+    from ..offline.rules import load, load_using_hook_cache
 
-    rules = load(opts.rules or None, cfg)
+    rules = None if opts.rules else load_using_hook_cache(cfg)
+    if rules is None:
+        rules = load(opts.rules or None, cfg)
     event = event_for(payload, agent=opts.agent, home=cfg.user_home,
                       prempti_home=cfg.prempti_home, claude_dir=cfg.claude_dir)
     decided = decide(rules.ruleset, event, cfg.default_action)

@@ -5,9 +5,9 @@ The hook evaluates each rule as one generated Python expression that stops at th
 false `and` operand, which is what makes it fast and what hides the reason. A trace is a
 second, separate evaluation of the same rule:
 
-- the condition is parsed twice, after list substitution (what the engine compiles) and
-  before it (what the author wrote), so a check reads `tool.name in (shell_tools)` and can
-  say which item of which list matched;
+- the condition is the one the engine compiled (after list substitution, the loader's own
+  parse); a run of values that is a list's items is shown by the list's name, so a check
+  reads `tool.name in (shell_tools)` and can say which item of which list matched;
 - macros are followed by name instead of being inlined, so the trace shows `macro has_paths`
   with its own checks under it;
 - every check (a field, an operator, values) is compiled alone by the engine's own code
@@ -100,6 +100,7 @@ class Tracer:
         self.macros = collector.macros if collector is not None else {}
         self._checks: dict = {}
         self._parsed: dict = {}
+        self._list_runs: dict | None = None
 
     # parsing ----------------------------------------------------------------------------
     def _substituted(self, text: str) -> str:
@@ -110,24 +111,53 @@ class Tracer:
         return text
 
     def _parse(self, text: str):
-        """(AST after list substitution, AST as written or None)."""
+        """The AST of a condition after list substitution (what the engine compiles; the
+        loader's parse is reused)."""
         cached = self._parsed.get(text)
         if cached is None:
             from .loader.compiler import PARSE_MAX_DEPTH
             from .parser import parse
 
             substituted = self._substituted(text)
-            compiled = self.result.parse_cache.get(substituted)  # parsed while loading
-            if compiled is None:
-                compiled = parse(substituted, max_depth=PARSE_MAX_DEPTH)
-            elif isinstance(compiled, ParseError):
-                raise compiled
-            try:
-                written = parse(text, max_depth=PARSE_MAX_DEPTH)
-            except (ParseError, RecursionError):
-                written = None
-            cached = self._parsed[text] = (compiled, written)
+            cached = self.result.parse_cache.get(substituted)  # parsed while loading
+            if cached is None:
+                cached = parse(substituted, max_depth=PARSE_MAX_DEPTH)
+            elif isinstance(cached, ParseError):
+                raise cached
+            self._parsed[text] = cached
         return cached
+
+    def _runs(self) -> dict[str, list[tuple[str, tuple]]]:
+        """First item -> (name, items) of the lists with two items or more that start with it,
+        longest first: how a run of values that list substitution produced is recognised as
+        the list it came from."""
+        if self._list_runs is None:
+            runs: dict[str, list] = {}
+            for name, items in sorted(self.lists.items(), key=lambda p: -len(p[1])):
+                if len(items) > 1:
+                    runs.setdefault(items[0], []).append((name, tuple(items)))
+            self._list_runs = runs
+        return self._list_runs
+
+    def written_values(self, values: tuple) -> tuple[list[str], dict[str, str]]:
+        """The values of a check's list as the author wrote them (a run of a list's items
+        shown as the list's name) and, for each item, the list it came from."""
+        shown: list[str] = []
+        origins: dict[str, str] = {}
+        i = 0
+        runs = self._runs()
+        while i < len(values):
+            for name, items in runs.get(values[i], ()):
+                if values[i:i + len(items)] == items:
+                    shown.append(name)
+                    for item in items:
+                        origins.setdefault(item, name)
+                    i += len(items)
+                    break
+            else:
+                shown.append(values[i])
+                i += 1
+        return shown, origins
 
     # tracing ----------------------------------------------------------------------------
     def trace_rule(self, info, event) -> RuleTrace:
@@ -140,10 +170,7 @@ class Tracer:
         return RuleTrace(info.name, condition, exceptions)
 
     def trace_text(self, text: str, event, path: tuple = ()) -> Node:
-        compiled, written = self._parse(text)
-        if written is not None and not _same_shape(compiled, written):
-            written = None
-        return self._node(compiled, written, event, path)
+        return self._node(self._parse(text), event, path)
 
     def trace_exception(self, ex, event) -> Node:
         from .loader.compiler import exceptions_condition
@@ -160,12 +187,9 @@ class Tracer:
             return Node("exception", ex.name, None, detail=str(e))
         return Node("exception", ex.name, child.result, [child])
 
-    def _node(self, node, written, event, path: tuple) -> Node:
+    def _node(self, node, event, path: tuple) -> Node:
         if isinstance(node, (A.And, A.Or)):
-            kids_written = written.children if written is not None else [None] * len(
-                node.children)
-            children = [self._node(c, w, event, path)
-                        for c, w in zip(node.children, kids_written)]
+            children = [self._node(c, event, path) for c in node.children]
             results = [c.result for c in children]
             if isinstance(node, A.And):
                 result = False if False in results else (None if None in results else True)
@@ -173,13 +197,12 @@ class Tracer:
             result = True if True in results else (None if None in results else False)
             return Node("any", "any of", result, children)
         if isinstance(node, A.Not):
-            child = self._node(node.child, written.child if written is not None else None,
-                               event, path)
+            child = self._node(node.child, event, path)
             return Node("not", "not", None if child.result is None else not child.result,
                         [child])
         if isinstance(node, A.Identifier):
             return self._macro(node.name, event, path)
-        return self._check(node, written, event)
+        return self._check(node, event)
 
     def _macro(self, name: str, event, path: tuple) -> Node:
         info = self.macros.get(name)
@@ -191,18 +214,28 @@ class Tracer:
             return Node("macro", name, None, detail=_message(e))
         return Node("macro", name, child.result, [child])
 
-    def _check(self, node, written, event) -> Node:
-        from .parser import unparse
-
-        text = unparse(written if written is not None else node)
+    def _check(self, node, event) -> Node:
+        text = self._check_text(node)
         try:
             condition = self._compiled(node)
             result = bool(condition(event))
         except (FalcoError, RecursionError) as e:
             return Node("check", text, None, detail=_message(e))
         fields = sorted(condition.fields)
-        detail = self._detail(node, written, event, result)
+        detail = self._detail(node, event, result)
         return Node("check", text, result, detail=detail, fields=fields)
+
+    def _check_text(self, node) -> str:
+        """The check as the author wrote it: lists by name (`tool.name in (shell_tools)`)."""
+        from .parser import unparse
+
+        right = getattr(node, "right", None)
+        if isinstance(right, A.ListValue) and len(right.values) > 1:
+            shown, origins = self.written_values(right.values)
+            if origins:
+                inner = unparse(A.ListValue(tuple(shown)))
+                return f"{unparse(node.left)} {node.op} {inner}"
+        return unparse(node)
 
     def _compiled(self, node):
         """The check compiled alone by the engine (AST nodes are keys: equal checks, as
@@ -225,6 +258,10 @@ class Tracer:
         """The value of a field or transformer for `event` (None when missing)."""
         from .codegen import compile_value
 
+        if isinstance(operand, A.FieldRef) and self.table.lookup(operand.name,
+                                                                 operand.arg or None):
+            key = operand.name if not operand.arg else f"{operand.name}[{operand.arg}]"
+            return event[key]
         try:
             expr = compile_value(operand, self.table)
             values = expr.extract(event)
@@ -234,7 +271,7 @@ class Tracer:
             return None
         return tuple(values) if expr.is_list else values[0]
 
-    def _detail(self, node, written, event, result: bool) -> str:
+    def _detail(self, node, event, result: bool) -> str:
         left = getattr(node, "left", None)
         if left is None:
             return ""
@@ -242,7 +279,7 @@ class Tracer:
         seen = f"{_operand_text(left)} = {show(value)}"
         if not result or not isinstance(node, A.BinaryCheck):
             return seen
-        matched = self.matched_items(node, written, event, value)
+        matched = self.matched_items(node, event, value)
         if matched:
             return f"{seen}; matched {', '.join(matched)}"
         if isinstance(node.right, (A.FieldRef, A.Transformer)):
@@ -251,7 +288,7 @@ class Tracer:
             return f"{seen}; {_operand_text(right)} = {show(self.value_of(right, event))}"
         return seen
 
-    def matched_items(self, node: A.BinaryCheck, written, event, value) -> list[str]:
+    def matched_items(self, node: A.BinaryCheck, event, value) -> list[str]:
         """For a true check against several values: which of them matched, each with the
         list it came from (`Bash (list shell_tools)`)."""
         right = node.right
@@ -274,42 +311,12 @@ class Tracer:
                         hits.append(item)
                 except (FalcoError, RecursionError):
                     continue
-        origins = self._origins(written)
+        _, origins = self.written_values(right.values)
         return [f"{hit} (list {origins[hit]})" if hit in origins else hit
                 for hit in dict.fromkeys(hits)]
 
-    def _origins(self, written) -> dict[str, str]:
-        """item -> the list it came from, for the values as the author wrote them."""
-        if written is None or not isinstance(getattr(written, "right", None),
-                                             (A.ListValue, A.Value)):
-            return {}
-        right = written.right
-        names = right.values if isinstance(right, A.ListValue) else (right.value,)
-        out: dict[str, str] = {}
-        for name in names:
-            for item in self.lists.get(name, ()):
-                out.setdefault(item, name)
-        return out
-
 
 # -- helpers ------------------------------------------------------------------------------------
-
-def _same_shape(a, b) -> bool:
-    """Whether two ASTs have the same boolean structure (the written one may differ only in
-    the values list substitution replaced)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, (A.And, A.Or)):
-        return len(a.children) == len(b.children) and all(
-            _same_shape(x, y) for x, y in zip(a.children, b.children))
-    if isinstance(a, A.Not):
-        return _same_shape(a.child, b.child)
-    if isinstance(a, A.Identifier):
-        return a.name == b.name
-    if isinstance(a, (A.BinaryCheck, A.UnaryCheck)):
-        return a.op == b.op and a.left == b.left
-    return True
-
 
 def _operand_text(node) -> str:
     from .parser import unparse

@@ -51,9 +51,59 @@ def rules_files(entries: list[str] | None, cfg=None) -> list[str]:
     return rulefiles.rules_files(cfg)
 
 
+def load_using_hook_cache(cfg) -> LoadedRules | None:
+    """The hook's own rules with the hook's compiled ruleset from its cache, when the cache is
+    fresh (else None): only the rules' definitions are read (no compile), which is what
+    `explain` needs besides the ruleset. Reads the cache, never writes it."""
+    import os
+
+    from .. import cache
+    from ..event_source import fields
+    from ..falco.loader import Collector, FileResult, LoadResult, _collect, _field_exists_for
+    from ..falco.loader.compiler import CompileOutput, Compiler
+    from ..falco.loader.reader import read
+
+    try:
+        if not os.path.isfile(os.path.join(cfg.cache_dir, cache.RULESET_FILE)):
+            return None  # (describe() would create the cache folder)
+        if cache.describe(cfg)["state"] != "fresh":
+            return None
+        loaded = cache.load(cfg)
+    except Exception:  # any doubt about the cache: compile instead
+        return None
+    if not loaded.from_cache or loaded.notices:
+        return None
+    files = rules_files(None, cfg)
+    table = fields.table()
+    sources = {fields.SOURCE: table}
+    result = LoadResult()
+    result.collector = Collector(sources.keys(), _field_exists_for(sources))
+    for path, text in _read_all(files):
+        file_result = FileResult(path)
+        result.per_file.append(file_result)
+        result.contents[path] = text
+        if not _collect(read(text, path), result.collector, file_result):
+            return None
+    compiler = Compiler(result.collector, sources, lambda diagnostic: None)
+    compiler.out = result.compiled = CompileOutput()
+    compiler.compile_lists()
+    return LoadedRules(files, result, loaded.ruleset, table)
+
+
+def _read_all(files: list[str]) -> list[tuple[str, str]]:
+    from ..commands.check import read_rules_file
+
+    texts = []
+    for path in files:
+        text, reason = read_rules_file(path)
+        if text is None:
+            raise RulesError(one_line(f"{path}: cannot read rules file: {reason}"))
+        texts.append((path, text))
+    return texts
+
+
 def load(entries: list[str] | None, cfg=None) -> LoadedRules:
     """Load and compile rules (see `rules_files`); RulesError says why they do not load."""
-    from ..commands.check import read_rules_file
     from ..event_source import fields
     from ..falco.loader import load as load_rules
     from ..falco.ruleset import Ruleset
@@ -61,12 +111,7 @@ def load(entries: list[str] | None, cfg=None) -> LoadedRules:
     files = rules_files(entries, cfg)
     if not files:
         raise RulesError("no rules files to load")
-    texts = []
-    for path in files:
-        text, reason = read_rules_file(path)
-        if text is None:
-            raise RulesError(one_line(f"{path}: cannot read rules file: {reason}"))
-        texts.append((path, text))
+    texts = _read_all(files)
     table = fields.table()
     result = load_rules(texts, {fields.SOURCE: table}, compile_each_file=False)
     if not result.successful:
