@@ -364,6 +364,22 @@ SHELL_EXTRACTORS = {
     "tool.secrets": _secrets,
 }
 
+# What a call destroys and where its deletes and writes land (tool.effects,
+# tool.delete_places...): `destructive_fields` loads only when a rule reads one of them.
+DESTRUCTIVE_FIELDS = ("tool.effects", "tool.production_effects", "tool.deletes",
+                      "tool.delete_places", "tool.write_places", "project.root")
+
+
+def _destructive(name: str):
+    def extract(ev, arg):
+        from .destructive_fields import EXTRACTORS
+
+        return EXTRACTORS[name](ev, arg)
+    return extract
+
+
+SHELL_EXTRACTORS.update({name: _destructive(name) for name in DESTRUCTIVE_FIELDS})
+
 # name, is_list, type, description
 _DECLARATIONS = (
     ("tool.cmd.names", True, "CHARBUF",
@@ -417,9 +433,10 @@ _DECLARATIONS = (
 
 def _build_fields() -> list:
     from ..falco.fields import FieldInfo
+    from .destructive_fields import DECLARATIONS
 
     return [FieldInfo(name, type_, is_list=is_list, desc=desc)
-            for name, is_list, type_, desc in _DECLARATIONS]
+            for name, is_list, type_, desc in _DECLARATIONS + DECLARATIONS]
 
 
 def __getattr__(name: str):
