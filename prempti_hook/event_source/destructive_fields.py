@@ -6,17 +6,16 @@ writes land (docs/fields-destructive.md):
     tool.deletes             what it deletes, at the level of the pattern it names
     tool.delete_places       where each of those is (`project_root`, `project_data`, `temp`...)
     tool.write_places        where each path it writes is (`project`, `temp`, `in_home`...)
-    project.root             the project root (the nearest `.git` at or above the cwd)
 
 Loaded on first use by `derived_fields` (only when a rule reads one of these fields); the
-shell analysis records effects and deletes, `places` classifies, `sql` reads MCP SQL.
+shell analysis records effects and deletes, `places` classifies, `sql` reads MCP SQL. A file
+tool's call loads no shell analysis here (the rules ask for tool.effects of a Write only
+when it writes an agent's settings or a git hook).
 """
 
 from __future__ import annotations
 
-from .derived_fields import analysis, tool_paths
-from .shell.analysis import display
-from .shell.syntax import glob_unescape
+from .derived_fields import AGENT_SETTINGS_NAMES, HOOK_FOLDERS, analysis, tool_paths
 
 # Words that name a production target (as a whole word of the command: `--env production`,
 # `.env.production`, `acme-api-prod`, `$PROD_DATABASE_URL`, `RAILS_ENV=production`).
@@ -90,16 +89,13 @@ def _mcp_effects(ev) -> tuple:
     return tuple(found)
 
 
-# Folders whose files are git hooks (husky, lefthook-style folders, git's own).
-_HOOK_FOLDERS = ("/.husky/", "/.git/hooks/", "/.githooks/", "/.hooks/")
 # Lines that do nothing in a hook script.
 _NO_OP_LINES = frozenset({"exit 0", "exit", "true", ":", "set -e"})
 
 
-def _empties_a_hook(ev, content: str) -> bool:
+def _empties_a_hook(paths, content: str) -> bool:
     """A write that turns a git hook into one that does nothing (`#!/bin/sh\nexit 0`)."""
-    paths = ev["tool.write_paths"] or ()
-    if not any(folder in path for path in paths for folder in _HOOK_FOLDERS):
+    if not any(folder in path for path in paths for folder in HOOK_FOLDERS):
         return False
     for line in content.splitlines():
         line = line.strip()
@@ -109,17 +105,34 @@ def _empties_a_hook(ev, content: str) -> bool:
     return True
 
 
+def _written_text(ev) -> str | None:
+    """What a file tool writes (Write content, Edit/MultiEdit new strings)."""
+    data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
+    if ev.tool_name in ("Write", "create", "write_file"):
+        value = data.get("content")
+    elif ev.tool_name in ("Edit", "edit", "replace"):
+        value = data.get("new_string")
+    elif ev.tool_name == "MultiEdit" and isinstance(data.get("edits"), list):
+        value = "\n".join(e.get("new_string", "") for e in data["edits"]
+                          if isinstance(e, dict) and isinstance(e.get("new_string"), str))
+    else:
+        value = None
+    return value if isinstance(value, str) else None
+
+
 def _write_effects(ev) -> tuple:
     """Writes that switch on another agent's auto-approval or empty a git hook."""
-    content = ev["tool.content"]
-    if content is None or ev.tool_name == "NotebookEdit":
+    content = _written_text(ev)
+    found_paths = tool_paths(ev)
+    if content is None or found_paths is None:
         return ()
     found: list = []
-    names = ev["tool.write_path_names"] or ()
+    names = {p.rsplit("/", 1)[-1] for p in found_paths.writes}
     compact = "".join(content.split())
-    if any(name in names and needle in compact for name, needle in _AUTO_APPROVE):
+    if any(name in names and name in AGENT_SETTINGS_NAMES and needle in compact
+           for name, needle in _AUTO_APPROVE):
         found.append("agent.auto_approve")
-    if ev.tool_name == "Write" and _empties_a_hook(ev, content):
+    if ev.tool_name == "Write" and _empties_a_hook(found_paths.writes, content):
         found.append("hooks.skip")
     return tuple(found)
 
@@ -133,10 +146,8 @@ def _effects(ev, _arg):
         result = tuple(shell.effects)
     elif ev.tool_name.startswith("mcp__"):
         result = _mcp_effects(ev)
-    elif ev["tool.content"] is not None:
-        result = _write_effects(ev)
     else:
-        result = ()
+        result = _write_effects(ev)
     memo["destructive.effects"] = result
     return result
 
@@ -145,14 +156,29 @@ def _production_effects(ev, _arg):
     effects = _effects(ev, None)
     if not effects:
         return ()
-    if analysis(ev) is not None:
-        text = ev["tool.input_command"]
-    else:
-        text = ev.tool_name + " " + (ev["tool.input"] or "")
-    return effects if _words(text[:65536]) & PRODUCTION_WORDS else ()
+    texts: list = [ev.tool_name]
+    _all_strings(ev.tool_input, texts)
+    return effects if _words(" ".join(texts)[:65536]) & PRODUCTION_WORDS else ()
+
+
+def _all_strings(data, found: list, depth: int = 0) -> None:
+    """The strings of a tool input (the command of a shell call, an MCP call's arguments)."""
+    if depth > 8 or len(found) > 400:
+        return
+    if isinstance(data, str):
+        found.append(data)
+    elif isinstance(data, dict):
+        for value in data.values():
+            _all_strings(value, found, depth + 1)
+    elif isinstance(data, list):
+        for value in data:
+            _all_strings(value, found, depth + 1)
 
 
 def _shown(target: str) -> str:
+    from .shell.analysis import display
+    from .shell.syntax import glob_unescape
+
     return display(glob_unescape(target) if "\\" in target else target)
 
 
@@ -187,17 +213,12 @@ def _write_places(ev, _arg):
     return tuple(dict.fromkeys(places.of_write(p) for p in paths.writes))
 
 
-def _project_root(ev, _arg):
-    return _places(ev).root
-
-
 EXTRACTORS = {
     "tool.effects": _effects,
     "tool.production_effects": _production_effects,
     "tool.deletes": _deletes,
     "tool.delete_places": _delete_places,
     "tool.write_places": _write_places,
-    "project.root": _project_root,
 }
 
 # name, is_list, type, description
@@ -217,11 +238,8 @@ DECLARATIONS = (
     ("tool.delete_places", True, "CHARBUF",
      "where each of tool.deletes is: project_root, above_project, home, system, project, "
      "project_file, project_data, project_git, project_build, project_ignored, temp, "
-     "temp_root, in_home, other, unknown"),
+     "temp_root, in_home, other, unknown, unknown_entry"),
     ("tool.write_places", True, "CHARBUF",
      "where each of tool.write_paths is: project, above_project, home, in_home, temp, "
      "temp_root, system, other, unknown"),
-    ("project.root", False, "CHARBUF",
-     "the project root: the nearest folder at or above agent.real_cwd holding .git (not "
-     "above the home folder), else agent.real_cwd"),
 )

@@ -28,15 +28,36 @@ Place words (docs/fields-destructive.md):
     temp_root      a temp folder itself, all of it, or another user's files in it
     in_home        inside the home folder, outside the project
     other          anywhere else (other users' homes, /srv, /opt, /mnt...)
-    unknown        the target is computed at run time
+    unknown        the target starts with a value known only at run time and names nothing
+                   after it (`"$DIR"`, `"$DIR"/*`): any folder, / included
+    unknown_entry  a named entry of a folder known only at run time (`"$DIR"/cache`)
 """
 
 from __future__ import annotations
 
 import os
 
-from .shell.analysis import MARKERS, has_marker
-from .shell.syntax import glob_match, glob_unescape
+# The shell analysis' markers of run-time values (shell/analysis.py). Not imported: a Write
+# call must not load the shell analysis; tests/event_source/test_places.py checks they agree.
+MARKERS = "\ue000\ue001\ue002\ue003"
+
+
+def has_marker(text: str) -> bool:
+    return any(m in text for m in MARKERS)
+
+
+def glob_match(pattern: str, name: str) -> bool:
+    from .shell.syntax import glob_match as match
+
+    return match(pattern, name)
+
+
+def glob_unescape(pattern: str) -> str:
+    if "\\" not in pattern:
+        return pattern
+    from .shell.syntax import glob_unescape as unescape
+
+    return unescape(pattern)
 
 MAX_IGNORE_BYTES = 64 * 1024
 MAX_IGNORE_LINES = 2000
@@ -293,14 +314,19 @@ class Places:
     # --- deletes ---------------------------------------------------------------------------
     def of_delete(self, target: str, mode: str) -> list[str]:
         """The places a delete of the pattern `target` reaches (see the module docstring)."""
-        if not target.startswith("/"):
-            return ["unknown"]
         comps = [c for c in target.split("/") if c]
+        if not target.startswith("/") and not (comps and target[:1] in MARKERS):
+            return ["unknown"]
         cut = next((k for k, c in enumerate(comps) if any(ch in c for ch in "*?[")
                     or has_marker(c)), len(comps))
         base = "/" + "/".join(glob_unescape(c) for c in comps[:cut])
         if cut == 0 and comps and has_marker(comps[0]):
-            return ["unknown"]  # `"$DIR"/x`: it may be any folder
+            # `"$DIR"`, `"$DIR"/*`: may be any folder's content (/ when DIR is empty);
+            # `"$DIR"/cache`: one named entry of some folder
+            rest = comps[1:]
+            if all(c in (".", "..") or _is_match_all(c) for c in rest):
+                return ["unknown"]
+            return ["unknown_entry"]
         # A name known only at run time (`build/$ID`) is some entry of its folder, not all
         # of them; mixed with text (`build-$ID`) it is a glob (`build-*`).
         pattern = ["\ufffd*" if all(ch in MARKERS for ch in c) else _as_glob(c)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ... import sql
 from ..analysis import name_set
-from .destructive import dry_run, effect, operands
+from .destructive import delete, dry_run, effect, operands
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -165,11 +165,24 @@ def _mysql(ev: Evaluator, call: Call) -> None:
 
 
 def _sqlite3(ev: Evaluator, call: Call) -> None:
-    """`sqlite3 [opts] DB [SQL...]`; the SQL may also come on standard input."""
+    """`sqlite3 [opts] DB [SQL...]`; the SQL may also come on standard input. The database
+    is the file: destroying its data is an overwrite of that file, judged by where it is
+    (a scratch database in temp space is fine, `data/app.db` in the project is not)."""
     words = operands(call.argv[1:], name_set("-cmd -separator -nullvalue -newline -init"))
-    for text in words[1:]:
-        _sql_effects(ev, text)
-    _stdin_sql(ev, call)
+    texts = words[1:]
+    stdin = call.stdin
+    if isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
+        texts.append(stdin[1])
+    found: set = set()
+    for text in texts:
+        found |= sql.effects(text)
+    if "db.secret_read" in found:
+        effect(ev, "db.secret_read")
+    if "db.wipe" in found:
+        if words and words[0] not in (":memory:", ""):
+            delete(ev, words[0], call.st, "erase")
+        else:
+            _wipe(ev)
 
 
 def _redis(ev: Evaluator, call: Call) -> None:

@@ -27,7 +27,8 @@ def _rm(ev: Evaluator, call: Call) -> None:
     recursive = call.argv[0].rsplit("/", 1)[-1] in ("rimraf", "del-cli") or bool(
         flags(args) & {"-r", "-R", "--recursive"})
     for op in operands(args):
-        many = has_pattern(op) or (recursive and not _one_file(op, call.st.cwds))
+        many = has_pattern(ev.glob_sources.get(op, op)) or (
+            recursive and not _one_file(op, call.st.cwds))
         delete(ev, op, call.st, "many" if many else "one")
 
 

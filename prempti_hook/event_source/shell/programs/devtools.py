@@ -135,9 +135,10 @@ def _git_paths(ev: Evaluator, st: State, sub: str, rest: list) -> None:
         _opts, ops = getopt(rest, name_set("-m --message -b -B --orphan -p --patch -s "
                                            "--source --pathspec-from-file --directory -e "
                                            "--exclude"))
-        cached = sub == "rm" and "--cached" in rest  # only the index changes
+        if sub == "rm" and "--cached" in rest:
+            return  # only the index changes: the files are neither read nor written
         for op in ops:
-            if sub == "add" or cached:
+            if sub == "add":
                 ev.path(op, st)
             elif looks_like_path(op) or op == "." or sub in ("rm", "mv"):
                 ev.path(op, st, write=True)
@@ -184,13 +185,39 @@ def _git_clone(ev: Evaluator, inner: Call, call: Call, sub: str, rest: list) -> 
 def _git_remote(ev: Evaluator, text: str, bare: bool = True, call: Call | None = None) -> None:
     """A git remote: URL, `user@host:path`, `ext::command`, or a local path."""
     if text.startswith("ext::") and call is not None:
-        ev.run_code(text[5:].replace("%S", "git-upload-pack"), call)
+        ev.command(call.but(_ext_words(text[5:]), stdin=None))
         return
     if ev.scan_url(text):
         return
     head, sep, _tail = text.partition(":")
     if sep and "/" not in head and head:
         ev.host(head.rpartition("@")[2])
+
+
+def _ext_words(command: str) -> list[str]:
+    """The program and arguments of an `ext::` remote (git-remote-ext): words split on
+    spaces, `% ` a space inside a word, `%%` a percent sign, `%s`/`%S` the service."""
+    words: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(command):
+        char = command[i]
+        following = command[i + 1] if i + 1 < len(command) else ""
+        if char == "%" and following:
+            current.append({" ": " ", "%": "%", "s": "git-upload-pack",
+                            "S": "git-upload-pack"}.get(following, ""))
+            i += 2
+            continue
+        if char == " ":
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+        i += 1
+    if current:
+        words.append("".join(current))
+    return words or ["git-remote-ext"]
 
 
 def _variable(ev: Evaluator, call: Call, name: str) -> str:
