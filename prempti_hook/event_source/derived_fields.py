@@ -394,6 +394,9 @@ def _may_have_effects(ev) -> bool:
 
 
 def _effects(ev, arg):
+    shell = analysis(ev)
+    if shell is not None:
+        return tuple(shell.effects)
     return _destructive("tool.effects")(ev, arg) if _may_have_effects(ev) else ()
 
 
@@ -403,7 +406,10 @@ def _production_effects(ev, arg):
 
 def _deletes(name: str):
     def extract(ev, arg):
-        return None if analysis(ev) is None else _destructive(name)(ev, arg)
+        shell = analysis(ev)
+        if shell is None:
+            return None
+        return _destructive(name)(ev, arg) if shell.deletes else ()
     return extract
 
 

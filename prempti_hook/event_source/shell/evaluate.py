@@ -44,7 +44,6 @@ from .expand import CMD, PLAIN, REDIR, Expander, static_output
 from .parser import Parser
 from .programs import handler_for, observer_for
 from .programs.common import generic
-from .programs.destructive import decodes_escapes, environment, truncated
 from .syntax import DECLARATION_BUILTINS, FILE_TESTS, plain_word, split_assignment
 
 TYPE_CHECKING = False
@@ -67,6 +66,15 @@ def _foreign_shebang(content: str) -> bool:
         return False
     line = content.split("\n", 1)[0]
     return any(name in line for name in _INTERPRETER_NAMES)
+
+
+def _decodes_escapes(argv: list) -> bool:
+    """printf/echo output decoded from `\\x..` escapes stays opaque when piped to a shell."""
+    if not argv or argv[0].rsplit("/", 1)[-1] not in ("printf", "echo"):
+        return False
+    from .programs.destructive import decodes_escapes
+
+    return decodes_escapes(argv)
 
 
 def _is_stream(path: str) -> bool:
@@ -350,7 +358,7 @@ class Evaluator(Expander):
             captured = self.capture
         finally:
             self.capture = saved
-        if len(captured) == 1 and not decodes_escapes(captured[0][0]):
+        if len(captured) == 1 and not _decodes_escapes(captured[0][0]):
             text = static_output(captured[0], self)
             if text is not None:
                 return ("pipe", text)
@@ -502,6 +510,8 @@ class Evaluator(Expander):
             if isinstance(values, list) and name in INJECTION_VARS:
                 self.injection(name, values, st)
         if outputs and (not words or plain_word(words[0]) in (":", "true")):
+            from .programs.destructive import truncated
+
             truncated(self, outputs, st)  # `: > data.db` empties the file
         if not words:
             for name, append, values in prefix:
@@ -586,7 +596,9 @@ class Evaluator(Expander):
             if observe is not None:
                 observe(self, call)  # what it destroys, publishes or kills (not its paths)
             if call.env:
-                environment(self, call)  # HUSKY=0, NO_PROXY='*'...
+                from .programs.destructive import environment
+
+                environment(self, call)  # NO_PROXY='*'...
             if "/" in name and self.run_written(name, call, shell=True, direct=True):
                 return
             handler = handler_for(base)

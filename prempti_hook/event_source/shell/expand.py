@@ -31,7 +31,6 @@ from .analysis import (
     has_marker,
 )
 from .parser import Parser
-from .shell_setup import setup_generator
 from .syntax import (
     GLOB_CHARS,
     NAME_CHARS,
@@ -346,7 +345,7 @@ class Expander:
                 self.consumed -= 1
                 self.ctx.leave()
             if part[2] == "<" and captured and len(captured) == 1 and \
-                    setup_generator(captured[0][0]):
+                    _setup_generator(captured[0][0]):
                 return [[("/dev/null", _QUOTED)]]  # `source <(kubectl completion bash)`
             return [[("/dev/fd/63", _QUOTED)]]
         return [[("", _QUOTED)]]
@@ -545,12 +544,20 @@ class Expander:
             value = static_output(captured[0], self)
             if value is not None:
                 return value.rstrip("\n")
-            if setup_generator(captured[0][0]):
+            if _setup_generator(captured[0][0]):
                 return ""  # `eval "$(pyenv init -)"`: well-known shell setup, see shell_setup
         return COMPUTED
 
 
 # --- helpers of the expander ------------------------------------------------------------
+
+def _setup_generator(argv: list) -> bool:
+    """Well-known generated shell setup (`pyenv init -`): see shell_setup (loaded only
+    for a command substitution whose output is not known)."""
+    from .shell_setup import setup_generator
+
+    return setup_generator(argv)
+
 
 def _identifiers(text: str) -> list[str]:
     """Variable names in an arithmetic expression's literal text."""
