@@ -143,6 +143,8 @@ def test_observers_load_only_for_their_programs():
     (["/opt/homebrew/bin/brew", "shellenv"], True), (["kubectl", "completion", "bash"], True),
     (["direnv", "hook", "zsh"], True), (["pyenv", "exec", "python"], False),
     (["kubectl", "completion", "bash", "extra"], False), (["./bin/dev-env"], False),
+    (["./pyenv", "init", "-"], False), (["/tmp/x/bin/pyenv", "init", "-"], False),
+    (["tools/ssh-agent", "-s"], False),
     ([], False),
 ])
 def test_setup_generators(argv, known):

@@ -47,9 +47,19 @@ def _matches(known: tuple, args: list) -> bool:
     return all(k == a or (k == "*" and a in _SHELLS) for k, a in zip(known, args))
 
 
+def _installed(program: str) -> bool:
+    """Found on PATH (a bare name), or named by an absolute path in a `bin` folder that is
+    not temp space (`/opt/homebrew/bin/brew`); not a file of the project (`./pyenv`)."""
+    if "/" not in program:
+        return True
+    folder = program.rsplit("/", 1)[0]
+    return program.startswith("/") and folder.endswith("/bin") and not folder.startswith(
+        ("/tmp/", "/var/tmp/", "/dev/shm/", "/private/tmp/", "/run/user/"))
+
+
 def setup_generator(argv: list) -> bool:
     """Whether `argv` is a well-known generator of shell setup (see the module docstring)."""
-    if not argv:
+    if not argv or not _installed(argv[0]):
         return False
     base = argv[0].rsplit("/", 1)[-1]
     args = argv[1:]
