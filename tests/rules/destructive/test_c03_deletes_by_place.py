@@ -152,3 +152,19 @@ def test_gitignore_is_read_for_what_it_ignores(verdict):
 
 def test_data_wins_over_gitignore(verdict):
     assert verdict("rm -f .env.local", setup=IGNORE) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "git -C ~ clean -fdx",
+    "cd ~ && git clean -fdx",
+    "git --work-tree=$HOME clean -ffd",
+    "GIT_DIR=.git GIT_WORK_TREE=.. git clean -fdx",
+])
+def test_git_clean_outside_the_project_is_a_wipe(verdict, command):
+    result = verdict(command, setup=IGNORE)
+    assert result == "deny", (result.rules, result.places)
+
+
+def test_git_clean_inside_the_project_discards_work(verdict):
+    result = verdict("git -C src clean -fdx", setup=IGNORE)
+    assert result == "ask" and "Ask before discarding uncommitted work" in result.rules
