@@ -13,7 +13,9 @@ answers is enforced, so its record says `enforced: false` whatever the mode.
 
 Field values in the log are capped (`FIELD_CAP` characters each) so that one huge Write
 does not make a multi-megabyte log line several times over; the cap is marked in the value.
-The whole line is bounded too, by the audit log (`auditcap`).
+`tool.input` (the call's input as JSON) is kept whole, once: with the other `agent.*` and
+`tool.*` fields it is what `prempti-hook replay` rebuilds the call from. The whole line is
+bounded too, by the audit log (`auditcap`, which cuts `tool.input` last).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def output_fields(event) -> dict:
 
     fields = {}
     for name in (*EXTRACTORS, *SHELL_EXTRACTORS):
-        fields[name] = _cap(event[name])
+        fields[name] = event[name] if name == "tool.input" else _cap(event[name])
     for key, value in list(event.items()):
         if key not in fields:
             fields[key] = _cap(value)
