@@ -3,10 +3,11 @@
 A tool call can be made huge on purpose (a command naming 8,000 paths made a 1.2 MB line;
 33 such calls rotated a deny out of every kept file). So the whole line is bounded, not only
 each field: when a record's JSON is over the budget, the largest values are cut first, by
-water-filling. Every value gets at most the same share T, with T the largest value that
-makes the total fit, so small values (the time, the rule, the verdict, the reason) stay whole
-and only the giants shrink. A cut string ends with `...[N more characters]`, a cut list
-with a last item `...[N more items]`, and the record gains
+water-filling. Every value gets at most the same share T (`tool.input`, the call itself,
+four times that), with T the largest value that makes the total fit, so small values (the
+time, the rule, the verdict, the reason) stay whole and only the giants shrink. A cut string
+ends with `...[N more characters]`, a cut list with a last item `...[N more items]`, and the
+record gains
 
     "truncated": {"line_bytes": <size before>, "cut": {"<key path>": {"bytes": <size before>,
                   "kept_bytes": <size after>, "items": <n>, "kept_items": <k>}, ...}}
@@ -22,6 +23,9 @@ from . import jsonio
 # Keys whose values are small by construction and name the event: never cut.
 KEPT_WHOLE = frozenset({"time", "hostname", "source", "rule", "priority", "tags", "verdict",
                         "mode", "enforced", "duration_ms"})
+# `tool.input` is the call itself (every other tool field is derived from it, and `replay`
+# rebuilds the call from it): it may keep four times the share of any other value.
+WEIGHTS = {"output_fields.tool.input": 4}
 # Room kept for the "truncated" note itself: at most NOTE_ENTRIES cut paths are listed.
 NOTE_ROOM = 6144
 NOTE_ENTRIES = 40
@@ -32,16 +36,20 @@ def _size(value) -> int:
     return len(jsonio.dumps(value))
 
 
-def _share(sizes: list[int], room: int) -> int:
-    """The largest T with sum(min(size, T)) <= room (water-filling)."""
-    total = 0
-    ordered = sorted(sizes)
-    for index, size in enumerate(ordered):
-        left = len(ordered) - index
-        if total + size * left > room:
-            return max(0, (room - total) // left)
-        total += size
-    return max(ordered, default=0)
+def _share(sizes: list[tuple[int, int]], room: int) -> int:
+    """The largest T with sum(min(size, weight * T)) <= room (water-filling), for
+    (size, weight) pairs."""
+    def used(share: int) -> int:
+        return sum(min(size, weight * share) for size, weight in sizes)
+
+    low, high = 0, max((size for size, _ in sizes), default=0)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if used(middle) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _cut_string(text: str, limit: int) -> str:
@@ -88,11 +96,13 @@ def _fit_mapping(mapping: dict, room: int, path: str, cuts: dict,
     sizes = {key: _size(value) for key, value in mapping.items() if key not in kept_whole}
     fixed = _size({key: (None if key in sizes else value) for key, value in mapping.items()})
     fixed -= _NULL * len(sizes)
-    share = _share(list(sizes.values()), room - fixed)
+    share = _share([(size, WEIGHTS.get(f"{path}{key}", 1)) for key, size in sizes.items()],
+                   room - fixed)
     out = {}
     for key, value in mapping.items():
-        if key in sizes and sizes[key] > share:
-            out[key] = _cut(value, share, f"{path}{key}", cuts)
+        limit = share * WEIGHTS.get(f"{path}{key}", 1)
+        if key in sizes and sizes[key] > limit:
+            out[key] = _cut(value, limit, f"{path}{key}", cuts)
         else:
             out[key] = value
     return out

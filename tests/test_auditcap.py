@@ -71,3 +71,18 @@ def test_any_record_fits_and_stays_a_json_object(record, budget):
     text = auditcap.fit(record, budget)
     assert len(text) <= budget
     assert isinstance(json.loads(text), dict)
+
+
+def test_the_call_itself_is_cut_last():
+    """`tool.input` (what `replay` rebuilds the call from) keeps four times the share of a
+    derived field."""
+    command = "cat " + " ".join(f"/p/{i:05d}" for i in range(20_000))
+    record = {"rule": "r", "output_fields": {
+        "tool.input": json.dumps({"command": command}), "tool.input_command": command,
+        "tool.cmd.args": command.split()[1:]}}
+    fitted = json.loads(auditcap.fit(record, 60_000))
+    cut = fitted["truncated"]["cut"]
+    kept_input = cut["output_fields.tool.input"]["kept_bytes"]
+    assert kept_input > 3 * cut["output_fields.tool.input_command"]["kept_bytes"]
+    assert kept_input > 3 * cut["output_fields.tool.cmd.args"]["kept_bytes"]
+    assert fitted["output_fields"]["tool.input"].startswith('{"command": "cat /p/00000')
