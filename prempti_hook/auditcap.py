@@ -3,9 +3,10 @@
 A tool call can be made huge on purpose (a command naming 8,000 paths made a 1.2 MB line;
 33 such calls rotated a deny out of every kept file). So the whole line is bounded, not only
 each field: when a record's JSON is over the budget, the largest values are cut first, by
-water-filling. Every value gets at most the same share T (`tool.input`, the call itself,
-four times that), with T the largest value that makes the total fit, so small values (the
-time, the rule, the verdict, the reason) stay whole and only the giants shrink. A cut string
+water-filling. Every value gets at most the same share T, with T the largest value that
+makes the total fit, so small values (the time, the rule, the verdict, the reason) stay whole
+and only the giants shrink. `tool.input`, the call itself, is cut last: only when every other
+value is down to FLOOR bytes does it get cut too. A cut string
 ends with `...[N more characters]`, a cut list with a last item `...[N more items]`, and the
 record gains
 
@@ -24,8 +25,9 @@ from . import jsonio
 KEPT_WHOLE = frozenset({"time", "hostname", "source", "rule", "priority", "tags", "verdict",
                         "mode", "enforced", "duration_ms"})
 # `tool.input` is the call itself (every other tool field is derived from it, and `replay`
-# rebuilds the call from it): it may keep four times the share of any other value.
-WEIGHTS = {"output_fields.tool.input": 4}
+# rebuilds the call from it): it is cut only when every other value is down to FLOOR bytes.
+CUT_LAST = frozenset({"output_fields.tool.input"})
+FLOOR = 1024
 # Room kept for the "truncated" note itself: at most NOTE_ENTRIES cut paths are listed.
 NOTE_ROOM = 6144
 NOTE_ENTRIES = 40
@@ -36,20 +38,16 @@ def _size(value) -> int:
     return len(jsonio.dumps(value))
 
 
-def _share(sizes: list[tuple[int, int]], room: int) -> int:
-    """The largest T with sum(min(size, weight * T)) <= room (water-filling), for
-    (size, weight) pairs."""
-    def used(share: int) -> int:
-        return sum(min(size, weight * share) for size, weight in sizes)
-
-    low, high = 0, max((size for size, _ in sizes), default=0)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if used(middle) <= room:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+def _share(sizes: list[int], room: int) -> int:
+    """The largest T with sum(min(size, T)) <= room (water-filling)."""
+    total = 0
+    ordered = sorted(sizes)
+    for index, size in enumerate(ordered):
+        left = len(ordered) - index
+        if total + size * left > room:
+            return max(0, (room - total) // left)
+        total += size
+    return max(ordered, default=0)
 
 
 def _cut_string(text: str, limit: int) -> str:
@@ -90,19 +88,30 @@ def _cut_list(items, limit: int) -> tuple[list, dict]:
     return kept, {"items": len(items), "kept_items": real}
 
 
+def _limits(sizes: dict, room: int, last: set) -> dict:
+    """How many bytes each value may keep: water-filling, except that the values in `last`
+    stay whole as long as the others can give way down to FLOOR bytes each."""
+    rest = {key: size for key, size in sizes.items() if key not in last}
+    whole = sum(sizes[key] for key in last)
+    share = _share(list(rest.values()), room - whole)
+    if not last or share >= FLOOR or sum(rest.values()) <= room - whole:
+        return {**{key: share for key in rest}, **{key: sizes[key] for key in last}}
+    floors = sum(min(size, FLOOR) for size in rest.values())
+    last_share = _share([sizes[key] for key in last], room - floors)
+    return {**{key: FLOOR for key in rest}, **{key: last_share for key in last}}
+
+
 def _fit_mapping(mapping: dict, room: int, path: str, cuts: dict,
                  kept_whole: frozenset = frozenset()) -> dict:
     """`mapping` with its largest values cut so that its JSON form fits in about `room`."""
     sizes = {key: _size(value) for key, value in mapping.items() if key not in kept_whole}
     fixed = _size({key: (None if key in sizes else value) for key, value in mapping.items()})
     fixed -= _NULL * len(sizes)
-    share = _share([(size, WEIGHTS.get(f"{path}{key}", 1)) for key, size in sizes.items()],
-                   room - fixed)
+    limits = _limits(sizes, room - fixed, {key for key in sizes if path + key in CUT_LAST})
     out = {}
     for key, value in mapping.items():
-        limit = share * WEIGHTS.get(f"{path}{key}", 1)
-        if key in sizes and sizes[key] > limit:
-            out[key] = _cut(value, limit, f"{path}{key}", cuts)
+        if key in sizes and sizes[key] > limits[key]:
+            out[key] = _cut(value, limits[key], f"{path}{key}", cuts)
         else:
             out[key] = value
     return out

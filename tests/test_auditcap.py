@@ -74,15 +74,22 @@ def test_any_record_fits_and_stays_a_json_object(record, budget):
 
 
 def test_the_call_itself_is_cut_last():
-    """`tool.input` (what `replay` rebuilds the call from) keeps four times the share of a
-    derived field."""
+    """`tool.input` (what `replay` rebuilds the call from) stays whole while the values
+    derived from it can give way; past that, it keeps what the others leave."""
+    content = "y" * 50_000
+    record = {"rule": "r", "output_fields": {
+        "tool.input": json.dumps({"file_path": "a", "content": content}),
+        "tool.content": content[:16384], "tool.paths": ["/p/a"] * 100}}
+    fitted = json.loads(auditcap.fit(record, 60_000))
+    assert json.loads(fitted["output_fields"]["tool.input"])["content"] == content
+    assert set(fitted["truncated"]["cut"]) == {"output_fields.tool.content"}
     command = "cat " + " ".join(f"/p/{i:05d}" for i in range(20_000))
     record = {"rule": "r", "output_fields": {
         "tool.input": json.dumps({"command": command}), "tool.input_command": command,
         "tool.cmd.args": command.split()[1:]}}
     fitted = json.loads(auditcap.fit(record, 60_000))
     cut = fitted["truncated"]["cut"]
-    kept_input = cut["output_fields.tool.input"]["kept_bytes"]
-    assert kept_input > 3 * cut["output_fields.tool.input_command"]["kept_bytes"]
-    assert kept_input > 3 * cut["output_fields.tool.cmd.args"]["kept_bytes"]
+    assert cut["output_fields.tool.input_command"]["kept_bytes"] <= auditcap.FLOOR
+    assert cut["output_fields.tool.cmd.args"]["kept_bytes"] <= auditcap.FLOOR
+    assert cut["output_fields.tool.input"]["kept_bytes"] > 45_000
     assert fitted["output_fields"]["tool.input"].startswith('{"command": "cat /p/00000')
