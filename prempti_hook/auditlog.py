@@ -56,6 +56,7 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 # O_NOFOLLOW: a symlink planted at a log file's path must not redirect our writes elsewhere.
 _OPEN_FLAGS = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 # A whole line, chain and newline included. Big enough for any ordinary call (about 2 KiB),
 # small enough that a burst of giant calls cannot rotate the evidence out of a 10 MiB x 3 log
 # in a few dozen calls (it takes 640 of the largest lines).
@@ -318,7 +319,7 @@ def _chain_position(tail: bytes, lock_fd: int | None):
 def _start_file(log_file: str, number: int, numbers: list[int], backups: int) -> int:
     """Create numbered file `number`, point the `events.jsonl` link at it and delete the
     oldest files beyond `backups`; returns the new file's descriptor. Caller holds the lock."""
-    fd = _open_regular(numbered_path(log_file, number), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    fd = _open_regular(numbered_path(log_file, number), _APPEND_FLAGS)
     try:
         _point_link(log_file, number)
         old = rotated_files(log_file) + _legacy_live(log_file)
@@ -380,9 +381,10 @@ def _append_chained(log_file: str, body: bytes, max_bytes: int, backups: int,
         line, link = auditchain.seal(body, prev, start, unlocked=lock_fd is None)
         if size and not tail.endswith(b"\n"):
             line = b"\n" + line  # a torn last line stays a line of its own
-        if fd is None:
-            fd = _start_file(log_file, 1, numbers, backups) if lock_fd is not None else \
-                _open_regular(numbered_path(log_file, 1), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        if fd is None and lock_fd is None:  # an empty log, and no lock: just the first file
+            fd = _open_regular(numbered_path(log_file, 1), _APPEND_FLAGS)
+        elif fd is None:
+            fd = _start_file(log_file, 1, numbers, backups)
         elif lock_fd is not None and max_bytes > 0 and size and size + len(line) > max_bytes:
             os.close(fd)
             fd = None
