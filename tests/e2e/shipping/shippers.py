@@ -277,6 +277,10 @@ class TcpCollector(Collector):
             self._add(b"PARTIAL:" + pending)  # a line cut short: the test must see it
 
     def stop(self) -> None:
+        try:
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked on it
+        except OSError:
+            pass
         self.server.close()
         for connection in self.connections:
             try:
