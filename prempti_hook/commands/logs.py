@@ -41,7 +41,9 @@ KINDS = (*VERDICTS, "event")
 _OLD_NAMES = {"defer": "none"}
 DEFAULT_TAIL = 20
 POLL_SECONDS = 0.25
-LABEL_WIDTH = 15
+LABEL_WIDTH = 15  # at least: "DENY (monitor)"
+LABEL_MAX = 24  # an event name is the agent's text: it must not push the columns away
+AGENT_MAX = 16
 TOOL_WIDTH = 32
 WHAT_CHARS = 400
 COLOURS = {"deny": "\033[1;31m", "ask": "\033[1;33m", "allow": "\033[32m", "none": "\033[2m",
@@ -246,8 +248,8 @@ class Renderer:
             self.widen(record)
 
     def widen(self, record: dict) -> None:
-        self.label_width = max(self.label_width, len(safe(_label(record))))
-        self.agent_width = max(self.agent_width, len(safe(_agent(record))))
+        self.label_width = min(max(self.label_width, len(safe(_label(record)))), LABEL_MAX)
+        self.agent_width = min(max(self.agent_width, len(safe(_agent(record)))), AGENT_MAX)
         self.tool_width = min(max(self.tool_width, len(safe(_tool(record)))), TOOL_WIDTH)
 
     def render(self, record: dict) -> str:
@@ -255,11 +257,11 @@ class Renderer:
         when = record.get("time")
         when = when[:19].replace("T", " ") + "Z" if isinstance(when, str) and len(when) >= 19 \
             else "?"
-        label = f"{safe(_label(record)):<{self.label_width}}"
+        label = f"{_clip(safe(_label(record)), self.label_width):<{self.label_width}}"
         what = kind(record)
         if self.colour and what in COLOURS:
             label = f"{COLOURS[what]}{label}{RESET}"
-        agent = f"{safe(_agent(record)):<{self.agent_width}}"
+        agent = f"{_clip(safe(_agent(record)), self.agent_width):<{self.agent_width}}"
         tool = f"{_clip(safe(_tool(record)), self.tool_width):<{self.tool_width}}"
         text = _clip(safe(_what(record)), WHAT_CHARS)
         return f"{safe(when)}  {label} {agent}  {tool}  {text}".rstrip()

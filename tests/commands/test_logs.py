@@ -297,3 +297,12 @@ def test_verify_reports_an_intact_log_and_then_the_first_broken_line(cfg, capsys
 def test_verify_takes_only_files(cfg, capsys, args):
     assert logs.main("logs", args) == 2
     assert capsys.readouterr().err.startswith("prempti-hook: ")
+
+
+def test_a_long_event_name_from_the_agent_cannot_push_the_columns_away(cfg, capsys):
+    auditlog.append(cfg, record(1, event="X" * 500))
+    auditlog.append(cfg, record(2))
+    assert logs.main("logs", []) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[2] == "X" * (logs.LABEL_MAX - 1) + "…"
+    assert lines[0].index("claude_code") == lines[1].index("claude_code")
