@@ -67,6 +67,7 @@ class MockModel:
         self.nonce = uuid.uuid4().hex[:8]
         self._lock = threading.Lock()
         self.requests: list[dict] = []
+        self._results: list[ToolResult] = []
         self._server: ThreadingHTTPServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -88,7 +89,7 @@ class MockModel:
     @property
     def base_url(self) -> str:
         assert self._server is not None, "the mock is not running"
-        return "http://127.0.0.1:%d" % self._server.server_address[1]
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # -- what was received -----------------------------------------------------------------
 
@@ -132,9 +133,11 @@ class MockModel:
     def call_id(self, results_seen: int, index: int) -> str:
         return f"call_{self.nonce}_{results_seen}_{index}"
 
-    # -- dialects: each returns (status, content type, body bytes, what was answered) ------
+    # -- dialects: each returns (status, content type, body bytes, what was answered) and
+    # records the tool results the request carried in `self._results` (under the lock) ----
 
     def answer(self, path: str, body: dict) -> tuple[int, str, bytes, str]:
+        self._results = []
         if path.endswith("/responses"):
             return self._responses(body)
         if path.endswith("/chat/completions"):
@@ -288,7 +291,7 @@ class MockModel:
         return 200, "application/json", json.dumps(answer).encode(), answered
 
     def _log_results(self, results: list[ToolResult]) -> None:
-        self._pending_results = results
+        self._results = results
 
 
 def _text(value) -> str:
@@ -333,7 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
                                                        else {})
             mock.requests.append({"path": self.path, "headers": dict(self.headers),
                                   "body": body, "answer": answered,
-                                  "results": mock._pending_results})
+                                  "results": mock._results})
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
