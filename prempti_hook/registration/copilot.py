@@ -10,8 +10,9 @@ input; there is no matcher: every tool call, MCP tools included, reaches the hoo
 blocks the call on any exit code but 0, but lets it run when the hook times out (after
 `timeoutSec`, default 30 s): the hook's watchdog answers a deny before that.
 
-What stops it firing, which `check` reports: `"disableAllHooks": true` in
-`~/.copilot/settings.json`.
+What stops it firing, which `check` reports: a hook file that is not valid JSON, or whose
+`version` is not 1 (Copilot then skips the whole file without a word). (`disableAllHooks` in
+`~/.copilot/settings.json`, or in another hook file, did not stop a user hook in 1.0.102.)
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from . import (
     hook_command,
     json_bytes,
     json_object,
-    read_bytes,
     runtime_problems,
 )
 
@@ -45,8 +45,7 @@ def locate(environ=None) -> Place:
     given = environ.get("COPILOT_HOME")
     home = os.path.abspath(os.path.expanduser(given)) if given else \
         os.path.join(user_home(environ), ".copilot")
-    return Place(home, [os.path.join(home, "hooks", FILE_NAME)],
-                 settings=os.path.join(home, "settings.json"))
+    return Place(home, [os.path.join(home, "hooks", FILE_NAME)])
 
 
 def command(python: str, prempti_home: str) -> str:
@@ -126,11 +125,20 @@ def remove(contents: dict, zipapp: str, place: Place) -> dict:
 
 def check(contents: dict, zipapp: str, place: Place, expected: str | None) -> Report:
     (path,) = place.files
-    data = json_object(contents[path], path)
+    raw = contents[path]
+    try:
+        data = json_object(raw, path)
+    except SettingsError as e:
+        if raw is not None and zipapp.encode() in raw:
+            return Report(path, [f"NOT FIRING: {e}: Copilot skips the whole file"])
+        raise
     found = find(data, zipapp, path)
     if not found:
         return Report(None, [f"the hook is not registered in {path}"])
     problems = []
+    if data.get("version", 1) != 1:
+        problems.append(f"NOT FIRING: \"version\" is {data.get('version')!r}, not 1: Copilot "
+                        f"skips the whole file")
     if len(found) > 1:
         problems.append(f"registered {len(found)} times")
     entry = data["hooks"][EVENT][found[0]]
@@ -138,15 +146,6 @@ def check(contents: dict, zipapp: str, place: Place, expected: str | None) -> Re
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) \
             or timeout > TIMEOUT_SECONDS:
         problems.append("no timeoutSec of 30 or less: on a timeout Copilot lets the tool run")
-    settings_path = place.extra["settings"]
-    try:
-        settings = json_object(read_bytes(settings_path), settings_path)
-    except SettingsError as e:
-        settings = {}
-        problems.append(f"cannot tell whether hooks are switched off: {e}")
-    if settings.get("disableAllHooks") is True:
-        problems.append(f"NOT FIRING: \"disableAllHooks\" is true in {settings_path}: "
-                        f"Copilot runs no hook")
     if expected is not None and entry.get("bash") != expected:
         problems.append("the command differs from what this installation would register "
                         "(run `prempti-hook hook add copilot` to update it)")
