@@ -247,7 +247,7 @@ def _decide_and_answer(cfg, payload: dict, started: float, answer: Answer) -> in
         return _fail(cfg, payload, f"malformed tool call: {e}", started, answer)
     answer.set_event(call.hook_event_name)
     events = events_for(call, cfg.user_home, prempti_home=cfg.prempti_home,
-                        claude_dir=cfg.claude_dir)
+                        claude_dir=cfg.claude_dir, agent_files=cfg.agent_files)
     notices = list(cfg.problems)
     try:
         loaded = cache.load(cfg)

@@ -34,14 +34,15 @@ def new_correlation_id() -> int:
 class Event(dict):
     """Field values of one call; see the module docstring."""
 
-    __slots__ = ("call", "claude_dir", "correlation_id", "home", "memo", "patch_file",
-                 "prempti_home")
+    __slots__ = ("agent_files", "call", "claude_dir", "correlation_id", "home", "memo",
+                 "patch_file", "prempti_home")
 
     def __init__(self, call: Call, home: str, correlation_id: int | None = None, *,
                  prempti_home: str = "", claude_dir: str = "",
-                 patch_file: PatchFile | None = None) -> None:
+                 patch_file: PatchFile | None = None, agent_files: tuple = ()) -> None:
         super().__init__()
         self.call = call
+        self.agent_files = agent_files
         # One file of a multi-file patch: this event shows the rules that file alone
         # (tool.file_path, tool.patch_op, tool.content, tool.paths...); see `events_for`.
         self.patch_file = patch_file
@@ -238,9 +239,11 @@ def _prempti_home(ev: Event, _arg) -> str:
 
 def _protected_paths(ev: Event, _arg) -> tuple:
     """What the agent must never change: the guard's home (binary, extraction, rules,
-    config, cache, log) and Claude Code's user settings, where the hook is registered."""
+    config, cache, log) and the files the hook is registered in: Claude Code's user
+    settings, and those of the Codex, Gemini and Copilot CLIs."""
     settings = os.path.join(ev.claude_dir, "settings.json")
-    return (ev["prempti.home"], resolve(settings, "/", ev.home))
+    return (ev["prempti.home"], resolve(settings, "/", ev.home),
+            *(resolve(path, "/", ev.home) for path in ev.agent_files))
 
 
 def _protected_ancestors(ev: Event, _arg) -> tuple:

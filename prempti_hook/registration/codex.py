@@ -56,15 +56,14 @@ END = "# prempti-hook: end"
 
 def locate(environ=None) -> Place:
     """`$CODEX_HOME` (else `~/.codex`): its hooks.json and config.toml."""
+    from ..agent_homes import codex_home
     from ..config import user_home
 
     environ = os.environ if environ is None else environ
-    given = environ.get("CODEX_HOME")
-    if given:
-        home = os.path.abspath(os.path.expanduser(given))
-        key_dir = os.path.realpath(home)  # Codex canonicalizes a CODEX_HOME it is given
-    else:
-        home = key_dir = os.path.join(user_home(environ), ".codex")
+    home = codex_home(environ, user_home(environ))
+    # Codex names the file by the real path of a CODEX_HOME it is given, and by ~/.codex
+    # as it is otherwise (both seen with codex-cli 0.169.0).
+    key_dir = os.path.realpath(home) if environ.get("CODEX_HOME") else home
     return Place(home, [os.path.join(home, "hooks.json"), os.path.join(home, "config.toml")],
                  key_dir=key_dir)
 

@@ -21,6 +21,7 @@ import copy
 import os
 
 from .. import claude_settings as cs
+from ..agent_homes import COPILOT_HOOK_FILE
 from ..claude_settings import SettingsError
 from . import (
     TIMEOUT_SECONDS,
@@ -35,16 +36,15 @@ from . import (
 AGENT = "copilot"
 TITLE = "the Copilot CLI"
 EVENT = "preToolUse"
-FILE_NAME = "prempti-hook.json"
+FILE_NAME = COPILOT_HOOK_FILE
 
 
 def locate(environ=None) -> Place:
+    from ..agent_homes import copilot_home
     from ..config import user_home
 
     environ = os.environ if environ is None else environ
-    given = environ.get("COPILOT_HOME")
-    home = os.path.abspath(os.path.expanduser(given)) if given else \
-        os.path.join(user_home(environ), ".copilot")
+    home = copilot_home(environ, user_home(environ))
     return Place(home, [os.path.join(home, "hooks", FILE_NAME)])
 
 

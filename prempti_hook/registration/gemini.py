@@ -43,11 +43,11 @@ SYSTEM_SETTINGS = "/etc/gemini-cli/settings.json"
 
 
 def locate(environ=None) -> Place:
+    from ..agent_homes import gemini_dir
     from ..config import user_home
 
     environ = os.environ if environ is None else environ
-    base = environ.get("GEMINI_CLI_HOME") or user_home(environ)
-    home = os.path.join(os.path.abspath(os.path.expanduser(base)), ".gemini")
+    home = gemini_dir(environ, user_home(environ))
     system = environ.get("GEMINI_CLI_SYSTEM_SETTINGS_PATH") or SYSTEM_SETTINGS
     return Place(home, [os.path.join(home, "settings.json")], system=system)
 
