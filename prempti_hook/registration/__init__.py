@@ -207,43 +207,54 @@ def register(cfg, agent: str, python: str, environ=None) -> list[str]:
                      for path, raw in current.items()}
             _save_state(cfg, agent, {"agent": agent, "files": files, "created_dirs": []}, {})
         return [f"already registered with {mod.TITLE} ({', '.join(place.files)})"]
-    known = (state or {}).get("files", {})
+    files, saved = _befores(mod, current, (state or {}).get("files", {}), zipapp, place)
+    created_dirs = list((state or {}).get("created_dirs", []))
+    done = [f"registered the hook with {mod.TITLE} in {', '.join(place.files)}"]
+    for path, raw in new.items():
+        if raw != current[path]:
+            created_dirs += [d for d in _write(path, raw) if d not in created_dirs]
+            if (files[path]["before"] or {}).get("saved"):
+                done.append(f"{path} as it was is kept in {_state_dir(cfg, agent)} and comes "
+                            f"back, byte for byte, with `prempti-hook hook remove {agent}`")
+        files[path]["after"] = cs.digest(raw)
+    _save_state(cfg, agent, {"agent": agent, "files": files, "created_dirs": created_dirs},
+                saved)
+    return done
+
+
+def _befores(mod, current: dict, known: dict, zipapp: str, place: Place) -> tuple[dict, dict]:
+    """What each file was before the first registration ({path: {"before": ...}}), and the
+    bytes to keep for it: the original kept from an earlier registration if the file is
+    unchanged since; nothing when our registration is already in it (those bytes are no
+    "before"); else the file as it is now."""
     files: dict = {}
     saved: dict = {}
-    done = []
-    created_dirs = list((state or {}).get("created_dirs", []))
     for number, (path, raw) in enumerate(current.items()):
         entry = known.get(path)
         if entry is not None and entry.get("after") == cs.digest(raw):
-            before = entry.get("before")  # unchanged since we wrote it: keep the original
+            before = entry.get("before")
         elif raw is not None and mod.remove({path: raw}, zipapp, place) != {path: raw}:
-            before = None  # our registration is in there: these bytes are no "before"
+            before = None
         else:
             before = {"existed": raw is not None, "mode": cs.file_mode(path)}
             if raw is not None:
                 before["saved"] = f"before-{number}"
                 saved[before["saved"]] = raw
         files[path] = {"before": before}
-    for path, raw in new.items():
-        if raw == current[path]:
-            files[path]["after"] = cs.digest(raw)
-            continue
-        folder = os.path.dirname(path)
-        if not os.path.isdir(folder):
-            created_dirs += [d for d in _missing_dirs(folder) if d not in created_dirs]
-            os.makedirs(folder, mode=0o700, exist_ok=True)
-        before = files[path]["before"]
-        if before and before.get("saved"):
-            done.append(f"{path} as it was is kept in {_state_dir(cfg, agent)} and comes "
-                        f"back, byte for byte, with `prempti-hook hook remove {agent}`")
-        if raw is None:
-            os.unlink(path)
-        else:
-            cs.write_atomic(path, raw, cs.file_mode(path))
-        files[path]["after"] = cs.digest(raw)
-    _save_state(cfg, agent, {"agent": agent, "files": files, "created_dirs": created_dirs},
-                saved)
-    return [f"registered the hook with {mod.TITLE} in {', '.join(place.files)}", *done]
+    return files, saved
+
+
+def _write(path: str, raw: bytes | None) -> list[str]:
+    """Write (or, for None, delete) one file; returns the folders created for it."""
+    folder = os.path.dirname(path)
+    created = [] if os.path.isdir(folder) else _missing_dirs(folder)
+    if created:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    if raw is None:
+        os.unlink(path)
+    else:
+        cs.write_atomic(path, raw, cs.file_mode(path))
+    return created
 
 
 def unregister(cfg, agent: str, environ=None) -> list[str]:
