@@ -13,7 +13,8 @@ Copilot has two input dialects, chosen by how the event is spelled in the hook f
   server, so the MCP rules apply;
 - and `permissionRequest`: `{hookName: "permissionRequest", sessionId, timestamp, cwd,
   toolName, toolInput, permissionSuggestions}`.
-The dialect is read from the keys Copilot sends, which differ in every one of them.
+The dialect is read from the keys Copilot sends (`toolName` or `tool_name`), which differ in
+every one of them.
 
 Output, in both dialects: `{"permissionDecision": "deny"|"ask"|"allow",
 "permissionDecisionReason": R}`. Copilot tells the model "Denied by preToolUse hook: R";
@@ -44,7 +45,8 @@ def read(payload: dict) -> Call:
 
 
 def _read(payload: dict) -> Call:
-    if "hook_event_name" in payload:
+    # Copilot's own dialects name the tool `toolName`; the Claude-style one `tool_name`.
+    if "tool_name" in payload or ("hook_event_name" in payload and "toolName" not in payload):
         return claude_style_call(AGENT, payload)
     event_name = payload.get("hookName", DEFAULT_EVENT)
     if not isinstance(event_name, str) or not event_name:

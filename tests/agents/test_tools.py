@@ -185,3 +185,15 @@ def test_apply_patch_gives_one_event_per_file():
         ("/home/dev/work/src/main.py",), ("/home/dev/work/old.txt",)]
     assert [ev["tool.content"] for ev in events] == ["hello", "b", "b", ""]
     assert len({ev["correlation.id"] for ev in events}) == 1
+
+
+def test_the_shipped_rules_protect_every_agent(capsys):
+    """tests/agents/every_agent.yaml: the same attacks as each agent sends them, decided by
+    the shipped rules (run as `prempti-hook test` runs them)."""
+    from prempti_hook.commands import test as test_command
+
+    code = test_command.main("test", ["--rules", str(REPO / "rules"),
+                                      str(REPO / "tests" / "agents" / "every_agent.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.splitlines()[-1].startswith("prempti-hook test: 19 passed")
