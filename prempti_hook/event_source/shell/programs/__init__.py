@@ -18,6 +18,7 @@ own, grouped by family, one module each:
 - `file_syntax`: file utilities with a syntax of their own (sed, awk, tar, dd...).
 - `devtools`: version control, package managers and make (git, pip, make).
 - `network`: programs that reach other hosts (curl, wget, ssh, scp, rsync, nc...).
+- `patches`: `apply_patch`, which the Codex CLI runs itself when a shell command calls it.
 
 Observers (`observer_for`) are called next to a program's handler and record what the program
 destroys, publishes or kills rather than its paths (`programs/destructive.py` says what they
@@ -183,6 +184,7 @@ _NAMES_BY_MODULE = {
         "rsync openssl ping ping6 traceroute traceroute6 tracepath mtr dig nslookup host "
         "whois telnet ftp tftp lftp nmap arping fping hping3 mysql mariadb psql redis-cli "
         "mongo mongosh ldapsearch smbclient",
+    "patches": "apply_patch applypatch",
 }
 _MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items()
               for name in name_set(names)}
