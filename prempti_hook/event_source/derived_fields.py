@@ -202,6 +202,7 @@ def _collect_paths(ev) -> _Paths | None:
         out.writes.update(shell.write_paths)
         out.lexical.update(shell.lexical_paths)
         out.lexical_writes.update(shell.lexical_write_paths)
+        out.extra_names.update(shell.tail_names)
         return out
     cwd, home = ev.real_cwd, ev.home
     if tool in _WRITES:

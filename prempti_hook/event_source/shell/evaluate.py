@@ -24,6 +24,7 @@ from .analysis import (
     NUMBER,
     PIPE,
     POSITIONAL,
+    PROMPT_VARS,
     R_COMPUTED_HOST,
     R_COMPUTED_PATH,
     R_DYNAMIC_CODE,
@@ -43,7 +44,13 @@ from .expand import CMD, PLAIN, REDIR, Expander, static_output
 from .parser import Parser
 from .programs import handler_for
 from .programs.common import generic
-from .syntax import DECLARATION_BUILTINS, FILE_TESTS, plain_word, split_assignment
+from .syntax import (
+    ARITH_TESTS,
+    DECLARATION_BUILTINS,
+    FILE_TESTS,
+    plain_word,
+    split_assignment,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,6 +74,45 @@ def _foreign_shebang(content: str) -> bool:
     return any(name in line for name in _INTERPRETER_NAMES)
 
 
+def program_label(argv: list) -> str:
+    """A program's name and its subcommand, if it has one (`pyenv init`, `kubectl
+    completion`, `git clone`, `curl`): how `tool.cmd.code_producers` names it."""
+    label = argv[0].rstrip("/").rsplit("/", 1)[-1]
+    for arg in argv[1:3]:
+        if arg[:1].isalpha() and all(c.isalnum() or c in "-_." for c in arg) and (
+                "." not in arg or arg.startswith("shell.")):
+            return label + " " + arg
+        if not arg.startswith("-"):
+            break
+    return label
+
+
+def mirror_target(source: str, copy: str, rest: str, links: dict) -> str | None:
+    """Where `copy + rest` leads when `copy` is a copy of `source` that kept symlinks
+    (`source` as written, absolute): through the first symlink of `source + rest` (on
+    disk, or made earlier in the command line), as the copy of that symlink resolves it
+    (a relative target is relative to the copy's folder); None when there is none, and
+    the copy is a file of its own."""
+    names = [name for name in rest.split("/") if name]
+    src, dst = source, copy
+    for index in range(len(names) + 1):
+        target = links.get(src)
+        if target is None:
+            try:
+                target = os.readlink(src) if os.path.islink(src) else None
+            except (OSError, ValueError):
+                return None
+        if target is not None:
+            remaining = "/".join(names[index:])
+            if not target.startswith("/"):
+                target = dst.rsplit("/", 1)[0] + "/" + target
+            return resolve_expanded(target + ("/" + remaining if remaining else ""), "/")
+        if index == len(names):
+            return None
+        src, dst = src + "/" + names[index], dst + "/" + names[index]
+    return None
+
+
 def _is_stream(path: str) -> bool:
     """A program file that is really a stream (`-`, `/dev/stdin`, `<(...)`, a socket)."""
     return path in _STDIN_NAMES or path.startswith(("/dev/fd/", "/proc/self/fd/", "/dev/tcp/",
@@ -84,10 +130,28 @@ class Evaluator(Expander):
         self.calls: set[str] = set()
         self.capture: list | None = None
         self.net_fds: set[str] = set()  # descriptors opened on /dev/tcp or /dev/udp
+        # descriptors opened for reading (`exec 3< file`): what they read, and the
+        # programs that produce it when it is a `<(...)`
+        self.fd_inputs: dict[str, tuple] = {}
         # Files this command line writes (content when known) and links it makes, so that
         # `curl -o x.sh URL; sh x.sh` or `ln -s /etc/shadow x; cat x` are seen through.
         self.written: dict[str, str | None] = {}
         self.links: dict[str, str] = {}
+        # Copies that keep symlinks (`cp -a`, `cp -P`, `mv`, `rsync -l`): copy -> source.
+        self.mirrors: dict[str, str] = {}
+        # Variables declared with `declare -i`: what is assigned to them is arithmetic.
+        self.integer_vars: set[str] = set()
+        # Where files written earlier come from: downloaded (path -> the program that
+        # fetched it) or built by a compiler from the project's sources.
+        self.downloaded: dict[str, str] = {}
+        self.built: set[str] = set()
+        self.net_events = 0  # URLs and hosts recorded so far
+        self.piped_download = False  # this pipeline element reads what a download printed
+        # Programs whose output may become code: those of the current command's `$(...)`
+        # and `<(...)`, and those earlier in the current pipeline.
+        self.producers: list | None = None
+        self.word_producers: list = []
+        self.pipe_producers: list = []
 
     # --- recording ------------------------------------------------------------------------
     def reason(self, why: str) -> None:
@@ -121,6 +185,12 @@ class Evaluator(Expander):
             cut = min((text.find(m) for m in (COMPUTED, UNSET) if m in text), default=-1)
             if cut >= 0:
                 self.unknown(text, R_COMPUTED_PATH)
+                # the name at the end is known even when a folder is not (`environ` in
+                # `/proc/$(pgrep x)/environ`): rules on file names still apply
+                tail = text[max(text.rfind(COMPUTED), text.rfind(UNSET)) + 1:]
+                name = tail.rstrip("/").rsplit("/", 1)[-1]
+                if "/" in tail and name and name not in (".", ".."):
+                    self.out.tail_names[name] = None
                 known = text[:cut]
                 slash = known.rfind("/")
                 if slash < 0:
@@ -151,19 +221,39 @@ class Evaluator(Expander):
                     self.written.setdefault(real, None)
 
     def through_links(self, real: str) -> list[str]:
-        """Where `real` leads through links made earlier in this command line."""
+        """Where `real` leads through links made earlier in this command line, and through
+        symlinks kept by copies made earlier in it (`cp -P link x; echo > x`)."""
         found: list[str] = []
+        if not self.links and not self.mirrors:
+            return found
         for _ in range(4):
             for link, target in self.links.items():
                 if real == link or real.startswith(link + "/"):
                     real = resolve_expanded(target + real[len(link):], "/")
-                    if real in found:
-                        return found
-                    found.append(real)
                     break
             else:
+                for copy, source in self.mirrors.items():
+                    if real == copy or real.startswith(copy + "/"):
+                        led = mirror_target(source, copy, real[len(copy):], self.links)
+                        if led is not None:
+                            real = led
+                            break
+                else:
+                    return found
+            if real in found:
                 return found
+            found.append(real)
         return found
+
+    def hardlink(self, text: str, st: State) -> None:
+        """A file that gets another name (`ln`, `cp -l`, `rsync --link-dest`): whatever
+        is written through the new name changes it, so it counts as written too."""
+        self.path(text, st, write=True, record=False)
+        if has_marker(text):
+            return
+        for cwd in st.cwds:
+            if not has_marker(cwd) or text.startswith("/"):
+                self.out.hardlinks[resolve_expanded(text, cwd)] = None
 
     def written_file(self, text: str, st: State) -> tuple[bool, str | None]:
         """(written earlier in this command line, its content when known)."""
@@ -185,7 +275,14 @@ class Evaluator(Expander):
         found, content = self.written_file(text, call.st)
         if not found:
             return False
-        if content is None and direct:
+        origin = self.origin(text, call.st)
+        if origin == "built":
+            return True  # the project's own program, compiled by this command line
+        if origin is not None:
+            # downloaded, then run: code from the network, whoever runs it
+            self.reason(R_DYNAMIC_CODE if not direct else R_DYNAMIC_COMMAND)
+            self.pipes((origin,))
+        elif content is None and direct:
             self.reason(R_DYNAMIC_COMMAND)
         elif content is None:
             # downloaded or generated, then given to a shell: code from a program's output
@@ -197,6 +294,27 @@ class Evaluator(Expander):
         else:
             self.reason(R_INLINE_CODE)
         return True
+
+    def origin(self, text: str, st: State) -> str | None:
+        """"built" for a file compiled earlier in this command line, the downloading
+        program's label for one downloaded earlier (or inside a folder downloaded
+        earlier: `git clone URL d && bash d/x.sh`), else None."""
+        for cwd in st.cwds:
+            if has_marker(cwd) or has_marker(text):
+                continue
+            real = resolve_expanded(text, cwd)
+            if real in self.built:
+                return "built"
+            for path, label in self.downloaded.items():
+                if real == path or real.startswith(path + "/"):
+                    return label
+        return None
+
+    def program_path(self, name: str, st: State) -> None:
+        """A program started by its path (`./x`, `/tmp/x/tool`): where it really is."""
+        for cwd in st.cwds:
+            if not has_marker(cwd) or name.startswith("/"):
+                self.out.program_paths[resolve_expanded(name, cwd)] = None
 
     def cwd_path(self, st: State, write: bool = False) -> None:
         for cwd in st.cwds:
@@ -212,6 +330,7 @@ class Evaluator(Expander):
         host = netaddr.normalize_host(text)
         if host:
             self.out.hosts[host] = None
+            self.net_events += 1
 
     def url(self, text: str, default_scheme: str = "") -> None:
         """A URL (`default_scheme` is assumed when it has none, as curl does)."""
@@ -231,6 +350,7 @@ class Evaluator(Expander):
             known = default_scheme + "://" + known
         for host in netaddr.url_hosts(known):
             self.out.hosts[host] = None
+            self.net_events += 1
 
     def scan_url(self, word: str) -> bool:
         """Record `word` (or its `--opt=`/`NAME=` value) when it starts like a URL."""
@@ -247,8 +367,17 @@ class Evaluator(Expander):
                 return True
         return False
 
-    def pipes(self) -> None:
+    def pipes(self, producers: list | tuple = ()) -> None:
+        """Code from a stream runs: record it, and the programs whose output it may be
+        (`producers`, or those of the current pipeline and `$(...)`)."""
         self.out.pipes_to_shell = True
+        for label in producers or (*self.pipe_producers, *self.word_producers):
+            self.out.code_producers[label] = None
+
+    def produced(self, argv: list) -> None:
+        """A program ran whose output a shell may run next: remember its label."""
+        if self.producers is not None and len(self.producers) < MAX_ALTS:
+            self.producers.append(program_label(argv))
 
     # --- nodes ----------------------------------------------------------------------------
     def run(self, node: tuple | None, st: State, stdin: object) -> None:
@@ -272,9 +401,7 @@ class Evaluator(Expander):
                 self.run(pipe, st, stdin)
             st.cond -= 1
         elif kind == "pipe":
-            piped: object = stdin
-            for command in node[1]:
-                piped = self.run_piped(command, st.copy(), piped)
+            self.run_pipeline(node[1], st, stdin)
         elif kind in ("sub", "group"):
             redirected = self.redirs(node[2], st)[0]
             ctx.enter()
@@ -320,6 +447,28 @@ class Evaluator(Expander):
             self.expand([("A", node[1], False)], st, PLAIN)
             self.redirs(node[2], st)
 
+    def run_pipeline(self, commands: list, st: State, stdin: object) -> None:
+        """Each element reads the previous one's output: remember which programs produced
+        it (code run from it names them) and whether a download is among them (files
+        written from it are downloaded)."""
+        saved = (self.pipe_producers, self.piped_download, self.producers)
+        producers: list = []
+        downloading = self.piped_download
+        piped: object = stdin
+        try:
+            for command in commands:
+                self.pipe_producers = list(producers)
+                self.piped_download = downloading
+                self.producers = []
+                before = self.net_events
+                piped = self.run_piped(command, st.copy(), piped)
+                producers.extend(self.producers)
+                downloading = downloading or self.net_events > before
+        finally:
+            self.pipe_producers, self.piped_download, self.producers = saved
+        if self.producers is not None:  # a pipeline inside `$(...)`: all of it produces
+            self.producers.extend(producers[:MAX_ALTS])
+
     def run_piped(self, node: tuple | None, st: State, stdin: object) -> object:
         """Run one element of a pipeline; what the next element reads: PIPE, or
         ("pipe", text) when this element is a simple command whose output is known."""
@@ -363,13 +512,22 @@ class Evaluator(Expander):
         st.cond -= 1
 
     def run_cond(self, node: tuple, st: State) -> None:
-        previous = None
-        for word in node[1]:
+        words = node[1]
+        operators = [plain_word(word) for word in words]
+        for index, word in enumerate(words):
             texts = [" ".join(alt) for alt in self.expand(word, st, PLAIN)]
+            previous = operators[index - 1] if index else None
+            following = operators[index + 1] if index + 1 < len(words) else None
             if previous in FILE_TESTS:
                 for text in texts:
                     self.path(text, st)
-            previous = plain_word(word)
+            if previous == "-v":
+                for text in texts:
+                    self.name_text(text, st)
+            # `[[ A -eq B ]]` evaluates both operands as arithmetic expressions.
+            if previous in ARITH_TESTS or following in ARITH_TESTS:
+                for text in texts:
+                    self.arith_text(text, st)
         self.redirs(node[2], st)
 
     def define_function(self, node: tuple, st: State) -> None:
@@ -428,6 +586,13 @@ class Evaluator(Expander):
                     net = True
                     if op == "<&" and fd in (None, 0):
                         stdin = PIPE
+                elif op == "<&" and fd in (None, 0):
+                    # `exec 3< <(curl ...); bash <&3`: the descriptor opened earlier
+                    for text in texts:
+                        opened = self.fd_inputs.get(text.rstrip("-"))
+                        if opened is not None:
+                            stdin = opened[0]
+                            self.word_producers.extend(opened[1])
                 continue
             for text in texts:
                 if netaddr.dev_tcp_host(text) is not None:
@@ -442,30 +607,47 @@ class Evaluator(Expander):
                     outputs.append((op, text))
                 if op in ("<", "<&", "<>") and fd in (None, 0):
                     stdin = ("file", text)
+                elif op in ("<", "<>") and fd is not None and len(self.fd_inputs) < 64:
+                    self.fd_inputs[str(fd)] = (("file", text), list(self.word_producers))
         return stdin, net
 
     def simple(self, node: tuple, st: State, stdin: object) -> None:
+        saved = self.word_producers
+        self.word_producers = []
+        net_before, written_before = self.net_events, len(self.written)
+        try:
+            program = self.simple_command(node, st, stdin)
+        finally:
+            self.word_producers = saved
+        reached = self.net_events > net_before
+        if reached or self.piped_download:
+            # what this command writes comes from the network (`curl -o x URL`,
+            # `git clone URL d`, `curl URL | tar x -C d`, `x=$(curl URL); echo "$x" > f`)
+            label = program if reached else (self.pipe_producers or ["download"])[0]
+            for path in list(self.written)[written_before:]:
+                self.downloaded.setdefault(path, label)
+
+    def simple_command(self, node: tuple, st: State, stdin: object) -> str:
+        """Expand and run one simple command; the name of the program it runs."""
         _, assigns, words, redirs = node
         declaration = bool(words) and plain_word(words[0]) in DECLARATION_BUILTINS
         first_alts: list[list[str]] = [[]]
         rest: list[str] = []
+        flags: set[str] = set()  # option letters of a declaration (`-i`, `-n`...)
         for index, word in enumerate(words):
-            if declaration and index:
-                # An unterminated quote can leave an empty word (`export "`).
-                assignment = (word[0][1] if word and word[0][0] == "ARR"
-                              else split_assignment(word))
-                if assignment is not None:
-                    values = self.assign_values(assignment, st)
-                    self.assign(st, assignment[0], assignment[1], values)
-                    shown = values[0] if isinstance(values, list) else " ".join(values[1])
-                    rest.append(assignment[0] + "=" + shown)
-                    continue
+            if declaration and index and self.declaration_word(word, st, flags, rest):
+                continue
             alts = self.expand(word, st, CMD)
             if index == 0:
                 first_alts = alts
             else:
                 for alt in alts:
                     rest.extend(alt)
+                    if declaration:
+                        self.declaration_fields(alt, st, flags)
+        for assignment in assigns:
+            if assignment[4] is not None:  # `a[$i]=x`: the subscript is an expression
+                self.arith_text(assignment[4], st)
         prefix = [(a[0], a[1], self.assign_values(a, st)) for a in assigns]
         outputs: list = []
         redirected, net = self.redirs(redirs, st, outputs)
@@ -479,8 +661,9 @@ class Evaluator(Expander):
                 self.assign(st, name, append, values)
             if outputs:
                 self.record_output(["true"], None, st, outputs)
-            return
+            return ""
         env = {name: values for name, _append, values in prefix if isinstance(values, list)}
+        program = ""
         for alt in first_alts[:MAX_ALTS]:
             argv = alt + rest
             if argv:
@@ -488,7 +671,49 @@ class Evaluator(Expander):
                     self.capture.append((argv, stdin, st.cwds[0]))
                 if outputs:
                     self.record_output(argv, stdin, st, outputs)
+                program = program or program_label(argv)
                 self.command(Call(argv, st, stdin, env, net))
+        return program
+
+    def declaration_word(self, word: list, st: State, flags: set, rest: list) -> bool:
+        """An argument of `declare`/`local`/`export`... written as an assignment: made
+        (with `-i` its value is an arithmetic expression, with `-n` a variable name, and a
+        subscript is evaluated); True when it was one."""
+        if plain_word(word) and word[0][1][:1] in "-+":
+            flags.update(word[0][1][1:])
+        # An unterminated quote can leave an empty word (`export "`).
+        assignment = (word[0][1] if word and word[0][0] == "ARR"
+                      else split_assignment(word))
+        if assignment is None:
+            return False
+        name = assignment[0]
+        if assignment[4] is not None:
+            self.arith_text(assignment[4], st)
+        values = self.assign_values(assignment, st)
+        if "i" in flags:
+            self.integer_vars.add(name)
+        if "n" in flags and isinstance(values, list):
+            for value in values:
+                self.name_text(value, st)
+        self.assign(st, name, assignment[1], values)
+        shown = values[0] if isinstance(values, list) else " ".join(values[1])
+        rest.append(name + "=" + shown)
+        return True
+
+    def declaration_fields(self, fields: list, st: State, flags: set) -> None:
+        """Arguments of a declaration that were not plain assignments (`declare -i n`,
+        `declare 'a[$(x)]=1'`): names looked up at run time, values of `-i`/`-n`."""
+        for text in fields:
+            if text[:1] in "-+":
+                continue
+            name, eq, value = text.partition("=")
+            self.name_text(name, st)
+            if "i" in flags:
+                self.integer_vars.add(name.partition("[")[0])
+                if eq:
+                    self.arith_text(value, st)
+            if "n" in flags and eq:
+                self.name_text(value, st)
 
     def record_output(self, argv: list, stdin: object, st: State, outputs: list) -> None:
         """Remember what `echo`/`printf`/`cat <<EOF` write into a file, so that running
@@ -503,6 +728,8 @@ class Evaluator(Expander):
             elif op in (">>", "&>>"):
                 if real in self.written:
                     before = self.written[real]
+                    if before is not None:
+                        self.ctx.grow(len(before) + len(text))
                     self.written[real] = None if before is None else before + text
                 else:  # appending to a file that was there before: its start is unknown
                     self.written[real] = None if os.path.lexists(real) else text
@@ -518,6 +745,8 @@ class Evaluator(Expander):
                 self.run_code(value.lstrip("|"), call)
             elif name in SOURCED_VARS:
                 self.script_operand(value, call, shell=True)
+            elif name in PROMPT_VARS:
+                self.expand_text(value, st)
             else:
                 self.reason(R_INLINE_CODE)
                 for item in value.replace(":", " ").split():
@@ -532,6 +761,9 @@ class Evaluator(Expander):
             if has_marker(name):
                 if POSITIONAL not in name:
                     self.reason(R_DYNAMIC_COMMAND)
+                if COMPUTED in name:
+                    # `$(curl URL)`: a program's output is run as a command
+                    self.pipes()
                 self.args(argv[1:])
                 generic(self, call)
                 return
@@ -544,14 +776,18 @@ class Evaluator(Expander):
             if base in call.st.funcs and "/" not in name:
                 self.call_function(call, base)
                 return
-            if "/" in name and self.run_written(name, call, shell=True, direct=True):
-                return
+            if "/" in name:
+                if self.run_written(name, call, shell=True, direct=True):
+                    return
+                self.program_path(name, call.st)
             handler = handler_for(base)
             if handler is None:
+                self.produced(argv)
                 generic(self, call)
                 return
             nxt = handler(self, call)
             if nxt is None or not nxt.argv:
+                self.produced(argv)
                 return
             call = nxt
         self.reason(R_TOO_COMPLEX)

@@ -108,7 +108,7 @@ _declare("chmod", "mode", reads="--reference", dash_modes=True)
 _declare("setfacl", "write",
          values="-m --modify -x --remove --set",
          reads="-M --modify-file -X --remove-file --set-file")
-_declare("cp", "dest", values="-S --suffix", targets="-t --target-directory")
+_declare("cp", "dest", values="-S --suffix", targets="-t --target-directory", copies=True)
 _declare("mv", "move", values="-S --suffix", targets="-t --target-directory")
 _declare("ln link", "link", values="-S --suffix", targets="-t --target-directory")
 _declare("sort", "read",
@@ -161,7 +161,8 @@ _NAMES_BY_MODULE = {
         "chpst setpriv coproc",
     "interpreters": "bun eval source . trap alias hash pwsh powershell",
     "shell_state":
-        "cd pushd popd read mapfile readarray printf unset set shift getopts test [",
+        "cd pushd popd read mapfile readarray printf unset set shift getopts test [ let "
+        "compgen",
     "file_syntax":
         "dd tee install mknod chattr sed gsed awk gawk mawk nawk busybox-awk jq gojq yq jaq "
         "find gfind fd fdfind tar gtar bsdtar zip unzip gzip gunzip bzip2 bunzip2 xz unxz lzma "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ... import netaddr
 from ..analysis import PIPE, R_INLINE_CODE, Call, has_marker, name_set
-from .common import SHELLS, getopt, program_family
+from .common import SHELLS, getopt, program_family, record_copies
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -307,14 +307,26 @@ def _h_rsync(ev: Evaluator, call: Call) -> None:
             argv = value.split()
             if argv:
                 ev.command(Call(argv, st, None, call.env, False))
+        elif name == "--link-dest":
+            # unchanged files of the copy become hard links to the files of this folder
+            ev.hardlink(value, st)
         elif name in ("--exclude-from", "--include-from", "--files-from", "--password-file",
-                      "--read-batch", "--compare-dest", "--copy-dest", "--link-dest"):
+                      "--read-batch", "--compare-dest", "--copy-dest"):
             ev.path(value, st)
         elif name in ("--log-file", "--backup-dir", "--write-batch", "--only-write-batch",
                       "-T", "--temp-dir", "--partial-dir"):
             ev.path(value, st, write=True)
     for index, op in enumerate(ops):
         _remote_or_path(ev, st, op, write=index == len(ops) - 1 and len(ops) > 1)
+    names = {name for name, _value in opts}
+    if len(ops) >= 2 and names & {"-a", "--archive", "-l", "--links"} and not names & {
+            "-L", "--copy-links"} and not any(":" in op or has_marker(op) for op in ops):
+        # symlinks are copied as symlinks: `rsync -a dir/ copy/` then writing into copy/
+        # goes wherever the symlinks of dir/ lead
+        for source in ops[:-1]:
+            copy = ops[-1] if source.endswith("/") else (
+                ops[-1].rstrip("/") + "/" + source.rstrip("/").rsplit("/", 1)[-1])
+            record_copies(ev, st, "move", [("-T", None)], [source.rstrip("/") or "/", copy])
 
 
 def _h_hosts(ev: Evaluator, call: Call) -> None:
