@@ -42,7 +42,7 @@ from .analysis import (
 )
 from .expand import CMD, PLAIN, REDIR, Expander, static_output
 from .parser import Parser
-from .programs import handler_for
+from .programs import credential_check, handler_for
 from .programs.common import generic
 from .syntax import (
     ARITH_TESTS,
@@ -72,6 +72,23 @@ def _foreign_shebang(content: str) -> bool:
         return False
     line = content.split("\n", 1)[0]
     return any(name in line for name in _INTERPRETER_NAMES)
+
+
+# Programs that print their arguments: a credential in them is shown.
+_PRINTERS = frozenset({"echo", "printf", "print"})
+
+
+def _assigned_names(node: tuple) -> list[str]:
+    """The variables a simple command assigns (`X=...`, `export X=...`)."""
+    names = [assignment[0] for assignment in node[1]]
+    words = node[2]
+    if words and plain_word(words[0]) in DECLARATION_BUILTINS:
+        for word in words[1:]:
+            assignment = (word[0][1] if word and word[0][0] == "ARR"
+                          else split_assignment(word))
+            if assignment is not None:
+                names.append(assignment[0])
+    return names
 
 
 def program_label(argv: list) -> str:
@@ -146,12 +163,24 @@ class Evaluator(Expander):
         self.downloaded: dict[str, str] = {}
         self.built: set[str] = set()
         self.net_events = 0  # URLs and hosts recorded so far
+        self.reached: list[str] = []  # the hosts recorded, in order (bounded)
         self.piped_download = False  # this pipeline element reads what a download printed
         # Programs whose output may become code: those of the current command's `$(...)`
         # and `<(...)`, and those earlier in the current pipeline.
         self.producers: list | None = None
         self.word_producers: list = []
         self.pipe_producers: list = []
+        # Stored credentials printed by helpers (`gh auth token`), followed to where their
+        # text goes: the terminal, a login that reads it on stdin, another command's
+        # arguments (to the service that issued it, or elsewhere), a variable.
+        self.pipe_stage: tuple | None = None  # (pipeline, position) of the running element
+        self.pending_credentials: list = []  # (kind, stage) until the pipeline ends
+        self.login_stages: set = set()  # stages that read a password on stdin
+        self.word_credentials: list = []  # kinds that become the current command's words
+        self.output_words: list = []  # those of the command around the current `$(...)`
+        self.secret_vars: dict[str, tuple] = {}  # variables holding such text
+        self.consumes_secret = False  # the current command reads a password on stdin
+        self.substitutions = 0  # depth of `$(...)`/`<(...)` being analysed
 
     # --- recording ------------------------------------------------------------------------
     def reason(self, why: str) -> None:
@@ -310,6 +339,12 @@ class Evaluator(Expander):
                     return label
         return None
 
+    def built_program(self, text: str, st: State) -> None:
+        """A program compiled from the project by this command line (`go build -o x`)."""
+        for cwd in st.cwds:
+            if not has_marker(cwd) or text.startswith("/"):
+                self.built.add(resolve_expanded(text, cwd))
+
     def program_path(self, name: str, st: State) -> None:
         """A program started by its path (`./x`, `/tmp/x/tool`): where it really is."""
         for cwd in st.cwds:
@@ -329,8 +364,7 @@ class Evaluator(Expander):
             return
         host = netaddr.normalize_host(text)
         if host:
-            self.out.hosts[host] = None
-            self.net_events += 1
+            self.reach(host)
 
     def url(self, text: str, default_scheme: str = "") -> None:
         """A URL (`default_scheme` is assumed when it has none, as curl does)."""
@@ -344,13 +378,41 @@ class Evaluator(Expander):
             after = known.find("://")
             rest = known[after + 3:] if after >= 0 else known
             if not any(c in rest for c in "/?#"):
-                self.unknown(text, R_COMPUTED_HOST)
+                # the host itself is built at run time: data in its labels, or unknown
+                authority = text[after + 3 if after >= 0 else 0:]
+                for stop in "/?#":
+                    authority = authority.split(stop, 1)[0]
+                self.data_host(authority.rpartition("@")[2], "dns")
                 return
         if default_scheme and "://" not in known:
             known = default_scheme + "://" + known
         for host in netaddr.url_hosts(known):
-            self.out.hosts[host] = None
-            self.net_events += 1
+            self.reach(host)
+
+    def data_host(self, text: str, channel: str) -> None:
+        """A host name with run-time data in it (`$(base32 f).x.example.net`): the query
+        goes to the domain written after the data, which receives the data."""
+        rest = text[max(text.rfind(marker) for marker in MARKERS) + 1:]
+        dot = rest.find(".")
+        domain = rest[dot + 1:].strip(".").rsplit(":", 1)[0] if dot >= 0 else ""
+        host = netaddr.normalize_host(domain) if "." in domain else ""
+        if not host:
+            self.unknown(text, R_COMPUTED_HOST)
+            return
+        self.reach(host)
+        self.data_sent(host, channel)
+
+    def data_sent(self, host: str, channel: str) -> None:
+        """Data known only at run time leaves for `host` through `channel` (`dns`,
+        `icmp`, `http`)."""
+        self.out.data_hosts[host] = None
+        self.out.data_channels[channel] = None
+
+    def reach(self, host: str) -> None:
+        self.out.hosts[host] = None
+        self.net_events += 1
+        if len(self.reached) < 1024:
+            self.reached.append(host)
 
     def scan_url(self, word: str) -> bool:
         """Record `word` (or its `--opt=`/`NAME=` value) when it starts like a URL."""
@@ -373,6 +435,62 @@ class Evaluator(Expander):
         self.out.pipes_to_shell = True
         for label in producers or (*self.pipe_producers, *self.word_producers):
             self.out.code_producers[label] = None
+
+    def credential(self, kind: str, printed_here: bool = True) -> None:
+        """The running command prints a stored credential of `kind` (`gh auth token`), or
+        (`printed_here` false) a pipeline that just ended does: record it, and where its
+        text goes once that is known (see `credential_sinks`)."""
+        self.out.credential_reads[kind] = None
+        if self.pipe_stage is not None:
+            self.pending_credentials.append((kind, self.pipe_stage))
+        elif self.substitutions:
+            # `$(gh auth token)`: it becomes words of the command around the `$(...)`
+            (self.output_words if printed_here else self.word_credentials).append(kind)
+        else:
+            self.out.credential_sinks["output"] = None
+
+    def login_consumer(self) -> None:
+        """The running command reads a password or token on standard input
+        (`docker login --password-stdin`): a credential piped into it stays hidden."""
+        self.consumes_secret = True
+        if self.pipe_stage is not None:
+            self.login_stages.add(self.pipe_stage)
+
+    def settle_pipeline_credentials(self, pipeline: int) -> None:
+        """At the end of a pipeline: a credential read by one element reaches a login read
+        by a later element, or goes wherever the pipeline's output goes."""
+        pending, self.pending_credentials = self.pending_credentials, []
+        for kind, stage in pending:
+            if stage[0] != pipeline:
+                self.pending_credentials.append((kind, stage))
+            elif any(other[0] == pipeline and other[1] > stage[1]
+                     for other in self.login_stages):
+                self.out.credential_sinks["login"] = None
+            else:
+                self.credential(kind, printed_here=False)
+
+    def settle_word_credentials(self, kinds: list, program: str, reached: list,
+                                assigned: list) -> None:
+        """Credentials whose text became words of a command (`$(gh auth token)`, a
+        variable holding it): kept in the variables it is assigned to, hidden in a login,
+        printed by echo/printf, sent to the service that issued it or elsewhere, or given
+        to a local program."""
+        if self.consumes_secret:
+            self.out.credential_sinks["login"] = None
+        elif not program or program in DECLARATION_BUILTINS:
+            for name in assigned:
+                self.secret_vars[name] = tuple(kinds)
+            self.out.credential_sinks["variable"] = None
+        elif program in _PRINTERS:
+            for kind in kinds:  # printed: on the terminal, or into the next element
+                self.credential(kind)
+        elif reached:
+            from .programs.credentials import issued_by
+
+            issuer = all(issued_by(kind, host) for kind in kinds for host in reached)
+            self.out.credential_sinks["issuer" if issuer else "elsewhere"] = None
+        else:
+            self.out.credential_sinks["argument"] = None
 
     def produced(self, argv: list) -> None:
         """A program ran whose output a shell may run next: remember its label."""
@@ -451,21 +569,24 @@ class Evaluator(Expander):
         """Each element reads the previous one's output: remember which programs produced
         it (code run from it names them) and whether a download is among them (files
         written from it are downloaded)."""
-        saved = (self.pipe_producers, self.piped_download, self.producers)
+        saved = (self.pipe_producers, self.piped_download, self.producers, self.pipe_stage)
         producers: list = []
         downloading = self.piped_download
         piped: object = stdin
+        pipeline = self.ctx.steps  # a number no other pipeline of this analysis has
         try:
-            for command in commands:
+            for position, command in enumerate(commands):
                 self.pipe_producers = list(producers)
                 self.piped_download = downloading
                 self.producers = []
+                self.pipe_stage = (pipeline, position)
                 before = self.net_events
                 piped = self.run_piped(command, st.copy(), piped)
                 producers.extend(self.producers)
                 downloading = downloading or self.net_events > before
         finally:
-            self.pipe_producers, self.piped_download, self.producers = saved
+            self.pipe_producers, self.piped_download, self.producers, self.pipe_stage = saved
+        self.settle_pipeline_credentials(pipeline)
         if self.producers is not None:  # a pipeline inside `$(...)`: all of it produces
             self.producers.extend(producers[:MAX_ALTS])
 
@@ -612,13 +733,21 @@ class Evaluator(Expander):
         return stdin, net
 
     def simple(self, node: tuple, st: State, stdin: object) -> None:
-        saved = self.word_producers
-        self.word_producers = []
+        saved = (self.word_producers, self.word_credentials, self.consumes_secret,
+                 self.output_words)
+        self.output_words = self.word_credentials  # the command whose `$(...)` this may be
+        self.word_producers, self.word_credentials, self.consumes_secret = [], [], False
         net_before, written_before = self.net_events, len(self.written)
+        hosts_before = len(self.reached)
         try:
             program = self.simple_command(node, st, stdin)
+            if self.word_credentials:
+                self.settle_word_credentials(
+                    self.word_credentials, program.partition(" ")[0],
+                    self.reached[hosts_before:], _assigned_names(node))
         finally:
-            self.word_producers = saved
+            (self.word_producers, self.word_credentials, self.consumes_secret,
+             self.output_words) = saved
         reached = self.net_events > net_before
         if reached or self.piped_download:
             # what this command writes comes from the network (`curl -o x URL`,
@@ -780,6 +909,7 @@ class Evaluator(Expander):
                 if self.run_written(name, call, shell=True, direct=True):
                     return
                 self.program_path(name, call.st)
+            credential_check(self, call)
             handler = handler_for(base)
             if handler is None:
                 self.produced(argv)

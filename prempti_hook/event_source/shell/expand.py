@@ -207,6 +207,8 @@ class Expander:
         return self.var_values(name, st)
 
     def special(self, name: str, st: State) -> list[str]:
+        if name in self.secret_vars:  # `T=$(gh auth token); curl -H "...$T" URL`
+            self.word_credentials.extend(self.secret_vars[name])
         if name in ("#", "?", "$", "!"):
             return [NUMBER]
         if name == "-":
@@ -348,13 +350,16 @@ class Expander:
             return [[(NUMBER, _QUOTED if part[2] else _EXPANDED)]]
         if kind == "P":
             self.ctx.enter()
-            saved = self.producers
+            saved = self.producers, self.pipe_stage
             self.producers = []
+            self.pipe_stage = None
+            self.substitutions += 1
             try:
                 self.run(part[1], st.copy(), PIPE if part[2] == ">" else None)
                 self.word_producers.extend(self.producers[:MAX_ALTS])
             finally:
-                self.producers = saved
+                self.producers, self.pipe_stage = saved
+                self.substitutions -= 1
                 self.ctx.leave()
             return [[("/dev/fd/63", _QUOTED)]]
         return [[("", _QUOTED)]]
@@ -587,15 +592,18 @@ class Expander:
         """Analyse a `$(...)`; its value when a simple command makes it known, else
         the COMPUTED marker."""
         self.ctx.enter()
-        saved = self.capture, self.producers
+        saved = self.capture, self.producers, self.pipe_stage
         self.capture = [] if _single_simple(body) else None
         self.producers = []
+        self.pipe_stage = None
+        self.substitutions += 1
         try:
             self.run(body, st.copy(), None)
             captured = self.capture
             self.word_producers.extend(self.producers[:MAX_ALTS])
         finally:
-            self.capture, self.producers = saved
+            self.capture, self.producers, self.pipe_stage = saved
+            self.substitutions -= 1
             self.ctx.leave()
         if captured and len(captured) == 1:
             value = static_output(captured[0], self)

@@ -16,6 +16,11 @@ own, grouped by family, one module each:
 - `shell_state`: builtins that change the shell's state (cd, read, set, unset...).
 - `file_syntax`: file utilities with a syntax of their own (sed, awk, find, tar, dd...).
 - `devtools`: version control, package managers and make (git, pip, make).
+- `compilers`: compilers that write a program (go build -o, cc -o, rustc -o).
+- `containers`: what containers and pods get of the host, and what runs in them (docker,
+  podman, kubectl).
+- `credentials` (not a family: `credential_check` calls it for CREDENTIAL_PROGRAMS):
+  helpers that print stored credentials, logins that read them on stdin.
 - `network`: programs that reach other hosts (curl, wget, ssh, scp, rsync, nc...).
 
 `handler_for` finds a program's handler. A family module is imported the first time one of
@@ -169,6 +174,8 @@ _NAMES_BY_MODULE = {
         "unlzma zstd unzstd lz4 compress uncompress pigz pbzip2 brotli vi vim nvim vimdiff "
         "nano pico emacs ed ex micro joe jed kak hx",
     "devtools": "git pip pipx make gmake",
+    "compilers": "go gcc cc clang g++ c++ clang++ rustc tcc",
+    "containers": "docker podman nerdctl kubectl oc",
     "network":
         "curl wget wget2 http https xh xhs nc ncat netcat socat ssh mosh autossh scp sftp "
         "rsync openssl ping ping6 traceroute traceroute6 tracepath mtr dig nslookup host "
@@ -181,6 +188,26 @@ _MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items()
 # `FAMILY_HANDLERS` has it, for programs not known by their exact name.
 _FAMILY_MODULE_OF = dict.fromkeys(SHELLS | LANGS.keys(), "interpreters")
 _FAMILY_MODULE_OF["pip"] = "devtools"
+
+
+# Programs that print stored credentials or read a password on stdin (`gh auth token`,
+# `docker login --password-stdin`): `credentials.check` looks at each of their commands, on
+# top of whatever handles them otherwise. `docker-credential-*` and `git-credential-*` too.
+CREDENTIAL_PROGRAMS = name_set(
+    "aws gcloud az gh glab kubectl oc security pass gopass op bw lpass keepassxc-cli vault "
+    "npm pnpm yarn heroku sops ansible-vault gpg gpg2 ps secret-tool keyring kwallet-query "
+    "git docker podman nerdctl buildah skopeo helm oras crane cosign")
+_HELPER_PREFIXES = ("docker-credential-", "git-credential-")
+
+
+def credential_check(ev, call) -> None:
+    """What the command does with stored credentials, when its program is one that may
+    (see CREDENTIAL_PROGRAMS)."""
+    base = call.argv[0].rstrip("/").rsplit("/", 1)[-1]
+    if base in CREDENTIAL_PROGRAMS or base.startswith(_HELPER_PREFIXES):
+        from .credentials import check  # here: loaded only when such a program runs
+
+        check(ev, call)
 
 
 def handler_for(base: str) -> Callable | None:
