@@ -105,8 +105,9 @@ class Analysis:
     __slots__ = ("args", "code_producers", "container_mounts", "container_paths",
                  "container_privileges", "credential_reads", "credential_sinks",
                  "data_channels", "data_hosts", "hardlinks", "hosts", "lexical_paths",
-                 "lexical_write_paths", "names", "paths", "pipes_to_shell", "program_paths",
-                 "reasons", "tail_names", "urls", "write_paths")
+                 "lexical_write_paths", "listen_hosts", "names", "paths", "pipes_to_shell",
+                 "program_paths", "reasons", "served_paths", "tail_names", "urls",
+                 "write_paths")
 
     def __init__(self) -> None:
         self.names: dict[str, None] = {}
@@ -130,6 +131,8 @@ class Analysis:
         self.container_paths: dict[str, None] = {}
         self.data_hosts: dict[str, None] = {}
         self.data_channels: dict[str, None] = {}
+        self.served_paths: dict[str, None] = {}
+        self.listen_hosts: dict[str, None] = {}
 
     @property
     def incomplete(self) -> bool:

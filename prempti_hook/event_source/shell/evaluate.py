@@ -42,7 +42,7 @@ from .analysis import (
 )
 from .expand import CMD, PLAIN, REDIR, Expander, static_output
 from .parser import Parser
-from .programs import credential_check, handler_for
+from .programs import handler_for, observe
 from .programs.common import generic
 from .syntax import (
     ARITH_TESTS,
@@ -73,6 +73,11 @@ def _foreign_shebang(content: str) -> bool:
     line = content.split("\n", 1)[0]
     return any(name in line for name in _INTERPRETER_NAMES)
 
+
+# Programs that turn encoded text back into text (their output run as code is decoded code).
+_DECODING_PROGRAMS = frozenset({"base64", "base32", "basenc", "xxd", "od", "rev", "uudecode",
+                                "openssl", "gzip", "gunzip", "zcat", "bzip2", "bunzip2",
+                                "xz", "unxz", "zstd"})
 
 # Programs that print their arguments: a credential in them is shown.
 _PRINTERS = frozenset({"echo", "printf", "print"})
@@ -565,7 +570,7 @@ class Evaluator(Expander):
             self.expand([("A", node[1], False)], st, PLAIN)
             self.redirs(node[2], st)
 
-    def run_pipeline(self, commands: list, st: State, stdin: object) -> None:
+    def run_pipeline(self, commands: list, st: State, stdin: object) -> object:
         """Each element reads the previous one's output: remember which programs produced
         it (code run from it names them) and whether a download is among them (files
         written from it are downloaded)."""
@@ -589,6 +594,7 @@ class Evaluator(Expander):
         self.settle_pipeline_credentials(pipeline)
         if self.producers is not None:  # a pipeline inside `$(...)`: all of it produces
             self.producers.extend(producers[:MAX_ALTS])
+        return piped
 
     def run_piped(self, node: tuple | None, st: State, stdin: object) -> object:
         """Run one element of a pipeline; what the next element reads: PIPE, or
@@ -905,11 +911,15 @@ class Evaluator(Expander):
             if base in call.st.funcs and "/" not in name:
                 self.call_function(call, base)
                 return
-            if "/" in name:
+            if "://" in name:
+                # `npx https://host/pkg.tgz`: a package fetched and run by a wrapper
+                self.url(name)
+                self.pipes((program_label([name]),))
+            elif "/" in name:
                 if self.run_written(name, call, shell=True, direct=True):
                     return
                 self.program_path(name, call.st)
-            credential_check(self, call)
+            observe(self, call)
             handler = handler_for(base)
             if handler is None:
                 self.produced(argv)
@@ -930,6 +940,12 @@ class Evaluator(Expander):
             self.reason(R_DYNAMIC_CODE)
             if COMPUTED in code:
                 self.pipes()
+        decoders = [label for label in self.word_producers
+                    if label.partition(" ")[0] in _DECODING_PROGRAMS]
+        if decoders:
+            # `eval "$(echo ... | base64 -d)"`: the decoded code is analysed, and it is still
+            # code that came out of a decoder
+            self.pipes(decoders)
         self.ctx.enter()
         try:
             node = Parser(code[:MAX_INPUT], self.ctx).parse_script()

@@ -597,14 +597,22 @@ class Expander:
         self.producers = []
         self.pipe_stage = None
         self.substitutions += 1
+        piped = None
         try:
-            self.run(body, st.copy(), None)
+            pipeline = _single_pipeline(body)
+            if pipeline is not None:  # `$(echo ... | base64 -d)`: its output may be known
+                self.ctx.step()
+                piped = self.run_pipeline(pipeline, st.copy(), None)
+            else:
+                self.run(body, st.copy(), None)
             captured = self.capture
             self.word_producers.extend(self.producers[:MAX_ALTS])
         finally:
             self.capture, self.producers, self.pipe_stage = saved
             self.substitutions -= 1
             self.ctx.leave()
+        if isinstance(piped, tuple) and piped[0] == "pipe":
+            return piped[1].rstrip("\n")
         if captured and len(captured) == 1:
             value = static_output(captured[0], self)
             if value is not None:
@@ -626,6 +634,15 @@ def _identifiers(text: str) -> list[str]:
                 names.append("".join(current))
             current = []
     return names
+
+
+def _single_pipeline(body: tuple) -> list | None:
+    """The commands of a body that is one pipeline of simple commands, else None."""
+    items = body[1] if body[0] == "list" else []
+    if len(items) != 1 or items[0][0] is None or items[0][0][0] != "pipe":
+        return None
+    commands = items[0][0][1]
+    return commands if all(c is not None and c[0] == "simple" for c in commands) else None
 
 
 def _single_simple(body: tuple) -> bool:
@@ -811,6 +828,37 @@ def printf_output(fmt: str, values: list[str], ctx: Context | None = None) -> st
             return "".join(out)
 
 
+_DECODERS = frozenset({"base64", "base32", "xxd", "rev"})
+
+
+def decoded(program: str, args: list, text: str) -> str | None:
+    """What `base64 -d`, `base32 -d`, `xxd -r -p` and `rev` print for a known input (so
+    `cat "$(echo LmF3cy9j... | base64 -d)"` is seen as the path it decodes to); None when
+    that is not known or not text."""
+    if has_marker(text) or len(text) > MAX_INPUT:
+        return None
+    import binascii  # a builtin module: loaded only when a decoder runs
+
+    flags = {arg for arg in args if arg.startswith("-")}
+    data = text.strip()
+    try:
+        if program == "rev":
+            return "\n".join(line[::-1] for line in text.split("\n"))
+        if program == "base64" and flags & {"-d", "--decode", "-D"}:
+            raw = binascii.a2b_base64("".join(data.split()))
+        elif program == "base32" and flags & {"-d", "--decode"}:
+            import base64  # noqa: PLC0415 (rare: base32 decoding)
+
+            raw = base64.b32decode("".join(data.split()))
+        elif program == "xxd" and "-r" in flags and flags & {"-p", "-ps", "-plain"}:
+            raw = binascii.unhexlify("".join(data.split()))
+        else:
+            return None
+        return raw.decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
 def static_output(captured: tuple, ev: Evaluator) -> str | None:
     """What a simple command prints, when that is known without running it."""
     argv, stdin, cwd = captured
@@ -833,6 +881,8 @@ def static_output(captured: tuple, ev: Evaluator) -> str | None:
         return cwd
     if base == "cat" and not args and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
         return stdin[1]
+    if base in _DECODERS and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
+        return decoded(base, args, stdin[1])
     if base in ("basename", "dirname") and args and not args[0].startswith("-"):
         path = args[0].rstrip("/") or "/"
         if base == "dirname":

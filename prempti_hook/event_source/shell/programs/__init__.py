@@ -200,14 +200,26 @@ CREDENTIAL_PROGRAMS = name_set(
 _HELPER_PREFIXES = ("docker-credential-", "git-credential-")
 
 
-def credential_check(ev, call) -> None:
-    """What the command does with stored credentials, when its program is one that may
-    (see CREDENTIAL_PROGRAMS)."""
+# Programs that can publish a folder over HTTP (`servers.check`); pythons and rubies by
+# family name (`python3 -m http.server`, `ruby -run -e httpd`).
+SERVER_PROGRAMS = name_set("php http-server serve httpd caddy miniserve darkhttpd")
+_SERVER_FAMILIES = frozenset({"python", "pypy", "ruby"})
+
+
+def observe(ev, call) -> None:
+    """What a command does besides what its family's handler sees: stored credentials it
+    prints or reads on stdin (CREDENTIAL_PROGRAMS), folders it serves (SERVER_PROGRAMS).
+    The modules that know load only when such a program runs."""
     base = call.argv[0].rstrip("/").rsplit("/", 1)[-1]
     if base in CREDENTIAL_PROGRAMS or base.startswith(_HELPER_PREFIXES):
-        from .credentials import check  # here: loaded only when such a program runs
+        from .credentials import check
 
         check(ev, call)
+    elif base in SERVER_PROGRAMS or (program_family(base) in _SERVER_FAMILIES
+                                     and len(call.argv) > 2):
+        from .servers import check as check_server
+
+        check_server(ev, call)
 
 
 def handler_for(base: str) -> Callable | None:
