@@ -847,7 +847,7 @@ def decoded(program: str, args: list, text: str) -> str | None:
         if program == "base64" and flags & {"-d", "--decode", "-D"}:
             raw = binascii.a2b_base64("".join(data.split()))
         elif program == "base32" and flags & {"-d", "--decode"}:
-            import base64  # noqa: PLC0415 (rare: base32 decoding)
+            import base64
 
             raw = base64.b32decode("".join(data.split()))
         elif program == "xxd" and "-r" in flags and flags & {"-p", "-ps", "-plain"}:
