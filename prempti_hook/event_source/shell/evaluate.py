@@ -79,23 +79,6 @@ _DECODING_PROGRAMS = frozenset({"base64", "base32", "basenc", "xxd", "od", "rev"
                                 "openssl", "gzip", "gunzip", "zcat", "bzip2", "bunzip2",
                                 "xz", "unxz", "zstd"})
 
-# Programs that print their arguments: a credential in them is shown.
-_PRINTERS = frozenset({"echo", "printf", "print"})
-
-
-def _assigned_names(node: tuple) -> list[str]:
-    """The variables a simple command assigns (`X=...`, `export X=...`)."""
-    names = [assignment[0] for assignment in node[1]]
-    words = node[2]
-    if words and plain_word(words[0]) in DECLARATION_BUILTINS:
-        for word in words[1:]:
-            assignment = (word[0][1] if word and word[0][0] == "ARR"
-                          else split_assignment(word))
-            if assignment is not None:
-                names.append(assignment[0])
-    return names
-
-
 def program_label(argv: list) -> str:
     """A program's name and its subcommand, if it has one (`pyenv init`, `kubectl
     completion`, `git clone`, `curl`): how `tool.cmd.code_producers` names it."""
@@ -107,32 +90,6 @@ def program_label(argv: list) -> str:
         if not arg.startswith("-"):
             break
     return label
-
-
-def mirror_target(source: str, copy: str, rest: str, links: dict) -> str | None:
-    """Where `copy + rest` leads when `copy` is a copy of `source` that kept symlinks
-    (`source` as written, absolute): through the first symlink of `source + rest` (on
-    disk, or made earlier in the command line), as the copy of that symlink resolves it
-    (a relative target is relative to the copy's folder); None when there is none, and
-    the copy is a file of its own."""
-    names = [name for name in rest.split("/") if name]
-    src, dst = source, copy
-    for index in range(len(names) + 1):
-        target = links.get(src)
-        if target is None:
-            try:
-                target = os.readlink(src) if os.path.islink(src) else None
-            except (OSError, ValueError):
-                return None
-        if target is not None:
-            remaining = "/".join(names[index:])
-            if not target.startswith("/"):
-                target = dst.rsplit("/", 1)[0] + "/" + target
-            return resolve_expanded(target + ("/" + remaining if remaining else ""), "/")
-        if index == len(names):
-            return None
-        src, dst = src + "/" + names[index], dst + "/" + names[index]
-    return None
 
 
 def _is_stream(path: str) -> bool:
@@ -268,6 +225,8 @@ class Evaluator(Expander):
             else:
                 for copy, source in self.mirrors.items():
                     if real == copy or real.startswith(copy + "/"):
+                        from .flows import mirror_target
+
                         led = mirror_target(source, copy, real[len(copy):], self.links)
                         if led is not None:
                             real = led
@@ -330,19 +289,10 @@ class Evaluator(Expander):
         return True
 
     def origin(self, text: str, st: State) -> str | None:
-        """"built" for a file compiled earlier in this command line, the downloading
-        program's label for one downloaded earlier (or inside a folder downloaded
-        earlier: `git clone URL d && bash d/x.sh`), else None."""
-        for cwd in st.cwds:
-            if has_marker(cwd) or has_marker(text):
-                continue
-            real = resolve_expanded(text, cwd)
-            if real in self.built:
-                return "built"
-            for path, label in self.downloaded.items():
-                if real == path or real.startswith(path + "/"):
-                    return label
-        return None
+        """Where a file written earlier comes from (see `flows.origin`)."""
+        from .flows import origin
+
+        return origin(self, text, st)
 
     def built_program(self, text: str, st: State) -> None:
         """A program compiled from the project by this command line (`go build -o x`)."""
@@ -395,17 +345,10 @@ class Evaluator(Expander):
             self.reach(host)
 
     def data_host(self, text: str, channel: str) -> None:
-        """A host name with run-time data in it (`$(base32 f).x.example.net`): the query
-        goes to the domain written after the data, which receives the data."""
-        rest = text[max(text.rfind(marker) for marker in MARKERS) + 1:]
-        dot = rest.find(".")
-        domain = rest[dot + 1:].strip(".").rsplit(":", 1)[0] if dot >= 0 else ""
-        host = netaddr.normalize_host(domain) if "." in domain else ""
-        if not host:
-            self.unknown(text, R_COMPUTED_HOST)
-            return
-        self.reach(host)
-        self.data_sent(host, channel)
+        """A host name with run-time data in it (see `flows.data_host`)."""
+        from .flows import data_host
+
+        data_host(self, text, channel)
 
     def data_sent(self, host: str, channel: str) -> None:
         """Data known only at run time leaves for `host` through `channel` (`dns`,
@@ -460,42 +403,6 @@ class Evaluator(Expander):
         self.consumes_secret = True
         if self.pipe_stage is not None:
             self.login_stages.add(self.pipe_stage)
-
-    def settle_pipeline_credentials(self, pipeline: int) -> None:
-        """At the end of a pipeline: a credential read by one element reaches a login read
-        by a later element, or goes wherever the pipeline's output goes."""
-        pending, self.pending_credentials = self.pending_credentials, []
-        for kind, stage in pending:
-            if stage[0] != pipeline:
-                self.pending_credentials.append((kind, stage))
-            elif any(other[0] == pipeline and other[1] > stage[1]
-                     for other in self.login_stages):
-                self.out.credential_sinks["login"] = None
-            else:
-                self.credential(kind, printed_here=False)
-
-    def settle_word_credentials(self, kinds: list, program: str, reached: list,
-                                assigned: list) -> None:
-        """Credentials whose text became words of a command (`$(gh auth token)`, a
-        variable holding it): kept in the variables it is assigned to, hidden in a login,
-        printed by echo/printf, sent to the service that issued it or elsewhere, or given
-        to a local program."""
-        if self.consumes_secret:
-            self.out.credential_sinks["login"] = None
-        elif not program or program in DECLARATION_BUILTINS:
-            for name in assigned:
-                self.secret_vars[name] = tuple(kinds)
-            self.out.credential_sinks["variable"] = None
-        elif program in _PRINTERS:
-            for kind in kinds:  # printed: on the terminal, or into the next element
-                self.credential(kind)
-        elif reached:
-            from .programs.credentials import issued_by
-
-            issuer = all(issued_by(kind, host) for kind in kinds for host in reached)
-            self.out.credential_sinks["issuer" if issuer else "elsewhere"] = None
-        else:
-            self.out.credential_sinks["argument"] = None
 
     def produced(self, argv: list) -> None:
         """A program ran whose output a shell may run next: remember its label."""
@@ -591,7 +498,10 @@ class Evaluator(Expander):
                 downloading = downloading or self.net_events > before
         finally:
             self.pipe_producers, self.piped_download, self.producers, self.pipe_stage = saved
-        self.settle_pipeline_credentials(pipeline)
+        if self.pending_credentials:
+            from .flows import settle_pipeline_credentials
+
+            settle_pipeline_credentials(self, pipeline)
         if self.producers is not None:  # a pipeline inside `$(...)`: all of it produces
             self.producers.extend(producers[:MAX_ALTS])
         return piped
@@ -746,11 +656,13 @@ class Evaluator(Expander):
         net_before, written_before = self.net_events, len(self.written)
         hosts_before = len(self.reached)
         try:
-            program = self.simple_command(node, st, stdin)
+            argv = self.simple_command(node, st, stdin)
             if self.word_credentials:
-                self.settle_word_credentials(
-                    self.word_credentials, program.partition(" ")[0],
-                    self.reached[hosts_before:], _assigned_names(node))
+                from .flows import settle_word_credentials
+
+                settle_word_credentials(self, self.word_credentials,
+                                        argv[0].rsplit("/", 1)[-1] if argv else "",
+                                        self.reached[hosts_before:], node)
         finally:
             (self.word_producers, self.word_credentials, self.consumes_secret,
              self.output_words) = saved
@@ -758,12 +670,13 @@ class Evaluator(Expander):
         if reached or self.piped_download:
             # what this command writes comes from the network (`curl -o x URL`,
             # `git clone URL d`, `curl URL | tar x -C d`, `x=$(curl URL); echo "$x" > f`)
-            label = program if reached else (self.pipe_producers or ["download"])[0]
+            label = (program_label(argv) if reached and argv
+                     else (self.pipe_producers or ["download"])[0])
             for path in list(self.written)[written_before:]:
                 self.downloaded.setdefault(path, label)
 
-    def simple_command(self, node: tuple, st: State, stdin: object) -> str:
-        """Expand and run one simple command; the name of the program it runs."""
+    def simple_command(self, node: tuple, st: State, stdin: object) -> list | None:
+        """Expand and run one simple command; the words of the (first) command it runs."""
         _, assigns, words, redirs = node
         declaration = bool(words) and plain_word(words[0]) in DECLARATION_BUILTINS
         first_alts: list[list[str]] = [[]]
@@ -796,9 +709,9 @@ class Evaluator(Expander):
                 self.assign(st, name, append, values)
             if outputs:
                 self.record_output(["true"], None, st, outputs)
-            return ""
+            return None
         env = {name: values for name, _append, values in prefix if isinstance(values, list)}
-        program = ""
+        first = None
         for alt in first_alts[:MAX_ALTS]:
             argv = alt + rest
             if argv:
@@ -806,9 +719,9 @@ class Evaluator(Expander):
                     self.capture.append((argv, stdin, st.cwds[0]))
                 if outputs:
                     self.record_output(argv, stdin, st, outputs)
-                program = program or program_label(argv)
+                first = first or argv
                 self.command(Call(argv, st, stdin, env, net))
-        return program
+        return first
 
     def declaration_word(self, word: list, st: State, flags: set, rest: list) -> bool:
         """An argument of `declare`/`local`/`export`... written as an assignment: made
@@ -919,7 +832,7 @@ class Evaluator(Expander):
                 if self.run_written(name, call, shell=True, direct=True):
                     return
                 self.program_path(name, call.st)
-            observe(self, call)
+            observe(self, call, base)
             handler = handler_for(base)
             if handler is None:
                 self.produced(argv)

@@ -485,7 +485,10 @@ class Expander:
         globbing = mode in (CMD, REDIR)
         ifs = self.ifs(st) if split else ""
         # The words built below hold (at most) the text of the segments again.
-        self.ctx.grow(sum(len(text) for text, _kind in segs))
+        if len(segs) == 1:
+            self.ctx.grow(len(segs[0][0]))
+        else:
+            self.ctx.grow(sum([len(text) for text, _kind in segs]))
         out: list[str] = []
         current: list = []
         started = False
@@ -831,34 +834,6 @@ def printf_output(fmt: str, values: list[str], ctx: Context | None = None) -> st
 _DECODERS = frozenset({"base64", "base32", "xxd", "rev"})
 
 
-def decoded(program: str, args: list, text: str) -> str | None:
-    """What `base64 -d`, `base32 -d`, `xxd -r -p` and `rev` print for a known input (so
-    `cat "$(echo LmF3cy9j... | base64 -d)"` is seen as the path it decodes to); None when
-    that is not known or not text."""
-    if has_marker(text) or len(text) > MAX_INPUT:
-        return None
-    import binascii  # a builtin module: loaded only when a decoder runs
-
-    flags = {arg for arg in args if arg.startswith("-")}
-    data = text.strip()
-    try:
-        if program == "rev":
-            return "\n".join(line[::-1] for line in text.split("\n"))
-        if program == "base64" and flags & {"-d", "--decode", "-D"}:
-            raw = binascii.a2b_base64("".join(data.split()))
-        elif program == "base32" and flags & {"-d", "--decode"}:
-            import base64
-
-            raw = base64.b32decode("".join(data.split()))
-        elif program == "xxd" and "-r" in flags and flags & {"-p", "-ps", "-plain"}:
-            raw = binascii.unhexlify("".join(data.split()))
-        else:
-            return None
-        return raw.decode("utf-8")
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-
-
 def static_output(captured: tuple, ev: Evaluator) -> str | None:
     """What a simple command prints, when that is known without running it."""
     argv, stdin, cwd = captured
@@ -882,6 +857,8 @@ def static_output(captured: tuple, ev: Evaluator) -> str | None:
     if base == "cat" and not args and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
         return stdin[1]
     if base in _DECODERS and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
+        from .flows import decoded
+
         return decoded(base, args, stdin[1])
     if base in ("basename", "dirname") and args and not args[0].startswith("-"):
         path = args[0].rstrip("/") or "/"

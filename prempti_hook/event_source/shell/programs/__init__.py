@@ -203,20 +203,21 @@ _HELPER_PREFIXES = ("docker-credential-", "git-credential-")
 # Programs that can publish a folder over HTTP (`servers.check`); pythons and rubies by
 # family name (`python3 -m http.server`, `ruby -run -e httpd`).
 SERVER_PROGRAMS = name_set("php http-server serve httpd caddy miniserve darkhttpd")
-_SERVER_FAMILIES = frozenset({"python", "pypy", "ruby"})
+_SERVER_FAMILIES = ("python", "pypy", "ruby")
 
 
-def observe(ev, call) -> None:
-    """What a command does besides what its family's handler sees: stored credentials it
-    prints or reads on stdin (CREDENTIAL_PROGRAMS), folders it serves (SERVER_PROGRAMS).
-    The modules that know load only when such a program runs."""
-    base = call.argv[0].rstrip("/").rsplit("/", 1)[-1]
-    if base in CREDENTIAL_PROGRAMS or base.startswith(_HELPER_PREFIXES):
+def observe(ev, call, base: str) -> None:
+    """What a command (its program's basename: `base`) does besides what its family's
+    handler sees: stored credentials it prints or reads on stdin (CREDENTIAL_PROGRAMS),
+    folders it serves (SERVER_PROGRAMS). The modules that know load only when such a
+    program runs."""
+    if base in CREDENTIAL_PROGRAMS or ("-credential-" in base
+                                       and base.startswith(_HELPER_PREFIXES)):
         from .credentials import check
 
         check(ev, call)
-    elif base in SERVER_PROGRAMS or (program_family(base) in _SERVER_FAMILIES
-                                     and len(call.argv) > 2):
+    elif base in SERVER_PROGRAMS or (len(call.argv) > 2 and base.startswith(_SERVER_FAMILIES)
+                                     and program_family(base) in _SERVER_FAMILIES):
         from .servers import check as check_server
 
         check_server(ev, call)
