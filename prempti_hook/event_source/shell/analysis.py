@@ -41,6 +41,7 @@ R_COMPUTED_PATH = "computed_path"
 R_COMPUTED_HOST = "computed_host"
 R_UNKNOWN_VARIABLE = "unknown_variable"
 R_UNKNOWN_CWD = "unknown_cwd"
+R_STARTUP_FILE = "startup_file"  # a shell sources a startup file (BASH_ENV, ENV, --rcfile)
 
 
 # --- the context and the result of one analysis -----------------------------------------
@@ -98,16 +99,21 @@ class Analysis:
     `lexical_write_paths` are the same paths as written (absolute, `..` folded, symlinks
     kept), for matching rules written with either form (`/etc` vs macOS `/private/etc`).
     `tail_names` are the known last names of paths built at run time (`environ` of
-    `/proc/$(pgrep x)/environ`). The other lists are described with their fields in
-    docs/fields-shell.md.
+    `/proc/$(pgrep x)/environ`).
+
+    `effects` are consequential things the command does beyond its files (`git.discard`,
+    `db.wipe`...; see `programs/destructive.py`); `deletes` maps what it deletes, at the level
+    of the pattern it names (`/p/src/*`, not what the glob matches today), to how: "one"
+    (a single named file), "many" (recursive or a glob) or "erase" (overwritten in place).
+    The other lists are described with their fields in docs/fields-shell.md.
     """
 
     __slots__ = ("args", "code_producers", "container_mounts", "container_paths",
                  "container_privileges", "credential_reads", "credential_sinks",
-                 "data_channels", "data_hosts", "hardlinks", "hosts", "lexical_paths",
-                 "lexical_write_paths", "listen_hosts", "names", "paths", "pipes_to_shell",
-                 "program_paths", "reasons", "served_paths", "tail_names", "urls",
-                 "write_paths")
+                 "data_channels", "data_hosts", "deletes", "effects", "hardlinks", "hosts",
+                 "lexical_paths", "lexical_write_paths", "listen_hosts", "names", "paths",
+                 "pipes_to_shell", "program_paths", "reasons", "served_paths", "tail_names",
+                 "urls", "write_paths")
 
     def __init__(self) -> None:
         self.names: dict[str, None] = {}
@@ -133,6 +139,8 @@ class Analysis:
         self.data_channels: dict[str, None] = {}
         self.served_paths: dict[str, None] = {}
         self.listen_hosts: dict[str, None] = {}
+        self.effects: dict[str, None] = {}
+        self.deletes: dict[str, str] = {}
 
     @property
     def incomplete(self) -> bool:
@@ -140,7 +148,7 @@ class Analysis:
 
     def as_dict(self) -> dict:
         """Plain data, for tests and debugging."""
-        return {name: (getattr(self, name) if name == "pipes_to_shell"
+        return {name: (getattr(self, name) if name in ("pipes_to_shell", "deletes")
                        else tuple(getattr(self, name))) for name in self.__slots__}
 
 

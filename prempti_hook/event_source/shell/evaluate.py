@@ -30,6 +30,7 @@ from .analysis import (
     R_DYNAMIC_CODE,
     R_DYNAMIC_COMMAND,
     R_INLINE_CODE,
+    R_STARTUP_FILE,
     R_TOO_COMPLEX,
     R_UNKNOWN_CWD,
     R_UNKNOWN_VARIABLE,
@@ -42,7 +43,7 @@ from .analysis import (
 )
 from .expand import CMD, PLAIN, REDIR, Expander, static_output
 from .parser import Parser
-from .programs import handler_for, observe
+from .programs import handler_for, inspect, observer_for
 from .programs.common import generic
 from .syntax import (
     ARITH_TESTS,
@@ -90,6 +91,15 @@ def program_label(argv: list) -> str:
         if not arg.startswith("-"):
             break
     return label
+
+
+def _decodes_escapes(argv: list) -> bool:
+    """printf/echo output decoded from `\\x..` escapes stays opaque when piped to a shell."""
+    if not argv or argv[0].rsplit("/", 1)[-1] not in ("printf", "echo"):
+        return False
+    from .programs.destructive import decodes_escapes
+
+    return decodes_escapes(argv)
 
 
 def _is_stream(path: str) -> bool:
@@ -143,6 +153,16 @@ class Evaluator(Expander):
         self.secret_vars: dict[str, tuple] = {}  # variables holding such text
         self.consumes_secret = False  # the current command reads a password on stdin
         self.substitutions = 0  # depth of `$(...)`/`<(...)` being analysed
+        # Words of the simple command being run that came from pathname expansion, to the
+        # pattern they matched: deletes are judged by the pattern (`rm -rf *` at the root
+        # is a wipe whatever it matches today; see programs/destructive.py).
+        self.glob_sources: dict[str, str] = {}
+        # A command that only tests or lists a path (`test -f`, `ls`, `grep -q`: see
+        # programs/mentions.py) mentions it without reading it: no path is recorded while
+        # `mentioning`. `consumed` > 0 while a command's output feeds another program (a
+        # pipeline, `$(...)`), where a listing is no longer a mere mention.
+        self.mentioning = False
+        self.consumed = 0
 
     # --- recording ------------------------------------------------------------------------
     def reason(self, why: str) -> None:
@@ -167,7 +187,7 @@ class Evaluator(Expander):
                 args[display(word)] = None
 
     def path(self, text: str, st: State, write: bool = False, record: bool = True) -> None:
-        if not text or text == "-":
+        if not text or text == "-" or (self.mentioning and not write):
             return
         if has_marker(text):
             if POSITIONAL in text:
@@ -486,6 +506,7 @@ class Evaluator(Expander):
         downloading = self.piped_download
         piped: object = stdin
         pipeline = self.ctx.steps  # a number no other pipeline of this analysis has
+        last = len(commands) - 1
         try:
             for position, command in enumerate(commands):
                 self.pipe_producers = list(producers)
@@ -493,7 +514,11 @@ class Evaluator(Expander):
                 self.producers = []
                 self.pipe_stage = (pipeline, position)
                 before = self.net_events
-                piped = self.run_piped(command, st.copy(), piped)
+                self.consumed += position < last  # its output feeds the next element
+                try:
+                    piped = self.run_piped(command, st.copy(), piped)
+                finally:
+                    self.consumed -= position < last
                 producers.extend(self.producers)
                 downloading = downloading or self.net_events > before
         finally:
@@ -519,7 +544,7 @@ class Evaluator(Expander):
             captured = self.capture
         finally:
             self.capture = saved
-        if len(captured) == 1:
+        if len(captured) == 1 and not _decodes_escapes(captured[0][0]):
             text = static_output(captured[0], self)
             if text is not None:
                 return ("pipe", text)
@@ -556,8 +581,10 @@ class Evaluator(Expander):
             previous = operators[index - 1] if index else None
             following = operators[index + 1] if index + 1 < len(words) else None
             if previous in FILE_TESTS:
+                self.mentioning = True  # `[[ -f ~/.ssh/id_rsa ]]` reads nothing
                 for text in texts:
                     self.path(text, st)
+                self.mentioning = False
             if previous == "-v":
                 for text in texts:
                     self.name_text(text, st)
@@ -650,7 +677,8 @@ class Evaluator(Expander):
 
     def simple(self, node: tuple, st: State, stdin: object) -> None:
         saved = (self.word_producers, self.word_credentials, self.consumes_secret,
-                 self.output_words)
+                 self.output_words, self.glob_sources)
+        self.glob_sources = {}
         self.output_words = self.word_credentials  # the command whose `$(...)` this may be
         self.word_producers, self.word_credentials, self.consumes_secret = [], [], False
         net_before, written_before = self.net_events, len(self.written)
@@ -665,7 +693,7 @@ class Evaluator(Expander):
                                         self.reached[hosts_before:], node)
         finally:
             (self.word_producers, self.word_credentials, self.consumes_secret,
-             self.output_words) = saved
+             self.output_words, self.glob_sources) = saved
         reached = self.net_events > net_before
         if reached or self.piped_download:
             # what this command writes comes from the network (`curl -o x URL`,
@@ -704,6 +732,10 @@ class Evaluator(Expander):
         for name, _append, values in prefix:
             if isinstance(values, list) and name in INJECTION_VARS:
                 self.injection(name, values, st)
+        if outputs and (not words or plain_word(words[0]) in (":", "true")):
+            from .programs.destructive import truncated
+
+            truncated(self, outputs, st)  # `: > data.db` empties the file
         if not words:
             for name, append, values in prefix:
                 self.assign(st, name, append, values)
@@ -792,6 +824,7 @@ class Evaluator(Expander):
             if name in CODE_VARS:
                 self.run_code(value.lstrip("|"), call)
             elif name in SOURCED_VARS:
+                self.reason(R_STARTUP_FILE)
                 self.script_operand(value, call, shell=True)
             elif name in PROMPT_VARS:
                 self.expand_text(value, st)
@@ -802,8 +835,16 @@ class Evaluator(Expander):
 
     # --- commands -------------------------------------------------------------------------
     def command(self, call: Call) -> None:
+        saved = self.mentioning
+        try:
+            self.command_chain(call)
+        finally:
+            self.mentioning = saved
+
+    def command_chain(self, call: Call) -> None:
         for _ in range(24):
             self.ctx.step()
+            self.mentioning = False
             argv = call.argv
             name = argv[0]
             if has_marker(name):
@@ -824,6 +865,13 @@ class Evaluator(Expander):
             if base in call.st.funcs and "/" not in name:
                 self.call_function(call, base)
                 return
+            observer = observer_for(base)
+            if observer is not None:
+                observer(self, call)  # what it destroys, publishes or kills (not its paths)
+            if call.env:
+                from .programs.destructive import environment
+
+                environment(self, call)  # NO_PROXY='*'...
             if "://" in name:
                 # `npx https://host/pkg.tgz`: a package fetched and run by a wrapper
                 self.url(name)
@@ -832,7 +880,7 @@ class Evaluator(Expander):
                 if self.run_written(name, call, shell=True, direct=True):
                     return
                 self.program_path(name, call.st)
-            observe(self, call, base)
+            inspect(self, call, base)  # stored credentials, served folders
             handler = handler_for(base)
             if handler is None:
                 self.produced(argv)
@@ -880,10 +928,16 @@ class Evaluator(Expander):
         if stdin == PIPE or call.net:
             self.pipes()
         elif isinstance(stdin, tuple) and stdin[0] == "pipe":
-            self.pipes()
+            # Static text (`printf 'make test\n' | bash`): analysed as the script it is,
+            # and still code that came out of a decoder when one made it (`| base64 -d |`).
+            decoders = [label for label in self.pipe_producers
+                        if label.partition(" ")[0] in _DECODING_PROGRAMS]
+            if decoders:
+                self.pipes(decoders)
             if shell:
                 self.run_code(stdin[1], call, stdin=None)
             else:
+                self.pipes()
                 self.reason(R_INLINE_CODE)
         elif isinstance(stdin, tuple) and stdin[0] == "text":
             if shell:
@@ -904,5 +958,7 @@ class Evaluator(Expander):
             else:
                 self.pipes()
         else:
+            if COMPUTED in script or UNSET in script:
+                self.reason(R_DYNAMIC_CODE)  # `source "$UNKNOWN"`: the code is not known
             self.path(script, call.st)
             self.run_written(script, call, shell)

@@ -87,8 +87,10 @@ class Expander:
     """The word-expansion half of the evaluator (see the module docstring).
 
     The evaluator provides `ctx`, `env`, `home`, `capture` (what `$(...)` bodies print, when
-    known), `reason`, `run` (to analyse `$(...)` and `<(...)` bodies) and `injection` (for
-    assignments to variables that make programs run code).
+    known), `glob_sources` (where pathname expansion notes the pattern of each word it
+    produced), `consumed` (above 0 while a command's output feeds another), `reason`,
+    `run` (to analyse `$(...)` and `<(...)` bodies) and `injection` (for assignments to
+    variables that make programs run code).
     """
 
     # --- variables ------------------------------------------------------------------------
@@ -350,17 +352,24 @@ class Expander:
             return [[(NUMBER, _QUOTED if part[2] else _EXPANDED)]]
         if kind == "P":
             self.ctx.enter()
-            saved = self.producers, self.pipe_stage
+            saved = self.capture, self.producers, self.pipe_stage
+            self.capture = [] if _single_simple(part[1]) else None
             self.producers = []
             self.pipe_stage = None
             self.substitutions += 1
+            self.consumed += 1
             try:
                 self.run(part[1], st.copy(), PIPE if part[2] == ">" else None)
+                captured = self.capture
                 self.word_producers.extend(self.producers[:MAX_ALTS])
             finally:
-                self.producers, self.pipe_stage = saved
+                self.capture, self.producers, self.pipe_stage = saved
                 self.substitutions -= 1
+                self.consumed -= 1
                 self.ctx.leave()
+            if part[2] == "<" and captured and len(captured) == 1 and \
+                    _setup_generator(captured[0][0]):
+                return [[("/dev/null", _QUOTED)]]  # `source <(kubectl completion bash)`
             return [[("/dev/fd/63", _QUOTED)]]
         return [[("", _QUOTED)]]
 
@@ -504,6 +513,8 @@ class Expander:
                                       for s, k in current)
                     if has_glob(pattern):
                         matches = self.glob(pattern, st)
+                        for match in matches:  # deletes are judged by the pattern
+                            self.glob_sources[match] = pattern
                 if matches:
                     out.extend(matches)
                 else:
@@ -600,6 +611,7 @@ class Expander:
         self.producers = []
         self.pipe_stage = None
         self.substitutions += 1
+        self.consumed += 1  # the output goes into a word, not to the user
         piped = None
         try:
             pipeline = _single_pipeline(body)
@@ -613,6 +625,7 @@ class Expander:
         finally:
             self.capture, self.producers, self.pipe_stage = saved
             self.substitutions -= 1
+            self.consumed -= 1
             self.ctx.leave()
         if isinstance(piped, tuple) and piped[0] == "pipe":
             return piped[1].rstrip("\n")
@@ -620,10 +633,20 @@ class Expander:
             value = static_output(captured[0], self)
             if value is not None:
                 return value.rstrip("\n")
+            if _setup_generator(captured[0][0]):
+                return ""  # `eval "$(pyenv init -)"`: well-known shell setup, see shell_setup
         return COMPUTED
 
 
 # --- helpers of the expander ------------------------------------------------------------
+
+def _setup_generator(argv: list) -> bool:
+    """Well-known generated shell setup (`pyenv init -`): see shell_setup (loaded only
+    for a command substitution whose output is not known)."""
+    from .shell_setup import setup_generator
+
+    return setup_generator(argv)
+
 
 def _identifiers(text: str) -> list[str]:
     """Variable names in an arithmetic expression's literal text."""
