@@ -455,3 +455,27 @@ def test_the_analysis_stays_fast_with_every_new_construct(sb):
         for command in commands:
             analyze(command, sb.cwd, sb.home, ENV)
     assert (time.perf_counter() - start) / (20 * len(commands)) < 0.01
+
+
+def test_a_nul_in_the_working_directory_is_no_internal_error(tmp_path):
+    """Found by tests/reliability/test_hook_fuzz.py: the fields of deletes looked for a
+    .gitignore in a folder named with a NUL (ValueError, so the hook failed closed with an
+    internal error instead of deciding)."""
+    from pathlib import Path
+
+    from prempti_hook.agents import claude_code
+    from prempti_hook.event_source import fields as field_table
+    from prempti_hook.event_source.event import Event
+    from prempti_hook.falco.loader import load
+
+    rules = Path(__file__).resolve().parents[2] / "rules"
+    texts = [(str(p), p.read_text(encoding="utf-8")) for p in sorted(rules.glob("*.yaml"))]
+    ruleset = load(texts, {field_table.SOURCE: field_table.table()}).rulesets[field_table.SOURCE]
+    for cwd in ("\x00", "/tmp/\x00x", str(tmp_path) + "\x00"):
+        for command in ("rm cat ~/.ssh/id_rsa", "rm -rf x/*", "cp -P a b; echo > b"):
+            call = claude_code.read({
+                "session_id": "s", "transcript_path": "", "cwd": cwd,
+                "permission_mode": "default", "hook_event_name": "PreToolUse",
+                "tool_name": "Bash", "tool_input": {"command": command},
+                "tool_use_id": "t"})
+            ruleset.match(Event(call, str(tmp_path)))
