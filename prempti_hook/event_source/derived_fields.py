@@ -231,6 +231,7 @@ def _collect_paths(ev) -> _Paths | None:
         out.writes.update(shell.write_paths)
         out.lexical.update(shell.lexical_paths)
         out.lexical_writes.update(shell.lexical_write_paths)
+        out.extra_names.update(shell.tail_names)
         return out
     cwd, home = ev.real_cwd, ev.home
     if tool in WRITES:
@@ -390,6 +391,18 @@ SHELL_EXTRACTORS = {
     "tool.cmd.write_paths": _cmd_list("write_paths"),
     "tool.cmd.urls": _cmd_list("urls"),
     "tool.cmd.hosts": _cmd_list("hosts"),
+    "tool.cmd.hardlinks": _cmd_list("hardlinks"),
+    "tool.cmd.program_paths": _cmd_list("program_paths"),
+    "tool.cmd.code_producers": _cmd_list("code_producers"),
+    "tool.cmd.credential_reads": _cmd_list("credential_reads"),
+    "tool.cmd.credential_sinks": _cmd_list("credential_sinks"),
+    "tool.cmd.container_mounts": _cmd_list("container_mounts"),
+    "tool.cmd.container_privileges": _cmd_list("container_privileges"),
+    "tool.cmd.container_paths": _cmd_list("container_paths"),
+    "tool.cmd.data_hosts": _cmd_list("data_hosts"),
+    "tool.cmd.data_channels": _cmd_list("data_channels"),
+    "tool.cmd.served_paths": _cmd_list("served_paths"),
+    "tool.cmd.listen_hosts": _cmd_list("listen_hosts"),
     "tool.cmd.pipes_to_shell": _pipes_to_shell,
     "tool.cmd.incomplete": _incomplete,
     "tool.cmd.incomplete_reasons": _incomplete_reasons,
@@ -490,6 +503,42 @@ _DECLARATIONS = (
     ("tool.cmd.hosts", True, "CHARBUF",
      "hosts the command connects to (URLs, ssh/scp/rsync/git remotes, nc/socat, "
      "/dev/tcp), lowercase, IDNA and IP-literal normalized"),
+    ("tool.cmd.hardlinks", True, "CHARBUF",
+     "existing files the command gives another name by a hard link (ln, link, cp -l, "
+     "rsync --link-dest), resolved; they are in tool.cmd.write_paths too"),
+    ("tool.cmd.program_paths", True, "CHARBUF",
+     "programs started by their path (./x, /tmp/x/tool), resolved; a program this command "
+     "line wrote first is left out (see tool.cmd.pipes_to_shell, dynamic_command)"),
+    ("tool.cmd.code_producers", True, "CHARBUF",
+     "the programs, with their subcommand, whose output a shell or interpreter runs as code "
+     "(curl, base64, pyenv init, ssh-agent, kubectl completion)"),
+    ("tool.cmd.credential_reads", True, "CHARBUF",
+     "kinds of stored credentials the command prints through a helper or store (gh_token, "
+     "gcloud_token, aws_credentials, keychain, password_store, k8s_secret...)"),
+    ("tool.cmd.credential_sinks", True, "CHARBUF",
+     "where those credentials go: output (the terminal or a file), login (a program that "
+     "reads a password on stdin), issuer (a request to the service that issued it), "
+     "elsewhere (another host), argument (a local program), variable"),
+    ("tool.cmd.container_mounts", True, "CHARBUF",
+     "host paths mounted into containers or pods (bind mounts, hostPath, the runtime "
+     "socket), resolved and as written, and as ~/... under home"),
+    ("tool.cmd.container_privileges", True, "CHARBUF",
+     "what containers and pods get of the host: privileged, host_pid, host_network, "
+     "host_ipc, cap_<name>, device, apparmor_unconfined, seccomp_unconfined, runtime_socket, "
+     "node_debug"),
+    ("tool.cmd.container_paths", True, "CHARBUF",
+     "paths read or written inside containers and pods (docker exec, kubectl exec, the "
+     "command of docker run) that are not host mounts, as written"),
+    ("tool.cmd.data_hosts", True, "CHARBUF",
+     "hosts that receive data known only at run time in the host name itself "
+     "($(...).example.net), a ping pattern or a request (header, body, URL)"),
+    ("tool.cmd.data_channels", True, "CHARBUF",
+     "how that data leaves: dns, icmp, http"),
+    ("tool.cmd.served_paths", True, "CHARBUF",
+     "folders the command publishes with a local server (python -m http.server, php -S, "
+     "http-server, busybox httpd...), resolved, and as ~/... under home"),
+    ("tool.cmd.listen_hosts", True, "CHARBUF",
+     "addresses those servers listen on; 0.0.0.0 or :: is every interface (their default)"),
     ("tool.cmd.pipes_to_shell", False, "BOOL",
      "a shell or interpreter runs code from a pipe or program output (`curl x | sh`, "
      "`bash <(curl x)`, `sh -c \"$(curl x)\"`, `eval \"$(...)\"`, a socket)"),
