@@ -1,5 +1,5 @@
-"""`prempti-hook logs [-f] [--tail N|all] [--show LIST] [--raw] [--verify [FILE...]]`: the
-audit log for people.
+"""`prempti-hook logs [-f] [--tail N|all] [--show LIST] [--agent NAME] [--raw]
+[--verify [FILE...]]`: the audit log for people (one log for every agent).
 
 One line per hook call, in one format whatever the tool or the agent:
 
@@ -49,16 +49,18 @@ WHAT_CHARS = 400
 COLOURS = {"deny": "\033[1;31m", "ask": "\033[1;33m", "allow": "\033[32m", "none": "\033[2m",
            "event": "\033[36m"}
 RESET = "\033[0m"
-USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show LIST] [--raw]
+USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show LIST] [--agent NAME] [--raw]
        prempti-hook logs --verify [FILE...]
 
 Show the audit log ($PREMPTI_HOME/log/events-*.jsonl; events.jsonl links to the newest
-file), one line per hook call: time (UTC), verdict, agent, tool, then the rule and why, or
-what the call was. Colour unless NO_COLOR is set or stdout is not a terminal.
+file; one log for every agent), one line per hook call: time (UTC), verdict, agent, tool,
+then the rule and why, or what the call was. Colour unless NO_COLOR is set or stdout is not
+a terminal.
   -f            keep printing new calls (follows the log into new files)
   --tail N|all  how many of the latest calls to show (default 20)
   --show LIST   only these, comma-separated: deny, ask, allow, none (no decision),
                 event (hook events that are not decisions, e.g. PostToolUse)
+  --agent NAME  only this agent's calls (claude_code, codex, gemini, copilot)
   --raw         print the stored JSON lines instead
   --verify      check the hash chain of the log, or of the FILEs given (oldest first);
                 exit 1 at the first broken, missing or reordered line
@@ -73,7 +75,7 @@ class UsageError(Exception):
 
 
 class Options:
-    __slots__ = ("follow", "raw", "show", "tail", "verify", "verify_files")
+    __slots__ = ("agent", "follow", "raw", "show", "tail", "verify", "verify_files")
 
     def __init__(self) -> None:
         self.follow = False
@@ -82,6 +84,7 @@ class Options:
         self.show: frozenset[str] | None = None
         self.verify = False
         self.verify_files: list[str] = []
+        self.agent: str | None = None
 
 
 def parse_args(args: list[str]) -> Options:
@@ -96,20 +99,23 @@ def parse_args(args: list[str]) -> Options:
             options.raw = True
         elif word == "--verify":
             options.verify = True
-        elif name in ("--tail", "-n", "--show"):
+        elif name in ("--tail", "-n", "--show", "--agent"):
             if not sep:
                 if not rest:
                     raise UsageError(f"{name} needs a value")
                 value = rest.pop(0)
             if name == "--show":
                 options.show = parse_show(value)
+            elif name == "--agent":
+                options.agent = parse_agent(value)
             else:
                 options.tail = parse_tail(value)
         elif options.verify and not word.startswith("-"):
             options.verify_files.append(word)
         else:
             raise UsageError(f"unknown argument {word!r}")
-    if options.verify and (options.follow or options.raw or options.show is not None):
+    if options.verify and (options.follow or options.raw or options.show is not None
+                           or options.agent is not None):
         raise UsageError("--verify takes only files, no other option")
     return options
 
@@ -129,6 +135,15 @@ def parse_show(value: str) -> frozenset[str]:
         raise UsageError(f"--show takes a comma-separated list of {', '.join(KINDS)}"
                          + (f", not {', '.join(unknown)}" if unknown else ""))
     return frozenset(chosen)
+
+
+def parse_agent(value: str) -> str:
+    from ..agents import UnknownAgent, canonical
+
+    try:
+        return canonical(value)
+    except UnknownAgent as e:
+        raise UsageError(str(e)) from None
 
 
 # Rendering --------------------------------------------------------------------------------
@@ -219,7 +234,7 @@ def _what(record: dict) -> str:
 
 def _tool(record: dict) -> str:
     fields = _fields(record)
-    for key in ("tool.name", "tool_name"):
+    for key in ("tool.name", "tool_name", "toolName"):
         if isinstance(fields.get(key), str) and fields[key]:
             return fields[key]
     return "-"
@@ -272,8 +287,9 @@ def render(record: dict, colour: bool) -> str:
     return Renderer(colour).render(record)
 
 
-def wanted(record: dict, show: frozenset[str] | None) -> bool:
-    return show is None or kind(record) in show
+def wanted(record: dict, show: frozenset[str] | None, agent: str | None = None) -> bool:
+    return (show is None or kind(record) in show) and (agent is None
+                                                       or _agent(record) == agent)
 
 
 def use_colour(stream) -> bool:
@@ -291,7 +307,7 @@ def _emit(text: str) -> None:
 
 def print_records(pairs, options: Options, renderer: Renderer) -> None:
     for raw, record in pairs:
-        if not wanted(record, options.show):
+        if not wanted(record, options.show, options.agent):
             continue
         if options.raw:
             _emit(safe(raw.decode("utf-8", "replace")))
@@ -392,7 +408,8 @@ def main(word: str, args: list[str]) -> int:
         options = parse_args(args)
     except UsageError as e:
         print(f"prempti-hook: {e} (usage: prempti-hook logs [-f] [--tail N|all] "
-              f"[--show {','.join(KINDS)}] [--raw] | --verify [FILE...])", file=sys.stderr)
+              f"[--show {','.join(KINDS)}] [--agent NAME] [--raw] | --verify [FILE...])",
+              file=sys.stderr)
         return 2
     cfg = config.load()
     if options.verify:
@@ -400,7 +417,7 @@ def main(word: str, args: list[str]) -> int:
     reader = auditlog.LogReader(cfg.log_file)
     try:
         pairs = [(raw, record) for raw, record in reader.raw_records()
-                 if wanted(record, options.show)]
+                 if wanted(record, options.show, options.agent)]
         if options.tail is not None:
             pairs = list(deque(pairs, maxlen=options.tail)) if options.tail else []
         renderer = Renderer(not options.raw and use_colour(sys.stdout),

@@ -306,3 +306,21 @@ def test_a_long_event_name_from_the_agent_cannot_push_the_columns_away(cfg, caps
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[2] == "X" * (logs.LABEL_MAX - 1) + "…"
     assert lines[0].index("claude_code") == lines[1].index("claude_code")
+
+
+def test_one_log_for_every_agent_shows_and_filters_by_agent(cfg, capsys):
+    for n, agent in enumerate(["claude_code", "codex", "gemini", "copilot", "codex"]):
+        auditlog.append(cfg, record(n, agent=agent, command=f"cmd {n}"))
+    failure = record(9, "deny")
+    del failure["output_fields"]["agent.name"]  # a record with no agent (a very old one)
+    auditlog.append(cfg, failure)
+    assert logs.main("logs", []) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[3] for line in lines] == ["claude_code", "codex", "gemini", "copilot",
+                                                  "codex", "-"]
+    assert logs.main("logs", ["--agent", "codex"]) == 0
+    assert [line.split()[-1] for line in capsys.readouterr().out.splitlines()] == ["1", "4"]
+    assert logs.main("logs", ["--agent=claude"]) == 0  # an alias of claude_code
+    assert len(capsys.readouterr().out.splitlines()) == 1
+    assert logs.main("logs", ["--agent", "cursor"]) == 2
+    assert "unknown agent 'cursor'" in capsys.readouterr().err
