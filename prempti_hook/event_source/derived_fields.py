@@ -415,11 +415,37 @@ _DECLARATIONS = (
 )
 
 
+# Fields about code (tool.code.*, tool.later.*): declared and extracted by `code_fields`,
+# which is imported only when a rule or the log reads one of them.
+_CODE_FIELDS = (
+    "tool.code.languages", "tool.code.network", "tool.code.process", "tool.code.delete",
+    "tool.code.decode_exec", "tool.code.env_dump", "tool.code.remote_shell",
+    "tool.code.obfuscated", "tool.code.calls", "tool.code.commands", "tool.later.kinds",
+    "tool.later.commands", "tool.later.names", "tool.later.args", "tool.later.paths",
+    "tool.later.write_paths", "tool.later.path_prefixes", "tool.later.write_path_prefixes",
+    "tool.later.path_names", "tool.later.urls", "tool.later.hosts",
+    "tool.later.pipes_to_shell", "tool.later.incomplete_reasons", "tool.later.sources",
+    "tool.later.source_hosts",
+)
+
+
+def _code_field(name: str):
+    def extract(ev, arg):
+        from .code_fields import EXTRACTORS
+
+        return EXTRACTORS[name](ev, arg)
+    return extract
+
+
+SHELL_EXTRACTORS.update({name: _code_field(name) for name in _CODE_FIELDS})
+
+
 def _build_fields() -> list:
     from ..falco.fields import FieldInfo
+    from .code_fields import DECLARATIONS
 
     return [FieldInfo(name, type_, is_list=is_list, desc=desc)
-            for name, is_list, type_, desc in _DECLARATIONS]
+            for name, is_list, type_, desc in (*_DECLARATIONS, *DECLARATIONS)]
 
 
 def __getattr__(name: str):

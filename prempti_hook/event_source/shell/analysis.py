@@ -86,8 +86,8 @@ class Analysis:
     kept), for matching rules written with either form (`/etc` vs macOS `/private/etc`).
     """
 
-    __slots__ = ("args", "hosts", "lexical_paths", "lexical_write_paths", "names", "paths",
-                 "pipes_to_shell", "reasons", "urls", "write_paths")
+    __slots__ = ("args", "code", "hosts", "lexical_paths", "lexical_write_paths", "names",
+                 "paths", "pipes_to_shell", "reasons", "urls", "write_paths")
 
     def __init__(self) -> None:
         self.names: dict[str, None] = {}
@@ -100,6 +100,9 @@ class Analysis:
         self.hosts: dict[str, None] = {}
         self.pipes_to_shell = False
         self.reasons: dict[str, None] = {}
+        # What code of other languages run by the command does (`event_source.code`'s
+        # CodeReport), once some is met: tool.code.*.
+        self.code = None
 
     @property
     def incomplete(self) -> bool:
@@ -108,7 +111,8 @@ class Analysis:
     def as_dict(self) -> dict:
         """Plain data, for tests and debugging."""
         return {name: (getattr(self, name) if name == "pipes_to_shell"
-                       else tuple(getattr(self, name))) for name in self.__slots__}
+                       else tuple(getattr(self, name))) for name in self.__slots__
+                if name != "code"}
 
 
 def display(text: str) -> str:

@@ -12,7 +12,8 @@ options describes (`common.Spec`): they are declared below. The others have hand
 own, grouped by family, one module each:
 - `common`: option parsing and helpers shared by the families; unknown programs.
 - `wrappers`: programs that run another command (sudo, env, xargs, timeout, tmux...).
-- `interpreters`: shells, language interpreters, and eval/source/trap/alias.
+- `interpreters`: shells, language interpreters, eval/source/trap/alias, and the programs
+  that run code from local files (npm scripts, just recipes; make and git hooks by call).
 - `shell_state`: builtins that change the shell's state (cd, read, set, unset...).
 - `file_syntax`: file utilities with a syntax of their own (sed, awk, find, tar, dd...).
 - `devtools`: version control, package managers and make (git, pip, make).
@@ -159,7 +160,7 @@ _NAMES_BY_MODULE = {
         "nice timeout stdbuf ionice taskset chrt caffeinate faketime time strace ltrace "
         "valgrind firejail cgexec numactl prlimit systemd-run nsenter unshare gosu su-exec "
         "chpst setpriv coproc",
-    "interpreters": "bun eval source . trap alias hash pwsh powershell",
+    "interpreters": "bun eval source . trap alias hash pwsh powershell npm just ztcp",
     "shell_state":
         "cd pushd popd read mapfile readarray printf unset set shift getopts test [",
     "file_syntax":

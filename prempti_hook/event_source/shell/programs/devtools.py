@@ -62,6 +62,9 @@ def _h_git(ev: Evaluator, call: Call) -> None:
         for directory in directories:
             ev.path(directory, call.st, write=True)
     inner = call.but(call.argv, st=st)
+    from .interpreters import git_hooks  # the hooks this command runs (event_source.code)
+
+    git_hooks(ev, call, st, sub, rest)
     for arg in rest:
         ev.scan_url(arg)
     if sub in ("clone", "submodule"):
@@ -216,6 +219,9 @@ def _h_make(ev: Evaluator, call: Call) -> None:
             st = chdir(ev, st.copy(), value)
         elif name == "--eval":
             ev.reason(R_INLINE_CODE)
+    from .interpreters import make  # the recipes it runs (event_source.code)
+
+    make(ev, call)
 
 
 # --- the programs of this module (`_NAMES_BY_MODULE` in programs/__init__ lists them too)

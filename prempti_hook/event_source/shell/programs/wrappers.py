@@ -246,6 +246,11 @@ def _h_after_dashes(ev: Evaluator, call: Call) -> Call | None:
 def _h_run_subcommand(ev: Evaluator, call: Call) -> Call | None:
     """`poetry run cmd`, `pipenv run cmd`, `bundle exec cmd`, `conda run -n env cmd`..."""
     args = call.argv[1:]
+    program = call.argv[0].rsplit("/", 1)[-1]
+    if program in ("pnpm", "yarn"):  # package.json scripts they run (event_source.code)
+        from .interpreters import package_scripts
+
+        package_scripts(ev, call, program)
     for index, arg in enumerate(args):
         if arg in ("run", "exec", "dlx", "x"):
             _opts, ops = getopt(args[index + 1:], name_set(
