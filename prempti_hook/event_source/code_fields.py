@@ -243,7 +243,7 @@ def _run_steps(ev, steps: list, reader) -> tuple:
         call = shell.Call([step.origin], shell.State(step.cwd), None, {}, False)
         text = ci_expressions(step.text) if step.language == "shell" else step.text
         try:
-            run_foreign(evaluator, call, step.language, text, step.cwd)
+            run_foreign(evaluator, call, step.language, text, step.cwd, literals=False)
         except shell.Abort as stop:
             ctx.reason(stop.reason)
         except RecursionError:
@@ -431,7 +431,8 @@ DECLARATIONS = (
     ("tool.later.incomplete_reasons", True, "CHARBUF", "tool.cmd.incomplete_reasons of what "
      "the written file runs"),
     ("tool.later.sources", True, "CHARBUF", "where a written dependency or registry file "
-     "will install code from, when not the default registry: URLs, git specs, go.mod "
-     "replacements, index URLs (new ones only for an edit)"),
+     "will install code from, when it names a place: URLs, git specs, go.mod replacements, "
+     "registries and index URLs (new ones only for an edit; compare "
+     "tool.later.source_hosts with the default registries)"),
     ("tool.later.source_hosts", True, "CHARBUF", "hosts of tool.later.sources"),
 )

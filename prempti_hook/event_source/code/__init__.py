@@ -129,10 +129,12 @@ def analyze_into(language: str, text: str, ctx: CodeContext) -> None:
 
 
 def analyze(language: str, text: str, home: str, cwd: str,
-            read_file: Callable[[str], str | None] | None = None) -> CodeReport:
+            read_file: Callable[[str], str | None] | None = None,
+            literals: bool = True) -> CodeReport:
     """What `text`, code of `language`, would do when run in `cwd` by a user whose home is
-    `home`; `read_file` gives the text of a local file the code runs (bounded)."""
-    ctx = CodeContext(home, cwd, read_file=read_file)
+    `home`; `read_file` gives the text of a local file the code runs (bounded);
+    `literals`: see `CodeContext`."""
+    ctx = CodeContext(home, cwd, read_file=read_file, literals=literals)
     analyze_into(language, text, ctx)
     return ctx.report.finish()
 

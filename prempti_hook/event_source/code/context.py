@@ -18,12 +18,17 @@ if TYPE_CHECKING:
 class CodeContext:
     """What an analyser needs besides the code itself."""
 
-    __slots__ = ("budget", "cwd", "home", "read_file", "report")
+    __slots__ = ("budget", "cwd", "home", "literals", "read_file", "report")
 
     def __init__(self, home: str, cwd: str, report: CodeReport | None = None,
                  budget: Budget | None = None,
-                 read_file: Callable[[str], str | None] | None = None) -> None:
+                 read_file: Callable[[str], str | None] | None = None,
+                 literals: bool = True) -> None:
+        """`literals`: string literals that look like paths or URLs count as used even
+        when the analysis cannot follow them to a call (for the short code of a command
+        line; a file's strings are often data: test cases, messages, documentation)."""
         self.home = home.rstrip("/") or "/"
+        self.literals = literals
         self.cwd = cwd
         self.report = report if report is not None else CodeReport()
         self.budget = budget if budget is not None else Budget()

@@ -1,10 +1,10 @@
 """What a file will run later, and where it will fetch code from, judged from its name and
 content: the commands of npm lifecycle scripts, makefile and justfile recipes, CI jobs,
 devcontainer and editor tasks, direnv and shell startup files, git configuration and hooks,
-pre-commit hooks, Dockerfile `RUN` lines, notebook cells, agent hooks and MCP servers; the
-code of setup.py, conftest.py, build.rs, Python startup files and any script; and the
-dependency sources of requirements files, package.json, go.mod, Cargo, pyproject and
-registry configuration files.
+pre-commit hooks, notebook cells, agent hooks and MCP servers (a Dockerfile is only noted:
+it runs in the image); the code of setup.py, conftest.py, build.rs, Python startup files
+and any script; and the dependency sources of requirements files, package.json, go.mod,
+Cargo, pyproject and registry configuration files.
 
 `plan(path, text)` returns a `Plan`: where the content runs (`kinds`), the code it runs
 (`steps`, for the shell and code analyses) and the sources it installs from. Nothing here
@@ -334,20 +334,9 @@ def _systemd(out: Plan, text: str, directory: str, project: str, path: str) -> N
 
 
 def _dockerfile(out: Plan, text: str, directory: str, project: str, path: str) -> None:
-    """`RUN` lines (shell form; exec form `["sh", "-c", ...]` joined), with continuations."""
+    """A Dockerfile's `RUN` lines run inside the image being built, not on this machine
+    (its home, keys and files are not there): only the kind is noted."""
     out.kind("docker_build")
-    joined = text.replace("\\\r\n", " ").replace("\\\n", " ")
-    for line in joined.split("\n")[:4096]:
-        stripped = line.strip()
-        if stripped[:4].upper() == "RUN " or stripped[:4].upper() == "RUN\t":
-            command = stripped[4:].strip()
-            while command.startswith("--"):  # RUN --mount=... --network=...
-                command = command.partition(" ")[2].strip()
-            if command.startswith("["):
-                words = _load_json(command)
-                if isinstance(words, list) and all(isinstance(w, str) for w in words):
-                    command = " ".join(_shell_quote(w) for w in words)
-            out.shell(command, project, path)
 
 
 def _shell_quote(word: str) -> str:
@@ -895,6 +884,9 @@ def _registry_config(out: Plan, text: str, directory: str, project: str, path: s
         value = value.strip().strip("'\"")
         if line.startswith("- ") and ("://" in line):
             out.source(line[2:].strip().strip("'\""))
+            continue
+        if line.startswith("//") and ":" in line:  # `//host/path/:_authToken=...` (npm)
+            out.source("https:" + line.split(":", 1)[0])
             continue
         if not value:
             continue

@@ -183,6 +183,8 @@ class PythonAnalyzer:
         self.depth = 0
         self.quiet = 0
         self.unrolling = False  # a loop over literals is walked once per item, not nested
+        self.returns: list = []  # the value returned by each function being walked
+        self.inlined = 0         # calls of local functions being walked
         self.lines: list[bytes] | None = None   # the source as UTF-8 lines, if not ASCII
         self._exprs = {
             _ast.Constant: self._constant, _ast.Name: self._name,
@@ -197,12 +199,17 @@ class PythonAnalyzer:
             _ast.AugAssign: self._aug_assign, _ast.Expr: self._expr_stmt,
             _ast.Import: self._import, _ast.ImportFrom: self._import_from,
             _ast.FunctionDef: self._function, _ast.AsyncFunctionDef: self._function,
-            _ast.For: self._for, _ast.AsyncFor: self._for,
+            _ast.For: self._for, _ast.AsyncFor: self._for, _ast.Return: self._return,
         }
 
     # --- entry ----------------------------------------------------------------------------
     def run(self, src: str) -> bool:
         """Analyse `src`; False when it is not valid Python (the caller falls back)."""
+        try:
+            self.budget.scan(len(src))
+        except Exhausted as stop:
+            self.report.reason(stop.reason)
+            return True
         try:
             tree = compile(src, "<code>", "exec", PyCF_ONLY_AST, True)
         except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
@@ -330,18 +337,51 @@ class PythonAnalyzer:
         for decorator in node.decorator_list:
             self.ev(decorator)
         self.child(node.args)
+        self.run_function(node, {})
+        self.scopes[-1][node.name] = Function(node)
+
+    def run_function(self, node, bound: dict):
+        """Walk a function's body with its parameters bound (unknown unless given); the
+        value it returns, when one `return` gives a value."""
         scope: dict = {}
         arguments = node.args
         for arg in (*getattr(arguments, "posonlyargs", ()), *arguments.args,
                     *arguments.kwonlyargs, arguments.vararg, arguments.kwarg):
             if arg is not None:
-                scope[arg.arg] = None
+                scope[arg.arg] = bound.get(arg.arg)
         self.scopes.append(scope)
+        self.returns.append(None)
         try:
             self.body(node.body)
         finally:
             self.scopes.pop()
-        self.scopes[-1][node.name] = None
+            returned = self.returns.pop()
+        return returned
+
+    def call_function(self, function: Function, args: list, kwargs: dict):
+        """A call of a function defined in the code, with known arguments: its body again
+        with them (the first walk, at the definition, knew none). Bounded in depth and
+        number of walks per function."""
+        node = function.node
+        if (function.walks >= _MAX_FUNCTION_WALKS or self.inlined >= _MAX_INLINE_DEPTH
+                or not any(v is not None for v in (*args, *kwargs.values()))):
+            return None
+        arguments = node.args
+        names = [a.arg for a in (*getattr(arguments, "posonlyargs", ()), *arguments.args)]
+        bound = dict(zip(names, args))
+        bound.update((k, v) for k, v in kwargs.items() if k in names or any(
+            a.arg == k for a in arguments.kwonlyargs))
+        function.walks += 1
+        self.inlined += 1
+        try:
+            return self.run_function(node, bound)
+        finally:
+            self.inlined -= 1
+
+    def _return(self, node) -> None:
+        value = self.ev(node.value)
+        if self.returns and self.returns[-1] is None:
+            self.returns[-1] = value
 
     def _for(self, node) -> None:
         iterable = self.ev(node.iter)
@@ -391,7 +431,7 @@ class PythonAnalyzer:
 
     def literal(self, text: str) -> Text:
         """A string constant: paths and URLs in it are noted (unless in a message)."""
-        if not self.quiet and 1 < len(text) < 4096 and text.strip("/"):
+        if self.ctx.literals and not self.quiet and 1 < len(text) < 4096 and text.strip("/"):
             report = self.report
             if looks_like_path(text, self.home):
                 report.add(report.reads, expand_user(Text(text), self.home).s)
@@ -499,6 +539,8 @@ class PythonAnalyzer:
         key = self.ev(index)
         if isinstance(base, Obj) and base.kind == "environ":
             return self.env_get(key)
+        if isinstance(base, Mapping):
+            return base.get(key)
         if isinstance(base, list) and isinstance(key, int) and -len(base) <= key < len(base):
             return base[key]
         if isinstance(base, Obj) and base.flags & NETWORK:
@@ -513,13 +555,14 @@ class PythonAnalyzer:
 
     def _dict(self, node):
         values = [self.ev(v) for v in node.values]
-        for key in node.keys:
-            self.ev(key)
-        for key, value in zip(node.keys, values):
+        keys = [self.ev(key) for key in node.keys]
+        entries = {}
+        for key, value in zip(keys, values):
             if key is None and isinstance(value, Obj) and value.kind == "environ":
                 return Obj("environ", ENVIRON)  # {**os.environ, ...}
-        flags = flags_of(values)
-        return Obj("dict", flags) if flags else None
+            if isinstance(key, Text) and key.known():
+                entries[key.s] = value
+        return Mapping(entries, flags_of(values))
 
     def _comprehension(self, node):
         """`''.join(chr(c) for c in [...])`: char codes spelled as a comprehension."""
@@ -575,6 +618,8 @@ class PythonAnalyzer:
             self.quiet -= quiet
         if isinstance(callee, Ref) and callee.flags & (BUILT | DECODED):
             self.report.act(OBFUSCATED_ACTION)
+        if isinstance(callee, Function):
+            return self.call_function(callee, args, kwargs)
         if method is not None:
             return self.method(receiver, method, args, kwargs)
         if name is None:
@@ -604,6 +649,13 @@ class PythonAnalyzer:
     def method(self, receiver, name: str, args: list, kwargs: dict):
         """A method of a computed value (a string, a path, a socket, a response...)."""
         report = self.report
+        if isinstance(receiver, Mapping):
+            if name in ("get", "pop", "setdefault", "__getitem__"):
+                found = receiver.get(args[0] if args else None)
+                return found if found is not None or len(args) < 2 else args[1]
+            if name == "values":
+                return list(receiver.entries.values())
+            return None
         if isinstance(receiver, Obj):
             kind = receiver.kind
             if kind == "environ":
@@ -953,9 +1005,7 @@ class PythonAnalyzer:
         module = args[0] if args else kwargs.get("name")
         if isinstance(module, Text) and module.known():
             return Ref(module.s, module.flags)
-        if module is not None:
-            self.report.act(OBFUSCATED_ACTION)
-        return None
+        return None  # a name known only at run time (a plugin): not hidden, just unknown
 
     def do_getattr(self, name, args, kwargs):
         if len(args) < 2:
@@ -968,8 +1018,6 @@ class PythonAnalyzer:
             if isinstance(member, Ref):
                 member.flags |= attr.flags & (BUILT | DECODED)
             return member
-        if isinstance(target, Ref) and attr is not None:
-            self.report.act(OBFUSCATED_ACTION)
         return None
 
     def do_chr(self, name, args, kwargs):
@@ -1011,6 +1059,35 @@ class PythonAnalyzer:
         written = text[index:]
         if written and written != identifier:
             self.report.act(OBFUSCATED_ACTION)
+
+
+_MAX_FUNCTION_WALKS = 4   # walks of one local function with known arguments
+_MAX_INLINE_DEPTH = 3     # local function calls followed inside one another
+
+
+class Function:
+    """A function defined in the analysed code (walked again when called with values)."""
+
+    __slots__ = ("node", "walks")
+
+    def __init__(self, node) -> None:
+        self.node = node
+        self.walks = 0
+
+
+class Mapping(Obj):
+    """A dict literal with string keys: `CONFIG['path']` is the value written there."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: dict, flags: int = 0) -> None:
+        super().__init__("dict", flags)
+        self.entries = entries
+
+    def get(self, key):
+        if isinstance(key, Text) and key.known():
+            return self.entries.get(key.s)
+        return None
 
 
 _BUILTINS = frozenset({"open", "exec", "eval", "compile", "__import__", "getattr", "chr",

@@ -14,6 +14,7 @@ MAX_CODE = 256 * 1024      # characters of one snippet or file analysed (the res
 MAX_VALUE = 4096           # characters a computed string keeps (then marked unknown)
 MAX_DEPTH = 80             # nesting of expressions and statements walked
 MAX_WORK = 400_000         # nodes and tokens visited in one analysis, all snippets together
+MAX_CHARS = 1536 * 1024   # characters tokenized or bracket-scanned, all snippets together
 MAX_NESTED = 8             # code inside code (exec of a literal, a decoded blob) analysed
 MAX_ITEMS = 256            # paths, URLs, hosts, commands, calls kept per report
 MAX_ALTS = 16              # alternative values of one variable (a loop over a list)
@@ -63,11 +64,18 @@ SIGNAL_DYNAMIC_EXEC = "dynamic_exec"
 class Budget:
     """The work one analysis may do, shared by every snippet it looks at."""
 
-    __slots__ = ("nested", "work")
+    __slots__ = ("chars", "nested", "work")
 
     def __init__(self) -> None:
         self.work = 0
         self.nested = 0
+        self.chars = 0
+
+    def scan(self, count: int) -> None:
+        """Characters about to be tokenized or scanned."""
+        self.chars += count
+        if self.chars > MAX_CHARS:
+            raise Exhausted(R_TOO_COMPLEX)
 
 
 class Exhausted(Exception):

@@ -81,6 +81,16 @@ _PS_KEYWORDS = frozenset({"if", "else", "elseif", "foreach", "for", "while", "do
                           "process", "end", "filter", "throw", "break", "continue", "exit",
                           "trap", "using", "class", "until"})
 _MAX_TOKENS = 200_000
+# Effects whose value does not depend on the arguments: in a value, they are not evaluated
+# (the walk evaluates them once, for the effect).
+_EFFECT_ONLY = frozenset({"shell", "system", "argv", "spawn", "argv_list", "popen", "socket",
+                          "fetch", "go_dial", "go_command_ctx", "write", "write2", "move",
+                          "delete", "exec", "include", "env_whole", "ps_start"})
+# Words after which an expression starts (`of [...]` is an array, not an index).
+_KEYWORDS = frozenset({"return", "of", "in", "typeof", "instanceof", "await", "yield",
+                       "throw", "void", "delete", "case", "new", "else", "elsif", "when",
+                       "then", "not", "and", "or", "unless", "until", "if", "while", "for",
+                       "foreach", "do"})
 _ITERATORS = frozenset({"map", "forEach", "filter", "some", "every", "flatMap", "reduce",
                         "each", "each_with_index", "map!", "collect", "select", "find"})
 
@@ -113,29 +123,31 @@ class TokenAnalyzer:
         self.env_objects = ENV_OBJECTS.get(language, frozenset())
         self.fetch_at = -1       # token index of the last request (PowerShell `| iex`)
         self.depth = 0
+        self.unrolling = False
         self.match: list = []    # index after the bracket closing each opening bracket
+        self.ends: list | None = None             # statement ends (see `_ends`)
+        self.expression_ends: list | None = None  # assignment value ends
 
     # --- entry ------------------------------------------------------------------------------
     def run(self, src: str) -> None:
         if self.lang == "php":
             src = _php_code(src)
         try:
-            toks, renamed = tokenize(self.lang, src[:MAX_CODE], _MAX_TOKENS)
+            toks, renamed = tokenize(self.lang, src[:MAX_CODE], _MAX_TOKENS, self.budget)
+            if renamed:
+                self.report.act(OBFUSCATED_ACTION)
+            self.walk(toks)
         except OverflowError:
             self.report.reason(R_TOO_COMPLEX)
-            return
-        if renamed:
-            self.report.act(OBFUSCATED_ACTION)
-        try:
-            self.walk(toks)
         except Exhausted as stop:
             self.report.reason(stop.reason)
         except RecursionError:
-            self.report.reason("too_deep")
+            self.report.reason(R_TOO_DEEP)
 
     def walk(self, toks: list) -> None:
-        saved = self.toks, self.consumed, self.match
+        saved = self.toks, self.consumed, self.match, self.ends, self.expression_ends
         self.toks, self.consumed, self.match = toks, set(), _matches(toks)
+        self.ends = self.expression_ends = None
         try:
             self.tick(len(toks))
             i = 0
@@ -157,7 +169,7 @@ class TokenAnalyzer:
                 else:
                     i += 1
         finally:
-            self.toks, self.consumed, self.match = saved
+            self.toks, self.consumed, self.match, self.ends, self.expression_ends = saved
 
     def tick(self, cost: int = 1) -> None:
         budget = self.budget
@@ -172,21 +184,21 @@ class TokenAnalyzer:
         return match[i] if i < len(match) else len(self.toks)
 
     def split_args(self, start: int, stop: int) -> list[tuple[int, int]]:
-        """Spans of the comma-separated arguments in `toks[start:stop]`."""
+        """Spans of the comma-separated arguments in `toks[start:stop]` (bracketed groups
+        are jumped over, so the cost is the number of top-level tokens)."""
         toks = self.toks
+        match = self.match
         spans = []
-        depth = 0
         begin = start
         j = start
-        self.tick(max(0, stop - start))
         while j < stop:
+            self.tick()
             kind, value = toks[j]
             if kind == OP:
                 if value in ("(", "[", "{"):
-                    depth += 1
-                elif value in (")", "]", "}"):
-                    depth -= 1
-                elif value in (",", "=>") and depth == 0:
+                    j = match[j]
+                    continue
+                if value in (",", "=>"):
                     if value == ",":
                         spans.append((begin, j))
                     begin = j + 1
@@ -196,30 +208,20 @@ class TokenAnalyzer:
         return [s for s in spans if s[0] < s[1]]
 
     def statement_end(self, j: int) -> int:
-        """Where a bare call's arguments end."""
-        end = self.scan_statement(j, len(self.toks), self.toks)
-        self.tick(max(0, end - j))
-        return end
+        """Where a bare call's arguments end: the next line end, `;`, `}`, closing bracket
+        or statement modifier at this level."""
+        if self.ends is None:
+            self.ends = _ends(self.toks, self.match, self.statement_stop)
+        self.tick()
+        return self.ends[j] if j < len(self.ends) else len(self.toks)
 
-    def scan_statement(self, j: int, n: int, toks: list) -> int:
-        depth = 0
-        while j < n:
-            kind, value = toks[j]
-            if kind == NL and depth == 0 and self.lang != "perl":
-                return j
-            if kind == OP:
-                if value in ("(", "[", "{"):
-                    depth += 1
-                elif value in (")", "]", "}"):
-                    if depth == 0:
-                        return j
-                    depth -= 1
-                elif depth == 0 and (value in _STATEMENT_END or value in _MODIFIERS):
-                    return j
-            elif kind == ID and depth == 0 and value in _MODIFIERS and self.lang != "powershell":
-                return j
-            j += 1
-        return n
+    def statement_stop(self, toks: list, j: int) -> bool:
+        kind, value = toks[j]
+        if kind == NL:
+            return self.lang != "perl"
+        if kind == OP:
+            return value in (")", "]", "}") or value in _STATEMENT_END or value in _MODIFIERS
+        return kind == ID and value in _MODIFIERS and self.lang != "powershell"
 
     # --- names --------------------------------------------------------------------------------
     def norm(self, name: str) -> str:
@@ -272,6 +274,8 @@ class TokenAnalyzer:
             nxt = special(i)
             if nxt is not None:
                 return nxt
+        if word in _KEYWORDS:
+            return i + 1  # `return [...]`, `for (x of [...])`: what follows is an expression
         if word in _DECLARE or word == "import":
             self.declaration(i)
             return i + 1
@@ -370,30 +374,23 @@ class TokenAnalyzer:
         return True
 
     def expression_end(self, j: int) -> int:
-        toks = self.toks
-        depth = 0
-        n = len(toks)
-        start = j
-        while j < n:
-            kind, value = toks[j]
-            if (kind == OP and value == "{" and depth == 0 and j > start
-                    and self.lang in ("rust", "go")
-                    and (toks[j - 1][0] == ID or toks[j - 1] == (OP, ")"))):
-                return j  # `if let Ok(x) = f() {`: the block is not part of the value
-            if kind == NL and depth == 0:
-                if not (j > 0 and toks[j - 1][0] == OP and toks[j - 1][1] in self.api.concat):
-                    return j
-            elif kind == OP:
-                if value in ("(", "[", "{"):
-                    depth += 1
-                elif value in (")", "]", "}"):
-                    if depth == 0:
-                        return j
-                    depth -= 1
-                elif depth == 0 and value in (";", ","):
-                    return j
-            j += 1
-        return n
+        """Where the value of an assignment ends: a line end (unless the line ends with a
+        concatenation operator), `;`, `,` or a closing bracket at this level."""
+        if self.expression_ends is None:
+            self.expression_ends = _ends(self.toks, self.match, self.expression_stop)
+        self.tick()
+        return self.expression_ends[j] if j < len(self.expression_ends) else len(self.toks)
+
+    def expression_stop(self, toks: list, j: int) -> bool:
+        kind, value = toks[j]
+        if kind == NL:
+            return not (j > 0 and toks[j - 1][0] == OP and toks[j - 1][1] in self.api.concat)
+        if kind != OP:
+            return False
+        if value == "{" and self.lang in ("rust", "go") and j > 0 and (
+                toks[j - 1][0] == ID or toks[j - 1] == (OP, ")")):
+            return True  # `if let Ok(x) = f() {`: the block is not part of the value
+        return value in (")", "]", "}", ";", ",")
 
     # --- chains -------------------------------------------------------------------------------
     def chain(self, i: int, effects: bool, stop: int | None = None) -> tuple[int, object]:
@@ -426,7 +423,11 @@ class TokenAnalyzer:
                 continue
             if kind == OP and value == "(":
                 end = self.closing(j)
-                current = self.call(current, self.split_args(j + 1, end - 1), effects, j)
+                if (not effects and isinstance(current, Ref)
+                        and self.effect_of(current.name) in _EFFECT_ONLY):
+                    current = self.call(current, [], effects, j)  # its value needs no argument
+                else:
+                    current = self.call(current, self.split_args(j + 1, end - 1), effects, j)
                 called = True
                 j = end
                 continue
@@ -453,6 +454,8 @@ class TokenAnalyzer:
             if kind in (STR, NUM, ID, CMD) or (kind == OP and value in ("[", "-", "\\")):
                 if not called and self.api.bare_calls and self.bare_call_target(current):
                     end = self.statement_end(j)
+                    if not effects and self.effect_of(current.name) in _EFFECT_ONLY:
+                        return end, self.call(current, [], effects, j)
                     spans = (self.word_spans(j, end) if self.lang == "powershell"
                              else self.split_args(j, end))
                     current = self.call(current, spans, effects, j)
@@ -552,6 +555,7 @@ class TokenAnalyzer:
             self.depth -= 1
 
     def value_parts(self, parts: list, k: int, stop: int, toks: list, concat_ops):
+        start_of_list = k  # a top-level comma makes the span a list of values
         while k < stop:
             self.tick()
             kind, value = toks[k]
@@ -567,6 +571,8 @@ class TokenAnalyzer:
             elif kind == ID and self.lang == "powershell" and self.ps_bare_word(k, stop):
                 if not value.startswith("-"):
                     parts.append(Text(value))
+                k += 1
+            elif kind == ID and value in _KEYWORDS and self.lang != "powershell":
                 k += 1
             elif kind == ID:
                 special = self.value_idiom(k, stop)
@@ -594,6 +600,9 @@ class TokenAnalyzer:
                         k += 2
                     parts.append(found)
                     continue
+                if value == "," and start_of_list is not None:
+                    return [self.entry_value(a, b) for a, b in
+                            self.split_args(start_of_list, stop)]
                 if value in ("?", ":", "||", "&&", "??", "or", "and"):
                     parts.append(None)
                 k += 1
@@ -661,15 +670,16 @@ class TokenAnalyzer:
 
     def sub_value(self, code: str):
         try:
-            toks, _renamed = tokenize(self.lang, code[:MAX_CODE], _MAX_TOKENS)
+            toks, _renamed = tokenize(self.lang, code[:MAX_CODE], _MAX_TOKENS, self.budget)
         except OverflowError:
             return Text(UNKNOWN)
-        saved = self.toks, self.match
+        saved = self.toks, self.match, self.ends, self.expression_ends
         self.toks, self.match = toks, _matches(toks)
+        self.ends = self.expression_ends = None
         try:
             return self.value_span(0, len(toks))
         finally:
-            self.toks, self.match = saved
+            self.toks, self.match, self.ends, self.expression_ends = saved
 
     # --- effects ----------------------------------------------------------------------------
     def shell_command(self, value) -> None:
@@ -833,7 +843,7 @@ class TokenAnalyzer:
         self.argv_command(list(command.argv))
 
     def fx_socket(self, name, spans, effects):
-        if effects:
+        if effects:  # (a value needs no argument: they are evaluated for effects only)
             report = self.report
             report.act(NETWORK_ACTION)
             report.signal(SIGNAL_SOCKET)
@@ -1065,8 +1075,6 @@ class TokenAnalyzer:
             if module.flags & (BUILT | DECODED) and effects:
                 self.report.act(OBFUSCATED_ACTION)
             return Ref(_module_name(module.s), module.flags & (BUILT | DECODED))
-        if module is not None and effects:
-            self.report.act(OBFUSCATED_ACTION)
         return None
 
     def fx_env_whole(self, name, spans, effects):
@@ -1122,7 +1130,7 @@ class TokenAnalyzer:
     def neutral_string(self, parts: list, continued: bool = False) -> None:
         """A string literal: the paths and URLs written in it, and code interpolated."""
         report = self.report
-        if parts and isinstance(parts[0], str) and not continued:
+        if parts and isinstance(parts[0], str) and not continued and self.ctx.literals:
             text = parts[0]
             if 1 < len(text) < 4096 and text.strip("/"):
                 if looks_like_path(text, self.home):
@@ -1139,7 +1147,8 @@ class TokenAnalyzer:
         for part in parts:
             if not isinstance(part, str) and part[0] == "x":
                 try:
-                    toks, _renamed = tokenize(self.lang, part[1][:MAX_CODE], _MAX_TOKENS)
+                    toks, _renamed = tokenize(self.lang, part[1][:MAX_CODE], _MAX_TOKENS,
+                                              self.budget)
                 except OverflowError:
                     continue
                 self.depth += 1
@@ -1191,14 +1200,18 @@ class TokenAnalyzer:
                 break
         if name is None:
             return
-        items = [v for v in (self.value_span(i, end) or []) if isinstance(v, Text)][:8]
+        if self.unrolling:
+            return  # one level: nested loops over literals are walked once, not multiplied
+        items = [v for v in (self.value_span(i + 1, end - 1) or []) if isinstance(v, Text)]
         saved = self.vars.get(name)
         body_tokens = toks[body:stop]
+        self.unrolling = True
         try:
-            for item in items:
+            for item in items[:8]:
                 self.vars[name] = item
                 self.walk(body_tokens)
         finally:
+            self.unrolling = False
             if saved is None:
                 self.vars.pop(name, None)
             else:
@@ -1311,6 +1324,7 @@ class TokenAnalyzer:
         spans = []
         j = start
         while j < stop:
+            self.tick()
             kind, value = toks[j]
             if kind == OP and value in ("(", "[", "{", "@"):
                 begin = j
@@ -1335,6 +1349,24 @@ class TokenAnalyzer:
             self.shell_command(self.value_span(i + 3, end))
             return i + 3
         return None
+
+
+def _ends(toks: list, match: list, stop) -> list:
+    """For each index, the first index at or after it, at the same bracket level, where
+    `stop(toks, index)` holds (or the end): one backward pass, bracketed groups jumped."""
+    n = len(toks)
+    ends = [n] * (n + 1)
+    for index in range(n - 1, -1, -1):
+        kind, value = toks[index]
+        if stop(toks, index):
+            ends[index] = index
+        elif kind == OP and value in ("(", "[", "{") and match[index] < n:
+            ends[index] = ends[match[index]]
+        elif kind == OP and value in ("(", "[", "{"):
+            ends[index] = n
+        else:
+            ends[index] = ends[index + 1]
+    return ends
 
 
 def _matches(toks: list) -> list:

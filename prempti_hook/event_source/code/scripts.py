@@ -22,7 +22,7 @@ from .report import UNKNOWN
 
 MAX_SCRIPT = 256 * 1024     # bytes read from one file
 MAX_FILES = 32              # files read for one hook call
-MAX_TOTAL = 2 * 1024 * 1024  # bytes read for one hook call
+MAX_TOTAL = 1024 * 1024    # bytes read for one hook call
 MAX_STEPS = 64              # recipes, scripts or hooks resolved for one command
 MAX_MAKE_DEPTH = 16         # prerequisites followed
 MAX_EXPAND = 8              # nested make variable expansions

@@ -19,6 +19,8 @@ start a string.
 
 from __future__ import annotations
 
+from .report import Budget
+
 ID, STR, NUM, OP, CMD, NL = "id", "str", "num", "op", "cmd", "nl"
 
 _IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
@@ -93,9 +95,12 @@ LEXICON = {
 class Tokenizer:
     """Turns source text into tokens (see the module docstring)."""
 
-    def __init__(self, lexicon: Lexicon, src: str, limit: int) -> None:
+    def __init__(self, lexicon: Lexicon, src: str, limit: int, budget: Budget | None = None
+                 ) -> None:
         self.lex = lexicon
         self.src = src
+        self.budget = budget if budget is not None else Budget()
+        self.budget.scan(len(src))
         self.n = len(src)
         self.limit = limit
         self.tokens: list[tuple] = []
@@ -171,6 +176,7 @@ class Tokenizer:
             return self.n
         end = _balanced(self.src, start, opener, closer)
         self.scan_budget -= end - start
+        self.budget.scan(end - start)
         return end
 
     def interpolation(self, i: int) -> tuple | None:
@@ -216,6 +222,8 @@ class Tokenizer:
         n = self.n
         lex = self.lex
         i = 0
+        special = _special_starts(lex)
+        perl_quotes = lex.perl_quotes
         while i < n:
             char = src[i]
             if char in _SPACE:
@@ -228,14 +236,21 @@ class Tokenizer:
                     i += 1
                 self.emit(NL, "\n")
                 continue
-            end = self.comment(i)
-            if end is not None:
-                i = end
-                continue
-            end = self.string(i)
-            if end is not None:
-                i = end
-                continue
+            if char in special:
+                end = self.comment(i)
+                if end is None:
+                    end = self.string(i)
+                if end is not None:
+                    i = end
+                    continue
+            if char in _IDENT_START and not perl_quotes and char != "r":
+                j = i + 1  # the common case, inline: a plain identifier
+                while j < n and src[j] in _IDENT:
+                    j += 1
+                if j >= n or not (src[j] in lex.word_chars or not src[j].isascii()):
+                    self.emit(ID, src[i:j])
+                    i = j
+                    continue
             if char in _IDENT_START or char in lex.sigils or (not char.isascii()
                                                               and char.isalpha()) or (
                     lex.dollar_words and char == "-" and i + 1 < n and src[i + 1].isalpha()):
@@ -298,7 +313,7 @@ class Tokenizer:
             close = src.find("\n" + quote + "@", i + 2)
             body = src[i + 3:close if close >= 0 else self.n]
             if quote == '"':
-                parts, _end = Tokenizer(lex, body, self.limit).scan_quoted(0, "\x00", True)
+                parts, _end = Tokenizer(lex, body, self.limit, self.budget).scan_quoted(0, "\x00", True)
             else:
                 parts = [body]
             self.emit(STR, parts)
@@ -397,7 +412,7 @@ class Tokenizer:
             else:
                 body = src[start:]
             if interpolate:
-                parts, _end = Tokenizer(self.lex, body, self.limit).scan_quoted(0, "\x00",
+                parts, _end = Tokenizer(self.lex, body, self.limit, self.budget).scan_quoted(0, "\x00",
                                                                                 True)
             else:
                 parts = [body]
@@ -495,7 +510,7 @@ class Tokenizer:
             return end
         interpolate = word in ("qq", "qx") and opener != "'"
         if interpolate:
-            parts, _e = Tokenizer(self.lex, body, self.limit).scan_quoted(0, "\x00", True)
+            parts, _e = Tokenizer(self.lex, body, self.limit, self.budget).scan_quoted(0, "\x00", True)
         else:
             parts = [body]
         if word == "qw":
@@ -557,7 +572,7 @@ class Tokenizer:
         else:
             interpolate = kind in ("", "Q", "x")
             if interpolate:
-                parts, _e = Tokenizer(self.lex, body, self.limit).scan_quoted(0, "\x00", True)
+                parts, _e = Tokenizer(self.lex, body, self.limit, self.budget).scan_quoted(0, "\x00", True)
             else:
                 parts = [body]
             self.emit(CMD if kind == "x" else STR, parts)
@@ -565,6 +580,29 @@ class Tokenizer:
 
 
 _PERL_QUOTES = frozenset({"q", "qq", "qx", "qw", "m", "s", "tr", "y", "qr"})
+_SPECIAL_CACHE: dict[str, frozenset] = {}
+
+
+def _special_starts(lex: Lexicon) -> frozenset:
+    """The characters that may start a comment or a string in this language (everything
+    else skips those checks)."""
+    found = _SPECIAL_CACHE.get(lex.name)
+    if found is None:
+        chars = set(lex.plain_quotes + lex.interp_quotes + lex.cmd_quote)
+        chars.update(start[0] for start, _end in lex.block)
+        chars.update(marker[0] for marker in lex.line_comments)
+        if lex.regex:
+            chars.add("/")
+        if lex.here_docs:
+            chars.add("<")
+        if lex.long_brackets:
+            chars.add("[")
+        if lex.name == "powershell":
+            chars.add("@")
+        if lex.name == "rust":
+            chars.add("r")
+        found = _SPECIAL_CACHE[lex.name] = frozenset(chars)
+    return found
 
 
 def _unescape(char: str) -> str:
@@ -573,16 +611,27 @@ def _unescape(char: str) -> str:
 
 
 def _balanced(src: str, start: int, opener: str, closer: str) -> int:
-    """The index after the `closer` matching the `opener` at `start` (quotes skipped)."""
+    """The index after the `closer` matching the `opener` at `start` (quoted strings and
+    backslash escapes skipped). Jumps between the characters that matter with `str.find`,
+    remembering where each one next occurs, so the scan stays linear."""
+    n = len(src)
+    specials = [c for c in dict.fromkeys((opener, closer, "\\", "'", '"'))]
+    next_at = {c: src.find(c, start) for c in specials}
     depth = 0
     i = start
-    n = len(src)
-    while i < n:
-        char = src[i]
+    while True:
+        for char in specials:
+            found = next_at[char]
+            if 0 <= found < i:
+                next_at[char] = src.find(char, i)
+        candidates = [(pos, char) for char, pos in next_at.items() if pos >= 0]
+        if not candidates:
+            return n
+        i, char = min(candidates)
         if char == "\\":
             i += 2
             continue
-        if char in "'\"" and opener != char:
+        if char in "'\"" and char not in (opener, closer):
             close = src.find(char, i + 1)
             while close > 0 and src[close - 1] == "\\":
                 close = src.find(char, close + 1)
@@ -597,11 +646,12 @@ def _balanced(src: str, start: int, opener: str, closer: str) -> int:
             if depth == 0:
                 return i + 1
         i += 1
-    return n
 
 
-def tokenize(language: str, src: str, limit: int = 200_000) -> tuple[list[tuple], bool]:
+def tokenize(language: str, src: str, limit: int = 200_000,
+             budget: Budget | None = None) -> tuple[list[tuple], bool]:
     """(tokens, renamed): renamed when an identifier changed under NFKC normalisation.
-    Raises OverflowError past `limit` tokens."""
-    tokenizer = Tokenizer(LEXICON.get(language) or LEXICON["javascript"], src, limit)
+    Raises OverflowError past `limit` tokens, `report.Exhausted` past the budget's
+    characters."""
+    tokenizer = Tokenizer(LEXICON.get(language) or LEXICON["javascript"], src, limit, budget)
     return tokenizer.run(), tokenizer.renamed

@@ -200,7 +200,9 @@ def handle_pip(ev: Evaluator, call: Call) -> None:
         elif not ev.scan_url(value) and looks_like_path(value):
             ev.path(value, st)
     for op in ops[1:]:
-        if not ev.scan_url(op.partition("@")[2].strip() or op) and looks_like_path(op):
+        # `pkg @ https://...`, `git+https://host/repo@ref`, or a local path
+        if not (ev.scan_url(op) or ev.scan_url(op.partition("@")[2].strip())) \
+                and looks_like_path(op):
             ev.path(op, st)
 
 

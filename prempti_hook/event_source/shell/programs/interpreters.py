@@ -86,9 +86,10 @@ def _cwd(st: State) -> str | None:
 
 
 def run_foreign(ev: Evaluator, call: Call, language: str, text: str,
-                cwd: str | None = None) -> None:
+                cwd: str | None = None, literals: bool = True) -> None:
     """Analyse `text`, code of `language` that this command runs, and take over what it
-    does (shell code goes to the shell analysis directly)."""
+    does (shell code goes to the shell analysis directly). `literals`: inline code (a
+    file's strings are often data, see `code.CodeContext`)."""
     if language == "shell":
         sub = call.but(call.argv, stdin=None, st=_in_dir(call.st, cwd))
         ev.run_code(text.translate(_SCRUB), sub, stdin=None)
@@ -100,7 +101,8 @@ def run_foreign(ev: Evaluator, call: Call, language: str, text: str,
     where = cwd or _cwd(call.st)
     if where is None:
         return
-    ctx = CodeContext(ev.home, where, CodeReport(), state.budget, read_file=state.reader.text)
+    ctx = CodeContext(ev.home, where, CodeReport(), state.budget, read_file=state.reader.text,
+                      literals=literals)
     analyze_into(language, text, ctx)
     report = ctx.report.finish()
     ev.out.code.merge(report)
@@ -164,7 +166,7 @@ def run_steps(ev: Evaluator, call: Call, steps: list[Step]) -> None:
     for step in steps:
         if step.truncated:
             ev.reason(R_TOO_LARGE)
-        run_foreign(ev, call, step.language, step.text, step.cwd)
+        run_foreign(ev, call, step.language, step.text, step.cwd, literals=False)
 
 
 def script_file(ev: Evaluator, call: Call, script: str, language: str | None,
@@ -177,7 +179,7 @@ def script_file(ev: Evaluator, call: Call, script: str, language: str | None,
     found, content = ev.written_file(script, st)
     if found:
         if content is not None and language not in (None, "shell"):
-            run_foreign(ev, call, language, content)
+            run_foreign(ev, call, language, content, literals=False)
         return True
     cwd = _cwd(st)
     if cwd is None:
@@ -201,7 +203,7 @@ def script_file(ev: Evaluator, call: Call, script: str, language: str | None,
             ev.run_code(step.text.translate(_SCRUB), sub, positional=list(arguments or []),
                         arg0=script, same_shell=same_shell, stdin=None)
         else:
-            run_foreign(ev, call, step.language, step.text, cwd)
+            run_foreign(ev, call, step.language, step.text, cwd, literals=False)
     finally:
         state.active.discard(real)
     return True
@@ -240,7 +242,7 @@ def _h_shell(ev: Evaluator, call: Call) -> None:
     argv = call.argv
     st = call.st
     fish = program_family(argv[0].rsplit("/", 1)[-1]) == "fish"
-    c_mode = s_mode = False
+    c_mode = s_mode = no_exec = False
     codes: list[str] = []
     i, n = 1, len(argv)
     while i < n:
@@ -270,6 +272,8 @@ def _h_shell(ev: Evaluator, call: Call) -> None:
                     c_mode = True
                 elif char == "s":
                     s_mode = True
+                elif char == "n" and arg[0] == "-":
+                    no_exec = True  # `bash -n x.sh`: a syntax check, nothing runs
                 elif char in "oO" or (fish and char == "C"):
                     takes += 1
             if fish and "C" in arg[1:] and i + 1 < n:
@@ -288,7 +292,8 @@ def _h_shell(ev: Evaluator, call: Call) -> None:
             stdin_code(ev, call, "shell")
     else:
         ev.script_operand(ops[0], call, shell=True)
-        script_file(ev, call, ops[0], "shell", arguments=ops[1:])
+        if not no_exec:
+            script_file(ev, call, ops[0], "shell", arguments=ops[1:])
     for code in codes:
         ev.run_code(code, call)
     if call.net:
