@@ -118,6 +118,9 @@ def analyze_into(language: str, text: str, ctx: CodeContext) -> None:
         report.command("shell", text)
         return
     report.languages[language] = None
+    if text.startswith("#!"):  # the interpreter line is not code of the language
+        newline = text.find("\n")
+        text = "" if newline < 0 else "\n" + text[newline + 1:]
     if language == "python":
         from . import python
 

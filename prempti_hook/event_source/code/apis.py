@@ -185,6 +185,7 @@ _LUA = _build({
     "exec": "load loadstring",
     "getenv": "os.getenv",
     "require": "require",
+    "chars": "string.char",
 })
 _LUA_METHODS: dict = {}
 
@@ -214,6 +215,7 @@ _PS = _build({
     "home": "environment.getfolderpath system.environment.getfolderpath",
     "env_whole": "environment.getenvironmentvariables "
                  "system.environment.getenvironmentvariables",
+    "ps_new": "new-object",
 })
 _PS_METHODS = _build({"fetch": "downloadstring downloadfile downloaddata uploadstring "
                                "uploadfile uploaddata",
@@ -274,8 +276,29 @@ API = {
     "applescript": Api(_APPLESCRIPT, {}, frozenset({"&"}), bare_calls=True),
     "rust": Api(_RUST, _RUST_METHODS, _PLUS, bare_calls=False),
     "go": Api(_GO, {}, _PLUS, bare_calls=False),
-    "python": Api({}, {}, _PLUS, bare_calls=False),
 }
+
+# Python that does not parse (Python 2, a fragment) is read by the tokenizer with the
+# Python analyser's table, its effects mapped to the tokenizer's.
+_FROM_PYTHON = {"shell": "shell", "popen": "popen", "execv": "argv_list", "execl": "argv",
+                "spawnv": "argv", "spawnl": "argv", "posix_spawn": "argv", "pty": "argv",
+                "argv": "argv", "socket": "socket", "fetch": "fetch", "read": "read",
+                "open": "ruby_open", "write": "write", "write2": "write2", "move": "move",
+                "delete": "delete", "exec": "exec", "runpath": "include", "b64": "b64",
+                "hex": "hex", "zlib": "zlib", "home": "home", "cwd": "cwd",
+                "expanduser": "expanduser", "join": "join", "path": "join",
+                "getenv": "getenv", "import": "require", "chr": "chars"}
+
+
+def python_api() -> Api:
+    found = API.get("python")
+    if found is None:
+        from .python import CALLS
+
+        calls = {name: _FROM_PYTHON[effect] for name, effect in CALLS.items()
+                 if effect in _FROM_PYTHON}
+        found = API["python"] = Api(calls, {}, _PLUS, bare_calls=False)
+    return found
 
 # Names that mean the whole environment when used as a value, per language.
 ENV_OBJECTS = {

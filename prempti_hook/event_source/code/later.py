@@ -113,61 +113,47 @@ def _test_kind(name: str) -> str | None:
 
 
 def _extractor(name: str, parts: list[str]):
-    """The extractor for a file, by its name and the folders it is in."""
-    folders = parts[:-1]
-    lowered = name.lower()
-    if name == "package.json":
-        return _package_json
-    if name in ("Makefile", "makefile", "GNUmakefile") or lowered.endswith(".mk"):
-        return _makefile
-    if name in ("justfile", "Justfile", ".justfile"):
-        return _justfile_plan
-    if (len(folders) >= 2 and folders[-2:] == [".github", "workflows"]
-            and lowered.endswith((".yml", ".yaml"))) or name in _CI_FILES or (
-            folders[-1:] in ([".circleci"], [".buildkite"]) and lowered.endswith(
-                (".yml", ".yaml"))):
+    """The extractor for a file: by the folders it is in, then by its name, then by the
+    shape of its name."""
+    folders = tuple(parts[:-1])
+    return (_by_folder(name, folders) or _BY_NAME.get(name)
+            or _by_pattern(name.lower()))
+
+
+def _by_folder(name: str, folders: tuple):
+    yaml = name.lower().endswith((".yml", ".yaml"))
+    if yaml and (folders[-2:] == (".github", "workflows")
+                 or folders[-1:] in ((".circleci",), (".buildkite",))):
         return _ci_yaml
-    if name == ".pre-commit-config.yaml":
-        return _pre_commit
-    if name in ("devcontainer.json", ".devcontainer.json") and (
-            name == ".devcontainer.json" or ".devcontainer" in folders):
+    if name == "devcontainer.json" and ".devcontainer" in folders:
         return _devcontainer
-    if name == "tasks.json" and folders[-1:] == [".vscode"]:
+    if name == "tasks.json" and folders[-1:] == (".vscode",):
         return _vscode_tasks
-    if name == ".envrc":
-        return _envrc
-    if name in _SHELL_START or (folders[-2:] == ["fish", "conf.d"]):
-        return _shell_start
-    if folders[-2:] == [".git", "hooks"] or folders[-1:] == [".husky"] or (
-            folders[-1:] == ["hooks"] and "githooks" in "".join(folders).lower()):
-        return _git_hook
-    if (name == "config" and folders[-1:] == [".git"]) or name in (".gitconfig", ".gitmodules") \
-            or (name == "config" and folders[-1:] == ["git"]):
+    if folders[-2:] in ((".git", "hooks"), ("fish", "conf.d")) or folders[-1:] == (".husky",) \
+            or (folders[-1:] == ("hooks",) and "githooks" in "".join(folders).lower()):
+        return _shell_start if folders[-1:] == ("conf.d",) else _git_hook
+    if name == "config" and folders[-1:] in ((".git",), ("git",)):
         return _git_config
+    if name in ("settings.json", "settings.local.json") and folders[-1:] in ((".claude",),
+                                                                           (".gemini",)):
+        return _agent_settings
+    if name in ("config.toml", "config") and folders[-1:] == (".cargo",):
+        return _cargo_config
+    return None
+
+
+def _by_pattern(lowered: str):
+    if lowered.endswith(".mk"):
+        return _makefile
     if lowered.startswith("dockerfile") or lowered.endswith((".dockerfile", "containerfile")):
         return _dockerfile
-    if name.endswith(".ipynb"):
+    if lowered.endswith(".ipynb"):
         return _notebook
-    if name in ("settings.json", "settings.local.json") and folders[-1:] in ([".claude"],
-                                                                           [".gemini"]):
-        return _agent_settings
-    if name in (".mcp.json", "mcp.json", "claude_desktop_config.json"):
-        return _mcp_servers
-    if name.endswith(".pth"):
+    if lowered.endswith(".pth"):
         return _pth
-    if name == "Cargo.toml":
-        return _cargo_toml
-    if name in ("config.toml", "config") and folders[-1:] == [".cargo"]:
-        return _cargo_config
-    if (lowered.startswith(("requirements", "constraints")) and lowered.endswith(
-            (".txt", ".in"))) or lowered in ("dev-requirements.txt",):
+    if lowered.startswith(("requirements", "constraints", "dev-requirements")) and \
+            lowered.endswith((".txt", ".in")):
         return _requirements
-    if name in ("go.mod", "go.work"):
-        return _go_mod
-    if name in _REGISTRY_FILES:
-        return _registry_config
-    if name == "pyproject.toml":
-        return _pyproject
     if lowered.endswith((".service", ".timer")):
         return _systemd
     return None
@@ -751,7 +737,9 @@ def _requirements(out: Plan, text: str, directory: str, project: str, path: str)
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
-        words = line.replace("=", " ", 1).split() if line.startswith("-") else line.split()
+        words = line.split()
+        if words and words[0].startswith("--") and "=" in words[0]:
+            words = [*words[0].split("=", 1), *words[1:]]  # `--index-url=URL`
         if words and words[0] in ("-i", "--index-url", "--extra-index-url", "-f",
                                   "--find-links", "--trusted-host", "-e", "--editable"):
             if len(words) > 1 and ((words[0] != "-e" and words[0] != "--editable")
@@ -918,3 +906,18 @@ def _pyproject(out: Plan, text: str, directory: str, project: str, path: str) ->
                            or "requires" in key):
                 out.kind("dependencies")
                 out.source(item[at + 3:].split(";", 1)[0].strip())
+
+
+# Extractors by exact file name (see `_extractor` for folders and name shapes).
+_BY_NAME = {
+    "package.json": _package_json, "justfile": _justfile_plan, "Justfile": _justfile_plan,
+    ".justfile": _justfile_plan, ".pre-commit-config.yaml": _pre_commit,
+    ".devcontainer.json": _devcontainer, ".envrc": _envrc, ".gitconfig": _git_config,
+    ".gitmodules": _git_config, ".mcp.json": _mcp_servers, "mcp.json": _mcp_servers,
+    "claude_desktop_config.json": _mcp_servers, "Cargo.toml": _cargo_toml,
+    "go.mod": _go_mod, "go.work": _go_mod, "pyproject.toml": _pyproject,
+    **dict.fromkeys(("Makefile", "makefile", "GNUmakefile"), _makefile),
+    **dict.fromkeys(_CI_FILES, _ci_yaml),
+    **dict.fromkeys(_SHELL_START, _shell_start),
+    **dict.fromkeys(_REGISTRY_FILES, _registry_config),
+}

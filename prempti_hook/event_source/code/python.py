@@ -581,7 +581,7 @@ class PythonAnalyzer:
             arg = elt.args[0]
             name = generators[0].target.id
             if isinstance(arg, _ast.Name) and arg.id == name:
-                return list(chars(iterable).s)
+                return [Text(c, DECODED) for c in chars(iterable).s]
         self.bind(generators[0].target if generators else None,
                   Text(UNKNOWN, flags_of(iterable)))
         return self.ev(elt)
@@ -717,9 +717,8 @@ class PythonAnalyzer:
             items = args[0] if args and isinstance(args[0], list) else None
             if items is None:
                 return Text(UNKNOWN, text.flags | flags_of(args))
-            joined = concat([text.s.join(as_text(i).s for i in items)], built=False)
-            joined.flags |= flags_of(items) | (BUILT if len(items) > 1 else 0)
-            return joined
+            return Text(text.s.join(as_text(i).s for i in items),
+                        text.flags | flags_of(items) | (BUILT if len(items) > 1 else 0))
         if name == "format":
             return _brace_format(text, args, kwargs)
         if name == "decode" and args and isinstance(args[0], Text):
@@ -752,7 +751,7 @@ class PythonAnalyzer:
         elif text.flags & DECODED:
             report.act(DECODE_EXEC_ACTION)
         first = text.s.lstrip().split(" ", 1)[0].rsplit("/", 1)[-1]
-        if first in _SHELLS or not text.s.strip(UNKNOWN + " ") or " -i" in text.s:
+        if first in _SHELLS or not text.s.strip(UNKNOWN + FETCHED + " ") or " -i" in text.s:
             report.signal(SIGNAL_SHELL)
         report.command("shell", text.s)
 

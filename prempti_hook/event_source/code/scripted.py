@@ -17,7 +17,7 @@ AppleScript's `do shell script`, Perl's `open` modes) have handlers of their own
 
 from __future__ import annotations
 
-from .apis import API, ENV_OBJECTS
+from .apis import API, ENV_OBJECTS, python_api
 from .report import (
     BUILT,
     DECODE_EXEC_ACTION,
@@ -69,7 +69,15 @@ if TYPE_CHECKING:
     from .context import CodeContext
 
 _SEPARATORS = frozenset({".", "::", "->", "?."})
-_DECLARE = frozenset({"const", "let", "var", "my", "our", "local", "mut", "set", "global"})
+# Words that declare variables, by language (`global` is an object in JavaScript).
+_DECLARE = {"javascript": frozenset({"const", "let", "var"}),
+            "perl": frozenset({"my", "our", "local"}), "lua": frozenset({"local"}),
+            "rust": frozenset({"let"}), "go": frozenset({"var", "const"})}
+_NO_WORDS: frozenset = frozenset()
+_ENV_WHOLE_METHODS = frozenset({"to_h", "to_a", "to_hash", "each", "each_pair", "inspect",
+                                "map", "select", "reject", "filter", "keys", "values",
+                                "entries", "sort", "dup", "clone", "toObject", "to_s",
+                                "getEnumerator", "GetEnumerator"})
 _STATEMENT_END = frozenset({";", "}"})
 _MODIFIERS = frozenset({"if", "unless", "or", "and", "while", "until", "then", "do", "||",
                         "&&", "|", "rescue"})
@@ -111,7 +119,7 @@ class TokenAnalyzer:
 
     def __init__(self, language: str, ctx: CodeContext) -> None:
         self.lang = language
-        self.api = API[language]
+        self.api = API[language] if language != "python" else python_api()
         self.ctx = ctx
         self.report = ctx.report
         self.home = ctx.home
@@ -251,6 +259,8 @@ class TokenAnalyzer:
             return Ref(name, current.flags)
         if isinstance(current, Obj):
             if current.kind == "environ":
+                if member in _ENV_WHOLE_METHODS:
+                    return current  # `ENV.to_h`, `Deno.env.toObject()`: still all of it
                 return self.env_get(Text(member))
             if current.kind in ("response", "socket"):
                 return Text(FETCHED, NETWORK) if current.kind == "response" else current
@@ -276,7 +286,7 @@ class TokenAnalyzer:
                 return nxt
         if word in _KEYWORDS:
             return i + 1  # `return [...]`, `for (x of [...])`: what follows is an expression
-        if word in _DECLARE or word == "import":
+        if word in _DECLARE.get(lang, _NO_WORDS) or (word == "import" and lang == "javascript"):
             self.declaration(i)
             return i + 1
         if self.assignment(i):
@@ -393,13 +403,17 @@ class TokenAnalyzer:
         return value in (")", "]", "}", ";", ",")
 
     # --- chains -------------------------------------------------------------------------------
-    def chain(self, i: int, effects: bool, stop: int | None = None) -> tuple[int, object]:
-        """Evaluate the chain starting at name `i`; (index after it, its value)."""
+    def chain(self, i: int, effects: bool, stop: int | None = None,
+              current=None) -> tuple[int, object]:
+        """Evaluate the chain starting at name `i` (or continuing from `current` at `i`);
+        (index after it, its value)."""
         toks = self.toks
         n = len(toks) if stop is None else stop
-        word = toks[i][1]
-        current = self.resolve(word)
-        j = i + 1
+        if current is None:
+            current = self.resolve(toks[i][1])
+            j = i + 1
+        else:
+            j = i
         called = False
         while j < n:
             self.tick()
@@ -445,10 +459,10 @@ class TokenAnalyzer:
                                      else current, key)
                 j = end
                 continue
-            if kind == CMD and self.lang == "javascript" and isinstance(current, Ref):
-                text = self.string_value(value)
-                if current.name == "Bun.$" and effects:
-                    self.shell_command(text)
+            if kind in (CMD, STR) and self.lang == "javascript" and isinstance(current, Ref) \
+                    and current.name in ("Bun.$", "$"):
+                if effects:  # a tagged template: Bun's shell, zx's $`...`
+                    self.shell_command(self.string_value(value))
                 j += 1
                 continue
             if kind in (STR, NUM, ID, CMD) or (kind == OP and value in ("[", "-", "\\")):
@@ -466,8 +480,9 @@ class TokenAnalyzer:
                     continue
             break
         if (not called and isinstance(current, Ref) and self.api.bare_calls
-                and self.effect_of(current.name) in ("home", "cwd", "env_whole")):
-            current = self.call(current, [], effects, j)  # `Dir.home`: a call without ()
+                and (self.effect_of(current.name) in ("home", "cwd", "env_whole")
+                     or (self.lang == "powershell" and self.effect_of(current.name)))):
+            current = self.call(current, [], effects, j)  # `Dir.home`, `| iex`: no ()
         if effects and isinstance(current, Command) and not current.reported:
             self.run_command_object(current)
         return j, current
@@ -559,53 +574,19 @@ class TokenAnalyzer:
         while k < stop:
             self.tick()
             kind, value = toks[k]
-            if kind == STR:
-                parts.append(self.string_value(value))
-                k += 1
-            elif kind == NUM:
-                parts.append(value)
-                k += 1
-            elif kind == CMD:
-                parts.append(Text(UNKNOWN))
-                k += 1
-            elif kind == ID and self.lang == "powershell" and self.ps_bare_word(k, stop):
-                if not value.startswith("-"):
-                    parts.append(Text(value))
-                k += 1
-            elif kind == ID and value in _KEYWORDS and self.lang != "powershell":
-                k += 1
-            elif kind == ID:
-                special = self.value_idiom(k, stop)
-                if special is not None:
-                    k, found = special
-                    parts.append(found)
-                    continue
-                k, found = self.chain(k, effects=False, stop=stop)
-                parts.append(found)
-            elif kind == OP:
-                if value in concat_ops or value in ("+", "new"):
-                    k += 1
-                    continue
-                if value in ("(", "[", "{"):
-                    end = min(self.closing(k), stop)
-                    if value == "(":
-                        found = self.value_span(k + 1, end - 1)
-                    else:
-                        found = [v for v in (self.entry_value(a, b) for a, b in
-                                             self.split_args(k + 1, end - 1)) if v is not None]
-                    k = end
-                    while k + 1 < stop and toks[k][0] == OP and toks[k][1] in _SEPARATORS \
-                            and toks[k + 1][0] == ID:
-                        found = self.member(found, toks[k + 1][1], ".")
-                        k += 2
-                    parts.append(found)
-                    continue
-                if value == "," and start_of_list is not None:
+            if kind == OP:
+                if value == ",":
                     return [self.entry_value(a, b) for a, b in
                             self.split_args(start_of_list, stop)]
-                if value in ("?", ":", "||", "&&", "??", "or", "and"):
-                    parts.append(None)
+                k = self.operator_value(k, stop, parts, concat_ops)
+            elif kind == STR:
+                parts.append(self.string_value(value))
                 k += 1
+            elif kind in (NUM, CMD):
+                parts.append(value if kind == NUM else Text(UNKNOWN))
+                k += 1
+            elif kind == ID:
+                k = self.name_value(k, stop, parts)
             else:
                 k += 1
         if not parts:
@@ -613,6 +594,52 @@ class TokenAnalyzer:
         if len(parts) == 1:
             return parts[0]
         return concat(parts)
+
+    def name_value(self, k: int, stop: int, parts: list) -> int:
+        """The value of the name at `k` (a chain, an idiom, a PowerShell bare word)."""
+        value = self.toks[k][1]
+        if self.lang == "powershell" and self.ps_bare_word(k, stop):
+            if not value.startswith("-"):
+                parts.append(Text(value))
+            return k + 1
+        if value in _KEYWORDS and self.lang != "powershell":
+            return k + 1
+        special = self.value_idiom(k, stop)
+        if special is None:
+            special = self.chain(k, effects=False, stop=stop)
+        k, found = special
+        parts.append(found)
+        return k
+
+    def operator_value(self, k: int, stop: int, parts: list, concat_ops) -> int:
+        """An operator in a value: concatenation, a bracketed group (and the members read
+        from it), a PowerShell type, or something that makes the value unknown."""
+        toks = self.toks
+        value = toks[k][1]
+        if value in concat_ops or value in ("+", "new"):
+            return k + 1
+        if value == "[" and self.lang == "powershell":
+            typed = self.ps_type(k, stop)
+            if typed is not None:
+                parts.append(typed[1])
+                return typed[0]
+        if value in ("(", "[", "{"):
+            end = min(self.closing(k), stop)
+            if value == "(":
+                found = self.value_span(k + 1, end - 1)
+            else:
+                found = [v for v in (self.entry_value(a, b) for a, b in
+                                     self.split_args(k + 1, end - 1)) if v is not None]
+            k = end
+            while k + 1 < stop and toks[k][0] == OP and toks[k][1] in _SEPARATORS \
+                    and toks[k + 1][0] == ID:
+                found = self.member(found, toks[k + 1][1], ".")
+                k += 2
+            parts.append(found)
+            return k
+        if value in ("?", ":", "||", "&&", "??", "or", "and"):
+            parts.append(None)
+        return k + 1
 
     def entry_value(self, start: int, stop: int):
         """An element of an array or the value of an object entry (`key: value`)."""
@@ -1082,6 +1109,13 @@ class TokenAnalyzer:
             self.report.act(ENV_DUMP_ACTION)
         return Obj("environ", ENVIRON)
 
+    def fx_ps_new(self, name, spans, effects):
+        """`New-Object Net.WebClient`: an object of that type (its methods resolve)."""
+        values = self.ps_values(spans)
+        type_name = next((v.s for v in values if isinstance(v, Text) and v.known()), "")
+        type_name = type_name.lower()
+        return Ref(type_name[7:] if type_name.startswith("system.") else type_name)
+
     def fx_ps_start(self, name, spans, effects):
         if effects:
             self.argv_command(self.ps_values(spans))
@@ -1165,17 +1199,37 @@ class TokenAnalyzer:
         if end < len(toks) and toks[end][0] == OP and toks[end][1] in ("[", "{", "="):
             return
         before = [v for _k, v in toks[max(0, i - 6):i]]
-        if before[-2:] in (["env", ":"], ["env", "="]) or (
+        if before[-2:] in (["env", ":"], ["env", "="]) or before[-1:] in (["="], [":="]) or (
                 "..." in before[-1:] and "env" in before):
-            return
+            return  # a child's environment, or a variable (judged where it is used)
         if self.lang == "awk" and before[-1:] != ["in"]:
             return
         self.report.act(ENV_DUMP_ACTION)
 
     # --- operators: awk pipes and getline, PowerShell pipelines --------------------------------
+    def ps_type(self, k: int, stop: int):
+        """`[Convert]::FromBase64String(...)`: a PowerShell type and its static member,
+        as a chain; (index after it, value) or None."""
+        toks = self.toks
+        if (k + 3 < stop and toks[k + 1][0] == ID and toks[k + 2] == (OP, "]")
+                and toks[k + 3] == (OP, "::")):
+            name = toks[k + 1][1].lower()
+            if name.startswith("system."):
+                name = name[7:]
+            return self.chain(k + 3, effects=False, stop=stop, current=Ref(name))
+        return None
+
     def at_operator(self, i: int) -> int:
         if self.lang == "awk":
             return self.awk_operator(i)
+        if self.lang == "powershell" and self.toks[i] == (OP, "["):
+            toks = self.toks
+            if (i + 3 < len(toks) and toks[i + 1][0] == ID and toks[i + 2] == (OP, "]")
+                    and toks[i + 3] == (OP, "::")):
+                name = toks[i + 1][1].lower()
+                self.chain(i + 3, effects=True,
+                           current=Ref(name[7:] if name.startswith("system.") else name))
+            return i + 1
         if self.toks[i] == (OP, "[") and self.lang in ("javascript", "ruby"):
             self.iteration(i)
         return i + 1
@@ -1238,10 +1292,15 @@ class TokenAnalyzer:
                 i >= 2 and toks[i - 2] == (ID, "getline"))):
             end = self.statement_end(i + 1)
             stop = end
-            for j in range(i + 1, end):
+            j = i + 1
+            while j < end:
+                if toks[j] == (OP, "("):
+                    j = self.closing(j)
+                    continue
                 if toks[j][0] == OP and toks[j][1] in (")", ">", "<"):
                     stop = j
                     break
+                j += 1
             self.read_path(self.value_span(i + 1, stop))
             return i + 1
         if value in (">", ">>") and self.after_print(i):
@@ -1331,8 +1390,13 @@ class TokenAnalyzer:
                 if value == "@" and j + 1 < stop and toks[j + 1][1] in ("(", "{"):
                     j += 1
                 end = min(self.closing(j), stop) if toks[j][1] in ("(", "[", "{") else j + 1
-                while end + 1 < stop and toks[end] == (OP, ".") and toks[end + 1][0] == ID:
-                    end += 2
+                while end < stop and (toks[end] in ((OP, "."), (OP, "::"), (OP, "("))):
+                    if toks[end] == (OP, "("):
+                        end = min(self.closing(end), stop)
+                    elif end + 1 < stop and toks[end + 1][0] == ID:
+                        end += 2
+                    else:
+                        break
                 spans.append((begin, end))
                 j = end
                 continue

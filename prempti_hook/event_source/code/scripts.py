@@ -164,7 +164,7 @@ class Makefile:
     def _parse(self, text: str) -> None:
         """    makefile := (rule | assignment | other)*
             rule     := targets ":" prerequisites [";" recipe] NL (TAB recipe NL)*"""
-        lines = text.replace("\\\r\n", " ").replace("\\\n", " ").split("\n")
+        lines = text.replace("\\\r\n", " ").replace("\\\n\t", " ").replace("\\\n", " ").split("\n")
         current: list[str] = []
         prefix = "\t"
         for line in lines:

@@ -111,6 +111,11 @@ class Tokenizer:
         self.scan_budget = 4 * len(src) + 4096
 
     # --- helpers --------------------------------------------------------------------------
+    def interpolated(self, body: str) -> list:
+        """The parts of text that interpolates (a here-document, `qq{}`, `%Q()`)."""
+        return Tokenizer(self.lex, body, self.limit, self.budget).scan_quoted(0, "\x00",
+                                                                               True)[0]
+
     def emit(self, kind: str, value) -> None:
         tokens = self.tokens
         tokens.append((kind, value))
@@ -313,7 +318,7 @@ class Tokenizer:
             close = src.find("\n" + quote + "@", i + 2)
             body = src[i + 3:close if close >= 0 else self.n]
             if quote == '"':
-                parts, _end = Tokenizer(lex, body, self.limit, self.budget).scan_quoted(0, "\x00", True)
+                parts = self.interpolated(body)
             else:
                 parts = [body]
             self.emit(STR, parts)
@@ -412,8 +417,7 @@ class Tokenizer:
             else:
                 body = src[start:]
             if interpolate:
-                parts, _end = Tokenizer(self.lex, body, self.limit, self.budget).scan_quoted(0, "\x00",
-                                                                                True)
+                parts = self.interpolated(body)
             else:
                 parts = [body]
             self.tokens[index] = (STR, parts)
@@ -452,8 +456,10 @@ class Tokenizer:
                 break
         word = src[i:j]
         if lex.name == "powershell":
-            word = word.rstrip(".:")
+            word = word.rstrip(".")
             j = i + len(word) if word else j
+            if word.startswith("$") and j < self.n and src[j] in "/\\":
+                return self.ps_expandable_word(word, j)
         if not word.isascii():
             word = self.normalize(word)
         if lex.perl_quotes and word in _PERL_QUOTES and j < self.n:
@@ -462,6 +468,16 @@ class Tokenizer:
                 return end
         self.emit(ID, word)
         return max(j, i + 1)
+
+    def ps_expandable_word(self, variable: str, j: int) -> int:
+        """`$HOME/.ssh/x`: a PowerShell bare word that starts with a variable is one
+        string argument."""
+        src = self.src
+        k = j
+        while k < self.n and src[k] not in " \t\r\n;|(){},'\"":
+            k += 1
+        self.emit(STR, [("v", variable), src[j:k]])
+        return k
 
     def normalize(self, word: str) -> str:
         import unicodedata
@@ -510,7 +526,7 @@ class Tokenizer:
             return end
         interpolate = word in ("qq", "qx") and opener != "'"
         if interpolate:
-            parts, _e = Tokenizer(self.lex, body, self.limit, self.budget).scan_quoted(0, "\x00", True)
+            parts = self.interpolated(body)
         else:
             parts = [body]
         if word == "qw":
@@ -572,7 +588,7 @@ class Tokenizer:
         else:
             interpolate = kind in ("", "Q", "x")
             if interpolate:
-                parts, _e = Tokenizer(self.lex, body, self.limit, self.budget).scan_quoted(0, "\x00", True)
+                parts = self.interpolated(body)
             else:
                 parts = [body]
             self.emit(CMD if kind == "x" else STR, parts)

@@ -238,12 +238,21 @@ def run_by_path(ev: Evaluator, call: Call) -> bool:
 
 # --- shells -------------------------------------------------------------------------------
 
-def _h_shell(ev: Evaluator, call: Call) -> None:
-    argv = call.argv
-    st = call.st
+class _ShellOptions:
+    """What a shell's command line asks for: `-c`, `-s`, `-n`, `--command`, and where the
+    operands start."""
+
+    __slots__ = ("c_mode", "codes", "index", "no_exec", "s_mode")
+
+    def __init__(self) -> None:
+        self.c_mode = self.s_mode = self.no_exec = False
+        self.codes: list[str] = []
+        self.index = 1
+
+
+def _shell_options(ev: Evaluator, argv: list, st: State) -> _ShellOptions:
     fish = program_family(argv[0].rsplit("/", 1)[-1]) == "fish"
-    c_mode = s_mode = no_exec = False
-    codes: list[str] = []
+    opts = _ShellOptions()
     i, n = 1, len(argv)
     while i < n:
         arg = argv[i]
@@ -259,9 +268,9 @@ def _h_shell(ev: Evaluator, call: Call) -> None:
             name, eq, value = arg.partition("=")
             if name in ("--command", "--init-command"):
                 if eq:
-                    codes.append(value)
+                    opts.codes.append(value)
                 elif i + 1 < n:
-                    codes.append(argv[i + 1])
+                    opts.codes.append(argv[i + 1])
                     i += 1
             i += 1
             continue
@@ -269,32 +278,38 @@ def _h_shell(ev: Evaluator, call: Call) -> None:
             takes = 0
             for char in arg[1:]:
                 if char == "c":
-                    c_mode = True
+                    opts.c_mode = True
                 elif char == "s":
-                    s_mode = True
+                    opts.s_mode = True
                 elif char == "n" and arg[0] == "-":
-                    no_exec = True  # `bash -n x.sh`: a syntax check, nothing runs
+                    opts.no_exec = True  # `bash -n x.sh`: a syntax check, nothing runs
                 elif char in "oO" or (fish and char == "C"):
                     takes += 1
             if fish and "C" in arg[1:] and i + 1 < n:
-                codes.append(argv[i + 1])
+                opts.codes.append(argv[i + 1])
             i += 1 + takes
             continue
         break
-    ops = argv[i:]
-    if c_mode:
+    opts.index = i
+    return opts
+
+
+def _h_shell(ev: Evaluator, call: Call) -> None:
+    opts = _shell_options(ev, call.argv, call.st)
+    ops = call.argv[opts.index:]
+    if opts.c_mode:
         if ops:
             rest = ops[1:]
             ev.run_code(ops[0], call, positional=rest[1:], arg0=rest[0] if rest else None)
-    elif s_mode or not ops:
+    elif opts.s_mode or not ops:
         ev.code_from_stdin(call, shell=True)
-        if isinstance(call.stdin, tuple) and call.stdin[0] == "file":
+        if isinstance(call.stdin, tuple) and call.stdin[0] == "file" and not opts.no_exec:
             stdin_code(ev, call, "shell")
     else:
         ev.script_operand(ops[0], call, shell=True)
-        if not no_exec:
+        if not opts.no_exec:
             script_file(ev, call, ops[0], "shell", arguments=ops[1:])
-    for code in codes:
+    for code in opts.codes:
         ev.run_code(code, call)
     if call.net:
         ev.pipes()
@@ -316,13 +331,11 @@ class _Options:
 
 
 def _interpreter_options(argv: list, lang: str, ev: Evaluator, st: State) -> _Options:
-    code_letters, value_letters, attached_letters, module_letter, inplace_letter = LANGS[lang]
     opts = _Options()
-    codes = opts.codes
     i, n = 1, len(argv)
     if lang == "deno" and n > 1:
         if argv[1] == "eval":
-            codes.append(" ".join(argv[2:]))
+            opts.codes.append(" ".join(argv[2:]))
             i = n
         elif argv[1] in ("run", "x", "install", "test", "bench", "serve", "compile"):
             i = 2
@@ -340,49 +353,62 @@ def _interpreter_options(argv: list, lang: str, ev: Evaluator, st: State) -> _Op
         if len(arg) < 2 or arg[0] != "-" or arg[1] in MARKERS:
             break
         if arg.startswith("--"):
-            name, eq, value = arg.partition("=")
-            if name in _LONG_CODE:
-                if eq:
-                    codes.append(value)
-                elif i + 1 < n:
-                    codes.append(argv[i + 1])
-                    i += 1
-            elif name in _LONG_VALUES and not eq:
-                if name == "--env-file" and i + 1 < n:
-                    ev.path(argv[i + 1], st)
-                i += 1
-            i += 1
+            i = _long_option(ev, argv, i, opts, st)
             continue
-        j = 1
-        skip_next = False
-        while j < len(arg):
-            char = arg[j]
-            rest = arg[j + 1:]
-            if char in code_letters:
-                if rest:
-                    codes.append(rest)
-                elif i + 1 < n:
-                    codes.append(argv[i + 1])
-                    skip_next = True
-                break
-            if module_letter and char == module_letter:
-                opts.module = rest or (argv[i + 1] if i + 1 < n else "")
-                skip_next = not rest
-                break
-            if inplace_letter and char == inplace_letter:
-                opts.inplace = True
-                break
-            if char in attached_letters:
-                break
-            if char in value_letters:
-                skip_next = not rest
-                break
-            j += 1
-        i += 2 if skip_next else 1
-        if opts.module is not None or (codes and lang in ("python", "pypy")):
+        i = _short_options(argv, i, lang, opts)
+        if opts.module is not None or (opts.codes and lang in ("python", "pypy")):
             break
     opts.index = i
     return opts
+
+
+def _long_option(ev: Evaluator, argv: list, i: int, opts: _Options, st: State) -> int:
+    """`--eval CODE`, `--eval=CODE`, `--require X`...: the index after the option."""
+    n = len(argv)
+    name, eq, value = argv[i].partition("=")
+    if name in _LONG_CODE:
+        if eq:
+            opts.codes.append(value)
+        elif i + 1 < n:
+            opts.codes.append(argv[i + 1])
+            i += 1
+    elif name in _LONG_VALUES and not eq:
+        if name == "--env-file" and i + 1 < n:
+            ev.path(argv[i + 1], st)
+        i += 1
+    return i + 1
+
+
+def _short_options(argv: list, i: int, lang: str, opts: _Options) -> int:
+    """Letters of one `-xyz` word (code, module, in-place, options with values): the index
+    after it and the value it takes."""
+    code_letters, value_letters, attached_letters, module_letter, inplace_letter = LANGS[lang]
+    arg = argv[i]
+    n = len(argv)
+    skip_next = False
+    for j in range(1, len(arg)):
+        char = arg[j]
+        rest = arg[j + 1:]
+        if char in code_letters:
+            if rest:
+                opts.codes.append(rest)
+            elif i + 1 < n:
+                opts.codes.append(argv[i + 1])
+                skip_next = True
+            break
+        if module_letter and char == module_letter:
+            opts.module = rest or (argv[i + 1] if i + 1 < n else "")
+            skip_next = not rest
+            break
+        if inplace_letter and char == inplace_letter:
+            opts.inplace = True
+            break
+        if char in attached_letters:
+            break
+        if char in value_letters:
+            skip_next = not rest
+            break
+    return i + (2 if skip_next else 1)
 
 
 def _code_language(argv: list, lang: str) -> str | None:
@@ -586,8 +612,12 @@ def package_scripts(ev: Evaluator, call: Call, manager: str) -> None:
     """The package.json scripts `npm|pnpm|yarn|bun ARGS` runs (`run x`, `test`, and the
     lifecycle scripts of an install, a pack or a publish)."""
     cwd = _cwd(call.st)
-    if cwd is None or any(has_marker(a) for a in call.argv[1:]):
+    args = call.argv[1:]
+    if cwd is None or any(has_marker(a) for a in args):
         return
+    words = [a for a in args if not a.startswith("-")]
+    if words and words[0] not in _SCRIPT_WORDS and manager == "npm":
+        return  # `npm ls`, `npm config get`...: no script runs
     from ...code.scripts import package_steps
 
     run_steps(ev, call, package_steps(_state(ev).reader, manager, call.argv[1:], cwd))
@@ -621,10 +651,21 @@ def _h_bun(ev: Evaluator, call: Call) -> Call | None:
     return _h_interpreter(ev, call)
 
 
+# git subcommands that run hooks (`code.scripts.HOOKS_BY_COMMAND` says which), and package
+# manager words that run package.json scripts: others need no file read.
+_HOOK_COMMANDS = frozenset({"commit", "merge", "pull", "push", "checkout", "switch", "rebase",
+                            "am", "cherry-pick", "revert", "gc", "worktree"})
+_SCRIPT_WORDS = frozenset({"run", "run-script", "rum", "urn", "test", "t", "tst", "start",
+                           "stop", "restart", "install", "i", "in", "ins", "inst", "insta",
+                           "instal", "isnt", "isntall", "isntal", "add", "ci",
+                           "clean-install", "install-clean", "ic", "install-test", "it",
+                           "pack", "publish", "version"})
+
+
 def git_hooks(ev: Evaluator, call: Call, st: State, subcommand: str, rest: list) -> None:
     """The hooks a git command runs (`.git/hooks/pre-commit`, or under `core.hooksPath`)."""
     cwd = _cwd(st)
-    if cwd is None or not subcommand:
+    if cwd is None or subcommand not in _HOOK_COMMANDS:
         return
     hooks_path = None
     argv = call.argv
