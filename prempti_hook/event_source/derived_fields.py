@@ -430,7 +430,29 @@ _CODE_FIELDS = (
 
 
 def _code_field(name: str):
+    """A code field's extractor. Without code to look at (a read, a search, a command
+    that runs no interpreter code) the value is given here, so `code_fields` loads only
+    for calls that carry code or write a file."""
+    later = name.startswith("tool.later.")
+    if name in ("tool.code.languages", "tool.code.calls"):
+        empty: object = ()
+    elif name == "tool.code.commands":
+        empty = ""
+    else:
+        empty = False
+
     def extract(ev, arg):
+        tool = ev.tool_name
+        if tool in SHELL_TOOLS:
+            if later:
+                return None
+            found = analysis(ev)
+            if found is None:
+                return None
+            if found.code is None:
+                return empty
+        elif tool not in _WRITES:
+            return None
         from .code_fields import EXTRACTORS
 
         return EXTRACTORS[name](ev, arg)

@@ -9,6 +9,8 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from importcheck import modules_after
 
 from prempti_hook.event_source import code_fields, derived_fields
@@ -299,3 +301,28 @@ def test_ci_expressions_are_run_time_values():
 
     assert ci_expressions("echo ${{ secrets.X }} and ${{ github.sha }}") == (
         f"echo {UNKNOWN} and {UNKNOWN}")
+
+
+# --- arbitrary content never breaks the extractors ------------------------------------------------
+
+_LATER_PATHS = ["/p/package.json", "/p/Makefile", "/p/justfile", "/p/.github/workflows/ci.yml",
+                "/p/.gitlab-ci.yml", "/p/.pre-commit-config.yaml",
+                "/p/.devcontainer/devcontainer.json", "/p/.vscode/tasks.json", "/p/.envrc",
+                "/p/.git/config", "/p/.git/hooks/pre-commit", "/p/n.ipynb",
+                "/p/.claude/settings.json", "/p/.mcp.json", "/p/x.pth", "/p/Cargo.toml",
+                "/p/.cargo/config.toml", "/p/requirements.txt", "/p/go.mod", "/p/.npmrc",
+                "/p/pyproject.toml", "/p/app.service", "/p/setup.py", "/p/build.rs",
+                "/p/main.go"]
+_TEXT = st.lists(st.sampled_from([
+    "\n", " ", "\t", ":", "- ", "|", ">", "=", "[", "]", "{", "}", '"', "'", "#", "\\\n",
+    "run", "script", "scripts", "postinstall", "command", "entry", "replace", "=>", "git",
+    "url", "registry", "https://x.example/", "${{ secrets.X }}", "$(shell x)", "\t@curl x",
+    "cells", "source", "!ls", "%%bash", "[alias]", "x = !sh", "import os", "RUN", "ExecStart=",
+    "//go:generate", "tasks", "runOptions", "é", "\x00"]), max_size=80)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.sampled_from(_LATER_PATHS), pieces=_TEXT)
+def test_arbitrary_content_never_breaks_the_extractors(path, pieces):
+    found = plan(path, "".join(pieces), "/p")
+    assert all(isinstance(step.text, str) for step in found.steps)

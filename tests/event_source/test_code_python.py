@@ -8,6 +8,8 @@ import base64
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from importcheck import heavy_imports, modules_after
 
 from prempti_hook.event_source.code import analyze
@@ -331,3 +333,40 @@ def test_parsing_imports_no_ast_and_nothing_heavy():
             "analyze('python', 'import os\\nos.system(\"id\")', '/h', '/h/p')")
     assert heavy_imports(code) == set()
     assert "ast" not in modules_after(code)
+
+
+# --- arbitrary valid Python never breaks the analysis ------------------------------------------
+
+_NAMES = st.sampled_from(["os.system", "subprocess.run", "open", "exec", "eval", "getattr",
+                          "__import__", "os.path.join", "Path.home", "os.environ",
+                          "base64.b64decode", "socket.socket", "requests.post", "chr", "x",
+                          "print", "dict", "os.environ.get", "shutil.rmtree", "f", "sys.argv"])
+_ATOMS = st.one_of(_NAMES, st.sampled_from(["'~/.ssh/id_rsa'", "'id'", "''", "1", "[1, 2]",
+                                            "{'a': 'b'}", "None", "b'x'", "f'{x}/y'"]))
+
+
+def _grow(inner):
+    return st.one_of(
+        st.builds(lambda f, a: f"{f}({', '.join(a)})", _NAMES, st.lists(inner, max_size=3)),
+        st.builds(lambda a, b: f"({a} + {b})", inner, inner),
+        st.builds(lambda a, b: f"({a} / {b})", inner, inner),
+        st.builds(lambda a, b: f"{a}[{b}]", inner, inner),
+        st.builds(lambda a: f"[{a} for x in [1, 2]]", inner),
+        st.builds(lambda a: f"(lambda x: {a})", inner),
+        st.builds(lambda a: f"{a}.decode()", inner))
+
+
+_EXPRESSIONS = st.recursive(_ATOMS, _grow, max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.one_of(
+    st.builds(lambda e: f"x = {e}", _EXPRESSIONS),
+    st.builds(lambda e: f"def f(a, b=1):\n    return {e}", _EXPRESSIONS),
+    st.builds(lambda e: f"for x in {e}:\n    pass", _EXPRESSIONS),
+    _EXPRESSIONS), max_size=8))
+def test_arbitrary_python_never_breaks_the_analysis(lines):
+    src = "import os, subprocess, socket, base64, shutil, requests, sys\n" \
+          "from pathlib import Path\n" + "\n".join(lines)
+    report = run(src)
+    assert all(isinstance(c, tuple) for c in report.commands)

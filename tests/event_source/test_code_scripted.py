@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from importcheck import heavy_imports
 
 from prempti_hook.event_source.code import analyze
@@ -332,3 +334,23 @@ def test_analysis_imports_nothing_heavy():
             "for lang in ('javascript', 'perl', 'ruby', 'php', 'lua', 'awk', 'powershell'):\n"
             "    analyze(lang, 'x = \"a\" + `b` // c', '/h', '/h/p')")
     assert heavy_imports(code) == set()
+
+
+# --- arbitrary input never breaks the analysis --------------------------------------------------
+
+_PIECES = st.sampled_from([
+    "(", ")", "[", "]", "{", "}", "'", '"', "`", "$", "@", "%", "#", "/", "\\", "|", "|&", "<",
+    "<<", "<<<", ">", "=", ":=", "::", "->", ".", ",", ";", "\n", " ", "${", "#{", "$(", "{$",
+    "q(", "qq{", "%q(", "%x(", "[[", "]]", "--", "<#", "@'\n", "'@", "EOF", "<<'EOF'", "x",
+    "require", "exec", "system", "eval", "os.system", "getline", "iex", "iwr", "-Uri", "new",
+    "String.fromCharCode", "Buffer.from", "ENV", "process.env", "$ENV{HOME}", "$env:HOME",
+    "do shell script", "Command::new", "format!", "1", "0x1f", "é", "ｅｖａｌ", "\x00"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(language=st.sampled_from(["javascript", "perl", "ruby", "php", "lua", "awk",
+                                 "powershell", "applescript", "rust", "go", "python"]),
+       pieces=st.lists(_PIECES, max_size=60))
+def test_arbitrary_code_never_breaks_the_analysis(language, pieces):
+    report = run(language, "".join(pieces))
+    assert isinstance(report.commands, list)

@@ -74,6 +74,10 @@ _DECLARE = {"javascript": frozenset({"const", "let", "var"}),
             "perl": frozenset({"my", "our", "local"}), "lua": frozenset({"local"}),
             "rust": frozenset({"let"}), "go": frozenset({"var", "const"})}
 _NO_WORDS: frozenset = frozenset()
+# What may follow the name an assignment binds (`x = ...`, `a, _ := f()`, `x: T = ...`).
+_ASSIGN_FOLLOWERS = frozenset({"=", ":=", "+=", ".=", "||=", ",", ":"})
+# Operators after a name that continue a chain (a member, a call, an index, a macro).
+_CHAIN_STARTS = frozenset({".", "::", "->", "?.", "(", "[", "!", "{", ":"})
 _ENV_WHOLE_METHODS = frozenset({"to_h", "to_a", "to_hash", "each", "each_pair", "inspect",
                                 "map", "select", "reject", "filter", "keys", "values",
                                 "entries", "sort", "dup", "clone", "toObject", "to_s",
@@ -132,6 +136,8 @@ class TokenAnalyzer:
         self.fetch_at = -1       # token index of the last request (PowerShell `| iex`)
         self.depth = 0
         self.unrolling = False
+        self.special_statement = getattr(self, "statement_" + language, None)
+        self.declare_words = _DECLARE.get(language, _NO_WORDS)
         self.match: list = []    # index after the bracket closing each opening bracket
         self.ends: list | None = None             # statement ends (see `_ends`)
         self.expression_ends: list | None = None  # assignment value ends
@@ -157,14 +163,14 @@ class TokenAnalyzer:
         self.toks, self.consumed, self.match = toks, set(), _matches(toks)
         self.ends = self.expression_ends = None
         try:
-            self.tick(len(toks))
+            self.tick(2 * len(toks))  # the walk's own visit of each token, paid up front
             i = 0
             n = len(toks)
+            consumed = self.consumed
             while i < n:
-                self.tick()
                 kind, value = toks[i]
                 if kind == ID:
-                    i = self.at_name(i) if i not in self.consumed else i + 1
+                    i = self.at_name(i) if i not in consumed else i + 1
                 elif kind == STR:
                     self.neutral_string(value, self.operand_of_concat(i))
                     i += 1
@@ -278,18 +284,25 @@ class TokenAnalyzer:
     def at_name(self, i: int) -> int:
         toks = self.toks
         word = toks[i][1]
-        lang = self.lang
-        special = getattr(self, "statement_" + lang, None)
+        special = self.special_statement
         if special is not None:
             nxt = special(i)
             if nxt is not None:
                 return nxt
         if word in _KEYWORDS:
             return i + 1  # `return [...]`, `for (x of [...])`: what follows is an expression
-        if word in _DECLARE.get(lang, _NO_WORDS) or (word == "import" and lang == "javascript"):
+        if word in self.declare_words or (word == "import" and self.lang == "javascript"):
             self.declaration(i)
             return i + 1
-        if self.assignment(i):
+        nxt = toks[i + 1] if i + 1 < len(toks) else (NL, "")
+        if nxt[0] == OP and nxt[1] in _ASSIGN_FOLLOWERS or word in ("Ok", "Some"):
+            if self.assignment(i):
+                return i + 1
+        elif not self.api.bare_calls and (nxt[0] in (ID, NUM, NL) or (
+                nxt[0] == OP and nxt[1] not in _CHAIN_STARTS)):
+            # a lone name (`x;`, `a + b`): no call, no member; only the environment matters
+            if self.env_objects and word in self.env_objects:
+                self.whole_environment(i, i + 1, self.resolve(word))
             return i + 1
         end, value = self.chain(i, effects=True)
         self.whole_environment(i, end, value)
@@ -1370,7 +1383,7 @@ class TokenAnalyzer:
         if i + 1 < len(toks) and toks[i + 1] == (OP, "="):
             return None
         end = self.statement_end(i + 1)
-        if self.effect_of(lowered) is not None or (i + 1 < len(toks)
+        if self.effect_of(lowered) is not None or (i + 1 < len(toks) and toks[i + 1][0] == OP
                                                    and toks[i + 1][1] in _SEPARATORS):
             return None
         words = [self.value_span(a, b) for a, b in self.word_spans(i, end)]

@@ -229,7 +229,12 @@ class Tokenizer:
         i = 0
         special = _special_starts(lex)
         perl_quotes = lex.perl_quotes
+        word_chars = lex.word_chars
+        append = self.tokens.append
+        limit = self.limit
         while i < n:
+            if len(self.tokens) > limit:
+                raise OverflowError("too many tokens")
             char = src[i]
             if char in _SPACE:
                 i += 1
@@ -252,8 +257,8 @@ class Tokenizer:
                 j = i + 1  # the common case, inline: a plain identifier
                 while j < n and src[j] in _IDENT:
                     j += 1
-                if j >= n or not (src[j] in lex.word_chars or not src[j].isascii()):
-                    self.emit(ID, src[i:j])
+                if j >= n or not (src[j] in word_chars or not src[j].isascii()):
+                    append((ID, src[i:j]))
                     i = j
                     continue
             if char in _IDENT_START or char in lex.sigils or (not char.isascii()
