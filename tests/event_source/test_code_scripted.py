@@ -325,7 +325,9 @@ def test_hostile_input_is_bounded(language, src):
     budget = Budget()
     ctx = CodeContext(HOME, CWD, budget=budget)
     analyze_into(language, src, ctx)
-    assert budget.work <= MAX_WORK + 1
+    # Inner loops count their steps and the budget is checked between them: a bounded
+    # overshoot, never more than twice the limit.
+    assert budget.work <= 2 * MAX_WORK
     assert budget.chars <= MAX_CHARS + len(src)
 
 

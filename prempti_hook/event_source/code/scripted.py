@@ -137,6 +137,7 @@ class TokenAnalyzer:
         self.depth = 0
         self.unrolling = False
         self.special_statement = getattr(self, "statement_" + language, None)
+        self.effects: dict = {}  # effect of each name looked up (names repeat)
         self.declare_words = _DECLARE.get(language, _NO_WORDS)
         self.match: list = []    # index after the bracket closing each opening bracket
         self.ends: list | None = None             # statement ends (see `_ends`)
@@ -205,8 +206,10 @@ class TokenAnalyzer:
         spans = []
         begin = start
         j = start
+        self.tick(1)
+        budget = self.budget
         while j < stop:
-            self.tick()
+            budget.work += 1
             kind, value = toks[j]
             if kind == OP:
                 if value in ("(", "[", "{"):
@@ -428,8 +431,9 @@ class TokenAnalyzer:
         else:
             j = i
         called = False
+        budget = self.budget
         while j < n:
-            self.tick()
+            budget.work += 1
             kind, value = toks[j]
             if kind == OP and value in _SEPARATORS and j + 1 < n and toks[j + 1][0] == ID:
                 current = self.member(current, toks[j + 1][1], value)
@@ -516,11 +520,15 @@ class TokenAnalyzer:
         return self.effect_of(current.name) is not None
 
     def effect_of(self, name: str) -> str | None:
+        effects = self.effects
+        if name in effects:
+            return effects[name]
         api = self.api
         key = self.norm(name)
         effect = api.calls.get(key)
         if effect is None and "." in key:
             effect = api.methods.get(key.rsplit(".", 1)[1])
+        effects[name] = effect
         return effect
 
     def index(self, current, key):
@@ -584,8 +592,10 @@ class TokenAnalyzer:
 
     def value_parts(self, parts: list, k: int, stop: int, toks: list, concat_ops):
         start_of_list = k  # a top-level comma makes the span a list of values
+        self.tick(1)
+        budget = self.budget
         while k < stop:
-            self.tick()
+            budget.work += 1
             kind, value = toks[k]
             if kind == OP:
                 if value == ",":

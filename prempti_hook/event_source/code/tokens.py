@@ -34,6 +34,7 @@ _OPERATORS2 = frozenset({"==", "!=", "<=", ">=", "&&", "||", "++", "--", "+=", "
                          "/=", ".=", "->", "=>", "::", "..", "|&", "<<", ">>", "=~", "!~",
                          "?.", ":=", "**", "//", "??"})
 _PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_MULTI_FIRST = frozenset(op[0] for op in _OPERATORS2 | _OPERATORS3)
 
 
 class Lexicon:
@@ -276,6 +277,10 @@ class Tokenizer:
                 except ValueError:
                     self.emit(NUM, None)
                 i = j
+                continue
+            if char not in _MULTI_FIRST and not (char == "%" and lex.percent_quotes):
+                append((OP, char))  # the common case, inline: a one-character operator
+                i += 1
                 continue
             i = self.operator(i)
         return self.tokens
