@@ -44,7 +44,9 @@ def test_a_fifo_is_never_opened(tmp_path):
     assert not reader.is_alive() and result == [None]
 
 
-@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null", "/dev/tty", "/proc/self/fd/0"])
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null", "/dev/tty", "/proc/self/fd/0",
+                                  "/proc/self/environ", "/proc/self/cmdline",
+                                  "/sys/kernel/hostname"])
 def test_devices_are_not_read(path):
     assert FileReader().read(path) is None
 

@@ -27,6 +27,8 @@ MAX_STEPS = 64              # recipes, scripts or hooks resolved for one command
 MAX_MAKE_DEPTH = 16         # prerequisites followed
 MAX_EXPAND = 8              # nested make variable expansions
 
+# Files the kernel makes up: never scripts, and some hold the hook's own secrets.
+_KERNEL_FILES = ("/proc/", "/sys/", "/dev/")
 _O_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
             | getattr(os, "O_CLOEXEC", 0))
 
@@ -76,16 +78,19 @@ class FileReader:
         if not path or "\x00" in path or len(path) > 4096:
             return None
         try:
-            info = os.stat(path)
+            real = os.path.realpath(path)
+            info = os.stat(real)
         except (OSError, ValueError):
             return None
+        if real.startswith(_KERNEL_FILES):
+            return None  # /proc/self/environ is the hook's own environment, not a script
         if not stat.S_ISREG(info.st_mode):
             return None
         if self.files_read >= MAX_FILES or self.bytes_read >= MAX_TOTAL:
             self.limited = True
             return None
         try:
-            fd = os.open(path, _O_FLAGS)
+            fd = os.open(real, _O_FLAGS)
         except (OSError, ValueError):
             return None
         try:
