@@ -298,7 +298,7 @@ class TokenAnalyzer:
             self.declaration(i)
             return i + 1
         nxt = toks[i + 1] if i + 1 < len(toks) else (NL, "")
-        if nxt[0] == OP and nxt[1] in _ASSIGN_FOLLOWERS or word in ("Ok", "Some"):
+        if (nxt[0] == OP and nxt[1] in _ASSIGN_FOLLOWERS) or word in ("Ok", "Some"):
             if self.assignment(i):
                 return i + 1
         elif not self.api.bare_calls and (nxt[0] in (ID, NUM, NL) or (
