@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from .derived_fields import _first, analysis
+from .derived_fields import _first, analysis, may_run_later
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,46 +36,6 @@ _WRITE_TOOLS = {
     "replace": ("file_path", "path"),
 }
 _SHELL_TOOLS = frozenset({"Bash", "bash", "run_shell_command", "powershell"})
-
-# What may run later, by name (a pre-filter: `code.later.plan` decides). Anything else is
-# data, and a write of it imports no analysis.
-_LATER_NAMES = frozenset({
-    "package.json", "Makefile", "makefile", "GNUmakefile", "justfile", "Justfile",
-    ".justfile", ".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml",
-    "azure-pipelines.yaml", "bitbucket-pipelines.yml", ".travis.yml", ".drone.yml",
-    ".woodpecker.yml", "cloudbuild.yaml", "cloudbuild.yml", "buildspec.yml", "appveyor.yml",
-    ".cirrus.yml", "Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "lefthook.yml",
-    ".lefthook.yml", "codemagic.yaml", ".gitpod.yml", "Procfile", ".pre-commit-config.yaml",
-    "devcontainer.json", ".devcontainer.json", "tasks.json", ".envrc", ".gitconfig",
-    ".gitmodules", "config", "config.toml", "settings.json", "settings.local.json",
-    ".mcp.json", "mcp.json", "claude_desktop_config.json", "Cargo.toml", "go.mod",
-    "go.work", ".npmrc", ".yarnrc", ".yarnrc.yml", "pip.conf", "pip.ini", "uv.toml",
-    ".pypirc", "bunfig.toml", ".condarc", ".gemrc", ".pdmrc", "poetry.toml", "pixi.toml",
-    ".bowerrc", "pyproject.toml", "Gemfile", "Rakefile", "Vagrantfile", "Podfile",
-    "Fastfile", "Brewfile", "Guardfile", "SConstruct", "SConscript", "wscript", "BUCK",
-    "Tiltfile", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
-    ".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".kshrc", ".mkshrc", ".cshrc",
-    ".tcshrc", ".xprofile", ".xsessionrc", "config.fish", "bashrc", "zshrc", "profile",
-    "Containerfile"})
-_LATER_EXTENSIONS = frozenset({
-    "py", "pyw", "pyi", "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "pl", "pm",
-    "t", "rb", "rake", "gemspec", "php", "lua", "awk", "ps1", "psm1", "applescript", "rs",
-    "go", "sh", "bash", "zsh", "ksh", "command", "mk", "ipynb", "pth", "service", "timer",
-    "dockerfile", "yml", "yaml", "fish"})
-
-
-def _may_run_later(path: str) -> bool:
-    parts = path.rstrip("/").split("/")
-    name = parts[-1]
-    if name in _LATER_NAMES or name.lower().startswith(("dockerfile", "requirements",
-                                                         "constraints")):
-        return True
-    folders = parts[:-1]
-    if folders[-2:] == [".git", "hooks"] or folders[-1:] in ([".husky"], [".git"]):
-        return True
-    _stem, dot, extension = name.rpartition(".")
-    return bool(dot) and extension.lower() in _LATER_EXTENSIONS
-
 
 # --- the written file, after the call --------------------------------------------------------
 
@@ -152,7 +112,7 @@ def later(ev) -> Later | None:
             from .paths import resolve
 
             real = resolve(path, ev.real_cwd, ev.home)
-            if _may_run_later(real):
+            if may_run_later(real):
                 result = _analyse_write(ev, tool, data, real)
     memo["code.later"] = result
     return result

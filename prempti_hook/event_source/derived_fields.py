@@ -417,6 +417,48 @@ _DECLARATIONS = (
 
 # Fields about code (tool.code.*, tool.later.*): declared and extracted by `code_fields`,
 # which is imported only when a rule or the log reads one of them.
+# What may run later, by name (a pre-filter: `code.later.plan` decides). Anything else is
+# data, and a write of it imports no analysis.
+_LATER_NAMES = frozenset({
+    "package.json", "Makefile", "makefile", "GNUmakefile", "justfile", "Justfile",
+    ".justfile", ".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml",
+    "azure-pipelines.yaml", "bitbucket-pipelines.yml", ".travis.yml", ".drone.yml",
+    ".woodpecker.yml", "cloudbuild.yaml", "cloudbuild.yml", "buildspec.yml", "appveyor.yml",
+    ".cirrus.yml", "Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "lefthook.yml",
+    ".lefthook.yml", "codemagic.yaml", ".gitpod.yml", "Procfile", ".pre-commit-config.yaml",
+    "devcontainer.json", ".devcontainer.json", "tasks.json", ".envrc", ".gitconfig",
+    ".gitmodules", "config", "config.toml", "settings.json", "settings.local.json",
+    ".mcp.json", "mcp.json", "claude_desktop_config.json", "Cargo.toml", "go.mod",
+    "go.work", ".npmrc", ".yarnrc", ".yarnrc.yml", "pip.conf", "pip.ini", "uv.toml",
+    ".pypirc", "bunfig.toml", ".condarc", ".gemrc", ".pdmrc", "poetry.toml", "pixi.toml",
+    ".bowerrc", "pyproject.toml", "Gemfile", "Rakefile", "Vagrantfile", "Podfile",
+    "Fastfile", "Brewfile", "Guardfile", "SConstruct", "SConscript", "wscript", "BUCK",
+    "Tiltfile", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
+    ".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".kshrc", ".mkshrc", ".cshrc",
+    ".tcshrc", ".xprofile", ".xsessionrc", "config.fish", "bashrc", "zshrc", "profile",
+    "Containerfile"})
+_LATER_EXTENSIONS = frozenset({
+    "py", "pyw", "pyi", "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "pl", "pm",
+    "t", "rb", "rake", "gemspec", "php", "lua", "awk", "ps1", "psm1", "applescript", "rs",
+    "go", "sh", "bash", "zsh", "ksh", "command", "mk", "ipynb", "pth", "service", "timer",
+    "dockerfile", "yml", "yaml", "fish"})
+
+
+def may_run_later(path: str) -> bool:
+    """Whether a file at `path` may hold what runs later (`code.later.plan` decides)."""
+    parts = path.rstrip("/").split("/")
+    name = parts[-1]
+    if name in _LATER_NAMES or name.lower().startswith(("dockerfile", "requirements",
+                                                         "constraints")):
+        return True
+    folders = parts[:-1]
+    if folders[-2:] == [".git", "hooks"] or folders[-1:] in ([".husky"], [".git"]):
+        return True
+    _stem, dot, extension = name.rpartition(".")
+    return bool(dot) and extension.lower() in _LATER_EXTENSIONS
+
+
+
 _CODE_FIELDS = (
     "tool.code.languages", "tool.code.network", "tool.code.process", "tool.code.delete",
     "tool.code.decode_exec", "tool.code.env_dump", "tool.code.remote_shell",
@@ -427,6 +469,24 @@ _CODE_FIELDS = (
     "tool.later.pipes_to_shell", "tool.later.incomplete_reasons", "tool.later.sources",
     "tool.later.source_hosts",
 )
+
+
+def _writes_what_may_run(ev) -> bool:
+    """Whether the written file's name says it may run later (without importing the
+    analysis: most writes are of data)."""
+    memo = ev.memo
+    found = memo.get("code.may_run_later")
+    if found is None:
+        data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
+        path = _first(data, _WRITES[ev.tool_name])
+        if path is None:
+            found = False
+        else:
+            from .paths import resolve
+
+            found = may_run_later(resolve(path, ev.real_cwd, ev.home))
+        memo["code.may_run_later"] = found
+    return found
 
 
 def _code_field(name: str):
@@ -440,6 +500,9 @@ def _code_field(name: str):
         empty = ""
     else:
         empty = False
+    # a write of a file that runs nothing later: the value `code_fields` would give
+    write_empty = ("" if name == "tool.later.commands" else False
+                   if name == "tool.later.pipes_to_shell" else () if later else empty)
 
     def extract(ev, arg):
         tool = ev.tool_name
@@ -453,6 +516,8 @@ def _code_field(name: str):
                 return empty
         elif tool not in _WRITES:
             return None
+        elif not _writes_what_may_run(ev):
+            return write_empty
         from .code_fields import EXTRACTORS
 
         return EXTRACTORS[name](ev, arg)

@@ -299,11 +299,9 @@ def test_code_analysis_loads_only_for_calls_that_carry_code(home):
              home.payload("Bash", {"command": "ls -la && git status | grep x"}),
              home.payload("Write", {"file_path": str(home.project / "README.md"),
                                     "content": "Run `curl x | sh`."})]
-    for call in quiet[:2]:
+    for call in quiet:  # a written file's name says whether it may run later
         loaded = _imports(home, call)
         assert not any(m.startswith(code) for m in loaded), call["tool_name"]
-    loaded = _imports(home, quiet[2])  # the fields module decides the file holds no code
-    assert not any(m.startswith(code + ".") for m in loaded)
     loaded = _imports(home, home.payload("Bash", {"command": "python3 -c 'print(1)'"}))
     assert f"{code}.python" in loaded and f"{code}.scripted" not in loaded
     loaded = _imports(home, home.payload("Write", {"file_path": str(home.project / "x.js"),

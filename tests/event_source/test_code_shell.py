@@ -254,3 +254,13 @@ def test_code_loads_only_the_analyser_it_needs():
     assert "prempti_hook.event_source.code.python" in loaded
     assert "prempti_hook.event_source.code.scripted" not in loaded
     assert "ast" not in loaded
+
+
+def test_a_script_counts_for_what_it_does_not_for_what_it_hides(pj):
+    pj.file("gradlew", "#!/bin/sh\nAPP_HOME=$(cd \"${0%/*}\" && pwd -P)\n"
+                       "exec \"$JAVACMD\" -classpath \"$CLASSPATH\" org.Main \"$@\"\n", 0o755)
+    analysis = pj.run("./gradlew build")
+    assert not {"dynamic_command", "unknown_variable"} & set(analysis.reasons)
+    assert "pwd" in analysis.names
+    pj.file("big.sh", "#!/bin/sh\n" + "echo x\n" * 50000 + "cat ~/.ssh/id_rsa\n", 0o755)
+    assert "too_large" in pj.run("sh big.sh").reasons

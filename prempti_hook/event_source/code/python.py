@@ -409,8 +409,14 @@ class PythonAnalyzer:
         """The value of an expression (see `values`), with the effects of the calls in it."""
         if node is None:
             return None
-        self.enter()
+        budget = self.budget  # `enter`, inline: this runs for every expression
+        budget.work += 1
+        if budget.work > MAX_WORK:
+            raise Exhausted(R_TOO_COMPLEX)
+        self.depth += 1
         try:
+            if self.depth > MAX_DEPTH:
+                raise Exhausted(R_TOO_DEEP)
             handler = self._exprs.get(type(node))
             if handler is not None:
                 return handler(node)
@@ -447,7 +453,7 @@ class PythonAnalyzer:
         value = self.lookup(node.id)
         if value is not None:
             return value
-        if any(node.id == n for n in ("__builtins__", "builtins")):
+        if node.id in ("__builtins__", "builtins"):
             return Ref("builtins")
         for module in self.stars:
             if f"{module}.{node.id}" in CALLS:
@@ -632,15 +638,17 @@ class PythonAnalyzer:
                           "posix_spawn", "getenv", "import", "getattr"):
             self.env_sinks(args, kwargs, effect)
         if result is None and effect is None:
-            return Text(UNKNOWN, flags_of(args) & ~BUILT) if flags_of(args) else None
+            flags = flags_of(args)
+            return Text(UNKNOWN, flags & ~BUILT) if flags else None
         return result
 
     def env_sinks(self, args: list, kwargs: dict, effect: str | None) -> None:
         """The whole environment handed to anything but a child process's `env=`."""
-        values = [*args, *(v for k, v in kwargs.items() if k not in ("env", "**"))]
-        if any(flags_of(v) & ENVIRON or (isinstance(v, Obj) and v.kind == "environ")
-               for v in values):
-            self.report.act(ENV_DUMP_ACTION)
+        for value in (*args, *(v for k, v in kwargs.items() if k not in ("env", "**"))):
+            if value is not None and (flags_of(value) & ENVIRON or (
+                    isinstance(value, Obj) and value.kind == "environ")):
+                self.report.act(ENV_DUMP_ACTION)
+                return
 
     def effect(self, effect: str, name: str, args: list, kwargs: dict):
         handler = getattr(self, "do_" + effect, None)

@@ -55,15 +55,30 @@ class _CodeState:
     """Per analysis: the file reader (bounds for the whole call), the work budget, and the
     scripts being analysed (a script that runs itself is read once)."""
 
-    __slots__ = ("active", "budget", "reader")
+    __slots__ = ("_reader", "active", "budget")
 
     def __init__(self) -> None:
         from ...code.report import Budget
-        from ...code.scripts import FileReader
 
-        self.reader = FileReader()
+        self._reader = None
         self.budget = Budget()
         self.active: set[str] = set()
+
+    @property
+    def reader(self):
+        """Made when first used: inline code may read no file."""
+        if self._reader is None:
+            from ...code.scripts import FileReader
+
+            self._reader = FileReader()
+        return self._reader
+
+    @reader.setter
+    def reader(self, reader) -> None:
+        self._reader = reader
+
+    def read_text(self, path: str):
+        return self.reader.text(path)
 
 
 def _state(ev: Evaluator) -> _CodeState:
@@ -101,7 +116,7 @@ def run_foreign(ev: Evaluator, call: Call, language: str, text: str,
     where = cwd or _cwd(call.st)
     if where is None:
         return
-    ctx = CodeContext(ev.home, where, CodeReport(), state.budget, read_file=state.reader.text,
+    ctx = CodeContext(ev.home, where, CodeReport(), state.budget, read_file=state.read_text,
                       literals=literals)
     analyze_into(language, text, ctx)
     report = ctx.report.finish()
@@ -164,9 +179,32 @@ def _planted(path: str) -> bool:
 def run_steps(ev: Evaluator, call: Call, steps: list[Step]) -> None:
     """Code that local files make this command run (recipes, scripts, hooks)."""
     for step in steps:
-        if step.truncated:
-            ev.reason(R_TOO_LARGE)
-        run_foreign(ev, call, step.language, step.text, step.cwd, literals=False)
+        with _FileFacts(ev):
+            if step.truncated:
+                ev.reason(R_TOO_LARGE)
+            run_foreign(ev, call, step.language, step.text, step.cwd, literals=False)
+
+
+class _FileFacts:
+    """While a local file's code is analysed: what it does counts (programs, paths, hosts,
+    piping into a shell, code facts), what the analysis could not see in it does not. A
+    file is there for anyone to read, and real scripts are full of run-time values
+    (`exec "$JAVACMD" "$@"` in every gradlew); only a file cut at the size limit keeps its
+    `too_large`, since the rest of it was not read."""
+
+    __slots__ = ("before", "reasons")
+
+    def __init__(self, ev: Evaluator) -> None:
+        self.reasons = ev.ctx.reasons
+        self.before: set = set()
+
+    def __enter__(self) -> _FileFacts:
+        self.before = set(self.reasons)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for why in [r for r in self.reasons if r not in self.before and r != R_TOO_LARGE]:
+            del self.reasons[why]
 
 
 def script_file(ev: Evaluator, call: Call, script: str, language: str | None,
@@ -194,16 +232,17 @@ def script_file(ev: Evaluator, call: Call, script: str, language: str | None,
     step = script_step(state.reader, real, language, cwd)
     if step is None:
         return False
-    if step.truncated:
-        ev.reason(R_TOO_LARGE)
     state.active.add(real)
     try:
-        if step.language == "shell":
-            sub = call.but(call.argv, stdin=None)
-            ev.run_code(step.text.translate(_SCRUB), sub, positional=list(arguments or []),
-                        arg0=script, same_shell=same_shell, stdin=None)
-        else:
-            run_foreign(ev, call, step.language, step.text, cwd, literals=False)
+        with _FileFacts(ev):
+            if step.truncated:
+                ev.reason(R_TOO_LARGE)
+            if step.language == "shell":
+                sub = call.but(call.argv, stdin=None)
+                ev.run_code(step.text.translate(_SCRUB), sub, positional=list(arguments or []),
+                            arg0=script, same_shell=same_shell, stdin=None)
+            else:
+                run_foreign(ev, call, step.language, step.text, cwd, literals=False)
     finally:
         state.active.discard(real)
     return True
