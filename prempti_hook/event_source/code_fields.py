@@ -183,10 +183,39 @@ def _source_hosts(sources: list[str]) -> list[str]:
 
 
 def _run_steps(ev, steps: list, reader) -> tuple:
-    """The shell analysis of what the steps run (code analysed and taken over)."""
+    """The shell analysis of what the steps run (code analysed and taken over), and the
+    code facts. Code that runs no command and names no file or host needs no shell
+    analysis (nor its import): most written source files."""
+    if not steps:
+        return None, None
+    from .code import CodeContext, analyze_into
+    from .code.report import Budget, CodeReport
+
+    budget = Budget()
+    reports: list = []
+    needs_shell = False
+    for step in steps:
+        if step.language == "shell":
+            reports.append(None)
+            needs_shell = True
+            continue
+        ctx = CodeContext(ev.home, step.cwd, CodeReport(), budget, read_file=reader.text,
+                          literals=False)
+        analyze_into(step.language, step.text, ctx)
+        report = ctx.report.finish()
+        reports.append(report)
+        needs_shell = needs_shell or bool(
+            report.commands or report.reads or report.writes or report.deletes
+            or report.urls or report.hosts or report.reasons or report.runs_fetched)
+    if not needs_shell:
+        merged = CodeReport()
+        for report in reports:
+            merged.merge(report)
+        return None, merged
+    from .code.later import ci_expressions
     from .shell import analysis as shell
     from .shell.evaluate import Evaluator
-    from .shell.programs.interpreters import _state, run_foreign
+    from .shell.programs.interpreters import _state, run_foreign, take_over
 
     out = shell.Analysis()
     ctx = shell.Context()
@@ -194,16 +223,13 @@ def _run_steps(ev, steps: list, reader) -> tuple:
     env = {"HOME": ev.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     evaluator = Evaluator(ctx, out, env, ev.home)
     _state(evaluator).reader = reader
-    from .code.report import CodeReport
-
-    out.code = out.code or CodeReport()
-    from .code.later import ci_expressions
-
-    for step in steps:
+    for step, report in zip(steps, reports):
         call = shell.Call([step.origin], shell.State(step.cwd), None, {}, False)
-        text = ci_expressions(step.text) if step.language == "shell" else step.text
         try:
-            run_foreign(evaluator, call, step.language, text, step.cwd, literals=False)
+            if report is None:
+                run_foreign(evaluator, call, "shell", ci_expressions(step.text), step.cwd)
+            else:
+                take_over(evaluator, call, report, step.cwd)
         except shell.Abort as stop:
             ctx.reason(stop.reason)
         except RecursionError:
@@ -363,8 +389,9 @@ DECLARATIONS = (
     ("tool.code.calls", True, "CHARBUF", "qualified names of the functions the code calls "
      "that the analysis resolved (os.system, subprocess.run, child_process.execSync, "
      "Net::HTTP.post...)"),
-    ("tool.code.commands", False, "CHARBUF", "the command lines the code runs (one per line, "
-     "run-time parts as <?>)"),
+    ("tool.code.commands", False, "CHARBUF", "the command lines the code runs, and the shell "
+     "lines of local scripts, recipes, package scripts and hooks the command runs (one per "
+     "line, run-time parts as <?>)"),
     ("tool.later.kinds", True, "CHARBUF", "where and when a written file runs: npm_install "
      "(lifecycle scripts), npm_script, make, just, ci, pre_commit, devcontainer, "
      "folder_open, editor_task, direnv, shell_start, git_config, git_hook, git_hooks_path, "

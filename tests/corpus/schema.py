@@ -35,6 +35,7 @@ AREAS = (
     "persistence",
     "self_protection",
     "code",
+    "destructive",
     "benign",
 )
 
@@ -48,6 +49,7 @@ ID_PREFIX = {
     "persistence": "per-",
     "self_protection": "self-",
     "code": "code-",
+    "destructive": "dst-",
     "benign": "ben-",
 }
 

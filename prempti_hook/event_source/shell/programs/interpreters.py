@@ -106,6 +106,8 @@ def run_foreign(ev: Evaluator, call: Call, language: str, text: str,
     does (shell code goes to the shell analysis directly). `literals`: inline code (a
     file's strings are often data, see `code.CodeContext`)."""
     if language == "shell":
+        if not literals:
+            _file_commands(ev, text)
         sub = call.but(call.argv, stdin=None, st=_in_dir(call.st, cwd))
         ev.run_code(text.translate(_SCRUB), sub, stdin=None)
         return
@@ -119,9 +121,21 @@ def run_foreign(ev: Evaluator, call: Call, language: str, text: str,
     ctx = CodeContext(ev.home, where, CodeReport(), state.budget, read_file=state.read_text,
                       literals=literals)
     analyze_into(language, text, ctx)
-    report = ctx.report.finish()
+    take_over(ev, call, ctx.report.finish(), cwd)
+
+
+def take_over(ev: Evaluator, call: Call, report: CodeReport, cwd: str | None = None) -> None:
+    """A code report (analysed already) in the command's analysis."""
+    _state(ev)
     ev.out.code.merge(report)
     _take_over(ev, call, report, _in_dir(call.st, cwd))
+
+
+def _file_commands(ev: Evaluator, text: str) -> None:
+    """Shell code from a local file (a script, a recipe, a package script, a hook) joins
+    tool.code.commands: rules written on the text of a command line can read it there."""
+    _state(ev)
+    ev.out.code.command("shell", text)
 
 
 def _in_dir(st: State, cwd: str | None) -> State:
@@ -239,6 +253,7 @@ def script_file(ev: Evaluator, call: Call, script: str, language: str | None,
                 ev.reason(R_TOO_LARGE)
             if step.language == "shell":
                 sub = call.but(call.argv, stdin=None)
+                _file_commands(ev, step.text)
                 ev.run_code(step.text.translate(_SCRUB), sub, positional=list(arguments or []),
                             arg0=script, same_shell=same_shell, stdin=None)
             else:
