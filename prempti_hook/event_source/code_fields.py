@@ -21,21 +21,17 @@ from __future__ import annotations
 
 import os
 
-from .derived_fields import _first, analysis, may_run_later
+from .derived_fields import analysis, may_run_later, written_path
+from .tools import CONTENT_KEYS, PATCHES, SHELL_TOOLS, WRITES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .code.report import CodeReport
     from .shell import Analysis
 
-# Tools that write one file, and where their input holds the path (agent tool names).
-_WRITE_TOOLS = {
-    "Write": ("file_path",), "Edit": ("file_path",), "MultiEdit": ("file_path",),
-    "NotebookEdit": ("notebook_path",), "create": ("path", "file_path"),
-    "edit": ("path", "file_path"), "write_file": ("file_path", "path"),
-    "replace": ("file_path", "path"),
-}
-_SHELL_TOOLS = frozenset({"Bash", "bash", "run_shell_command", "powershell"})
+# Write tools that give the whole file, and those that replace a part of it (agent names).
+_WHOLE = frozenset({"Write", "create", "write_file"})
+_PARTS = frozenset({"Edit", "edit", "replace"})
 
 # --- the written file, after the call --------------------------------------------------------
 
@@ -47,20 +43,26 @@ def _apply_edit(before: str, old, new, replace_all) -> str | None:
     return before.replace(old, new) if replace_all is True else before.replace(old, new, 1)
 
 
+def _text_of(data: dict, keys: tuple):
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
 def _after_and_before(tool: str, data: dict, before: str | None) -> tuple[str | None, str]:
     """(the file's text after the call or None, its text before it ("" if none))."""
-    if tool in ("Write", "create", "write_file"):
-        content = data.get("content") if tool != "create" else (
-            data.get("file_text") or data.get("content"))
-        return (content if isinstance(content, str) else None), before or ""
-    if tool in ("Edit", "edit", "replace"):
-        old = data.get("old_string") if tool != "edit" else data.get("old_str")
-        new = data.get("new_string") if tool != "edit" else data.get("new_str")
+    if tool in _WHOLE:
+        return _text_of(data, CONTENT_KEYS.get(tool, ("content",))), before or ""
+    if tool in _PARTS:
+        old = _text_of(data, ("old_string", "old_str"))
+        new = _text_of(data, ("new_string", "new_str"))
         if before is not None:
             after = _apply_edit(before, old, new, data.get("replace_all"))
             if after is not None:
                 return after, before
-        return (new if isinstance(new, str) else None), ""
+        return new, ""
     if tool == "MultiEdit":
         edits = data.get("edits")
         if not isinstance(edits, list):
@@ -77,6 +79,82 @@ def _after_and_before(tool: str, data: dict, before: str | None) -> tuple[str | 
             text = changed
         return text, before or ""
     return None, ""
+
+
+_MAX_PATCH_WORK = 200_000  # line comparisons while placing a patch's hunks
+
+
+def _patch_as_write(patch, data: dict, keys: tuple, real: str) -> tuple[str, dict]:
+    """One file of a Codex patch as a write: an added file is written whole; an updated file
+    is the current file with the patch's hunks applied (as an Edit of all of it), or, when
+    they do not apply, the lines the patch adds."""
+    if patch.op == "Add":
+        return "Write", {"content": patch.content}
+    if patch.op == "Update":
+        from .code.scripts import FileReader
+        from .patch import patch_text
+
+        current = FileReader().read(real)
+        if current is not None and not current[1]:
+            after = _apply_hunks(current[0], patch_text(data, keys), patch.path)
+            if after is not None:
+                return "Edit", {"old_string": current[0], "new_string": after}
+    return "Edit", {"new_string": patch.content}
+
+
+def _apply_hunks(before: str, text: str, path: str) -> str | None:
+    """`before` with the hunks of the patch's `*** Update File: path` section applied, in
+    order (context and removed lines found from where the previous hunk ended); None when
+    one does not apply or the work bound is reached."""
+    hunks: list[tuple[list, list]] = []
+    inside = False
+    for line in text[:1_000_000].splitlines():
+        if line.startswith("*** "):
+            if line.startswith("*** Update File: "):
+                inside = line[len("*** Update File: "):].strip() == path
+                if inside:
+                    hunks.append(([], []))
+            elif not line.startswith("*** Move to: "):
+                inside = False
+            continue
+        if not inside:
+            continue
+        if line.startswith("@@"):
+            hunks.append(([], []))
+        elif line.startswith("+"):
+            hunks[-1][1].append(line[1:])
+        elif line.startswith("-"):
+            hunks[-1][0].append(line[1:])
+        elif line.startswith(" ") or not line:
+            hunks[-1][0].append(line[1:])
+            hunks[-1][1].append(line[1:])
+    if not hunks:
+        return None
+    lines = before.split("\n")
+    position = 0
+    work = 0
+    for old, new in hunks:
+        if not old and not new:
+            continue
+        if not old:
+            at = len(lines) - (1 if lines and lines[-1] == "" else 0)
+        else:
+            at = -1
+            for start in range(position, len(lines) - len(old) + 1):
+                work += 1
+                if work > _MAX_PATCH_WORK:
+                    return None
+                if lines[start] != old[0]:
+                    continue
+                work += len(old)
+                if lines[start:start + len(old)] == old:
+                    at = start
+                    break
+            if at < 0:
+                return None
+        lines[at:at + len(old)] = new
+        position = at + len(new)
+    return "\n".join(lines)
 
 
 class Later:
@@ -105,14 +183,17 @@ def later(ev) -> Later | None:
     result = None
     tool = ev.tool_name
     data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
-    if tool in _WRITE_TOOLS:
-        path = _first(data, _WRITE_TOOLS[tool])
+    if tool in WRITES or tool in PATCHES:
+        patch = getattr(ev, "patch_file", None)
+        path = written_path(ev)
         result = _EMPTY
-        if path is not None:
+        if path:
             from .paths import resolve
 
             real = resolve(path, ev.real_cwd, ev.home)
             if may_run_later(real):
+                if patch is not None:  # Codex apply_patch: this file of the patch
+                    tool, data = _patch_as_write(patch, data, PATCHES[tool], real)
                 result = _analyse_write(ev, tool, data, real)
     memo["code.later"] = result
     return result
@@ -242,7 +323,7 @@ def _run_steps(ev, steps: list, reader) -> tuple:
 def code_report(ev):
     """The code facts of this call: False when it can have none (not a shell command or a
     file write), None when it has none."""
-    if ev.tool_name in _SHELL_TOOLS:
+    if ev.tool_name in SHELL_TOOLS:
         found = analysis(ev)
         return None if found is None else found.code
     result = later(ev)
@@ -278,6 +359,8 @@ def _code_commands(ev, _arg):
     lines = []
     for kind, payload in report.commands[:256]:
         lines.append(payload if kind == "shell" else " ".join(payload))
+    if not lines:
+        return ""
     from .shell.analysis import display
 
     return display("\n".join(lines))[:65536]
