@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_hook import Scenario, tool_call  # noqa: E402
+from bench_hook import Scenario  # noqa: E402
 
 from prempti_hook.event_source.code import CodeContext, analyze, analyze_into  # noqa: E402
 from prempti_hook.event_source.code.report import Budget  # noqa: E402
@@ -266,6 +266,14 @@ class CpuScenario(Scenario):
         return percentile(self.cpu, 0.95)
 
 
+def payload(tool: str, tool_input: dict, cwd: str) -> str:
+    """A Claude Code PreToolUse hook input."""
+    return json.dumps({"session_id": "bench", "transcript_path": "", "cwd": cwd,
+                       "permission_mode": "default", "hook_event_name": "PreToolUse",
+                       "tool_use_id": "toolu_bench", "tool_name": tool,
+                       "tool_input": tool_input})
+
+
 def hook_calls(python: str, runs: int, baseline: str | None, pyz: Path | None) -> bool:
     print(f"\n4. hook calls through the zipapp, shipped rules ({runs} runs each, ms)")
     ok = True
@@ -307,8 +315,7 @@ def hook_calls(python: str, runs: int, baseline: str | None, pyz: Path | None) -
             for name, (tool, tool_input) in calls.items():
                 scenarios.append(CpuScenario(f"{label}: {name}",
                                           [python, "-I", "-S", str(installed)], env,
-                                          tool_call({"tool_name": tool,
-                                                     "tool_input": tool_input}, str(cwd))))
+                                          payload(tool, tool_input, str(cwd))))
         for scenario in scenarios:
             scenario.once()
             scenario.once()

@@ -228,7 +228,7 @@ class TokenAnalyzer:
         """Where a bare call's arguments end: the next line end, `;`, `}`, closing bracket
         or statement modifier at this level."""
         if self.ends is None:
-            self.ends = _ends(self.toks, self.match, self.statement_stop)
+            self.ends = _ends(self.toks, self.match, self.statement_stop, (NL, OP, ID))
         self.tick()
         return self.ends[j] if j < len(self.ends) else len(self.toks)
 
@@ -403,7 +403,8 @@ class TokenAnalyzer:
         """Where the value of an assignment ends: a line end (unless the line ends with a
         concatenation operator), `;`, `,` or a closing bracket at this level."""
         if self.expression_ends is None:
-            self.expression_ends = _ends(self.toks, self.match, self.expression_stop)
+            self.expression_ends = _ends(self.toks, self.match, self.expression_stop,
+                                          (NL, OP))
         self.tick()
         return self.expression_ends[j] if j < len(self.expression_ends) else len(self.toks)
 
@@ -1438,22 +1439,25 @@ class TokenAnalyzer:
         return None
 
 
-def _ends(toks: list, match: list, stop) -> list:
+def _ends(toks: list, match: list, stop, kinds: tuple) -> list:
     """For each index, the first index at or after it, at the same bracket level, where
-    `stop(toks, index)` holds (or the end): one backward pass, bracketed groups jumped."""
+    `stop(toks, index)` holds (or the end): one backward pass, bracketed groups jumped.
+    `stop` is asked only about tokens of `kinds`."""
     n = len(toks)
     ends = [n] * (n + 1)
+    following = n
     for index in range(n - 1, -1, -1):
         kind, value = toks[index]
-        if stop(toks, index):
-            ends[index] = index
-        elif kind == OP and value in ("(", "[", "{") and match[index] < n:
-            ends[index] = ends[match[index]]
-        elif kind == OP and value in ("(", "[", "{"):
-            ends[index] = n
-        else:
-            ends[index] = ends[index + 1]
+        if kind in kinds and stop(toks, index):
+            following = index
+        elif kind == OP and value in _OPENERS:
+            after = match[index]
+            following = ends[after] if after < n else n
+        ends[index] = following
     return ends
+
+
+_OPENERS = frozenset("([{")
 
 
 def _matches(toks: list) -> list:
