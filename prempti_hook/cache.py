@@ -22,7 +22,7 @@ import stat
 import sys
 import time
 
-from . import __version__, rulefiles
+from . import __version__, rulefiles, running_zipapp
 
 CACHE_FORMAT = 1
 MAGIC = b"prempti-hook cache %d\n" % CACHE_FORMAT
@@ -33,11 +33,10 @@ LOCK_FILE = "rebuild.lock"
 LOCK_WAIT_SECONDS = 20.0
 CHECK_HINT = "run `prempti-hook --check` to see the error with file, line and column"
 
-# What identifies the engine code: in the zipapp, the build id stamped next to the package
-# (one read); in a development checkout, the modules whose code shapes the compiled ruleset
-# (editing one invalidates the cache).
+# What identifies the engine code: in the zipapp, its build id (no file to read); in a
+# development checkout, the modules whose code shapes the compiled ruleset (editing one
+# invalidates the cache).
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
-_BUILD_STAMP = os.path.join(os.path.dirname(_PACKAGE), "~prempti-build-id")
 _ENGINE_DIRS = ("falco", os.path.join("falco", "loader"), "event_source")
 
 
@@ -73,13 +72,9 @@ def _stat_entry(path: str) -> str:
 def engine_stamp() -> str:
     """What the compiled form depends on besides the rules: versions and engine code."""
     parts = [__version__, str(CACHE_FORMAT), sys.version]
-    try:
-        with open(_BUILD_STAMP, "rb") as f:
-            build_id = f.read(256).decode("ascii", "replace")
-    except OSError:
-        build_id = ""
-    if build_id:
-        return "\n".join([*parts, "build " + build_id])
+    zipapp = running_zipapp()
+    if zipapp is not None:
+        return "\n".join([*parts, "build " + zipapp.build_id])
     for sub in _ENGINE_DIRS:
         folder = os.path.join(_PACKAGE, sub)
         try:
@@ -227,12 +222,18 @@ def read_rules_texts(files: list[str]) -> list[tuple[str, str]]:
     """(name, text) of each rules file; OSError/UnicodeDecodeError propagate. A path that is
     not a regular file (a FIFO would block the hook forever) is an OSError."""
     texts = []
+    zipapp = running_zipapp()
     for path in files:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         with open(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(f"{path} is not a regular file")
-            texts.append((path, f.read().decode("utf-8")))
+            data = f.read()
+        # The zipapp's embedded rules are checked against the build before they are used.
+        problem = zipapp.verify_extracted(path, data) if zipapp is not None else None
+        if problem is not None:
+            raise OSError(problem)
+        texts.append((path, data.decode("utf-8")))
     return texts
 
 
