@@ -8,6 +8,15 @@
           -> auditlog.append           one locked JSONL line
           -> agents.claude_code.write  the agent's own output shape, on stdout
 
+One deadline per call (`time.monotonic()` + LOCK_BUDGET_SECONDS) bounds every wait for a
+lock another process holds (the rule cache's, then the audit log's): a held lock costs a
+call at most that long, once, however many locks there are.
+
+Before deciding, the hook checks that no file keeping it in force has a second name (a hard
+link would let it be changed without naming it): its settings file and Claude Code's
+`settings.json` here, the rules files and the rule cache in `cache.load`, the zipapp in the
+launcher. One that has makes the call fail closed, with how to fix it.
+
 Failure policy (contract §5), because Claude Code treats exit 1, crashes and garbage as
 "let the tool run":
 - unreadable input (empty, not JSON, not an object, too big): exit 2, one line on stderr;
@@ -27,6 +36,7 @@ from . import jsonio
 
 EXIT_OK = 0
 EXIT_BLOCK = 2
+LOCK_BUDGET_SECONDS = 2.0
 
 
 class UnreadableInput(Exception):
@@ -103,6 +113,7 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None) -> int:
     Returns the exit code (0, or 2 for unreadable input). This is the function the zipapp
     runs; tests call it in-process with their own descriptors and environment."""
     started = time.perf_counter()
+    deadline = time.monotonic() + LOCK_BUDGET_SECONDS
     streams = Streams(stdout, stderr)
     cfg = None
     try:
@@ -112,34 +123,46 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None) -> int:
         payload = read_stdin(cfg.input_max_bytes, stdin)
     except UnreadableInput as e:
         streams.warn([str(e)])
-        _log_unreadable(cfg, str(e), started)
+        _log_unreadable(cfg, str(e), started, deadline)
         return EXIT_BLOCK
     except BaseException as e:  # a bug before we even know the input: block it
         streams.warn([f"internal error reading the input: {type(e).__name__}: {e}"])
         return EXIT_BLOCK
     try:
-        return _decide_and_answer(cfg, payload, started, streams)
+        return _decide_and_answer(cfg, payload, started, deadline, streams)
     except BaseException as e:
         return _fail(cfg, payload, f"internal error: {type(e).__name__}: {e}", started,
-                     streams)
+                     streams, deadline=deadline)
 
 
-def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> int:
-    from . import alert, auditlog, cache, verdict
+def _protected_settings(cfg) -> list:
+    """(what, path) of the settings files the hook checks for hard links on every call."""
+    return [("prempti-hook settings file", cfg.config_file),
+            ("Claude Code settings file", os.path.join(cfg.claude_dir, "settings.json"))]
+
+
+def _decide_and_answer(cfg, payload: dict, started: float, deadline: float,
+                       streams: Streams) -> int:
+    from . import alert, auditlog, cache, integrity, verdict
     from .agents import Decision, MalformedCall, claude_code
     from .event_source.event import Event
 
     try:
         call = claude_code.read(payload)
     except MalformedCall as e:
-        return _fail(cfg, payload, f"malformed tool call: {e}", started, streams)
+        return _fail(cfg, payload, f"malformed tool call: {e}", started, streams,
+                     deadline=deadline)
     event = Event(call, cfg.user_home, prempti_home=cfg.prempti_home,
                   claude_dir=cfg.claude_dir)
+    linked = integrity.linked_files(_protected_settings(cfg))
+    if linked:
+        return _fail(cfg, payload, "; ".join(linked), started, streams, event=event,
+                     deadline=deadline)
     notices = list(cfg.problems)
     try:
-        loaded = cache.load(cfg)
+        loaded = cache.load(cfg, deadline=deadline)
     except cache.RulesUnavailable as e:
-        return _fail(cfg, payload, str(e), started, streams, event=event)
+        return _fail(cfg, payload, str(e), started, streams, event=event, deadline=deadline)
     notices.extend(loaded.notices)
 
     try:
@@ -150,7 +173,7 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
         if not isinstance(e, EvaluationError):
             raise
         return _fail(cfg, payload, f"a rule could not be evaluated: {e.message}", started,
-                     streams, event=event)
+                     streams, event=event, deadline=deadline)
     outcome = verdict.decide(matches, event, cfg.default_action)
     enforced = cfg.mode == "guardrails" and outcome.verdict != "none"
     answer = outcome.verdict if cfg.mode == "guardrails" else "none"
@@ -158,7 +181,7 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
     record = alert.make_record(event, outcome, cfg.mode, enforced, notices,
                                duration_ms=(time.perf_counter() - started) * 1000)
     try:
-        notice = auditlog.append(cfg, record)
+        notice = auditlog.append(cfg, record, deadline=deadline)
     except OSError as e:
         notice = f"audit log {cfg.log_file} not written: {e.strerror or e}"
     if notice:
@@ -170,7 +193,7 @@ def _decide_and_answer(cfg, payload: dict, started: float, streams: Streams) -> 
     return EXIT_OK
 
 
-def _log_unreadable(cfg, message: str, started: float) -> None:
+def _log_unreadable(cfg, message: str, started: float, deadline: float) -> None:
     """One audit line for input we could not read (the call was blocked by exit 2)."""
     try:
         from . import alert, auditlog
@@ -178,12 +201,13 @@ def _log_unreadable(cfg, message: str, started: float) -> None:
         record = alert.failure_record(None, f"unreadable input: {message}", cfg.mode, True,
                                       duration_ms=(time.perf_counter() - started) * 1000)
         record["verdict"] = "deny"  # exit 2 blocks, whatever the mode
-        auditlog.append(cfg, record)
+        auditlog.append(cfg, record, deadline=deadline)
     except BaseException:
         pass  # the exit code is what matters; stderr already says why
 
 
-def _fail(cfg, payload, message: str, started: float, streams: Streams, event=None) -> int:
+def _fail(cfg, payload, message: str, started: float, streams: Streams, event=None,
+          deadline: float | None = None) -> int:
     """Fail closed (or open, if the user asked): answer, log what we can, never raise."""
     mode = cfg.mode if cfg is not None else "guardrails"
     # Monitor mode never blocks, not even on failure; fail-open is the user's explicit choice.
@@ -200,7 +224,7 @@ def _fail(cfg, payload, message: str, started: float, streams: Streams, event=No
 
         record = alert.failure_record(payload, message, mode, not fail_open, event=event,
                                       duration_ms=(time.perf_counter() - started) * 1000)
-        auditlog.append(cfg, record)
+        auditlog.append(cfg, record, deadline=deadline)
     except BaseException:
         pass  # already failing; the answer below matters more than the log line
     event_name = payload.get("hook_event_name") if isinstance(payload, dict) else None
