@@ -24,6 +24,8 @@ shapes encode:
 
 from __future__ import annotations
 
+import functools
+
 from . import ast as A
 from . import runtime as rt
 from .errors import CompileError
@@ -567,9 +569,16 @@ def _looks_like_field(table: FieldTable, text: str) -> bool:
     return info is not None and "." in name
 
 
-def _value_warnings(table: FieldTable, op: str, v: str) -> list[str]:
+_NO_C_SPACE = str.maketrans("", "", _C_SPACE)
+
+
+@functools.lru_cache(maxsize=65536)
+def _value_warnings(table: FieldTable, op: str, v: str) -> tuple[str, ...]:
+    """The warnings for one constant (the same constants recur in every rule that expands
+    the same macro, hence the cache; it holds the tables it has seen, so an id is never
+    reused under it)."""
     out = []
-    nospaces = "".join(ch for ch in v if ch not in _C_SPACE)
+    nospaces = v.translate(_NO_C_SPACE)
     if op == "regex" and _regex_may_be_simple(v):
         out.append(f"regex check with '{v}' may be optimized with simpler operators such as "
                    "'=', 'contains', 'startswith', 'endswith'")
@@ -579,7 +588,7 @@ def _value_warnings(table: FieldTable, op: str, v: str) -> list[str]:
         if (len(nospaces) >= len(t) + 2 and nospaces.startswith(t)
                 and nospaces[len(t)] == "(" and nospaces.endswith(")")):
             out.append(f"'{v}' may be a valid field transformer misused as a const string value")
-    return out
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------

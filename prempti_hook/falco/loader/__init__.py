@@ -211,6 +211,7 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     collector = Collector(sources.keys(), _field_exists_for(sources))
     result.collector = collector
     parse_cache: dict = {}
+    compile_cache: dict = {}
     for name, text in files:
         file_result = FileResult(name)
         result.per_file.append(file_result)
@@ -219,7 +220,7 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
             return result
         try:
             result.compiled = Compiler(collector, sources, file_result.add, extra_outputs,
-                                       parse_cache).compile()
+                                       parse_cache, compile_cache).compile()
         except LoadError as e:
             file_result.add(e.diagnostic)
             return result

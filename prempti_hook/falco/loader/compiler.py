@@ -332,12 +332,16 @@ class Compiler:
 
     def __init__(self, collector: Collector, sources: dict, warn,
                  extra_outputs: list[ExtraOutput] | None = None,
-                 parse_cache: dict | None = None) -> None:
+                 parse_cache: dict | None = None, compile_cache: dict | None = None) -> None:
         self.col = collector
         self.sources = sources
         self.warn = warn
         self.extra_outputs = extra_outputs or []
         self.parse_cache = parse_cache if parse_cache is not None else {}
+        # Loading compiles everything again after each file (Falco's semantics); the same
+        # resolved condition or output text compiles to the same result, so it is compiled
+        # once per load (keyed by value: the AST's equality ignores positions).
+        self.compile_cache = compile_cache if compile_cache is not None else {}
         self.list_used: dict[str, bool] = {}
         self.macro_used: dict[str, bool] = {}
 
@@ -427,9 +431,26 @@ class Compiler:
             self.out.macros[info.name] = self.resolve(self.out.macros[info.name], visible,
                                                       info.cond, info.cond, info.ctx)
 
+    def _compiled(self, kind: str, key, table, compile_it):
+        """compile_it() once per (kind, key, table) and load; errors are not kept."""
+        cache_key = (kind, key, id(table))
+        found = self.compile_cache.get(cache_key)
+        if found is None:
+            found = self.compile_cache[cache_key] = (compile_it(), table)
+        return found[0]
+
     def compile_rules(self) -> None:
-        from ..codegen import compile_condition
-        from ..output import compile_format
+        from ..codegen import compile_condition as compile_condition_once
+        from ..output import compile_format as compile_format_once
+
+        def compile_condition(ast, table):
+            return self._compiled("condition", ast, table,
+                                  lambda: compile_condition_once(ast, table))
+
+        def compile_format(text, table, all_optional):
+            return self._compiled(("output", all_optional), text, table,
+                                  lambda: compile_format_once(text, table,
+                                                              all_optional=all_optional))
 
         for info in self._ordered(self.col.rules):
             if info.unknown_source:
