@@ -542,9 +542,14 @@ def _merge_ranges(ranges) -> list[tuple[int, int]]:
 
 
 def _class_source(ranges: list[tuple[int, int]]) -> str:
+    """A class matching `ranges`, written small: `re` compiles a class reaching U+10FFFF
+    into a charset of that size (milliseconds per pattern), but not its complement."""
+    if ranges == [(0, _RUNE_MAX)]:
+        return "(?s:.)"
+    negated = bool(ranges) and ranges[-1][1] == _RUNE_MAX
     items = "".join(_py_char(lo) if lo == hi else f"{_py_char(lo)}-{_py_char(hi)}"
-                    for lo, hi in ranges)
-    return f"[{items}]"
+                    for lo, hi in (_complement(ranges) if negated else ranges))
+    return f"[{'^' if negated else ''}{items}]"
 
 
 _DOT_RANGES = [(0, 9), (11, 0x10FFFF)]  # RE2's `.`: anything but newline
