@@ -194,15 +194,21 @@ def _output_classes() -> dict:
 
 
 def _decode(value, classes: dict):
-    if type(value) is not tuple or not value or value[0] is not _OBJECT:
-        return value
+    """The object an encoded `(..., name, arguments)` stands for (plain values are never
+    passed here: callers test `_is_object` first, which saves a call per plain argument)."""
     _, name, args = value
     if name == "dict":
-        return {_decode(k, classes): _decode(v, classes) for k, v in args}
-    made = [_decode(a, classes) for a in args]
+        return {(_decode(k, classes) if _is_object(k) else k):
+                (_decode(v, classes) if _is_object(v) else v) for k, v in args}
+    made = [_decode(a, classes) if type(a) is tuple and a and a[0] is _OBJECT else a
+            for a in args]
     if name in ("tuple", "list", "frozenset", "set"):
         return classes[name](made)
     return classes[name](*made)
+
+
+def _is_object(value) -> bool:
+    return type(value) is tuple and bool(value) and value[0] is _OBJECT
 
 
 class StoredRule:
@@ -308,7 +314,8 @@ class StoredRuleset:
     def read_output(self, output_at: tuple):
         offset, size = output_at
         data = _read(self._fd, size, self._outputs_at + offset)
-        return _decode(marshal.loads(data), _output_classes())
+        value = marshal.loads(data)
+        return _decode(value, _output_classes()) if _is_object(value) else value
 
     def close(self) -> None:
         if self._fd >= 0:
