@@ -372,12 +372,14 @@ def compiled(source: str, filename: str) -> bytes:
     """`source` as an unchecked-hash .pyc for this interpreter. zipimport prefers
     `__main__.pyc` to `__main__.py` when its magic number matches (other Python versions
     fall back to the source), and an unchecked-hash pyc does not depend on zip timestamps,
-    which zipimport would read in the local time zone."""
+    which zipimport would read in the local time zone. Docstrings are left out (optimize
+    2; the launcher has no asserts): Python reads and unmarshals `__main__` twice per run."""
     with tempfile.TemporaryDirectory(prefix="prempti-pyc-") as tmp:
         source_path, pyc_path = Path(tmp, filename), Path(tmp, filename + "c")
         source_path.write_text(source, encoding="utf-8")
         py_compile.compile(str(source_path), cfile=str(pyc_path), dfile=filename, doraise=True,
-                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+                           optimize=2)
         return pyc_path.read_bytes()
 
 

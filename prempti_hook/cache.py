@@ -44,7 +44,7 @@ FORMER_FILES = ("ruleset.pickle", "last-good.pickle")  # the cache of 0.1.0
 # using CPU (a compile under heavy load), and never past LOCK_WAIT_SECONDS in all.
 LOCK_DEADLINE_SECONDS = 2.0
 LOCK_WAIT_SECONDS = 20.0
-HEAD_BYTES = 1 << 16  # the first read: the header and, usually, the ruleset's index
+HEAD_BYTES = 1 << 14  # the first read: the header and, usually, the ruleset's index
 CHECK_HINT = "run `prempti-hook --check` to see the error with file, line and column"
 
 # What identifies the engine code: in the zipapp, its build id (no file to read); in a
@@ -123,8 +123,11 @@ def _check_private(st, what: str, path: str) -> None:
 def ensure_cache_dir(path: str) -> None:
     """Create the cache folder (0700) if needed and check it can be trusted."""
     try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        st = os.stat(path)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            st = os.stat(path)
     except OSError as e:
         raise CacheProblem(f"cache folder {path} is not usable: {e.strerror or e}") from None
     if not stat.S_ISDIR(st.st_mode):

@@ -209,7 +209,6 @@ class Bundle:
         origin = self.archive + "/" + entry[2]
         package = entry[2].endswith("/__init__.py")
         spec = ModuleSpec(name, self, origin=origin, is_package=package)
-        spec.has_location = True
         if package:
             spec.submodule_search_locations = [os.path.dirname(origin)]
         return spec
@@ -223,8 +222,12 @@ class Bundle:
     def exec_module(self, module):
         import marshal
 
-        offset, size, _ = self.modules[module.__spec__.name]
+        spec = module.__spec__
+        offset, size, _ = self.modules[spec.name]
         code = marshal.loads(_read_exactly(self.fd, size, self.base + offset))
+        # __file__ set here rather than through `has_location`, which would also compute a
+        # __cached__ path (a .pyc that never exists) for every module.
+        module.__file__ = spec.origin
         exec(code, module.__dict__)
 
     def _extension_spec(self, name, relpath):
