@@ -323,21 +323,39 @@ def _remove(path):
         os.unlink(path)
 
 
-class _FolderLock:
-    """shiv's lock file for `folder` (`.<name>_lock` next to it), held with flock."""
+EXTRACT_WAIT_SECONDS = 2.0  # extracting takes well under a second; a lock held longer is stuck
+COMPILE_WAIT_SECONDS = 20.0  # compiling a bundle for another Python takes a second or two
 
-    def __init__(self, folder):
+
+class _FolderLock:
+    """shiv's lock file for `folder` (`.<name>_lock` next to it), held with flock; waiting
+    for it longer than `wait` seconds is an OSError (a lock held by a stuck process, or on
+    purpose, must not hang the hook)."""
+
+    def __init__(self, folder, wait):
         parent, name = os.path.split(folder)
         os.makedirs(parent, mode=0o700, exist_ok=True)
         self.path = os.path.join(parent, f".{name}_lock")
+        self.wait = wait
 
     def __enter__(self):
         import fcntl
+        import time
 
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
                           0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
+        give_up = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > give_up:
+                    os.close(self.fd)
+                    raise OSError(f"{self.path} has been held by another process for more "
+                                  f"than {self.wait:g} s (if no prempti-hook is running, "
+                                  f"delete it)") from None
+                time.sleep(0.02)
 
     def __exit__(self, *exc):
         os.close(self.fd)
@@ -350,7 +368,7 @@ def extract(archive, folder, build_id, files):
     import zipfile
 
     temporary = folder + ".tmp"
-    with _FolderLock(folder):
+    with _FolderLock(folder, EXTRACT_WAIT_SECONDS):
         if is_complete(folder, build_id):
             return
         for leftover in (folder, temporary):
@@ -454,7 +472,7 @@ def bundle_for_this_python(embedded, python_magic):
     bundle = _open_own_bundle(path, embedded.archive, embedded.build_id, python_magic)
     if bundle is not None:
         return bundle
-    with _FolderLock(folder):
+    with _FolderLock(folder, COMPILE_WAIT_SECONDS):
         bundle = _open_own_bundle(path, embedded.archive, embedded.build_id, python_magic)
         if bundle is not None:
             return bundle

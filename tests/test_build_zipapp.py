@@ -538,3 +538,29 @@ def test_too_old_python_gets_a_deny(pyz, tmp_path):
     reason = json.loads(hook.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
     assert "needs Python 3.9 or newer" in reason
     assert run(pyz, tmp_path, "--version", python=python).returncode == 2
+
+
+def test_a_held_extraction_lock_costs_seconds_not_the_call(pyz, build_id, tmp_path):
+    """Someone holds the extraction's lock before anything was extracted: a call that only
+    needs the C extension compiles with PyYAML in pure Python; one that needs the embedded
+    rules fails closed, saying which lock; neither hangs."""
+    import fcntl
+    import time
+
+    root = tmp_path / "root"
+    root.mkdir()
+    lock = os.open(root / f".{pyz.name}_{build_id}_lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        rules = tmp_path / "rules"
+        shutil.copytree(REPO / "rules", rules)
+        started = time.monotonic()
+        own_rules = hook_call(pyz, root, tmp_path / "home", PREMPTI_RULES=str(rules))
+        assert verdict(own_rules) == "deny"
+        embedded = hook_call(pyz, root, tmp_path / "home2", command="ls")
+        reason = json.loads(embedded.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+        assert "held by another process" in reason
+        assert time.monotonic() - started < 20
+    finally:
+        os.close(lock)
+    assert verdict(hook_call(pyz, root, tmp_path / "home2")) == "deny"
