@@ -131,7 +131,7 @@ def ensure_cache_dir(path: str) -> None:
     except OSError as e:
         raise CacheProblem(f"cache folder {path} is not usable: {e.strerror or e}") from None
     if not stat.S_ISDIR(st.st_mode):
-        raise CacheProblem(f"cache folder {path} is not a folder")
+        raise CacheProblem(f"cache folder {path} is not usable: it is not a folder")
     _check_private(st, "cache folder", path)
 
 
