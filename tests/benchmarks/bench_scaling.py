@@ -134,15 +134,22 @@ class Row:
 
     def run(self, runs: int) -> None:
         runs = self.runs or runs
-        for i in range(runs + 1):
+        killed = 0
+        i = 0
+        while i <= runs:
             if self.before:
                 self.before()
             wall, cpu, code = spawn(self.hook.argv, self.hook.env, self.stdin)
+            if code < 0 and killed < 3:  # a signal from outside (a busy shared machine)
+                killed += 1
+                self.note = f"{killed} run(s) killed from outside and run again"
+                continue
             if code not in (0, 2):
                 raise SystemExit(f"{self.name}: exit {code}")
             if i:  # the first run warms the rule cache and the page cache
                 self.wall.append(wall)
                 self.cpu.append(cpu)
+            i += 1
         if self.before:
             self.before()
         self.memory = peak_memory_kib(self.hook.argv, self.hook.env, self.stdin)
