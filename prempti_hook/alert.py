@@ -8,6 +8,8 @@ nanoseconds, `Z`), `hostname`, `source`, `rule`, `priority`, `output` (Falco's t
 
 Field values in the log are capped (`FIELD_CAP` characters each) so that one huge Write
 does not make a multi-megabyte log line several times over; the cap is marked in the value.
+`tool.input` (the call's input as JSON) is kept whole, once: with the other `agent.*` and
+`tool.*` fields it is what `prempti-hook replay` rebuilds the call from.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def output_fields(event) -> dict:
 
     fields = {}
     for name in (*EXTRACTORS, *SHELL_EXTRACTORS):
-        fields[name] = _cap(event[name])
+        fields[name] = event[name] if name == "tool.input" else _cap(event[name])
     for key, value in list(event.items()):
         if key not in fields:
             fields[key] = _cap(value)
@@ -94,8 +96,9 @@ def make_record(event, outcome, mode: str, enforced: bool, notices: list[str],
 
 
 def failure_record(payload, message: str, mode: str, enforced: bool, event=None,
-                   duration_ms: float = 0.0) -> dict:
-    """The log record of a call that could not be decided (failed closed, or open)."""
+                   duration_ms: float = 0.0, agent: str = "") -> dict:
+    """The log record of a call that could not be decided (failed closed, or open);
+    `agent` names the agent when no event could be built."""
     when, text_time = rfc3339_now()
     if event is not None:
         try:
@@ -103,9 +106,10 @@ def failure_record(payload, message: str, mode: str, enforced: bool, event=None,
         except Exception:
             fields = {}
     else:
-        fields = {}
+        fields = {"agent.name": agent} if agent else {}
         if isinstance(payload, dict):
-            for key in ("tool_name", "cwd", "session_id", "tool_use_id"):
+            for key in ("tool_name", "toolName", "cwd", "session_id", "sessionId",
+                        "tool_use_id"):
                 value = payload.get(key)
                 if isinstance(value, str):
                     fields[key] = _cap(value)

@@ -38,6 +38,7 @@ class Config:
     """Paths and settings for one hook call (or one CLI command)."""
 
     __slots__ = (
+        "agent_files",
         "claude_dir",
         "config_file",
         "prempti_home",
@@ -48,9 +49,12 @@ class Config:
     )
 
     def __init__(self, user_home: str, prempti_home: str, rules_override: list[str] | None,
-                 settings: dict, problems: list[str], claude_dir: str = "") -> None:
+                 settings: dict, problems: list[str], claude_dir: str = "",
+                 agent_files: tuple = ()) -> None:
         self.user_home = user_home
         self.claude_dir = claude_dir or os.path.join(user_home, ".claude")
+        # The other agents' files the hook is registered in (agent_homes.registration_files).
+        self.agent_files = agent_files
         self.prempti_home = prempti_home
         self.config_file = os.path.join(prempti_home, "config.yaml")
         self.rules_override = rules_override
@@ -187,5 +191,7 @@ def load(environ=None) -> Config:
                 settings[key] = parse_value(key, raw)
             except ValueError as e:
                 problems.append(f"{where}: {e}")
+    from .agent_homes import registration_files
+
     return Config(home, prempti_home, rules_override, settings, problems,
-                  claude_config_dir(environ))
+                  claude_config_dir(environ), registration_files(environ, home))

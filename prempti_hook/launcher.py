@@ -36,8 +36,10 @@ Where: the installed zipapp (`$PREMPTI_HOME/bin/prempti-hook`) always extracts i
 (SHIV_ROOT, else ~/.shiv). No other SHIV_* variable has any effect.
 
 Failures (contract: never exit 1, never a traceback; Claude Code would let the tool run):
-- before the entry point starts: as the hook (no arguments), one JSON deny on stdout and
-  the reason on stderr, exit 0; as a command, the reason on stderr, exit 2;
+- before the entry point starts: as the hook (no arguments, or only `--agent NAME`), one
+  JSON deny in that agent's shape on stdout and the reason on stderr, exit 0 (exit 2 for an
+  agent it does not know: every agent blocks on that); as a command, the reason on stderr,
+  exit 2;
 - after it started the hook handles its own errors; whatever still escapes is reported in
   one line with exit 2, which Claude Code treats as a block.
 A hook call ends with `os._exit` once its answer is written: tearing down the interpreter
@@ -60,7 +62,16 @@ SITE_PACKAGES = "site-packages/"
 RECORD_SUFFIX = ".id"
 ENTRY_MODULE = "prempti_hook.cli"
 MIN_PYTHON = (3, 9)
-HOOK_EVENT = "PreToolUse"
+# The deny of each agent's pre-tool event (agents/<agent>.py write the same), as templates
+# for one JSON string: the reason.
+DENY_TEMPLATES = {
+    "claude_code": '{"hookSpecificOutput":{"hookEventName":"PreToolUse",'
+                   '"permissionDecision":"deny","permissionDecisionReason":%s}}',
+    "codex": '{"hookSpecificOutput":{"hookEventName":"PreToolUse",'
+             '"permissionDecision":"deny","permissionDecisionReason":%s}}',
+    "gemini": '{"decision":"deny","reason":%s}',
+    "copilot": '{"permissionDecision":"deny","permissionDecisionReason":%s}',
+}
 
 
 class Untrusted(Exception):
@@ -534,13 +545,24 @@ def _write(fd, text):
         return False
 
 
-def deny_json(reason):
-    """The hook's deny answer (Claude Code PreToolUse shape), built without `json`."""
-    return (f'{{"hookSpecificOutput":{{"hookEventName":"{HOOK_EVENT}","permissionDecision":"deny",'
-            f'"permissionDecisionReason":{_json_string(reason)}}}}}\n')
+def deny_json(reason, agent="claude_code"):
+    """The hook's deny answer in `agent`'s shape (None for an agent it does not know),
+    built without `json`."""
+    template = DENY_TEMPLATES.get(agent)
+    return None if template is None else (template % _json_string(reason)) + "\n"
 
 
-def fail_to_start(message, hook_mode, folder=None):
+def hook_agent(argv):
+    """The agent when `argv` runs the hook (no arguments: Claude Code; `--agent NAME`),
+    else None (a command)."""
+    if len(argv) <= 1:
+        return "claude_code"
+    if len(argv) == 3 and argv[1] == "--agent":
+        return argv[2]
+    return None
+
+
+def fail_to_start(message, hook_mode, folder=None, agent="claude_code"):
     """Report that prempti-hook could not start, in the way that blocks the tool call."""
     fix = ""
     if folder:
@@ -548,7 +570,8 @@ def fail_to_start(message, hook_mode, folder=None):
                "delete it to extract afresh), or reinstall with install/install.sh")
     reason = f"prempti-hook could not start, so the call was blocked to be safe: {message}{fix}."
     _write(2, "prempti-hook: " + reason.replace("\n", " ") + "\n")
-    if hook_mode and _write(1, deny_json(reason)):
+    answer = deny_json(reason, agent) if hook_mode else None
+    if answer is not None and _write(1, answer):
         os._exit(0)
     os._exit(2)
 
@@ -590,7 +613,8 @@ def run_entry(entry, hook_mode=False):
 
 
 def main():
-    hook_mode = len(sys.argv) <= 1
+    agent = hook_agent(sys.argv)
+    hook_mode = agent is not None
     if hook_mode:
         # A hook call is a short-lived process that frees nothing worth collecting: cyclic
         # garbage collection passes during imports are pure cost (up to ~1 ms).
@@ -610,9 +634,9 @@ def main():
     except SystemExit:
         raise
     except (OldPython, Untrusted) as error:
-        fail_to_start(describe(error), hook_mode)
+        fail_to_start(describe(error), hook_mode, agent=agent)
     except BaseException as error:
-        fail_to_start(describe(error), hook_mode, _folder_for_message(archive))
+        fail_to_start(describe(error), hook_mode, _folder_for_message(archive), agent=agent)
     run_entry(entry, hook_mode)
 
 

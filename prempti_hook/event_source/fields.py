@@ -60,8 +60,10 @@ BEYOND_PREMPTI = [
     _s("mcp.tool", "MCP tool of an mcp__<server>__<tool> call"),
     _s("prempti.home", "prempti-hook's own folder (PREMPTI_HOME), resolved"),
     _list("prempti.protected_paths", "what the agent must not change: prempti-hook's folder "
-          "and Claude Code's user settings file (where the hook is registered), resolved; "
-          "compare with `tool.write_path_prefixes intersects val(prempti.protected_paths)`"),
+          "and the files the hook is registered in (Claude Code's user settings; Codex's "
+          "hooks.json and config.toml, Gemini's settings.json, Copilot's hook file), "
+          "resolved; compare with `tool.write_path_prefixes intersects "
+          "val(prempti.protected_paths)`"),
     _list("prempti.protected_ancestors", "every folder that holds one of "
           "prempti.protected_paths, up to /: `tool.write_paths intersects "
           "val(prempti.protected_ancestors)` catches deleting or moving such a folder"),

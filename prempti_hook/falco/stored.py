@@ -119,9 +119,7 @@ def _blocks(segments: list[tuple], count: int) -> tuple[list[list[int]], list[li
     groups: dict[tuple, int] = {}
     blocks: list[list[int]] = []
     for n in range(count):
-        key = tuple(membership[n])
-        if not key:
-            continue  # a candidate for no segment: never evaluated
+        key = tuple(membership[n])  # () for a rule that can never match: stored, never read
         if key not in groups:
             groups[key] = len(blocks)
             blocks.append([])
@@ -135,14 +133,20 @@ def dump(ruleset) -> bytes:
     """`ruleset` (a `falco.ruleset.Ruleset`) as stored bytes (see the module docstring)."""
     module = marshal.loads(ruleset._code)
     factories = {c.co_name: c for c in module.co_consts if hasattr(c, "co_code")}
-    enabled = [(i, rule) for i, rule in enumerate(ruleset.rules) if rule.enabled]
+    rules_all = ruleset.rules
+    enabled = [i for i, rule in enumerate(rules_all) if rule.enabled]
     by_value, unindexed = ruleset._positions  # positions among the enabled rules
+
+    def numbers(positions) -> tuple:
+        return tuple(enabled[p] for p in positions)
+
     segment_of: dict[tuple, int] = {}
     values = {} if by_value is None else {
-        v: segment_of.setdefault(tuple(p), len(segment_of)) for v, p in by_value.items()}
-    other = segment_of.setdefault(tuple(unindexed), len(segment_of))
-    blocks, of_segment = _blocks(list(segment_of), len(enabled))
-    outputs = [marshal.dumps(_encode(rule.output)[0]) for _, rule in enabled]
+        v: segment_of.setdefault(numbers(p), len(segment_of)) for v, p in by_value.items()}
+    other = segment_of.setdefault(numbers(unindexed), len(segment_of))
+    # Disabled rules (and rules no value can match) are in no segment: stored, never read.
+    blocks, of_segment = _blocks(list(segment_of), len(rules_all))
+    outputs = [marshal.dumps(_encode(rule.output)[0]) for rule in rules_all]
     output_at = [0]
     for blob in outputs:
         output_at.append(output_at[-1] + len(blob))
@@ -151,11 +155,11 @@ def dump(ruleset) -> bytes:
         memo: dict = {}
         rules = []
         for n in block:
-            i, rule = enabled[n]
+            rule = rules_all[n]
             consts, objects = _split_consts(_canonical(rule.condition.consts, memo))
             rules.append((n, rule.name, rule.priority, _canonical(tuple(rule.tags), memo),
-                          factories[f"_make_r{i}"], consts, objects,
-                          (output_at[n], len(outputs[n]))))
+                          factories[f"_make_r{n}"], consts, objects,
+                          (output_at[n], len(outputs[n])), bool(rule.enabled)))
         block_blobs.append(marshal.dumps(tuple(rules)))
     block_at = [0]
     for blob in block_blobs:
@@ -215,9 +219,11 @@ class StoredRule:
     """A matching rule as the verdict and the log need it; the output format is read and
     decoded on first use (only the rule that decides is ever rendered)."""
 
-    __slots__ = ("_output", "_output_at", "_store", "name", "priority", "tags")
+    __slots__ = ("_output", "_output_at", "_store", "enabled", "name", "priority", "tags")
 
-    def __init__(self, name: str, priority: int, tags: tuple, store, output_at) -> None:
+    def __init__(self, name: str, priority: int, tags: tuple, store, output_at,
+                 enabled: bool = True) -> None:
+        self.enabled = enabled
         self.name = name
         self.priority = priority
         self.tags = tags
@@ -292,6 +298,19 @@ class StoredRuleset:
         EvaluationError (naming the rule) when a condition cannot be evaluated."""
         return run_rules(self.candidates(event), event)
 
+    @property
+    def rules(self) -> tuple:
+        """Every rule, disabled ones included, in load order. Reads every block (for tools
+        such as `explain`; a hook call never asks)."""
+        blocks = self._blocks
+        rules = []
+        for b in range(len(blocks) - 1):
+            rules.extend(marshal.loads(_read(self._fd, blocks[b + 1] - blocks[b],
+                                             self._data_at + blocks[b])))
+        rules.sort(key=_number)
+        return tuple(StoredRule(name, priority, tags, self, output_at, enabled)
+                     for _, name, priority, tags, _, _, _, output_at, enabled in rules)
+
     def _load(self, segment: int) -> tuple:
         blocks = self._blocks
         rules = []
@@ -302,7 +321,7 @@ class StoredRuleset:
             rules.sort(key=_number)
         classes = _classes()
         built = []
-        for _, name, priority, tags, factory, consts, objects, output_at in rules:
+        for _, name, priority, tags, factory, consts, objects, output_at, _ in rules:
             if objects:
                 consts = list(consts)
                 for position, encoded in objects:

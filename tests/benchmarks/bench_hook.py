@@ -3,6 +3,7 @@
 
     python tests/benchmarks/bench_hook.py [--runs 50] [--rules PATH[:PATH...]]
                                           [--python PATH] [--pyz dist/prempti-hook.pyz]
+                                          [--agent claude_code|codex|gemini|copilot|all]
 
 The zipapp is installed as install.sh installs it (`$PREMPTI_HOME/bin/prempti-hook`, the
 rules in `$PREMPTI_HOME/rules/default/`; default: the shipped `rules/`) and run exactly as
@@ -17,6 +18,9 @@ wait4. Scenarios:
 - allow (a Bash call no rule decides), deny (`cat ~/.ssh/id_rsa`), Read and Write calls;
 - the deny call through `sh -c "<hook command>"`, as Claude Code runs hooks;
 - the first call after a rules edit (a comment appended to a rules file before each run).
+With `--agent NAME` (repeatable, or `all`), allow, deny and deny-via-sh also run for each
+other agent named: its own input JSON, `--agent NAME` on the command line, and for `via sh`
+the exact command `hook add NAME` registers (Codex and Gemini: with its exit-2 fallback).
 Then peak memory (maximum resident set, from /usr/bin/time when present) of each
 scenario, the targets, and the modules the deny call imports, by self time
 (-X importtime).
@@ -46,15 +50,40 @@ ALLOW_CALL = {"tool_name": "Bash", "tool_input": {"command": "ls -la src"}}
 DENY_CALL = {"tool_name": "Bash", "tool_input": {"command": "cat ~/.ssh/id_rsa"}}
 HEAVY = ("re", "typing", "dataclasses", "enum", "json", "pickle", "pyparsing", "yaml",
          "filelock", "zipfile", "shutil", "subprocess", "pathlib")
+AGENTS = ("claude_code", "codex", "gemini", "copilot")
 TARGET_OVER_ZIPAPP_MS = 5.0
 TARGET_EDIT_MS = 200.0
 TARGET_MEMORY_MIB = 16.0
 
 
-def tool_call(call: dict, cwd: str) -> str:
+def tool_call(call: dict, cwd: str, agent: str = "claude_code") -> str:
+    """`call` in `agent`'s own hook input (other agents: shell calls only)."""
+    if agent == "gemini":
+        return json.dumps({"session_id": "bench", "transcript_path": "", "cwd": cwd,
+                           "hook_event_name": "BeforeTool", "timestamp": "",
+                           "tool_name": "run_shell_command",
+                           "tool_input": {"command": call["tool_input"]["command"],
+                                          "description": "bench"}})
+    if agent == "copilot":
+        return json.dumps({"sessionId": "bench", "timestamp": 0, "cwd": cwd,
+                           "toolName": "bash",
+                           "toolArgs": {"command": call["tool_input"]["command"],
+                                        "description": "bench"}})
+    extra = {"turn_id": "bench", "model": "bench"} if agent == "codex" else {}
     return json.dumps({"session_id": "bench", "transcript_path": "", "cwd": cwd,
                        "permission_mode": "default", "hook_event_name": "PreToolUse",
-                       "tool_use_id": "toolu_bench", **call})
+                       "tool_use_id": "toolu_bench", **extra, **call})
+
+
+def decision_of(agent: str, text: str) -> tuple[str, str]:
+    """(decision, reason) from `agent`'s answer."""
+    output = json.loads(text)
+    if agent == "gemini":
+        return output.get("decision", "?"), output.get("reason", "")
+    if agent == "copilot":
+        return output.get("permissionDecision", "?"), output.get("permissionDecisionReason", "")
+    output = output["hookSpecificOutput"]
+    return output.get("permissionDecision", "?"), output.get("permissionDecisionReason", "")
 
 
 # Measuring ---------------------------------------------------------------------------------
@@ -102,10 +131,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 class Scenario:
     def __init__(self, name: str, argv: list[str], env: dict, stdin: str = "",
-                 before=None) -> None:
+                 before=None, agent: str = "claude_code") -> None:
         self.name = name
         self.argv = argv
         self.env = env
+        self.agent = agent
         self.stdin = stdin.encode()
         self.before = before  # called (untimed) before each run
         self.wall: list[float] = []
@@ -191,11 +221,25 @@ def verdict_of(scenario: Scenario) -> str:
     if not text:
         return f"no decision (exit {result.returncode})"
     try:
-        output = json.loads(text)["hookSpecificOutput"]
+        decision, reason = decision_of(scenario.agent, text)
     except (ValueError, KeyError, TypeError):
         return f"unexpected output: {text[:200]!r}"
-    reason = output.get("permissionDecisionReason", "")
-    return output.get("permissionDecision", "?") + (f" ({reason[:90]})" if reason else "")
+    return decision + (f" ({reason[:90]})" if reason else "")
+
+
+def agent_scenarios(agent: str, python: str, hook) -> list[Scenario]:
+    """allow, deny and deny-via-sh for another agent, as its registered hook runs them."""
+    from prempti_hook import registration
+
+    argv = [*hook.argv, "--agent", agent]
+    command = registration.module(agent).command(python, str(hook.prempti_home))
+    cwd = str(hook.project)
+    return [Scenario(f"{agent}: allow", argv, hook.env, tool_call(ALLOW_CALL, cwd, agent),
+                     agent=agent),
+            Scenario(f"{agent}: deny", argv, hook.env, tool_call(DENY_CALL, cwd, agent),
+                     agent=agent),
+            Scenario(f"{agent}: deny via sh -c", ["/bin/sh", "-c", command], hook.env,
+                     tool_call(DENY_CALL, cwd, agent), agent=agent)]
 
 
 # An installed hook -------------------------------------------------------------------------
@@ -252,7 +296,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="interpreter (resolved like install.sh does)")
     parser.add_argument("--pyz", type=Path, default=REPO / "dist" / "prempti-hook.pyz")
     parser.add_argument("--top", type=int, default=12, help="importtime rows to show")
+    parser.add_argument("--agent", action="append", choices=(*AGENTS, "all"),
+                        help="also time these agents' hook calls (default: Claude Code only)")
     args = parser.parse_args(argv)
+    agents = list(AGENTS) if "all" in (args.agent or []) else \
+        list(dict.fromkeys(args.agent or ["claude_code"]))
     if args.runs < 50:
         parser.error("--runs must be at least 50")
     python = os.path.realpath(shutil.which(args.python) or args.python)
@@ -286,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
             Scenario("hook: first call after a rules edit", hook.argv, hook.env,
                      hook.call(DENY_CALL), before=hook.edit_rules),
         ]
+        for agent in agents:
+            if agent != "claude_code":
+                scenarios += agent_scenarios(agent, python, hook)
         by_name = {s.name: s for s in scenarios}
         allow, deny = by_name["hook: allow (Bash ls)"], by_name["hook: deny (Bash cat key)"]
         for scenario in scenarios:  # first runs: the rule cache
@@ -294,8 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"zipapp:  {args.pyz} ({args.pyz.stat().st_size / 1024:.0f} KiB)")
         print(f"rules:   {len(rules)} files ({sum(p.stat().st_size for p in rules) / 1024:.0f}"
               f" KiB), installed in {hook.rules_dir}")
-        print(f"allow call -> {verdict_of(allow)}")
-        print(f"deny call  -> {verdict_of(deny)}")
+        for scenario in scenarios[4:]:
+            if scenario.name.startswith(("hook: allow", "hook: deny (", *(
+                    f"{a}: " for a in agents))):
+                print(f"{scenario.name:<32} -> {verdict_of(scenario)}")
         for _ in range(args.warmup):
             for scenario in scenarios:
                 scenario.once()

@@ -191,3 +191,11 @@ def test_the_shipped_rules_give_the_same_verdicts_stored(tmp_path):
         assert _names(got) == _names(expected), sample.name
         for a, b in zip(expected, got):
             assert a.output.render(memory) == b.output.render(disk)
+
+
+def test_every_rule_can_be_listed_for_tools_that_need_them_all(tmp_path):
+    rs = Ruleset.build(RULES, "tool.name")
+    copy = stored_copy(rs, tmp_path)
+    assert _names(copy.rules) == _names(RULES)
+    assert [r.enabled for r in copy.rules] == [r.enabled for r in RULES]
+    assert all(r.tags == ("t",) for r in copy.rules)
