@@ -91,7 +91,7 @@ def make_private_dirs(path: str) -> None:
 # hook timeout is 30 s). On a machine that busy, a holder can also sit unscheduled for that
 # long: which is why a cut wait still writes the line.
 LOCK_STALL_SECONDS = 2.0
-MIN_STALL_SECONDS = 0.5
+MIN_STALL_SECONDS = 0.3
 LOCK_WAIT_SECONDS = 20.0
 
 

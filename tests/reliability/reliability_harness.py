@@ -185,7 +185,7 @@ class HookHome:
 
     @property
     def cache_file(self) -> Path:
-        return self.cache_dir / "ruleset.pickle"
+        return self.cache_dir / "ruleset.cache"
 
     @property
     def writing_file(self) -> Path:
