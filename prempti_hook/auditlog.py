@@ -85,13 +85,15 @@ def make_private_dirs(path: str) -> None:
 # Waiting for the log lock: many hooks at once (500 on 2 cores in the load test) can queue
 # for seconds, and that is progress; a lock held by a stuck process is not. Progress is the
 # lock file's content changing (every writer holding the lock writes its line's seq and hash
-# there; a line appended without the lock does not count). So the wait is cut when nothing
-# moved for LOCK_STALL_SECONDS (or, with a deadline, once the deadline has passed and nothing
-# moved for at least MIN_STALL_SECONDS), or after LOCK_WAIT_SECONDS in all (the registered
-# hook timeout is 30 s). On a machine that busy, a holder can also sit unscheduled for that
-# long: which is why a cut wait still writes the line.
+# there; a line appended without the lock does not count). Without a deadline, the wait is
+# cut when nothing moved for LOCK_STALL_SECONDS, or after LOCK_WAIT_SECONDS in all (the
+# registered hook timeout is 30 s). With the hook call's deadline: once it has passed, a lock
+# that has not moved lately is given a last look of MIN_STALL_SECONDS, and a queue that moves
+# is waited for at most LOCK_STALL_SECONDS beyond the deadline (a process that fakes progress
+# by writing the lock file cannot hold the call longer). On a machine that busy, a holder can
+# also sit unscheduled for that long: which is why a cut wait still writes the line.
 LOCK_STALL_SECONDS = 2.0
-MIN_STALL_SECONDS = 0.3
+MIN_STALL_SECONDS = 0.5
 LOCK_WAIT_SECONDS = 20.0
 
 
@@ -132,6 +134,15 @@ def _progress_mark(lock_fd: int) -> bytes | None:
         return None
 
 
+def _moved_lately(lock_fd: int) -> bool:
+    """Whether a writer holding the lock wrote the lock file in the last LOCK_STALL_SECONDS
+    (a queue that moves, not a holder stuck for longer)."""
+    try:
+        return time.time() - os.fstat(lock_fd).st_mtime < LOCK_STALL_SECONDS
+    except OSError:
+        return False
+
+
 def _flock_patiently(fd: int, mode: int, lock_path: str, deadline: float | None) -> None:
     """Block on flock, checking at the end of each window that the lock still moves."""
     import _signal
@@ -143,8 +154,12 @@ def _flock_patiently(fd: int, mode: int, lock_path: str, deadline: float | None)
         return
     now = time.monotonic()
     give_up_at = now + LOCK_WAIT_SECONDS
-    window = LOCK_STALL_SECONDS if deadline is None else max(deadline - now,
-                                                             MIN_STALL_SECONDS)
+    window = LOCK_STALL_SECONDS
+    if deadline is not None:
+        give_up_at = min(give_up_at, max(deadline, now) + LOCK_STALL_SECONDS)
+        window = deadline - now
+        if window < MIN_STALL_SECONDS:  # past the deadline: a live queue still gets its turn
+            window = LOCK_STALL_SECONDS if _moved_lately(fd) else MIN_STALL_SECONDS
     mark = _progress_mark(fd)
     try:
         while True:
@@ -157,11 +172,12 @@ def _flock_patiently(fd: int, mode: int, lock_path: str, deadline: float | None)
                 if now_mark == mark:
                     raise LockStalled(f"{lock_path} is held by another process that has "
                                       f"not written for {window:.1f} s") from None
-                if time.monotonic() > give_up_at:
-                    raise LockStalled(f"{lock_path} was busy for over "
-                                      f"{LOCK_WAIT_SECONDS:g} s") from None
+                left = give_up_at - time.monotonic()
+                if left <= 0:
+                    raise LockStalled(f"{lock_path} stayed busy past this call's time for "
+                                      f"waiting") from None
                 mark = now_mark
-                window = LOCK_STALL_SECONDS  # the queue moves: a stuck holder gets 2 s
+                window = max(min(LOCK_STALL_SECONDS, left), MIN_STALL_SECONDS)
             finally:
                 _signal.setitimer(_signal.ITIMER_REAL, 0)
     finally:

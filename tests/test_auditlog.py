@@ -351,6 +351,29 @@ def test_a_deadline_that_has_passed_gives_a_held_lock_only_a_short_look(tmp_path
     assert [r["n"] for r in auditlog.LogReader(log)] == [1, 2, 3]
 
 
+def test_a_holder_that_fakes_progress_cannot_hold_a_call_past_its_deadline(tmp_path):
+    """Writing the lock file makes a queue look alive; past the deadline a live queue is
+    waited for LOCK_STALL_SECONDS more at most, so faking it buys a few seconds, not 20."""
+    log = str(tmp_path / "events.jsonl")
+    code = (f"import os, sys, time; sys.path.insert(0, {str(REPO)!r})\n"
+            f"from prempti_hook import auditlog\n"
+            f"fd = auditlog._lock({log!r}, exclusive=True)\n"
+            f"print('held', flush=True)\n"
+            f"for n in range(1000):\n"
+            f"    os.pwrite(fd, b'%d fake\\n' % n, 0); time.sleep(0.1)")
+    holder = subprocess.Popen([sys.executable, "-I", "-S", "-c", code], stdout=subprocess.PIPE)
+    assert holder.stdout.readline() == b"held\n"
+    try:
+        started = time.monotonic()
+        notice = auditlog.append_line(log, b'{"n":1}', 0, 3, deadline=started + 0.5)
+        took = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "appended without the lock" in notice
+    assert took < 0.5 + auditlog.LOCK_STALL_SECONDS + auditlog.MIN_STALL_SECONDS + 0.5, took
+
+
 def test_waiters_on_a_held_lock_do_not_keep_each_other_waiting(tmp_path):
     """Lines appended without the lock are not progress: ten waiters behind a held lock all
     give up after about LOCK_STALL_SECONDS, not ten times that."""
