@@ -87,11 +87,12 @@ def make_private_dirs(path: str) -> None:
 # lock file's content changing (every writer holding the lock writes its line's seq and hash
 # there; a line appended without the lock does not count). Without a deadline, the wait is
 # cut when nothing moved for LOCK_STALL_SECONDS, or after LOCK_WAIT_SECONDS in all (the
-# registered hook timeout is 30 s). With the hook call's deadline: once it has passed, a lock
-# that has not moved lately is given a last look of MIN_STALL_SECONDS, and a queue that moves
-# is waited for at most LOCK_STALL_SECONDS beyond the deadline (a process that fakes progress
-# by writing the lock file cannot hold the call longer). On a machine that busy, a holder can
-# also sit unscheduled for that long: which is why a cut wait still writes the line.
+# registered hook timeout is 30 s). With the hook call's deadline: a lock that does not move
+# until the deadline (or, reached after it, for MIN_STALL_SECONDS) is given up, and a queue
+# that moves is waited for at most LOCK_STALL_SECONDS beyond the deadline (a process that
+# fakes progress by writing the lock file cannot hold the call longer). On a machine that
+# busy, a holder can also sit unscheduled for that long: which is why a cut wait still writes
+# the line.
 LOCK_STALL_SECONDS = 2.0
 MIN_STALL_SECONDS = 0.5
 LOCK_WAIT_SECONDS = 20.0
@@ -134,15 +135,6 @@ def _progress_mark(lock_fd: int) -> bytes | None:
         return None
 
 
-def _moved_lately(lock_fd: int) -> bool:
-    """Whether a writer holding the lock wrote the lock file in the last LOCK_STALL_SECONDS
-    (a queue that moves, not a holder stuck for longer)."""
-    try:
-        return time.time() - os.fstat(lock_fd).st_mtime < LOCK_STALL_SECONDS
-    except OSError:
-        return False
-
-
 def _flock_patiently(fd: int, mode: int, lock_path: str, deadline: float | None) -> None:
     """Block on flock, checking at the end of each window that the lock still moves."""
     import _signal
@@ -157,9 +149,7 @@ def _flock_patiently(fd: int, mode: int, lock_path: str, deadline: float | None)
     window = LOCK_STALL_SECONDS
     if deadline is not None:
         give_up_at = min(give_up_at, max(deadline, now) + LOCK_STALL_SECONDS)
-        window = deadline - now
-        if window < MIN_STALL_SECONDS:  # past the deadline: a live queue still gets its turn
-            window = LOCK_STALL_SECONDS if _moved_lately(fd) else MIN_STALL_SECONDS
+        window = max(deadline - now, MIN_STALL_SECONDS)
     mark = _progress_mark(fd)
     try:
         while True:
