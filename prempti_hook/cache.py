@@ -11,8 +11,12 @@ compile, write the cache atomically (temporary file + rename) and keep a copy as
 ruleset (and says so); the failure is remembered in `failed.txt` under the same fingerprint
 so that every following call does not pay for a doomed recompile.
 
-Unpickling runs code, so a cache file or folder that is not owned by this user, or that
-group/others can write, is never read (and the problem is reported).
+Unpickling runs code, so a cache file or folder that is not owned by this user (or by root:
+the system install's cache is compiled by root and read by everyone), or that group/others
+can write, is never read (and the problem is reported).
+
+A managed policy (`managed.py`) that is expected but cannot be used fails every call closed
+(RulesUnavailable); its rules are compiled as a layer of their own (`layers.py`).
 """
 
 from __future__ import annotations
@@ -100,7 +104,7 @@ def fingerprint(files: list[str]) -> bytes:
 # Safe file access --------------------------------------------------------------------------
 
 def _check_private(st, what: str, path: str) -> None:
-    if st.st_uid != os.geteuid():
+    if st.st_uid not in (os.geteuid(), 0):
         raise CacheProblem(f"{what} {path} is not owned by you (uid {st.st_uid}); not using "
                            f"it. Fix: remove it, prempti-hook recreates it")
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
@@ -145,12 +149,14 @@ def read_private(path: str) -> bytes | None:
         os.close(fd)
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a part."""
     tmp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
                  0o600)
     try:
+        if mode != 0o600:
+            os.fchmod(fd, mode)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
@@ -236,30 +242,66 @@ def read_rules_texts(files: list[str]) -> list[tuple[str, str]]:
     return texts
 
 
-def compile_rules(files: list[str]):
-    """Compile the rules files into the coding_agent Ruleset.
+def compile_rules(files: list[str], managed: list[str] | tuple = ()):
+    """Compile the rules files into the coding_agent Ruleset. The files in `managed` (the
+    managed policy's, first in `files`) are compiled apart, as a layer the others cannot
+    touch; the result is then a LayeredRuleset.
 
     Returns (ruleset, None) or (None, error text)."""
+    others = [path for path in files if path not in managed]
+    if not others and not managed:
+        return None, "no rules files found (nothing would be enforced)"
+    if not managed:
+        ruleset, error, _ = _compile_layer(others)
+        return ruleset, error
+    policy, error, reserved = _compile_layer(list(managed))
+    if error:
+        return None, f"the managed policy does not compile: {error}"
+    rest, error, _ = _compile_layer(others, reserved)
+    if error:
+        return None, error
+    from .layers import LayeredRuleset
+
+    return LayeredRuleset((policy, rest)), None
+
+
+def _compile(files: list[str], managed):
+    """compile_rules, with the managed layer only when there is one."""
+    return compile_rules(files, managed) if managed else compile_rules(files)
+
+
+def _compile_layer(files: list[str], reserved: dict | None = None):
+    """(ruleset, None, names it defines) or (None, error text, {})."""
     from .event_source import fields
     from .falco.loader import load as load_rules
     from .falco.ruleset import Ruleset
 
-    if not files:
-        return None, "no rules files found (nothing would be enforced)"
     try:
         texts = read_rules_texts(files)
     except FileNotFoundError as e:
-        return None, f"rules file not found: {e.filename}"
+        return None, f"rules file not found: {e.filename}", {}
     except (OSError, UnicodeDecodeError) as e:
-        return None, f"cannot read rules: {e}"
-    result = load_rules(texts, {fields.SOURCE: fields.table()})
+        return None, f"cannot read rules: {e}", {}
+    result = load_rules(texts, {fields.SOURCE: fields.table()}, reserved=reserved)
     if not result.successful:
         first = result.errors[0]
-        return None, first.one_line()
+        return None, first.one_line(), {}
     ruleset = result.rulesets.get(fields.SOURCE)
     if ruleset is None:
         ruleset = Ruleset.build([], fields.INDEX_FIELD)
-    return ruleset, None
+    return ruleset, None, defined_names(result)
+
+
+def defined_names(result) -> dict:
+    """(kind, name) -> the file that defines it, for every list, macro and rule loaded."""
+    collector = result.collector
+    names: dict = {}
+    for kind, table in (("list", collector.lists), ("macro", collector.macros),
+                        ("rule", collector.rules)):
+        for name, info in table.items():
+            where = info.ctx[0].file if getattr(info, "ctx", None) else "?"
+            names[(kind, name)] = where
+    return names
 
 
 # The hot-path entry point ------------------------------------------------------------------
@@ -268,6 +310,10 @@ def load(cfg) -> Loaded:
     """The ruleset to enforce for configuration `cfg` (see the module docstring).
 
     Raises RulesUnavailable when nothing can be enforced."""
+    problems = cfg.managed_problems
+    if problems:
+        raise RulesUnavailable(f"the managed policy cannot be used: {'; '.join(problems)}. "
+                               f"Every call is blocked until an administrator fixes it")
     files = rulefiles.rules_files(cfg)
     header = fingerprint(files)
     cache_dir = cfg.cache_dir
@@ -277,13 +323,13 @@ def load(cfg) -> Loaded:
         ruleset = _read_ruleset(os.path.join(cache_dir, RULESET_FILE), header, notices)
         if ruleset is not None:
             return Loaded(ruleset, notices, True)
-        loaded = _rebuild(cache_dir, files, header, notices)
+        loaded = _rebuild(cache_dir, files, header, notices, rulefiles.managed_files(cfg))
         loaded.notices[:0] = notices
         return loaded
     except CacheProblem as problem:
         notices.append(str(problem))
     # The cache cannot be trusted: compile in this process and use the result directly.
-    ruleset, error = compile_rules(files)
+    ruleset, error = _compile(files, rulefiles.managed_files(cfg))
     if ruleset is None:
         raise RulesUnavailable(f"the rules do not compile: {error}; {CHECK_HINT}")
     return Loaded(ruleset, notices, False)
@@ -308,7 +354,8 @@ def _last_good(cache_dir: str, error: str) -> Loaded:
                             f"rules that compiled ({when}); {CHECK_HINT}"], True)
 
 
-def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str]) -> Loaded:
+def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
+             managed: list[str] | tuple = ()) -> Loaded:
     """Rebuild the cache under the lock, or use what another process just built."""
     ruleset_path = os.path.join(cache_dir, RULESET_FILE)
     failed_path = os.path.join(cache_dir, FAILED_FILE)
@@ -355,7 +402,7 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str]) -
         failed = read_private(failed_path)
         if failed is not None and failed.startswith(header):
             return _last_good(cache_dir, failed[len(header):].decode("utf-8", "replace"))
-        ruleset, error = compile_rules(files)
+        ruleset, error = _compile(files, managed)
         if ruleset is None:
             try:
                 write_atomic(failed_path, _failed_marker(header, error))
@@ -367,8 +414,12 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str]) -
             import pickle
 
             data = header + pickle.dumps(ruleset, protocol=4)
-            write_atomic(ruleset_path, data)
-            write_atomic(os.path.join(cache_dir, LAST_GOOD_FILE), data)
+            # The system install's cache folder is readable by every user (root compiles,
+            # users read); a private folder keeps private files.
+            shared = os.stat(cache_dir).st_mode & stat.S_IROTH
+            mode = 0o644 if shared and os.geteuid() == 0 else 0o600
+            write_atomic(ruleset_path, data, mode)
+            write_atomic(os.path.join(cache_dir, LAST_GOOD_FILE), data, mode)
             _unlink_quietly(failed_path)
         except OSError as e:
             notices.append(f"could not write the rule cache in {cache_dir}: "

@@ -9,9 +9,11 @@ import sys
 COMMANDS = {
     "--check": ("check", "validate rules like `falco -V` (default: the rules the hook loads)"),
     "mode": ("mode", "show or set the mode: monitor | guardrails"),
+    "config": ("settings", "show the settings and where they come from, or set one"),
     "logs": ("logs", "show the audit log (-f, --tail N, --show deny,ask,allow, --raw)"),
     "status": ("status", "installed version, hook registration, mode, rules, cache, log"),
-    "install": ("install", "register the hook in ~/.claude/settings.json"),
+    "install": ("install", "register the hook in ~/.claude/settings.json (--system: for "
+                           "every user, as root)"),
     "uninstall": ("install", "remove the hook entry this tool added"),
     "hook": ("install", "hook add | remove | status | command"),
 }

@@ -1,10 +1,13 @@
 """Where prempti-hook keeps its files, and the user's settings.
 
 Settings come from `$PREMPTI_HOME/config.yaml` (written by `prempti-hook mode` and friends),
-overridden by environment variables. This module is on the hot path: it must not import
-yaml, so `config.yaml` is a flat `key: value` file read by hand (the CLI only ever writes
-that shape). A line it cannot read is reported, never guessed at, and the safe default is
-kept.
+overridden by environment variables, and both are overridden by the managed policy's
+`config.yaml` (`managed.py`): what it sets is locked. The system install
+(`PREMPTI_SYSTEM=1` in its hook command) reads no environment overrides at all.
+
+This module is on the hot path: it must not import yaml, so `config.yaml` is a flat
+`key: value` file read by hand (the CLI only ever writes that shape). A line it cannot read
+is reported, never guessed at, and the safe default is kept.
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ SETTINGS = {
     "input_max_bytes": ("PREMPTI_INPUT_MAX_BYTES", 4 * 1024 * 1024, int),
 }
 
+# Only the managed settings file may set these (where the audit log goes; `%u` is the user
+# name), so that the user's own file cannot move the evidence.
+MANAGED_ONLY = {"log_dir": str}
+# What a managed policy that cannot be read leaves in force, whatever the user chose.
+SAFE_SETTINGS = {"mode": "guardrails", "fail_open": False}
+
 CONFIG_MAX_BYTES = 65536
 
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})
@@ -40,15 +49,19 @@ class Config:
     __slots__ = (
         "claude_dir",
         "config_file",
+        "locked",
+        "managed",
         "prempti_home",
         "problems",
         "rules_override",
         "settings",
+        "system",
         "user_home",
     )
 
     def __init__(self, user_home: str, prempti_home: str, rules_override: list[str] | None,
-                 settings: dict, problems: list[str], claude_dir: str = "") -> None:
+                 settings: dict, problems: list[str], claude_dir: str = "",
+                 managed=None, locked: dict | None = None, system: bool = False) -> None:
         self.user_home = user_home
         self.claude_dir = claude_dir or os.path.join(user_home, ".claude")
         self.prempti_home = prempti_home
@@ -56,6 +69,9 @@ class Config:
         self.rules_override = rules_override
         self.settings = settings
         self.problems = problems  # settings that could not be read, one line each
+        self.managed = managed  # managed.Policy, or None (tests that build a Config by hand)
+        self.locked = locked or {}  # setting -> the managed file:line that locks it
+        self.system = system  # the root-owned system install
 
     def __getattr__(self, name: str):
         try:
@@ -78,11 +94,27 @@ class Config:
 
     @property
     def log_dir(self) -> str:
+        managed = self.settings.get("log_dir")
+        if managed:
+            return managed.replace("%u", _user_name())
         return os.path.join(self.prempti_home, "log")
+
+    @property
+    def managed_problems(self) -> list[str]:
+        return list(self.managed.problems) if self.managed is not None else []
 
     @property
     def log_file(self) -> str:
         return os.path.join(self.log_dir, "events.jsonl")
+
+
+def _user_name() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.getuid())
 
 
 def user_home(environ=None) -> str:
@@ -107,10 +139,14 @@ def claude_config_dir(environ=None) -> str:
 
 def parse_value(key: str, raw: str):
     """Convert the text of setting `key` to its type; ValueError with a reason if it can't."""
-    _, _, kind = SETTINGS[key]
+    kind = MANAGED_ONLY[key] if key in MANAGED_ONLY else SETTINGS[key][2]
     text = raw.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]
+    if kind is str:
+        if not text.startswith("/"):
+            raise ValueError(f"{key} must be an absolute path, not {raw.strip()!r}")
+        return text
     if kind is bool:
         if text.lower() in _TRUE:
             return True
@@ -130,7 +166,7 @@ def parse_value(key: str, raw: str):
     return "none" if text == "defer" else text
 
 
-def read_config_file(path: str) -> tuple[dict, list[str]]:
+def read_config_file(path: str, known=SETTINGS) -> tuple[dict, list[str]]:
     """Read a flat `key: value` config file. Returns (raw values by key, problems)."""
     values: dict = {}
     problems: list[str] = []
@@ -156,7 +192,7 @@ def read_config_file(path: str) -> tuple[dict, list[str]]:
             continue
         key, sep, raw = stripped.partition(":")
         key = key.strip()
-        if not sep or key not in SETTINGS:
+        if not sep or key not in known:
             problems.append(f"{path}:{number}: unknown setting {stripped!r}")
             continue
         if " #" in raw:
@@ -166,15 +202,29 @@ def read_config_file(path: str) -> tuple[dict, list[str]]:
 
 
 def load(environ=None) -> Config:
-    """The configuration for this process: defaults < config.yaml < environment."""
+    """The configuration for this process:
+    defaults < config.yaml < environment < managed config.yaml (locked)."""
+    from . import managed
+
     environ = os.environ if environ is None else environ
+    system = environ.get(managed.ENV_SYSTEM) == "1"
+    if system:  # the system install trusts nothing from the environment
+        environ = {key: environ[key] for key in ("HOME", "PREMPTI_HOME", managed.ENV_SYSTEM)
+                   if key in environ}
     home = user_home(environ)
     prempti_home = environ.get("PREMPTI_HOME") or os.path.join(home, ".prempti")
     rules_env = environ.get("PREMPTI_RULES")
     rules_override = [p for p in rules_env.split(":") if p] if rules_env else None
+    policy = managed.inspect(managed.managed_dir(environ), required=system)
 
     file_values, problems = read_config_file(os.path.join(prempti_home, "config.yaml"))
-    settings = {}
+    locked_values: dict = {}
+    if policy.config_file:
+        locked_values, managed_problems = read_config_file(
+            policy.config_file, {**SETTINGS, **MANAGED_ONLY})
+        policy.problems.extend(managed_problems)
+    settings: dict = {}
+    locked: dict = {}
     for key, (env_name, default, _) in SETTINGS.items():
         settings[key] = default
         sources = []
@@ -187,5 +237,13 @@ def load(environ=None) -> Config:
                 settings[key] = parse_value(key, raw)
             except ValueError as e:
                 problems.append(f"{where}: {e}")
+    for key, (raw, where) in locked_values.items():
+        try:
+            settings[key] = parse_value(key, raw)
+            locked[key] = where
+        except ValueError as e:
+            policy.problems.append(f"{where}: {e}")
+    if policy.problems:  # the policy cannot be read: nothing the user chose may weaken it
+        settings.update(SAFE_SETTINGS)
     return Config(home, prempti_home, rules_override, settings, problems,
-                  claude_config_dir(environ))
+                  claude_config_dir(environ), managed=policy, locked=locked, system=system)

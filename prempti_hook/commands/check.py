@@ -50,7 +50,31 @@ def default_files() -> tuple[list[str], list[str]]:
     from .. import config, rulefiles
 
     cfg = config.load()
-    return rulefiles.rules_files(cfg), list(cfg.problems)
+    return rulefiles.rules_files(cfg), list(cfg.problems) + cfg.managed_problems
+
+
+def managed_files() -> list[str]:
+    """The managed policy's rules files: a layer loaded apart, checked first."""
+    from .. import config, rulefiles
+
+    return rulefiles.managed_files(config.load())
+
+
+def _read_all(files: list[str]):
+    """(name, text) pairs, and a FileResult for the first file that cannot be read."""
+    from ..falco.loader import FileResult
+    from ..falco.loader.results import Diagnostic, document_context
+
+    texts: list[tuple[str, str]] = []
+    for path in files:
+        text, reason = read_rules_file(path)
+        if text is None:
+            unreadable = FileResult(path)
+            unreadable.add(Diagnostic("LOAD_ERR_FILE_READ", f"cannot read rules file: {reason}",
+                                      document_context(path)))
+            return texts, unreadable
+        texts.append((path, text))
+    return texts, None
 
 
 def sources() -> dict:
@@ -60,8 +84,8 @@ def sources() -> dict:
 
 
 def check(paths: list[str], as_json: bool, out=None, err=None) -> int:
-    from ..falco.loader import FileResult, LoadResult, load
-    from ..falco.loader.results import Diagnostic, document_context, one_line
+    from ..falco.loader import LoadResult, load
+    from ..falco.loader.results import one_line
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -77,20 +101,25 @@ def check(paths: list[str], as_json: bool, out=None, err=None) -> int:
         print("prempti-hook: no rules files to check", file=err)
         return 1
 
-    texts: list[tuple[str, str]] = []
-    unreadable: FileResult | None = None
-    for path in files:
-        text, reason = read_rules_file(path)
-        if text is None:
-            unreadable = FileResult(path)
-            unreadable.add(Diagnostic("LOAD_ERR_FILE_READ", f"cannot read rules file: {reason}",
-                                      document_context(path)))
-            break
-        texts.append((path, text))
+    # The managed policy loads apart, first; the other files may not touch what it defines.
+    managed = managed_files()
+    layer, reserved = None, None
+    if managed:
+        from ..cache import defined_names
 
-    result = load(texts, sources(), build=False) if texts else LoadResult()
+        managed_texts, _ = _read_all(managed)
+        layer = load(managed_texts, sources(), build=False)
+        reserved = defined_names(layer) if layer.successful else None
+        files = [path for path in files if path not in managed]
+    texts, unreadable = _read_all(files)
+
+    result = load(texts, sources(), build=False, reserved=reserved) if texts else LoadResult()
     if unreadable is not None and result.successful:
         result.per_file.append(unreadable)  # Falco stops at the first failing file too
+    if layer is not None:
+        result.per_file[:0] = layer.per_file
+        result.contents.update(layer.contents)
+        files = managed + files
 
     if as_json:
         import json

@@ -6,6 +6,10 @@ installing (install/install.sh copies the files, then calls these).
     hook status [--settings FILE]                 is it registered, and registered well?
     hook command [--settings FILE]                print the registered command line
 
+`uninstall` and `hook remove` switch the guard off, so they act only for a person at a
+terminal (`person.py`): from an agent's tool call they refuse and say why. `--system` (as
+root) is the hardened install for every user of the machine (`system.py`).
+
 Registering is idempotent (one entry, updated in place), keeps every other key and hook,
 and first copies the file to `settings.json.prempti-backup-<time>`. What uninstalling
 needs is kept in `$PREMPTI_HOME/install/`: the bytes of the settings file before the first
@@ -238,6 +242,10 @@ def _error(message: str, code: int = 1) -> int:
 
 
 def main(word: str, args: list[str]) -> int:
+    if "--system" in args:
+        from . import system
+
+        return system.main(word, [a for a in args if a != "--system"])
     action = {"install": "add", "uninstall": "remove"}.get(word)
     if action is None:
         if not args or args[0] not in ("add", "remove", "status", "command"):
@@ -249,6 +257,14 @@ def main(word: str, args: list[str]) -> int:
     except UsageError as e:
         return _error(f"{e} ({USAGE})", 2)
     cfg = config.load()
+    if cfg.system and action in ("add", "remove"):
+        return _error("this is the system install: run `prempti-hook install --system` or "
+                      "`uninstall --system` as root", 2)
+    if action == "remove":
+        from .. import person
+
+        if not person.require("removing the hook"):
+            return 1
     path = os.path.abspath(os.path.expanduser(options.get("--settings") or cs.settings_path()))
     try:
         if action == "add":

@@ -200,9 +200,12 @@ def build_rulesets(result: LoadResult, sources: dict) -> dict:
 
 def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "debug",
          extra_outputs: list[ExtraOutput] | None = None,
-         plugins: dict[str, str] | None = None, build: bool = True) -> LoadResult:
+         plugins: dict[str, str] | None = None, build: bool = True,
+         reserved: dict | None = None) -> LoadResult:
     """Load rules files in order (see the module doc). `build=False` skips building the
-    runtime rulesets (validation only)."""
+    runtime rulesets (validation only). `reserved` maps (item kind, name) to the file of a
+    layer loaded apart (the managed policy): these files may not define, append to,
+    override or enable/disable an item of that name."""
     result = LoadResult()
     priority = parse_priority(min_priority)
     if priority is None:
@@ -215,7 +218,7 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
         file_result = FileResult(name)
         result.per_file.append(file_result)
         result.contents[name] = text
-        if not _collect(read(text, name), collector, file_result):
+        if not _collect(read(text, name), collector, file_result, reserved or {}):
             return result
         try:
             result.compiled = Compiler(collector, sources, file_result.add, extra_outputs,
@@ -229,7 +232,11 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     return result
 
 
-def _collect(items, collector: Collector, file_result: FileResult) -> bool:
+_RESERVED_VERBS = {"define": "redefine (shadow)", "append": "append to", "replace": "override",
+                   "enable": "enable or disable"}
+
+
+def _collect(items, collector: Collector, file_result: FileResult, reserved: dict) -> bool:
     """Apply one file's items; False when it stopped at an error."""
     for item in items:
         for warning in item.warnings:
@@ -239,6 +246,13 @@ def _collect(items, collector: Collector, file_result: FileResult) -> bool:
             return False
         if item.kind == "warnings":
             continue
+        owner = reserved.get((item.kind, item.name))
+        if owner is not None:
+            verb = _RESERVED_VERBS.get(item.op, "change")
+            file_result.add(Diagnostic(
+                "LOAD_ERR_VALIDATE", f"{item.kind} '{item.name}' is part of the managed "
+                f"policy ({owner}); other rules files cannot {verb} it", item.ctx))
+            return False
         try:
             collector.apply(item, file_result.add)
         except LoadError as e:
