@@ -220,9 +220,42 @@ def _prempti_home(ev: Event, _arg) -> str:
 
 def _protected_paths(ev: Event, _arg) -> tuple:
     """What the agent must never change: the guard's home (binary, extraction, rules,
-    config, cache, log) and Claude Code's user settings, where the hook is registered."""
+    config, cache, log), Claude Code's user settings, where the hook is registered, and the
+    interpreter the hook runs with."""
     settings = os.path.join(ev.claude_dir, "settings.json")
-    return (ev["prempti.home"], resolve(settings, "/", ev.home))
+    return (ev["prempti.home"], resolve(settings, "/", ev.home),
+            *ev["prempti.interpreter_paths"])
+
+
+# The folder our package was imported from (the zipapp's extraction, or a checkout).
+_OUR_SYS_PATH = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _interpreter_paths(ev: Event, _arg) -> tuple:
+    """What decides which code this hook process runs, besides our own files: every
+    sys.path entry searched before our package (the standard library, its zip, lib-dynload:
+    a `prempti_hook` planted there would shadow ours), the executable, the `pyvenv.cfg`
+    files that would redirect its standard library, and its shared libpython."""
+    # Python builds these entries from the real (symlink-free) prefix, so they are compared
+    # as they are: resolving each would cost ~0.1 ms on every call.
+    out: dict = {}
+    for entry in sys.path:
+        if entry == _OUR_SYS_PATH:
+            break
+        if entry.startswith("/"):
+            out[os.path.normpath(entry)] = None
+    for executable in (sys.executable, os.path.realpath(sys.executable)):
+        if not executable:
+            continue
+        out[executable] = None
+        folder = os.path.dirname(executable)
+        out[os.path.join(folder, "pyvenv.cfg")] = None
+        out[os.path.join(os.path.dirname(folder), "pyvenv.cfg")] = None
+    major, minor = sys.version_info[:2]
+    library = os.path.join(sys.base_prefix, "lib", f"libpython{major}.{minor}")
+    out[library + ".so"] = None
+    out[library + ".so.1.0"] = None
+    return tuple(out)
 
 
 def _protected_ancestors(ev: Event, _arg) -> tuple:
@@ -269,5 +302,6 @@ EXTRACTORS = {
     "mcp.tool": _mcp_tool,
     "prempti.home": _prempti_home,
     "prempti.protected_paths": _protected_paths,
+    "prempti.interpreter_paths": _interpreter_paths,
     "prempti.protected_ancestors": _protected_ancestors,
 }

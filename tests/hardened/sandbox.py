@@ -78,7 +78,7 @@ class Sandbox:
             prefix += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups",
                        "--reset-env", "--"]
         # (nsenter's --wd opens the folder before entering the namespace, so cd after.)
-        return prefix + ["sh", "-c", 'cd "$0" && exec "$@"', cwd or "/", *argv]
+        return [*prefix, "sh", "-c", 'cd "$0" && exec "$@"', cwd or "/", *argv]
 
     def run(self, argv: list[str], user: str | None = None, cwd: str | None = None,
             env: dict | None = None, input: str | None = None,
