@@ -87,9 +87,12 @@ class Rig:
         if not run.stdout.strip():
             return "none", run.stderr.strip()
         try:
-            output = json.loads(run.stdout)["hookSpecificOutput"]
-        except (ValueError, KeyError, TypeError):
+            answer = json.loads(run.stdout)
+        except ValueError:
             return "garbage", run.stdout[:300]
+        output = answer.get("hookSpecificOutput") if isinstance(answer, dict) else None
+        if not isinstance(output, dict):  # only a systemMessage: no decision
+            return "none", str(answer)[:300]
         return output.get("permissionDecision", "?"), output.get("permissionDecisionReason", "")
 
     def execute(self, tool: str, tool_input: dict) -> str:
@@ -300,6 +303,12 @@ class SystemRig(Rig):
             "rules_user": f"{home}/.prempti/rules/user",
         }
         self.dropin = self.sb.sh(f"cat {self.places['settings']}").stdout
+        # The copied files are new inodes, so the rule cache is stale: root compiles it again
+        # (as after an upgrade), and users read it.
+        warm = self.sb.run(["sh", "-c", self.hook_command()], input=json.dumps({
+            "hook_event_name": "PreToolUse", "tool_name": "Read", "cwd": "/",
+            "session_id": "warm", "tool_use_id": "warm", "tool_input": {"file_path": "/x"}}))
+        assert warm.returncode == 0 and "rebuild" not in warm.stdout, warm
 
     def hook_command(self) -> str:
         settings = json.loads(self.sb.sh(f"cat {self.places['settings']}").stdout or "{}")

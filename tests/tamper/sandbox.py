@@ -62,7 +62,7 @@ class Sandbox:
             folder.mkdir(exist_ok=True)
         binds = " && ".join(f"mount --rbind /{m} {new_root}/{m}" for m in SHARED_MOUNTS)
         script = (f"mount -t overlay overlay -o lowerdir=/,upperdir={upper},workdir={work} "
-                  f"{new_root} && {binds} && exec chroot {new_root} sh -c "
+                  f"{new_root} && {binds} && cd {new_root} && exec chroot . sh -c "
                   f"'echo ready && exec sleep 1000000'")
         self.holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private",
                                         "sh", "-c", script], stdout=subprocess.PIPE,
@@ -116,7 +116,7 @@ class Sandbox:
                 cwd: str | None = None) -> list[str]:
         """`argv` as a command line that runs inside the namespace (as `user`)."""
         assert self.holder is not None, "sandbox not started"
-        prefix = ["nsenter", "-t", str(self.holder.pid), "-m", "-r", "--"]
+        prefix = ["nsenter", "-t", str(self.holder.pid), "-m", "-r", "-w", "--"]
         if user is not None:
             uid, gid = self.users[user]
             prefix += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups",

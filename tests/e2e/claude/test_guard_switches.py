@@ -56,8 +56,8 @@ def test_bash_tool_cannot_switch_to_monitor_mode_with_a_renamed_cli(product):
     session = product.run([
         bash("cp ~/.prempti/bin/prempti-hook ./ph"),
         bash(f"{python} ./ph mode monitor"),
-        bash(f"env -u CLAUDECODE -u CLAUDE_CODE_ENTRYPOINT {python} ./ph mode monitor"),
-        bash(f"env -i HOME=$HOME {python} ./ph uninstall"),
+        bash(f"env -i HOME=$HOME {python} ./ph mode monitor"),
+        bash(f"env -i HOME=$HOME {python} ./ph hook remove"),
         bash(f"{python} ./ph config fail_open true"),
     ], permission_mode=BYPASS)
     results = session.results_for("Bash")
@@ -133,7 +133,7 @@ def hardened(tmp_path_factory, release, claude_code):
 # The harness's scratch folder (settings, debug log, TMPDIR) becomes the user's; then the
 # real CLI runs as that user inside the sandbox's mount namespace.
 chown -R {uid}:{gid} "$(dirname "$TMPDIR")"
-exec nsenter -t {sandbox.holder.pid} -m -r -- setpriv --reuid={uid} --regid={gid} \\
+exec nsenter -t {sandbox.holder.pid} -m -r -w -- setpriv --reuid={uid} --regid={gid} \\
     --init-groups -- sh -c 'cd "$0" && exec "$@"' "$PWD" {claude_code} "$@"
 """)
         wrapper.chmod(0o755)
