@@ -35,6 +35,7 @@ from sandbox import Sandbox
 CANARY_SECRET = "PREMPTI-TAMPER-CANARY-5d1e"
 SSH_RULE = "Deny access to SSH private keys"
 STEP_TIMEOUT = 60
+HOOK_MEMORY_KIB = 2 * 1024 * 1024
 AGENT_ENV = {"CLAUDECODE": "1", "CLAUDE_CODE_ENTRYPOINT": "sdk-cli",
              "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
@@ -77,7 +78,10 @@ class Rig:
                    "tool_name": tool, "tool_input": tool_input,
                    "tool_use_id": f"toolu_tamper_{uuid.uuid4().hex[:16]}"}
         env = {**AGENT_ENV, "HOME": self.places["home"]}
-        run = self.sb.run(["sh", "-c", self.hook_command()], user=self.user,
+        # 2 GiB of address space: a hook that does not bound its work fails here, not by
+        # taking the machine's memory (the expansion bomb took 24 GB before the OOM killer).
+        command = f"ulimit -v {HOOK_MEMORY_KIB}; {self.hook_command()}"
+        run = self.sb.run(["sh", "-c", command], user=self.user,
                           cwd=self.places["project"], env=env, input=json.dumps(payload),
                           timeout=STEP_TIMEOUT)
         if run.returncode == 2:
@@ -122,19 +126,29 @@ class Rig:
                           cwd=self.places["project"], env=env, timeout=STEP_TIMEOUT)
         return run.stdout + run.stderr
 
-    def play(self, steps: list) -> Outcome:
+    def play(self, steps: list, bounded: bool = False, after: str = "") -> Outcome:
+        from scenarios import STEP_SECONDS
+
         outcome = Outcome()
         evidence = self.evidence_call()
         for step in steps:
             tool, tool_input = self.fill(step)
+            started = time.monotonic()
             verdict, reason = self.hook(tool, tool_input)
+            took = time.monotonic() - started
+            if bounded and (took > STEP_SECONDS or reason.startswith("prempti-hook could not")
+                            or verdict not in ("deny", "ask", "allow", "none")):
+                outcome.problems.append(f"the hook did not bound its work ({took:.1f} s): "
+                                        f"{verdict}: {reason[:200]}")
             result = StepResult(tool, verdict, reason)
             if verdict in ("allow", "none"):
                 result.output = self.execute(tool, tool_input)
                 result.executed = True
             outcome.steps.append(result)
-        self.sb.kill_strays()  # background processes a step left (lock holders...)
+        if after:
+            self.sb.sh(after.format(**self.places))
         self.check(outcome, evidence)
+        self.sb.kill_strays()  # background processes a step left (lock holders...)
         return outcome
 
     def fill(self, step: tuple) -> tuple[str, dict]:

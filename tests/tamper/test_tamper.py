@@ -66,7 +66,8 @@ def _params(mode: str):
 def _play(template: Sandbox, rig_class, scenario, tmp_path) -> None:
     with Sandbox(template=template) as sandbox:
         sandbox.reflag()
-        outcome = rig_class(sandbox).play(list(scenario.steps))
+        outcome = rig_class(sandbox).play(list(scenario.steps) * scenario.repeat,
+                                          bounded=scenario.bounded, after=scenario.after)
     assert not outcome.problems, f"{scenario.id} ({scenario.cls}):\n{outcome.describe()}"
 
 
