@@ -117,7 +117,8 @@ def test_fresh_install_files_registration_and_proof(release, tmp_path):
         {"type": "command", "timeout": 30, "onFailure": "block"}
     assert settings["hooks"]["PreToolUse"][0]["matcher"] == "*"
     words = shlex.split(hook["command"])
-    assert words == [f"PREMPTI_HOME={prempti}", PYTHON, "-I", "-S", str(zipapp)]
+    assert words == [f"PREMPTI_HOME={prempti}", "PREMPTI_MANAGED_DIR=", PYTHON, "-I", "-S",
+                     str(zipapp)]
     assert mode_bits(home / ".claude" / "settings.json") == 0o600
     # and the command really denies, run as Claude Code runs it
     answer = run_command(hook["command"], SAMPLE, home)
@@ -270,7 +271,7 @@ def test_odd_home_path_pyenv_shim_and_claude_config_dir(release, tmp_path):
     assert result.returncode == 0, result.stderr
     settings = json.loads((config_dir / "settings.json").read_text())
     command = our_hooks(settings, home / ".prempti")[0]["command"]
-    assert shlex.split(command)[1] == PYTHON  # the real interpreter, not the shim
+    assert shlex.split(command)[2] == PYTHON  # the real interpreter, not the shim
     assert str(shim) not in command
     assert run_command(command, SAMPLE, home).returncode == 0
     assert not (home / ".claude").exists()
@@ -318,7 +319,7 @@ def test_install_as_an_unprivileged_user(release):
         assert zipapp.stat().st_uid == 65534
         assert mode_bits(home / ".prempti") == 0o700
         command = our_hooks(settings_of(home), home / ".prempti")[0]["command"]
-        assert shlex.split(command)[1] == os.path.realpath(python)
+        assert shlex.split(command)[2] == os.path.realpath(python)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
