@@ -15,7 +15,7 @@ Unpickling runs code, so a cache file or folder that is not owned by this user (
 the system install's cache is compiled by root and read by everyone), or that group/others
 can write, is never read (and the problem is reported).
 
-A managed policy (`managed.py`) that is expected but cannot be used fails every call closed
+A managed policy (`config.py`) that is expected but cannot be used fails every call closed
 (RulesUnavailable); its rules are compiled as a layer of their own (`layers.py`).
 """
 

@@ -1,6 +1,6 @@
 """Rulesets compiled apart and matched together (hot path).
 
-The managed policy (`managed.py`) is compiled on its own, so no other rules file can reach
+The managed policy (`config.py`) is compiled on its own, so no other rules file can reach
 its lists, macros or rules (the loader also refuses a file that tries, see
 `falco.loader.load(reserved=...)`); the shipped and user rules are compiled as the second
 layer. A call is matched against both, managed rules first: their verdicts combine as usual

@@ -1,6 +1,6 @@
 """Which rules files the hook loads, in which order (hot path: runs on every call).
 
-- First, always, the managed policy's `rules.d/` (`managed.py`), compiled as a layer of its
+- First, always, the managed policy's `rules.d/` (`config.py`), compiled as a layer of its
   own; nothing below can disable or replace it.
 - `PREMPTI_RULES` set: exactly those files or folders, in that order.
 - Otherwise `$PREMPTI_HOME/rules/default/` (or, when it does not exist, the copy of the

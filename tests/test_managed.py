@@ -1,4 +1,4 @@
-"""The managed policy (managed.py, config.py, cache.py, the loader's reserved names): a
+"""The managed policy (config.py, cache.py, the loader's reserved names): a
 root-owned folder of rules and locked settings that users and agents cannot weaken.
 
 The tests run as root (as CI does) with the folder moved by PREMPTI_MANAGED_DIR; ownership
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from prempti_hook import cache, config, managed
+from prempti_hook import cache, config
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="root-owned files need root (CI)")
@@ -137,8 +137,8 @@ def test_a_required_policy_that_is_missing_fails_closed(tmp_path):
                        "PREMPTI_HOME": str(tmp_path / "p")})
     # The system install never takes PREMPTI_MANAGED_DIR; here the real /etc/prempti is
     # absent (the machine has no system install), so the policy is missing.
-    if os.path.exists(managed.default_dir()):
-        pytest.skip(f"{managed.default_dir()} exists on this machine")
+    if os.path.exists(config.default_dir()):
+        pytest.skip(f"{config.default_dir()} exists on this machine")
     assert any("does not exist, and this installation requires one" in p
                for p in cfg.managed_problems)
 
@@ -149,7 +149,7 @@ def test_the_system_install_ignores_environment_overrides(tmp_path):
                        "PREMPTI_FAIL_OPEN": "1", "PREMPTI_RULES": "/dev/null",
                        "PREMPTI_MANAGED_DIR": str(tmp_path)})
     assert (cfg.mode, cfg.fail_open, cfg.rules_override) == ("guardrails", False, None)
-    assert cfg.managed.folder == managed.default_dir()
+    assert cfg.managed.folder == config.default_dir()
 
 
 def test_a_managed_deny_stands_over_a_user_allow(tmp_path, policy):

@@ -7,7 +7,7 @@ written by that user:
     /opt/prempti-hook/lib/                  its extraction, made and byte-compiled by root
     /opt/prempti-hook/rules/default/        the shipped rules (no user rules layer)
     /opt/prempti-hook/cache/                the compiled rules, written by root (0644)
-    /etc/prempti/config.yaml, rules.d/      the managed policy (managed.py): settings locked
+    /etc/prempti/config.yaml, rules.d/      the managed policy (config.py): settings locked
     /var/log/prempti-hook/<user>/events.jsonl
                                             one audit log per user, owned by the user so the
                                             hook can append, append-only (chattr +a) so the
@@ -36,7 +36,7 @@ import subprocess
 import sys
 
 from .. import claude_settings as cs
-from .. import managed
+from .. import config
 
 SYSTEM_HOME = "/opt/prempti-hook"
 LOG_ROOT = "/var/log/prempti-hook"
@@ -102,12 +102,12 @@ def hook_command(python: str) -> str:
     """The command in Claude Code's managed settings: no inherited environment at all (no
     PREMPTI_* override, no PYTHON*, no HOME: the password database says who the user is)."""
     return " ".join(["/usr/bin/env", "-i", f"PREMPTI_HOME={shlex.quote(SYSTEM_HOME)}",
-                     f"{managed.ENV_SYSTEM}=1", shlex.quote(python), "-I", "-S",
+                     f"{config.ENV_SYSTEM}=1", shlex.quote(python), "-I", "-S",
                      shlex.quote(cs.zipapp_path(SYSTEM_HOME))])
 
 
 def hook_environment() -> dict:
-    return {"PREMPTI_HOME": SYSTEM_HOME, managed.ENV_SYSTEM: "1"}
+    return {"PREMPTI_HOME": SYSTEM_HOME, config.ENV_SYSTEM: "1"}
 
 
 # The interpreter ----------------------------------------------------------------------------
@@ -227,10 +227,10 @@ def extract(python: str) -> None:
 
 
 def write_policy() -> None:
-    folder = managed.default_dir()
+    folder = config.default_dir()
     _mkdir(folder)
-    _mkdir(os.path.join(folder, managed.RULES_SUBDIR))
-    path = os.path.join(folder, managed.CONFIG_NAME)
+    _mkdir(os.path.join(folder, config.RULES_SUBDIR))
+    path = os.path.join(folder, config.CONFIG_NAME)
     if not os.path.exists(path):
         _write_root_file(path, MANAGED_CONFIG.encode())
         return
@@ -293,8 +293,6 @@ def provision_log(log_dir: str, uid: int, gid: int) -> str | None:
 
 
 def provision_logs(users: list[tuple[str, int, int]]) -> list[str]:
-    from .. import config
-
     cfg = config.load(hook_environment())
     template = cfg.settings.get("log_dir") or os.path.join(SYSTEM_HOME, "log")
     _mkdir(LOG_ROOT)
@@ -376,7 +374,7 @@ def install(args: list[str]) -> int:
     check = prove(python)
     print(f"prempti-hook: installed for every user in {SYSTEM_HOME} (interpreter {python})")
     print(f"prempti-hook: registered in Claude Code's managed settings {settings}")
-    print(f"prempti-hook: managed policy in {managed.default_dir()}; audit logs in {LOG_ROOT}")
+    print(f"prempti-hook: managed policy in {config.default_dir()}; audit logs in {LOG_ROOT}")
     for warning in warnings:
         print(f"prempti-hook: warning: {warning}", file=sys.stderr)
     print(f"  {check}")
@@ -406,8 +404,8 @@ def uninstall(args: list[str]) -> int:
         if os.path.isdir(LOG_ROOT):
             subprocess.run(["chattr", "-R", "-a", LOG_ROOT], capture_output=True)
             shutil.rmtree(LOG_ROOT, ignore_errors=True)
-        shutil.rmtree(managed.default_dir(), ignore_errors=True)
-    kept = "" if purge else f"; kept {managed.default_dir()} and {LOG_ROOT} (--purge removes them)"
+        shutil.rmtree(config.default_dir(), ignore_errors=True)
+    kept = "" if purge else f"; kept {config.default_dir()} and {LOG_ROOT} (--purge removes them)"
     print(f"prempti-hook: system install removed{kept}")
     return 0
 
@@ -422,7 +420,7 @@ def main(word: str, args: list[str]) -> int:
         return _error("--system goes with install or uninstall", 2)
     if os.geteuid() != 0:
         return _error(f"{word} --system needs root (it writes {SYSTEM_HOME}, "
-                      f"{managed.default_dir()} and Claude Code's managed settings)", 2)
+                      f"{config.default_dir()} and Claude Code's managed settings)", 2)
     try:
         return install(args) if word == "install" else uninstall(args)
     except SystemInstallError as e:
