@@ -605,7 +605,9 @@ def _log_problems(result: HookResult, settings: Settings, event: str) -> list[st
             decision, reason = result.decision(), result.reason()
         except (ValueError, AttributeError):
             return out  # the answer itself is broken: reported by _answer_problems
-        if decision is not None and decision != record["verdict"]:
+        # Only an answer that decides is compared: events other than PreToolUse get no
+        # answer whatever the rules said (and say so only in a systemMessage).
+        if "hookSpecificOutput" in result.answer() and decision != record["verdict"]:
             out.append(f"answered {decision} but logged {record['verdict']}")
         found = _CORRELATION.search(reason)
         fields = record["output_fields"]
