@@ -127,10 +127,11 @@ def _root_only(path: str) -> str | None:
         return f"{path} can be written by every user"
     if st.st_mode & stat.S_IWGRP and st.st_gid != 0:
         return f"{path} can be written by group {st.st_gid}"
-    if not st.st_mode & stat.S_IXOTH and (stat.S_ISDIR(st.st_mode) or
-                                          path.endswith(("python", "python3")) or
-                                          os.access(path, os.X_OK)):
-        return f"{path} cannot be used by other users (no o+x)"
+    if stat.S_ISDIR(st.st_mode) or st.st_mode & (stat.S_IXUSR | stat.S_IXGRP):
+        if not st.st_mode & stat.S_IXOTH:
+            return f"{path} cannot be used by other users (no o+x)"
+    elif not st.st_mode & stat.S_IROTH:
+        return f"{path} cannot be read by other users (no o+r)"
     return None
 
 
@@ -214,10 +215,12 @@ def install_files(zipapp: str) -> None:
 def extract(python: str) -> None:
     """Let root extract the zipapp into lib/ and byte-compile it: users only ever read it."""
     lib = os.path.join(SYSTEM_HOME, "lib")
-    for name in os.listdir(lib):
+    for name in os.listdir(lib):  # earlier builds' extractions
         path = os.path.join(lib, name)
-        shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) \
-            else os.unlink(path)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
     run = subprocess.run([python, "-I", "-S", cs.zipapp_path(SYSTEM_HOME), "--version"],
                          env=hook_environment(), capture_output=True, text=True, timeout=300)
     if run.returncode != 0:
@@ -370,8 +373,8 @@ def install(args: list[str]) -> int:
     extract(python)
     write_policy()
     warnings = provision_logs(named_users(users) if users else default_users())
+    check = prove(python)  # before registering: a broken hook would block every user
     settings = register(python)
-    check = prove(python)
     print(f"prempti-hook: installed for every user in {SYSTEM_HOME} (interpreter {python})")
     print(f"prempti-hook: registered in Claude Code's managed settings {settings}")
     print(f"prempti-hook: managed policy in {config.default_dir()}; audit logs in {LOG_ROOT}")

@@ -176,7 +176,8 @@ def _marker(hardened, name: str) -> Path:
 
 @pytest.mark.parametrize("case", [
     "no user settings", "user settings emptied", "user disableAllHooks",
-    "project disableAllHooks", "--settings disableAllHooks", "--bare",
+    "project disableAllHooks", "--settings disableAllHooks", "--bare", "--safe-mode",
+    "--setting-sources project", "--managed-settings disableAllHooks",
     "another CLAUDE_CONFIG_DIR", "another managed settings path",
 ])
 def test_managed_deny_holds(hardened, case):
@@ -190,8 +191,12 @@ def test_managed_deny_holds(hardened, case):
         options["project_settings"] = {"disableAllHooks": True}
     elif case == "--settings disableAllHooks":
         options["extra_args"] = ("--settings", json.dumps({"disableAllHooks": True}))
-    elif case == "--bare":
-        options["extra_args"] = ("--bare",)
+    elif case in ("--bare", "--safe-mode"):
+        options["extra_args"] = (case,)
+    elif case == "--setting-sources project":
+        options["extra_args"] = ("--setting-sources", "project")
+    elif case == "--managed-settings disableAllHooks":
+        options["extra_args"] = ("--managed-settings", json.dumps({"disableAllHooks": True}))
     elif case == "another CLAUDE_CONFIG_DIR":
         options["extra_env"] = {"CLAUDE_CONFIG_DIR": str(hardened[3] / "elsewhere")}
     elif case == "another managed settings path":
