@@ -8,6 +8,8 @@ nanoseconds, `Z`), `hostname`, `source`, `rule`, `priority`, `output` (Falco's t
 
 Field values in the log are capped (`FIELD_CAP` characters each) so that one huge Write
 does not make a multi-megabyte log line several times over; the cap is marked in the value.
+`tool.input` (the call's input as JSON) is kept whole, once: with the other `agent.*` and
+`tool.*` fields it is what `prempti-hook replay` rebuilds the call from.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def output_fields(event) -> dict:
 
     fields = {}
     for name in (*EXTRACTORS, *SHELL_EXTRACTORS):
-        fields[name] = _cap(event[name])
+        fields[name] = event[name] if name == "tool.input" else _cap(event[name])
     for key, value in list(event.items()):
         if key not in fields:
             fields[key] = _cap(value)

@@ -8,6 +8,10 @@ import sys
 # command word -> (module under prempti_hook.commands, one-line help)
 COMMANDS = {
     "--check": ("check", "validate rules like `falco -V` (default: the rules the hook loads)"),
+    "test": ("test", "run rule test files: each states a call and the verdict it must get"),
+    "explain": ("explain", "why a call gets its verdict: every candidate rule, check by check"),
+    "replay": ("replay", "re-decide past calls (audit log, Claude Code transcripts) under "
+               "other rules"),
     "mode": ("mode", "show or set the mode: monitor | guardrails"),
     "config": ("settings", "show the settings and where they come from, or set one"),
     "logs": ("logs", "show the audit log (-f, --tail N, --show deny,ask,allow, --raw)"),

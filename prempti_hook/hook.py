@@ -194,7 +194,9 @@ def _fail(cfg, payload, message: str, started: float, streams: Streams, event=No
               f"{'allowed (' + why + ')' if fail_open else 'blocked to be safe'}.")
     if problems:
         reason += " Settings that could not be read: " + "; ".join(problems)
-    streams.warn([message, *problems])
+    # One line: when the answer below cannot be a deny, this is an exit 2, whose stderr
+    # Claude Code shows the model as the reason.
+    streams.warn(["; ".join([message, *problems])])
     try:
         from . import alert, auditlog
 

@@ -21,9 +21,9 @@ _releases: dict = {}  # parent folder -> release copy, built once per test sessi
 
 
 def copy_release_files(root: Path) -> None:
-    """The files a release is built from (package, rules, build script, installer), copied
-    into `root`, sharing the checkout's dependency cache."""
-    for name in ("prempti_hook", "rules", "install"):
+    """The files a release is built from (package, rules, build script, installer, the Claude
+    Code plugin marketplace), copied into `root`, sharing the checkout's dependency cache."""
+    for name in ("prempti_hook", "rules", "install", ".claude-plugin"):
         shutil.copytree(REPO / name, root / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in ("build_zipapp.py", "pyproject.toml"):

@@ -567,14 +567,19 @@ def _looks_like_field(table: FieldTable, text: str) -> bool:
     return info is not None and "." in name
 
 
+_NO_C_SPACE = str.maketrans("", "", _C_SPACE)
+
+
 def _value_warnings(table: FieldTable, op: str, v: str) -> list[str]:
     out = []
-    nospaces = "".join(ch for ch in v if ch not in _C_SPACE)
+    nospaces = v.translate(_NO_C_SPACE)
     if op == "regex" and _regex_may_be_simple(v):
         out.append(f"regex check with '{v}' may be optimized with simpler operators such as "
                    "'=', 'contains', 'startswith', 'endswith'")
-    if _looks_like_field(table, nospaces):
+    if "." in nospaces and _looks_like_field(table, nospaces):  # a field name has a dot
         out.append(f"'{v}' may be a valid field misused as a const string value")
+    if not nospaces.endswith(")"):  # nothing below can match
+        return out
     for t in _WARN_TRANSFORMERS:
         if (len(nospaces) >= len(t) + 2 and nospaces.startswith(t)
                 and nospaces[len(t)] == "(" and nospaces.endswith(")")):
@@ -646,7 +651,8 @@ class _Compiler:
         key = ref.name if arg is None else f"{ref.name}[{arg}]"
         info: FieldInfo | None = self.table.lookup(ref.name, arg)
         if info is None:
-            raise CompileError(f"filter_check called with nonexistent field {key}")
+            raise _located(CompileError(f"filter_check called with nonexistent field {key}"),
+                           ref.pos)
         self.fields.add(key)
         return _Value(rt.FieldValue(key), info.type, info.is_list, info.name, key=key,
                       no_rhs=info.no_rhs, no_transformer=info.no_transformer,
@@ -773,10 +779,13 @@ class _Compiler:
             code = "(" + joiner.join(p for p, _ in parts) + ")"
             return code, (_intersect([i for _, i in parts]) if isinstance(node, A.And)
                           else _union([i for _, i in parts]))
-        if isinstance(node, A.UnaryCheck):
-            return self.unary(node), None
-        if isinstance(node, A.BinaryCheck):
-            return self.binary(node)
+        try:
+            if isinstance(node, A.UnaryCheck):
+                return self.unary(node), None
+            if isinstance(node, A.BinaryCheck):
+                return self.binary(node)
+        except CompileError as e:
+            raise _located(e, node.pos) from None
         if isinstance(node, A.Identifier):
             raise CompileError(f"filter error: unexpected identifier '{node.name}'")
         raise CompileError("filter error: expected a check, 'and', 'or' or 'not'")
@@ -974,6 +983,14 @@ class _Compiler:
             fold = op == "iglob"
             test = f"_glob(_compile_glob(w, {fold}), v, {fold})"
         return f"({bind} and {test})"
+
+
+def _located(error: CompileError, pos) -> CompileError:
+    """`error` with `pos` (where in the condition text it happened) unless it has one: the
+    innermost node that knows wins, so `--check` can point at the very field."""
+    if getattr(error, "pos", None) is None:
+        error.pos = pos
+    return error
 
 
 def _intersect(sets: list) -> frozenset | None:

@@ -305,9 +305,13 @@ def test_check_reports_every_error_on_one_line(tmp_path_factory, text, as_json):
         assert (code == 1) == any(not r["successful"] for r in results)
         return
     lines = out.split("\n")[:-1]
-    errors = [line for line in lines if ": error: " in line]
+    # Each problem: its line (path:line:col:), then snippet and help lines (indented); the
+    # summary last.
+    assert lines and lines[-1].startswith("prempti-hook --check: "), out
+    problems = [line for line in lines[:-1] if not line.startswith(" ")]
+    errors = [line for line in problems if ": error: " in line]
     assert (code == 1) == bool(errors), out
-    for line in lines:
+    for line in problems:
         assert line.startswith(f"{path}:"), line
         position = line[len(str(path)) + 1:].split(":", 2)
         assert position[0].isdigit() and position[1].isdigit(), line
@@ -318,8 +322,8 @@ def test_check_output_escapes_every_line_break_and_terminal_control(tmp_path):
     path.write_text('- macro: "a\\x85b\\u2028c\\x9b31md"\n  condition: tool.name = x\n')
     code, out, err = _check_in_process(str(path), False)
     assert code == 0 and "LOAD_INVALID_MACRO_NAME" in out
-    for line in out.splitlines():
-        assert line.startswith(f"{path}:"), line
+    for line in out.splitlines()[:-1]:
+        assert line.startswith((f"{path}:", " ")), line
     assert not [c for c in out + err if 0x80 <= ord(c) <= 0x9F], out
 
 
@@ -402,4 +406,4 @@ def test_a_regex_check_is_bounded_in_cpu_time_not_wall_time():
 def test_check_without_arguments_checks_what_the_hook_loads(checker):
     result = checker.cli("--check")
     assert result.returncode == 0, result
-    assert b"1 of 1 file(s) checked, 0 error(s)" in result.stderr, result
+    assert b"1 of 1 file(s) checked, 0 error(s)" in result.stdout, result

@@ -1,35 +1,34 @@
-"""The shipped rules (rules/*.yaml): clean under --check, every rule proven by a corpus case
-that fires it and a near miss that must not, outputs one sentence, tags and priorities as the
-contract says, and each rule reachable through the tool.name index.
+"""The shipped rules (rules/*.yaml): clean under --check, every rule proven by tests that fire
+it and near misses that must not (rules/tests/, run through `prempti-hook test`), outputs one
+sentence, tags and priorities as the contract says, and each rule reachable through the
+tool.name index.
 
-Cases are evaluated in-process (the compiled ruleset's `match` on a real `Event` built from
-the case's hook input, in a throw-away home with the case's setup), so a failure names the
-rule and the case directly; tests/corpus/test_corpus.py runs the same corpus through the
-built zipapp.
+The rule tests run through the real zipapp's `test` command (what a user runs); the output
+checks evaluate the same test calls in-process, through the command's own runner, to read
+each matching rule's rendered output.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
-from corpus import schema
 
-from prempti_hook.agents import claude_code
+from prempti_hook.commands.test import Runner
 from prempti_hook.event_source import fields
-from prempti_hook.event_source.event import Event
 from prempti_hook.falco.loader import load as load_rules
+from prempti_hook.offline import testfile
+from prempti_hook.offline.rules import load as load_rules_offline
 
 REPO = Path(__file__).resolve().parents[2]
 RULES_DIR = REPO / "rules"
-RULE_CASES = REPO / "tests" / "corpus" / "rule_cases.yml"
+RULE_TESTS = RULES_DIR / "tests"
 RULE_FILES = sorted(RULES_DIR.glob("*.yaml"))
+TEST_FILES = sorted(RULE_TESTS.glob("*.yaml"))
 
 DENY_TAG, ASK_TAG = "coding_agent_deny", "coding_agent_ask"
 # Fields that can carry the very secret a rule protects: never echoed in an output.
@@ -61,59 +60,20 @@ def ruleset():
 
 
 @pytest.fixture(scope="module")
-def rule_cases() -> dict[str, dict]:
-    entries = yaml.safe_load(RULE_CASES.read_text(encoding="utf-8"))
-    return {entry["rule"]: entry for entry in entries}
+def rule_tests() -> list:
+    tests = []
+    for path in TEST_FILES:
+        found, problems = testfile.read(str(path))
+        assert not problems, [str(p) for p in problems]
+        tests.extend(found)
+    return tests
 
 
 @pytest.fixture(scope="module")
-def corpus() -> dict[str, dict]:
-    return {case["id"]: case for case in schema.load_corpus()}
-
-
-@contextmanager
-def _environment(home: Path):
-    """The hook's environment for one case: only HOME, PREMPTI_HOME and PATH (the shell
-    analysis resolves $VARS against it, so the developer's own tokens must not leak in)."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update({"HOME": str(home), "PREMPTI_HOME": str(home / ".prempti"),
-                       "PATH": "/usr/local/bin:/usr/bin:/bin"})
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-class Evaluated:
-    """The rules a case matched, and each matching rule's rendered output."""
-
-    def __init__(self, matched: list[str], outputs: dict[str, str]) -> None:
-        self.matched = matched
-        self.outputs = outputs
-
-
-@pytest.fixture(scope="module")
-def evaluate(ruleset, corpus, tmp_path_factory):
-    cache: dict[str, Evaluated] = {}
-
-    def run(case_id: str) -> Evaluated:
-        if case_id not in cache:
-            case = corpus[case_id]
-            home = tmp_path_factory.mktemp("home")
-            hook_input, setup = schema.expand(case, home=str(home))
-            schema.apply_setup(setup, home=str(home))
-            with _environment(home):
-                event = Event(claude_code.read(hook_input), str(home),
-                              prempti_home=str(home / ".prempti"),
-                              claude_dir=str(home / ".claude"))
-                rules = ruleset.match(event)
-                outputs = {r.name: r.output.render(event) for r in rules}
-            cache[case_id] = Evaluated([r.name for r in rules], outputs)
-        return cache[case_id]
-
-    return run
+def runner():
+    runner = Runner(load_rules_offline([str(RULES_DIR)]))
+    yield runner
+    runner.close()
 
 
 # --- --check -----------------------------------------------------------------------------
@@ -129,27 +89,28 @@ def test_check_reports_no_errors_and_no_warnings() -> None:
 
 # --- firing cases and near misses ----------------------------------------------------------
 
-def test_every_rule_has_firing_cases_and_near_misses(ruleset, rule_cases, corpus) -> None:
+def test_every_rule_has_tests_that_fire_it_and_near_misses(ruleset, rule_tests) -> None:
     compiled = [rule.name for rule in ruleset.rules]
     assert sorted(compiled) == sorted(RULE_NAMES)
-    assert sorted(rule_cases) == sorted(compiled), "rule_cases.yaml must list every rule once"
-    for name, entry in rule_cases.items():
-        assert entry.get("fires"), f"{name}: no case that fires it"
-        assert entry.get("near_misses"), f"{name}: no near miss"
-        unknown = [i for i in entry["fires"] + entry["near_misses"] if i not in corpus]
-        assert not unknown, f"{name}: unknown corpus ids {unknown}"
+    fired = {name for t in rule_tests for name in t.expect.get("matches", [])}
+    fired |= {t.expect["rule"] for t in rule_tests if "rule" in t.expect}
+    missed = {name for t in rule_tests for name in t.expect.get("not_matches", [])}
+    assert not sorted(set(compiled) - fired), "rules without a test that fires them"
+    assert not sorted(set(compiled) - missed), "rules without a near miss (`not_matches`)"
 
 
-@pytest.mark.parametrize("rule", RULE_NAMES)
-def test_rule_fires_on_its_cases(rule, rule_cases, evaluate) -> None:
-    silent = [i for i in rule_cases[rule]["fires"] if rule not in evaluate(i).matched]
-    assert not silent, f"{rule!r} did not fire on {silent}"
+def test_every_test_file_belongs_to_a_rules_file() -> None:
+    assert [p.name for p in TEST_FILES] == [p.name for p in RULE_FILES]
 
 
-@pytest.mark.parametrize("rule", RULE_NAMES)
-def test_rule_stays_silent_on_its_near_misses(rule, rule_cases, evaluate) -> None:
-    fired = [i for i in rule_cases[rule]["near_misses"] if rule in evaluate(i).matched]
-    assert not fired, f"{rule!r} fired on near misses {fired}"
+def test_rule_tests_pass_through_the_command(built_zipapp) -> None:
+    """`prempti-hook test` on the shipped rules' tests, as a user or CI runs it."""
+    proc = subprocess.run([sys.executable, "-I", "-S", str(built_zipapp), "test", "--rules",
+                           str(RULES_DIR), str(RULE_TESTS)], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    last = proc.stdout.splitlines()[-1]
+    assert re.fullmatch(r"prempti-hook test: \d+ passed in [0-9.]+s \(\d+ file\(s\)\)", last), last
 
 
 # --- outputs ---------------------------------------------------------------------------------
@@ -178,13 +139,24 @@ def test_output_template_is_one_sentence_without_unsafe_fields(item) -> None:
     assert not raw_lists, f"list fields printed raw: {raw_lists}"
 
 
-@pytest.mark.parametrize("rule", RULE_NAMES)
-def test_rendered_outputs_read_well(rule, rule_cases, evaluate) -> None:
-    for case_id in rule_cases[rule]["fires"]:
-        text = evaluate(case_id).outputs[rule]
-        assert "<NA>" not in text, (case_id, text)
-        assert not re.search(r"\(\s*\)", text), (case_id, text)
-        assert not _sentence_problems(text.replace("..", "")), (case_id, text)
+def test_rendered_outputs_read_well(rule_tests, runner) -> None:
+    """Every rule's output, rendered for each test call that fires it, reads as a sentence."""
+    problems = []
+    for test in rule_tests:
+        wanted = set(test.expect.get("matches", []))
+        if not wanted:
+            continue
+        outcome = runner.run(test)
+        assert outcome.status == "passed", outcome.line()
+        event = outcome.decided.event
+        for rule in outcome.decided.matched:
+            if rule.name not in wanted:
+                continue
+            text = rule.output.render(event)
+            if "<NA>" in text or re.search(r"\(\s*\)", text) or \
+                    _sentence_problems(text.replace("..", "")):
+                problems.append((test.where, rule.name, text))
+    assert not problems, problems
 
 
 # --- contract: tags, priorities, sources, index --------------------------------------------

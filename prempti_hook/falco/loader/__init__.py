@@ -64,6 +64,9 @@ class LoadResult:
         self.rulesets: dict = {}
         self.min_priority = len(PRIORITIES) - 1
         self.plugin_errors: list[Diagnostic] = []
+        # Condition text (after list substitution) -> its AST (or ParseError), as parsed
+        # while compiling: a trace of the same conditions reuses it.
+        self.parse_cache: dict = {}
 
     @property
     def successful(self) -> bool:
@@ -201,11 +204,27 @@ def build_rulesets(result: LoadResult, sources: dict) -> dict:
 def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "debug",
          extra_outputs: list[ExtraOutput] | None = None,
          plugins: dict[str, str] | None = None, build: bool = True,
+         keep_going: bool = False, compile_each_file: bool = True,
          reserved: dict | None = None) -> LoadResult:
     """Load rules files in order (see the module doc). `build=False` skips building the
-    runtime rulesets (validation only). `reserved` maps (item kind, name) to the file of a
-    layer loaded apart (the managed policy): these files may not define, append to,
-    override or enable/disable an item of that name."""
+    runtime rulesets (validation only). `keep_going=True` (for `--check`) reports every
+    error of the first file that has errors instead of stopping at the first one (Falco
+    stops at the first); loading still stops after that file.
+
+    `compile_each_file=False` compiles once, after the last file, for callers that want the
+    rules and not Falco's per-file warnings (the offline commands): the compiled rules are
+    the same, since what an item can see is fixed when it is collected. If that compile
+    fails, the files are loaded again the usual way, so errors are exactly Falco's.
+
+    `reserved` maps (item kind, name) to the file of a layer loaded apart (the managed
+    policy): these files may not define, append to, override or enable/disable an item of
+    that name (an error on the item that tries)."""
+    reserved = reserved or {}
+    if not compile_each_file:
+        fast = _load_compiling_once(files, sources, min_priority, extra_outputs, plugins, build,
+                                    reserved)
+        if fast is not None:
+            return fast
     result = LoadResult()
     priority = parse_priority(min_priority)
     if priority is None:
@@ -213,21 +232,59 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     result.min_priority = priority
     collector = Collector(sources.keys(), _field_exists_for(sources))
     result.collector = collector
-    parse_cache: dict = {}
+    parse_cache = result.parse_cache
     for name, text in files:
         file_result = FileResult(name)
         result.per_file.append(file_result)
         result.contents[name] = text
-        if not _collect(read(text, name), collector, file_result, reserved or {}):
+        collected = _collect(read(text, name, keep_going), collector, file_result, keep_going,
+                             reserved)
+        if not collected and not keep_going:
             return result
+        compiler = Compiler(collector, sources, file_result.add, extra_outputs, parse_cache,
+                            keep_going)
+        # Macros that could not even be read: their uses are not reported a second time.
+        compiler.broken.update(d.item_name for d in file_result.errors
+                               if d.item_type == "macro")
         try:
-            result.compiled = Compiler(collector, sources, file_result.add, extra_outputs,
-                                       parse_cache).compile()
+            result.compiled = compiler.compile()
         except LoadError as e:
             file_result.add(e.diagnostic)
             return result
+        if not file_result.successful:
+            return result
     result.plugin_errors = result.check_plugins(plugins or {})
     if build and result.successful:
+        result.rulesets = build_rulesets(result, sources)
+    return result
+
+
+def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
+                         build, reserved: dict) -> LoadResult | None:
+    """`load` with a single compile after the last file; None when anything failed."""
+    result = LoadResult()
+    priority = parse_priority(min_priority)
+    if priority is None:
+        raise ValueError(f"invalid minimum priority {min_priority!r}")
+    result.min_priority = priority
+    collector = Collector(sources.keys(), _field_exists_for(sources))
+    result.collector = collector
+    for name, text in files:
+        file_result = FileResult(name)
+        result.per_file.append(file_result)
+        result.contents[name] = text
+        if not _collect(read(text, name), collector, file_result, reserved=reserved):
+            return None
+    try:
+        result.compiled = Compiler(collector, sources, result.per_file[-1].add
+                                   if result.per_file else (lambda d: None),
+                                   extra_outputs, result.parse_cache).compile()
+    except LoadError:
+        return None
+    result.plugin_errors = result.check_plugins(plugins or {})
+    if not result.successful:
+        return None
+    if build:
         result.rulesets = build_rulesets(result, sources)
     return result
 
@@ -236,27 +293,39 @@ _RESERVED_VERBS = {"define": "redefine (shadow)", "append": "append to", "replac
                    "enable": "enable or disable"}
 
 
-def _collect(items, collector: Collector, file_result: FileResult, reserved: dict) -> bool:
-    """Apply one file's items; False when it stopped at an error."""
+def _collect(items, collector: Collector, file_result: FileResult,
+             keep_going: bool = False, reserved: dict | None = None) -> bool:
+    """Apply one file's items; False when there was an error (at the first one, unless
+    `keep_going`: then every item that can be applied is). An item naming something in
+    `reserved` (another layer's) is an error."""
+    ok = True
     for item in items:
         for warning in item.warnings:
             file_result.add(warning)
         if item.kind == "error":
             file_result.add(item.error)
-            return False
+            ok = False
+            if not keep_going:
+                return False
+            continue
         if item.kind == "warnings":
             continue
-        owner = reserved.get((item.kind, item.name))
+        owner = reserved.get((item.kind, item.name)) if reserved else None
         if owner is not None:
             verb = _RESERVED_VERBS.get(item.op, "change")
             file_result.add(Diagnostic(
                 "LOAD_ERR_VALIDATE", f"{item.kind} '{item.name}' is part of the managed "
                 f"policy ({owner}); other rules files cannot {verb} it", item.ctx))
-            return False
+            ok = False
+            if not keep_going:
+                return False
+            continue
         try:
             collector.apply(item, file_result.add)
         except LoadError as e:
             file_result.add(e.diagnostic)
-            return False
-    return True
+            ok = False
+            if not keep_going:
+                return False
+    return ok
 

@@ -332,7 +332,7 @@ class Compiler:
 
     def __init__(self, collector: Collector, sources: dict, warn,
                  extra_outputs: list[ExtraOutput] | None = None,
-                 parse_cache: dict | None = None) -> None:
+                 parse_cache: dict | None = None, keep_going: bool = False) -> None:
         self.col = collector
         self.sources = sources
         self.warn = warn
@@ -340,6 +340,12 @@ class Compiler:
         self.parse_cache = parse_cache if parse_cache is not None else {}
         self.list_used: dict[str, bool] = {}
         self.macro_used: dict[str, bool] = {}
+        # keep_going (`--check`): an error in one macro or rule is reported through `warn`
+        # and compiling goes on with the next one, so every error is found in one run. A
+        # macro that failed is "broken": what uses it is skipped without a second message.
+        self.keep_going = keep_going
+        self.broken: set[str] = set()
+        self.failed = False
 
     # helpers ------------------------------------------------------------------------------
     def parse(self, text: str, original: str, ctx: Context):
@@ -365,14 +371,21 @@ class Compiler:
                             expression_context(ctx, text, original, pos))
         return cached, text
 
-    def resolve(self, ast, macros: dict, text: str, original: str, ctx: Context):
+    def resolve(self, ast, macros: dict, text: str, original: str, ctx: Context,
+                cond_ctx: Context = ()):
         resolution = MacroResolution(macros)
         result = resolution.run(ast)
         error = resolution.first_error()
+        if error is not None and any(name in self.broken for name, _ in resolution.unknown):
+            raise _UsesBrokenMacro()
         if error is not None:
             message, pos = error
-            raise LoadError("LOAD_ERR_VALIDATE", message,
-                            expression_context(ctx, text, original, pos))
+            failure = LoadError("LOAD_ERR_VALIDATE", message,
+                                expression_context(ctx, text, original, pos))
+            if cond_ctx:
+                failure.diagnostic.scalar = cond_ctx[-1]
+                failure.diagnostic.focus = getattr(pos, "idx", None)
+            raise failure
         for name in resolution.resolved:
             self.macro_used[name] = True
         if tree_size(result) > MAX_EXPANDED_NODES:
@@ -381,11 +394,20 @@ class Compiler:
         return result
 
     # phases ---------------------------------------------------------------------------------
+    def report(self, error: LoadError) -> None:
+        """An error found in keep-going mode: reported, and compiling goes on."""
+        if not self.keep_going:
+            raise error
+        self.failed = True
+        self.warn(error.diagnostic)
+
     def compile(self) -> CompileOutput:
         self.out = CompileOutput()
         self.compile_lists()
         self.compile_macros()
         self.compile_rules()
+        if self.failed:
+            return self.out  # what looks unused may only be used by a rule that failed
         for info in self._ordered(self.col.macros):
             if not self.macro_used.get(info.name):
                 self.warn(Diagnostic("LOAD_UNUSED_MACRO",
@@ -419,84 +441,115 @@ class Compiler:
     def compile_macros(self) -> None:
         infos: list[MacroInfo] = self._ordered(self.col.macros)
         for info in infos:
-            ast, _ = self.parse(info.cond, info.cond, info.cond_ctx)
+            try:
+                ast, _ = self.parse(info.cond, info.cond, info.cond_ctx)
+            except LoadError as e:
+                self.report(e)
+                self.broken.add(info.name)
+                continue
             self.out.macros[info.name] = ast
         for info in infos:
+            if info.name in self.broken:
+                continue
             visible = {m.name: self.out.macros[m.name] for m in infos
-                       if m.index < info.visibility}
-            self.out.macros[info.name] = self.resolve(self.out.macros[info.name], visible,
-                                                      info.cond, info.cond, info.ctx)
+                       if m.index < info.visibility and m.name not in self.broken}
+            try:
+                self.out.macros[info.name] = self.resolve(self.out.macros[info.name], visible,
+                                                          info.cond, info.cond, info.ctx,
+                                                          info.cond_ctx)
+            except _UsesBrokenMacro:
+                self.broken.add(info.name)
+            except LoadError as e:
+                self.report(e)
+                self.broken.add(info.name)
+        for name in self.broken:
+            self.out.macros.pop(name, None)
 
     def compile_rules(self) -> None:
-        from ..codegen import compile_condition
-        from ..output import compile_format
-
         for info in self._ordered(self.col.rules):
             if info.unknown_source:
                 continue
-            table = self.sources[info.source]
-            condition = info.cond
-            if info.exceptions:
-                condition = exceptions_condition(condition, info.exceptions)
-
-            output_text = info.output
-            for extra in self.extra_outputs:
-                if extra.format and extra.matches(info):
-                    output_text = output_text + " " + extra.format
-            if CONTAINER_INFO in output_text:
-                self.warn(Diagnostic("LOAD_DEPRECATED_ITEM", "%container.info is deprecated and "
-                                     "no more useful, and will be dropped by Falco 1.0.0. The "
-                                     "container plugin will automatically add required fields "
-                                     "to the output message.", info.ctx))
-                output_text = output_text.replace(CONTAINER_INFO, "")
-            extra_fields: dict = {}
-            for extra in self.extra_outputs:
-                if extra.fields and extra.matches(info):
-                    extra_fields.update(extra.fields)
             try:
-                output = compile_format(output_text, table, all_optional=True)
-            except CompileError as e:
-                if is_unknown_filter_error(e.message) and info.skip_if_unknown_filter:
-                    self.warn(Diagnostic("LOAD_UNKNOWN_FILTER", e.message, info.output_ctx))
-                    continue
-                raise LoadError("LOAD_ERR_COMPILE_OUTPUT", e.message, info.output_ctx) from None
-            self.deprecated_output_fields(output_text, info.output_ctx)
-            compiled_extra = {}
-            for key, fmt in extra_fields.items():
-                try:
-                    compiled_extra[key] = compile_format(fmt, table, all_optional=True)
-                except CompileError as e:
-                    raise LoadError("LOAD_ERR_COMPILE_OUTPUT", e.message,
-                                    info.output_ctx) from None
-                self.deprecated_output_fields(fmt, info.output_ctx)
+                self.compile_rule(info)
+            except _UsesBrokenMacro:
+                continue
+            except LoadError as e:
+                self.report(e)
 
-            ast, text = self.parse(condition, info.cond, info.cond_ctx)
-            ast = self.resolve(ast, self.out.macros, text, info.cond, info.ctx)
-            for code, message, pos in condition_warnings(ast):
-                self.warn(Diagnostic(code, message,
-                                     expression_context(info.cond_ctx, text, info.cond, pos)))
+    def compile_rule(self, info: RuleInfo) -> None:
+        from ..codegen import compile_condition
+        from ..output import compile_format
+
+        table = self.sources[info.source]
+        condition = info.cond
+        if info.exceptions:
+            condition = exceptions_condition(condition, info.exceptions)
+
+        output_text = info.output
+        for extra in self.extra_outputs:
+            if extra.format and extra.matches(info):
+                output_text = output_text + " " + extra.format
+        if CONTAINER_INFO in output_text:
+            self.warn(Diagnostic("LOAD_DEPRECATED_ITEM", "%container.info is deprecated and "
+                                 "no more useful, and will be dropped by Falco 1.0.0. The "
+                                 "container plugin will automatically add required fields "
+                                 "to the output message.", info.ctx))
+            output_text = output_text.replace(CONTAINER_INFO, "")
+        extra_fields: dict = {}
+        for extra in self.extra_outputs:
+            if extra.fields and extra.matches(info):
+                extra_fields.update(extra.fields)
+        try:
+            output = compile_format(output_text, table, all_optional=True)
+        except CompileError as e:
+            if is_unknown_filter_error(e.message) and info.skip_if_unknown_filter:
+                self.warn(Diagnostic("LOAD_UNKNOWN_FILTER", e.message, info.output_ctx))
+                return
+            raise LoadError("LOAD_ERR_COMPILE_OUTPUT", e.message, info.output_ctx) from None
+        self.deprecated_output_fields(output_text, info.output_ctx)
+        compiled_extra = {}
+        for key, fmt in extra_fields.items():
             try:
-                compiled = compile_condition(ast, table)
+                compiled_extra[key] = compile_format(fmt, table, all_optional=True)
             except CompileError as e:
-                ctx = expression_context(info.cond_ctx, text, info.cond, None)
-                if is_unknown_filter_error(e.message) and info.skip_if_unknown_filter:
-                    self.warn(Diagnostic("LOAD_UNKNOWN_FILTER", e.message, ctx))
-                    continue
-                raise LoadError("LOAD_ERR_COMPILE_CONDITION", e.message, ctx) from None
-            except RecursionError:
-                raise LoadError("LOAD_ERR_COMPILE_CONDITION", "condition is nested too deeply",
-                                info.cond_ctx) from None
-            for warning in getattr(compiled, "warnings", ()) or ():
-                message = getattr(warning, "message", warning)
-                self.warn(Diagnostic("LOAD_COMPILE_CONDITION", str(message), info.cond_ctx))
-            self.out.rules.append(CompiledRule(info, ast, compiled, output, output_text,
-                                               compiled_extra))
+                raise LoadError("LOAD_ERR_COMPILE_OUTPUT", e.message,
+                                info.output_ctx) from None
+            self.deprecated_output_fields(fmt, info.output_ctx)
+
+        ast, text = self.parse(condition, info.cond, info.cond_ctx)
+        ast = self.resolve(ast, self.out.macros, text, info.cond, info.ctx, info.cond_ctx)
+        for code, message, pos in condition_warnings(ast):
+            self.warn(Diagnostic(code, message,
+                                 expression_context(info.cond_ctx, text, info.cond, pos)))
+        try:
+            compiled = compile_condition(ast, table)
+        except CompileError as e:
+            ctx = expression_context(info.cond_ctx, text, info.cond, None)
+            if is_unknown_filter_error(e.message) and info.skip_if_unknown_filter:
+                self.warn(Diagnostic("LOAD_UNKNOWN_FILTER", e.message, ctx))
+                return
+            error = LoadError("LOAD_ERR_COMPILE_CONDITION", e.message, ctx)
+            pos = getattr(e, "pos", None)
+            error.diagnostic.focus = getattr(pos, "idx", None)
+            raise error from None
+        except RecursionError:
+            raise LoadError("LOAD_ERR_COMPILE_CONDITION", "condition is nested too deeply",
+                            info.cond_ctx) from None
+        for warning in getattr(compiled, "warnings", ()) or ():
+            message = getattr(warning, "message", warning)
+            self.warn(Diagnostic("LOAD_COMPILE_CONDITION", str(message), info.cond_ctx))
+        self.out.rules.append(CompiledRule(info, ast, compiled, output, output_text,
+                                           compiled_extra))
 
     def deprecated_output_fields(self, fmt: str, ctx: Context) -> None:
         for name in DEPRECATED_FIELDS:
             if name in fmt:
                 self.warn(Diagnostic("LOAD_DEPRECATED_ITEM", f"usage of deprecated field "
                                      f"'{name}' has been detected in the rule output", ctx))
+
+
+class _UsesBrokenMacro(Exception):
+    """Keep-going mode: the item uses a macro whose error was already reported."""
 
 
 class _Pos:

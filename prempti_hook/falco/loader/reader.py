@@ -239,6 +239,7 @@ class _Reader:
         start, end = node.start_mark, node.end_mark
         if start.line == end.line and end.column - start.column == len(node.value) + 2 * quoted:
             loc.text_column = loc.column + quoted
+        loc.text_end = end.index
         return (*parent, loc)
 
     def warn(self, code: str, message: str, ctx: Context) -> None:
@@ -623,13 +624,32 @@ class _Reader:
         return out
 
 
+_UNCLOSED = {"while scanning a quoted scalar": "a quoted value starts here and is not closed",
+             "while parsing a flow sequence": "a `[` list starts here and is not closed",
+             "while parsing a flow mapping": "a `{` mapping starts here and is not closed",
+             "while scanning a block scalar": "a block value starts here and is not closed"}
+
+
+def yaml_cause(error) -> tuple:
+    """(mark, problem) of a YAML error at the line of its real cause: a quote or bracket
+    that is never closed is reported where it opens (the parser only notices lines later,
+    often at the end of the file), otherwise where the parser stopped."""
+    problem = error.problem or error.context or "invalid YAML"
+    opened, stopped = error.context_mark, error.problem_mark
+    if opened is not None and stopped is not None and stopped.line > opened.line:
+        what = _UNCLOSED.get((error.context or "").strip())
+        if what:
+            return opened, (f"{what} ({problem} at line {stopped.line + 1}, "
+                            f"column {stopped.column + 1})")
+    return stopped or opened, problem
+
+
 def compose(text: str, name: str) -> list:
     """YAML documents of `text` as node trees. Raises LoadError(LOAD_ERR_YAML_PARSE)."""
     try:
         return list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        problem = e.problem or e.context or "invalid YAML"
+        mark, problem = yaml_cause(e)
         if mark is not None:
             where = Location("rules content", "", name, mark.line + 1, mark.column + 1,
                              mark.index)
@@ -647,9 +667,13 @@ def compose(text: str, name: str) -> list:
                         f"({e.reason} at character {e.start})", document_context(name)) from None
 
 
-def read(text: str, name: str) -> list[Item]:
+def read(text: str, name: str, keep_going: bool = False) -> list[Item]:
     """The items of one rules file, in order. If reading fails, the last item has kind
-    "error" (with the warnings Falco emits before that error)."""
+    "error" (with the warnings Falco emits before that error).
+
+    `keep_going` (for `--check`): an item that cannot be read becomes an "error" item and
+    reading goes on with the next item, so that every bad item of a file is reported (a YAML
+    syntax error still ends the file: nothing after it can be trusted)."""
     reader = _Reader(name)
     doc_ctx = document_context(name)
     try:
@@ -662,8 +686,17 @@ def read(text: str, name: str) -> list[Item]:
                 raise LoadError("LOAD_ERR_YAML_VALIDATE",
                                 "Rules content is not yaml array of objects", doc_ctx)
             for node in doc.value:
-                if not is_null(node):
+                if is_null(node):
+                    continue
+                if not keep_going:
                     reader.read_item(node, doc_ctx)
+                    continue
+                try:
+                    reader.read_item(node, doc_ctx)
+                except LoadError as e:
+                    reader.items.append(Item("error", error=e.diagnostic,
+                                             warnings=reader.pending))
+                    reader.pending = []
             if reader.pending:  # warnings of items that produced no collector work
                 reader.emit(Item("warnings"))
     except LoadError as e:

@@ -73,7 +73,7 @@ class Location:
     """One step of a diagnostic's context: an item (type and name) and where it is."""
 
     __slots__ = ("column", "file", "item_name", "item_type", "line", "offset", "text",
-                 "text_column")
+                 "text_column", "text_end")
 
     def __init__(self, item_type: str, item_name: str, file: str, line: int = 0,
                  column: int = 0, offset: int = 0, text_column: int = 0) -> None:
@@ -86,6 +86,9 @@ class Location:
         # For a scalar written verbatim on one line: the column of its first character (so a
         # position inside the text maps to a file column); 0 otherwise.
         self.text_column = text_column
+        # For a scalar's location: the file offset just past its last character (0: unknown),
+        # so a position in its text can be found in the file even when it spans lines.
+        self.text_end = 0
         # Condition-expression locations: the condition text the position is in (`offset`
         # indexes it); the snippet is taken from it, as Falco does.
         self.text: str | None = None
@@ -111,12 +114,18 @@ def document_context(file: str) -> Context:
 class Diagnostic:
     """One error or warning: Falco's code and message, plus where it happened."""
 
-    __slots__ = ("code", "context", "message")
+    __slots__ = ("code", "context", "focus", "message", "scalar")
 
     def __init__(self, code: str, message: str, context: Context) -> None:
         self.code = code
         self.message = message
         self.context = tuple(context)
+        # Where in a condition's text the problem is, when the location (kept as Falco
+        # reports it) is less precise: an index into `where.text`, or None.
+        self.focus: int | None = None
+        # The location of the condition text `focus` is in, when the context does not end
+        # with it (Falco places macro errors at the item, not at its condition).
+        self.scalar: Location | None = None
 
     @property
     def is_error(self) -> bool:
