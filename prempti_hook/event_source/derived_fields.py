@@ -364,6 +364,74 @@ SHELL_EXTRACTORS = {
     "tool.secrets": _secrets,
 }
 
+# What a call destroys and where its deletes and writes land (tool.effects,
+# tool.delete_places...): `destructive_fields` loads only for the calls that can have them
+# (shell commands, MCP tools, writes of an agent's settings or a git hook, writes outside the
+# working directory); every other call answers here, since the audit log reads every field.
+DESTRUCTIVE_FIELDS = ("tool.effects", "tool.production_effects", "tool.deletes",
+                      "tool.delete_places", "tool.write_places")
+# Files whose content can switch off another agent's approvals, and git hook folders.
+AGENT_SETTINGS_NAMES = frozenset({"settings.json", "config.toml", "cli.json", "cli-config.json",
+                                  "permissions.json", "config.json"})
+HOOK_FOLDERS = ("/.husky/", "/.git/hooks/", "/.githooks/", "/.hooks/")
+
+
+def _destructive(name: str):
+    def extract(ev, arg):
+        from .destructive_fields import EXTRACTORS
+
+        return EXTRACTORS[name](ev, arg)
+    return extract
+
+
+def _may_have_effects(ev) -> bool:
+    if analysis(ev) is not None or ev.tool_name.startswith("mcp__"):
+        return True
+    found = tool_paths(ev)
+    return found is not None and any(
+        p.rsplit("/", 1)[-1] in AGENT_SETTINGS_NAMES or any(f in p for f in HOOK_FOLDERS)
+        for p in found.writes)
+
+
+def _effects(ev, arg):
+    shell = analysis(ev)
+    if shell is not None:
+        return tuple(shell.effects)
+    return _destructive("tool.effects")(ev, arg) if _may_have_effects(ev) else ()
+
+
+def _production_effects(ev, arg):
+    return _destructive("tool.production_effects")(ev, arg) if _effects(ev, arg) else ()
+
+
+def _deletes(name: str):
+    def extract(ev, arg):
+        shell = analysis(ev)
+        if shell is None:
+            return None
+        return _destructive(name)(ev, arg) if shell.deletes else ()
+    return extract
+
+
+def _write_places(ev, arg):
+    """tool.write_places; writes inside the working directory (the usual Write/Edit call)
+    are all in the project."""
+    found = tool_paths(ev)
+    if found is None:
+        return None
+    inside = ev.real_cwd.rstrip("/") + "/"
+    if all(p == ev.real_cwd or p.startswith(inside) for p in found.writes):
+        return ("project",) if found.writes else ()
+    return _destructive("tool.write_places")(ev, arg)
+
+
+SHELL_EXTRACTORS.update({
+    "tool.effects": _effects, "tool.production_effects": _production_effects,
+    "tool.deletes": _deletes("tool.deletes"),
+    "tool.delete_places": _deletes("tool.delete_places"),
+    "tool.write_places": _write_places,
+})
+
 # name, is_list, type, description
 _DECLARATIONS = (
     ("tool.cmd.names", True, "CHARBUF",
@@ -417,9 +485,10 @@ _DECLARATIONS = (
 
 def _build_fields() -> list:
     from ..falco.fields import FieldInfo
+    from .destructive_fields import DECLARATIONS
 
     return [FieldInfo(name, type_, is_list=is_list, desc=desc)
-            for name, is_list, type_, desc in _DECLARATIONS]
+            for name, is_list, type_, desc in _DECLARATIONS + DECLARATIONS]
 
 
 def __getattr__(name: str):

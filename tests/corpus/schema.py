@@ -34,6 +34,7 @@ AREAS = (
     "mcp_skill",
     "persistence",
     "self_protection",
+    "destructive",
     "benign",
 )
 
@@ -46,6 +47,7 @@ ID_PREFIX = {
     "mcp_skill": "mcp-",
     "persistence": "per-",
     "self_protection": "self-",
+    "destructive": "dst-",
     "benign": "ben-",
 }
 

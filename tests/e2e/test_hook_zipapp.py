@@ -285,3 +285,30 @@ def test_a_hook_call_never_imports_yaml_pyparsing_or_filelock(home):
     heavy = {m for m in imported if m.split(".")[0] in ("yaml", "pyparsing", "filelock", "re",
                                                          "json", "pickle", "typing", "enum")}
     assert heavy == set()
+
+
+@pytest.mark.parametrize("tool, tool_input", [
+    ("Read", {"file_path": "notes.txt"}),
+    ("Write", {"file_path": "out.txt", "content": "x\n"}),
+    ("Edit", {"file_path": "notes.txt", "old_string": "hello", "new_string": "bye"}),
+    ("Write", {"file_path": "src/deep/module.py", "content": "x = 1\n"}),
+    ("Write", {"file_path": ".vscode/settings.json", "content": "{}\n"}),
+])
+def test_a_file_tool_call_loads_no_shell_or_destructive_analysis(home, tool, tool_input):
+    """Only a write of an agent's settings (or a git hook) loads destructive_fields, to look
+    for switched-off approvals; no file tool call loads the shell analysis."""
+    home.run(home.payload("Bash", {"command": "ls"}))  # first call: compiles, writes the cache
+    proc = subprocess.run([PYTHON, "-I", "-S", "-X", "importtime", str(home.zipapp)],
+                          input=json.dumps(home.payload(tool, tool_input)).encode(),
+                          capture_output=True, env=home.env, cwd=home.project)
+    assert proc.returncode == 0
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines()
+                if line.startswith("import time:") and "|" in line}
+    assert "prempti_hook.hook" in imported
+    analysis = {m for m in imported if m.startswith(("prempti_hook.event_source.shell",
+                                                     "prempti_hook.event_source.destructive",
+                                                     "prempti_hook.event_source.places",
+                                                     "prempti_hook.event_source.sql"))}
+    allowed = ({"prempti_hook.event_source.destructive_fields"}
+               if tool_input["file_path"].endswith("settings.json") else set())
+    assert analysis == allowed

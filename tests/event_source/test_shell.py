@@ -232,10 +232,11 @@ def test_xargs_replace_string_is_unknown(sb):
     assert "computed_path" in sb.reasons("ls | xargs -I{} cp {} /tmp/")
 
 
-def test_find_exec_runs_a_command_on_the_roots(sb):
+def test_find_exec_runs_a_command_on_what_it_finds(sb):
     analysis = sb.run("find ~/.ssh -type f -exec cat {} \\;")
     assert "cat" in analysis.names
-    assert sb.paths("find ~/.ssh -type f -exec cat {} \\;") == {"~/.ssh"}
+    # `{}` is what find finds: every file below ~/.ssh, as a pattern
+    assert sb.paths("find ~/.ssh -type f -exec cat {} \\;") == {"~/.ssh", "~/.ssh/**/*"}
 
 
 def test_function_names_shadowing_programs_still_run_their_body(sb):
@@ -415,7 +416,7 @@ def test_read_from_known_input(sb):
 
 
 def test_dev_null_and_fds_are_not_paths(sb):
-    assert sb.paths("ls >/dev/null 2>&1 </dev/null; cat /dev/stdin") == {"."}
+    assert sb.paths("ls . | wc >/dev/null 2>&1 </dev/null; cat /dev/stdin") == {"."}
 
 
 # ---------------------------------------------------------------------------------------
@@ -648,9 +649,15 @@ def test_does_not_pipe_to_shell(sb, command):
 
 
 def test_known_piped_text_is_parsed(sb):
+    # Static text piped into a shell is the script it is: analysed, not "generated code".
     analysis = sb.run("echo 'cat /etc/shadow' | sh")
-    assert analysis.pipes_to_shell
+    assert not analysis.pipes_to_shell
     assert "cat" in analysis.names and "/etc/shadow" in analysis.paths
+
+
+def test_text_decoded_from_escapes_piped_to_a_shell_stays_opaque(sb):
+    analysis = sb.run("printf '\\x63\\x61\\x74 /etc/shadow' | sh")
+    assert analysis.pipes_to_shell
 
 
 # ---------------------------------------------------------------------------------------
@@ -920,7 +927,8 @@ def test_openssl_single_dash_options(sb):
     "gpg -c /etc/shadow", "dd if=/etc/shadow", "ssh-keygen -y -f /etc/shadow",
 ])
 def test_value_options_do_not_hide_paths(sb, command):
-    assert "/etc/shadow" in sb.run(command).paths
+    # (listings only mention what they list unless their output feeds another program)
+    assert "/etc/shadow" in sb.run(command + " | head").paths
 
 
 @pytest.mark.parametrize("command", [

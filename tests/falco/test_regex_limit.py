@@ -35,10 +35,12 @@ def _ruleset(*conditions):
 ])
 def test_catastrophic_pattern_is_cut_off(pattern, value):
     ruleset = _ruleset('t.name = a', f"t.name = a and t.text regex '{pattern}'")
-    started = time.monotonic()
+    # The limit is CPU time (a virtual timer), so that is what is bounded: wall time also
+    # counts whatever else the machine runs.
+    started = time.process_time()
     with pytest.raises(EvaluationError, match=r"rule 'r1': regex .* used more than .* of CPU"):
         ruleset.match({"t.name": "a", "t.text": value})
-    assert time.monotonic() - started < runtime.REGEX_TIME_LIMIT + 1.0
+    assert time.process_time() - started < runtime.REGEX_TIME_LIMIT + 1.0
 
 
 def test_ordinary_patterns_are_unaffected_and_timer_is_cleared():

@@ -39,6 +39,7 @@ R_COMPUTED_PATH = "computed_path"
 R_COMPUTED_HOST = "computed_host"
 R_UNKNOWN_VARIABLE = "unknown_variable"
 R_UNKNOWN_CWD = "unknown_cwd"
+R_STARTUP_FILE = "startup_file"  # a shell sources a startup file (BASH_ENV, ENV, --rcfile)
 
 
 # --- the context and the result of one analysis -----------------------------------------
@@ -84,10 +85,15 @@ class Analysis:
     `paths`/`write_paths` are resolved (symlinks, `..`); `lexical_paths`/
     `lexical_write_paths` are the same paths as written (absolute, `..` folded, symlinks
     kept), for matching rules written with either form (`/etc` vs macOS `/private/etc`).
+
+    `effects` are consequential things the command does beyond its files (`git.discard`,
+    `db.wipe`...; see `programs/destructive.py`); `deletes` maps what it deletes, at the level
+    of the pattern it names (`/p/src/*`, not what the glob matches today), to how: "one"
+    (a single named file), "many" (recursive or a glob) or "erase" (overwritten in place).
     """
 
-    __slots__ = ("args", "hosts", "lexical_paths", "lexical_write_paths", "names", "paths",
-                 "pipes_to_shell", "reasons", "urls", "write_paths")
+    __slots__ = ("args", "deletes", "effects", "hosts", "lexical_paths", "lexical_write_paths",
+                 "names", "paths", "pipes_to_shell", "reasons", "urls", "write_paths")
 
     def __init__(self) -> None:
         self.names: dict[str, None] = {}
@@ -100,6 +106,8 @@ class Analysis:
         self.hosts: dict[str, None] = {}
         self.pipes_to_shell = False
         self.reasons: dict[str, None] = {}
+        self.effects: dict[str, None] = {}
+        self.deletes: dict[str, str] = {}
 
     @property
     def incomplete(self) -> bool:
@@ -107,7 +115,7 @@ class Analysis:
 
     def as_dict(self) -> dict:
         """Plain data, for tests and debugging."""
-        return {name: (getattr(self, name) if name == "pipes_to_shell"
+        return {name: (getattr(self, name) if name in ("pipes_to_shell", "deletes")
                        else tuple(getattr(self, name))) for name in self.__slots__}
 
 

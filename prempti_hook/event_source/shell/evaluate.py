@@ -29,6 +29,7 @@ from .analysis import (
     R_DYNAMIC_CODE,
     R_DYNAMIC_COMMAND,
     R_INLINE_CODE,
+    R_STARTUP_FILE,
     R_TOO_COMPLEX,
     R_UNKNOWN_CWD,
     R_UNKNOWN_VARIABLE,
@@ -41,7 +42,7 @@ from .analysis import (
 )
 from .expand import CMD, PLAIN, REDIR, Expander, static_output
 from .parser import Parser
-from .programs import handler_for
+from .programs import handler_for, observer_for
 from .programs.common import generic
 from .syntax import DECLARATION_BUILTINS, FILE_TESTS, plain_word, split_assignment
 
@@ -67,6 +68,15 @@ def _foreign_shebang(content: str) -> bool:
     return any(name in line for name in _INTERPRETER_NAMES)
 
 
+def _decodes_escapes(argv: list) -> bool:
+    """printf/echo output decoded from `\\x..` escapes stays opaque when piped to a shell."""
+    if not argv or argv[0].rsplit("/", 1)[-1] not in ("printf", "echo"):
+        return False
+    from .programs.destructive import decodes_escapes
+
+    return decodes_escapes(argv)
+
+
 def _is_stream(path: str) -> bool:
     """A program file that is really a stream (`-`, `/dev/stdin`, `<(...)`, a socket)."""
     return path in _STDIN_NAMES or path.startswith(("/dev/fd/", "/proc/self/fd/", "/dev/tcp/",
@@ -88,6 +98,16 @@ class Evaluator(Expander):
         # `curl -o x.sh URL; sh x.sh` or `ln -s /etc/shadow x; cat x` are seen through.
         self.written: dict[str, str | None] = {}
         self.links: dict[str, str] = {}
+        # Words of the simple command being run that came from pathname expansion, to the
+        # pattern they matched: deletes are judged by the pattern (`rm -rf *` at the root
+        # is a wipe whatever it matches today; see programs/destructive.py).
+        self.glob_sources: dict[str, str] = {}
+        # A command that only tests or lists a path (`test -f`, `ls`, `grep -q`: see
+        # programs/mentions.py) mentions it without reading it: no path is recorded while
+        # `mentioning`. `consumed` > 0 while a command's output feeds another program (a
+        # pipeline, `$(...)`), where a listing is no longer a mere mention.
+        self.mentioning = False
+        self.consumed = 0
 
     # --- recording ------------------------------------------------------------------------
     def reason(self, why: str) -> None:
@@ -112,7 +132,7 @@ class Evaluator(Expander):
                 args[display(word)] = None
 
     def path(self, text: str, st: State, write: bool = False, record: bool = True) -> None:
-        if not text or text == "-":
+        if not text or text == "-" or (self.mentioning and not write):
             return
         if has_marker(text):
             if POSITIONAL in text:
@@ -273,8 +293,13 @@ class Evaluator(Expander):
             st.cond -= 1
         elif kind == "pipe":
             piped: object = stdin
-            for command in node[1]:
-                piped = self.run_piped(command, st.copy(), piped)
+            last = len(node[1]) - 1
+            for index, command in enumerate(node[1]):
+                self.consumed += index < last
+                try:
+                    piped = self.run_piped(command, st.copy(), piped)
+                finally:
+                    self.consumed -= index < last
         elif kind in ("sub", "group"):
             redirected = self.redirs(node[2], st)[0]
             ctx.enter()
@@ -333,7 +358,7 @@ class Evaluator(Expander):
             captured = self.capture
         finally:
             self.capture = saved
-        if len(captured) == 1:
+        if len(captured) == 1 and not _decodes_escapes(captured[0][0]):
             text = static_output(captured[0], self)
             if text is not None:
                 return ("pipe", text)
@@ -367,8 +392,10 @@ class Evaluator(Expander):
         for word in node[1]:
             texts = [" ".join(alt) for alt in self.expand(word, st, PLAIN)]
             if previous in FILE_TESTS:
+                self.mentioning = True  # `[[ -f ~/.ssh/id_rsa ]]` reads nothing
                 for text in texts:
                     self.path(text, st)
+                self.mentioning = False
             previous = plain_word(word)
         self.redirs(node[2], st)
 
@@ -445,6 +472,14 @@ class Evaluator(Expander):
         return stdin, net
 
     def simple(self, node: tuple, st: State, stdin: object) -> None:
+        saved_globs = self.glob_sources
+        self.glob_sources = {}
+        try:
+            self.simple_command(node, st, stdin)
+        finally:
+            self.glob_sources = saved_globs
+
+    def simple_command(self, node: tuple, st: State, stdin: object) -> None:
         _, assigns, words, redirs = node
         declaration = bool(words) and plain_word(words[0]) in DECLARATION_BUILTINS
         first_alts: list[list[str]] = [[]]
@@ -474,6 +509,10 @@ class Evaluator(Expander):
         for name, _append, values in prefix:
             if isinstance(values, list) and name in INJECTION_VARS:
                 self.injection(name, values, st)
+        if outputs and (not words or plain_word(words[0]) in (":", "true")):
+            from .programs.destructive import truncated
+
+            truncated(self, outputs, st)  # `: > data.db` empties the file
         if not words:
             for name, append, values in prefix:
                 self.assign(st, name, append, values)
@@ -517,6 +556,7 @@ class Evaluator(Expander):
             if name in CODE_VARS:
                 self.run_code(value.lstrip("|"), call)
             elif name in SOURCED_VARS:
+                self.reason(R_STARTUP_FILE)
                 self.script_operand(value, call, shell=True)
             else:
                 self.reason(R_INLINE_CODE)
@@ -525,8 +565,16 @@ class Evaluator(Expander):
 
     # --- commands -------------------------------------------------------------------------
     def command(self, call: Call) -> None:
+        saved = self.mentioning
+        try:
+            self.command_chain(call)
+        finally:
+            self.mentioning = saved
+
+    def command_chain(self, call: Call) -> None:
         for _ in range(24):
             self.ctx.step()
+            self.mentioning = False
             argv = call.argv
             name = argv[0]
             if has_marker(name):
@@ -544,6 +592,13 @@ class Evaluator(Expander):
             if base in call.st.funcs and "/" not in name:
                 self.call_function(call, base)
                 return
+            observe = observer_for(base)
+            if observe is not None:
+                observe(self, call)  # what it destroys, publishes or kills (not its paths)
+            if call.env:
+                from .programs.destructive import environment
+
+                environment(self, call)  # NO_PROXY='*'...
             if "/" in name and self.run_written(name, call, shell=True, direct=True):
                 return
             handler = handler_for(base)
@@ -585,10 +640,11 @@ class Evaluator(Expander):
         if stdin == PIPE or call.net:
             self.pipes()
         elif isinstance(stdin, tuple) and stdin[0] == "pipe":
-            self.pipes()
+            # Static text (`printf 'make test\n' | bash`): analysed as the script it is.
             if shell:
                 self.run_code(stdin[1], call, stdin=None)
             else:
+                self.pipes()
                 self.reason(R_INLINE_CODE)
         elif isinstance(stdin, tuple) and stdin[0] == "text":
             if shell:
@@ -609,5 +665,7 @@ class Evaluator(Expander):
             else:
                 self.pipes()
         else:
+            if COMPUTED in script or UNSET in script:
+                self.reason(R_DYNAMIC_CODE)  # `source "$UNKNOWN"`: the code is not known
             self.path(script, call.st)
             self.run_written(script, call, shell)

@@ -87,8 +87,10 @@ class Expander:
     """The word-expansion half of the evaluator (see the module docstring).
 
     The evaluator provides `ctx`, `env`, `home`, `capture` (what `$(...)` bodies print, when
-    known), `reason`, `run` (to analyse `$(...)` and `<(...)` bodies) and `injection` (for
-    assignments to variables that make programs run code).
+    known), `glob_sources` (where pathname expansion notes the pattern of each word it
+    produced), `consumed` (above 0 while a command's output feeds another), `reason`,
+    `run` (to analyse `$(...)` and `<(...)` bodies) and `injection` (for assignments to
+    variables that make programs run code).
     """
 
     # --- variables ------------------------------------------------------------------------
@@ -332,8 +334,19 @@ class Expander:
             return [[(NUMBER, _QUOTED if part[2] else _EXPANDED)]]
         if kind == "P":
             self.ctx.enter()
-            self.run(part[1], st.copy(), PIPE if part[2] == ">" else None)
-            self.ctx.leave()
+            saved = self.capture
+            self.capture = [] if _single_simple(part[1]) else None
+            self.consumed += 1
+            try:
+                self.run(part[1], st.copy(), PIPE if part[2] == ">" else None)
+                captured = self.capture
+            finally:
+                self.capture = saved
+                self.consumed -= 1
+                self.ctx.leave()
+            if part[2] == "<" and captured and len(captured) == 1 and \
+                    _setup_generator(captured[0][0]):
+                return [[("/dev/null", _QUOTED)]]  # `source <(kubectl completion bash)`
             return [[("/dev/fd/63", _QUOTED)]]
         return [[("", _QUOTED)]]
 
@@ -426,6 +439,8 @@ class Expander:
                                       for s, k in current)
                     if has_glob(pattern):
                         matches = self.glob(pattern, st)
+                        for match in matches:  # deletes are judged by the pattern
+                            self.glob_sources[match] = pattern
                 if matches:
                     out.extend(matches)
                 else:
@@ -517,20 +532,32 @@ class Expander:
         self.ctx.enter()
         saved = self.capture
         self.capture = [] if _single_simple(body) else None
+        self.consumed += 1  # the output goes into a word, not to the user
         try:
             self.run(body, st.copy(), None)
             captured = self.capture
         finally:
             self.capture = saved
+            self.consumed -= 1
             self.ctx.leave()
         if captured and len(captured) == 1:
             value = static_output(captured[0], self)
             if value is not None:
                 return value.rstrip("\n")
+            if _setup_generator(captured[0][0]):
+                return ""  # `eval "$(pyenv init -)"`: well-known shell setup, see shell_setup
         return COMPUTED
 
 
 # --- helpers of the expander ------------------------------------------------------------
+
+def _setup_generator(argv: list) -> bool:
+    """Well-known generated shell setup (`pyenv init -`): see shell_setup (loaded only
+    for a command substitution whose output is not known)."""
+    from .shell_setup import setup_generator
+
+    return setup_generator(argv)
+
 
 def _identifiers(text: str) -> list[str]:
     """Variable names in an arithmetic expression's literal text."""

@@ -12,11 +12,20 @@ options describes (`common.Spec`): they are declared below. The others have hand
 own, grouped by family, one module each:
 - `common`: option parsing and helpers shared by the families; unknown programs.
 - `wrappers`: programs that run another command (sudo, env, xargs, timeout, tmux...).
+- `find`: find, which runs commands on what it finds (`-exec`, `-delete`).
 - `interpreters`: shells, language interpreters, and eval/source/trap/alias.
 - `shell_state`: builtins that change the shell's state (cd, read, set, unset...).
-- `file_syntax`: file utilities with a syntax of their own (sed, awk, find, tar, dd...).
+- `file_syntax`: file utilities with a syntax of their own (sed, awk, tar, dd...).
 - `devtools`: version control, package managers and make (git, pip, make).
 - `network`: programs that reach other hosts (curl, wget, ssh, scp, rsync, nc...).
+
+Observers (`observer_for`) are called next to a program's handler and record what the program
+destroys, publishes or kills rather than its paths (`programs/destructive.py` says what they
+record): `deletes` (rm, shred, truncate, dd, rsync --delete, mkfs...), `databases` (ORMs and
+database clients), `infra` (cloud, cluster and platform CLIs, publishing), `processes`
+(kill, pkill...), `safeguards` (proxies, other agents' approvals), `mentions` (tests and
+listings name a path without reading it). They load, like the families, the first time
+one of their programs is met.
 
 `handler_for` finds a program's handler. A family module is imported the first time one of
 its programs is met: a hook call is a new process whose command line usually runs one or two
@@ -158,13 +167,14 @@ _NAMES_BY_MODULE = {
         "catchsegv dbus-run-session xvfb-run torsocks proxychains proxychains4 tsocks pkexec "
         "nice timeout stdbuf ionice taskset chrt caffeinate faketime time strace ltrace "
         "valgrind firejail cgexec numactl prlimit systemd-run nsenter unshare gosu su-exec "
-        "chpst setpriv coproc",
+        "chpst setpriv coproc railway",
+    "find": "find gfind",
     "interpreters": "bun eval source . trap alias hash pwsh powershell",
     "shell_state":
         "cd pushd popd read mapfile readarray printf unset set shift getopts test [",
     "file_syntax":
         "dd tee install mknod chattr sed gsed awk gawk mawk nawk busybox-awk jq gojq yq jaq "
-        "find gfind fd fdfind tar gtar bsdtar zip unzip gzip gunzip bzip2 bunzip2 xz unxz lzma "
+        "fd fdfind tar gtar bsdtar zip unzip gzip gunzip bzip2 bunzip2 xz unxz lzma "
         "unlzma zstd unzstd lz4 compress uncompress pigz pbzip2 brotli vi vim nvim vimdiff "
         "nano pico emacs ed ex micro joe jed kak hx",
     "devtools": "git pip pipx make gmake",
@@ -180,6 +190,51 @@ _MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items()
 # `FAMILY_HANDLERS` has it, for programs not known by their exact name.
 _FAMILY_MODULE_OF = dict.fromkeys(SHELLS | LANGS.keys(), "interpreters")
 _FAMILY_MODULE_OF["pip"] = "devtools"
+
+
+# Which observer module knows each program (the names of its `OBSERVERS`), and the family
+# names (`python3.12` -> `python`) observed.
+_OBSERVED_BY_MODULE = {
+    "deletes":
+        "rm unlink shred srm wipe truncate dd rsync rimraf del-cli mkfs mke2fs "
+        "mkfs.ext2 mkfs.ext3 mkfs.ext4 mkfs.xfs mkfs.btrfs mkfs.vfat mkfs.fat mkfs.msdos "
+        "mkfs.ntfs mkfs.exfat mkfs.f2fs mkswap newfs newfs_apfs wipefs fdisk sfdisk cfdisk "
+        "parted gdisk sgdisk blkdiscard",
+    "databases":
+        "prisma drizzle-kit supabase rails rake manage.py django-admin sequelize sequelize-cli "
+        "typeorm typeorm-ts-node-commonjs typeorm-ts-node-esm knex alembic dropdb psql mysql "
+        "mariadb sqlite3 redis-cli mongosh mongo neonctl pscale turso python",
+    "infra":
+        "terraform tofu terragrunt pulumi cdk cdktf helm kubectl oc aws gcloud gsutil az doctl "
+        "gh glab docker podman nerdctl docker-compose vercel netlify firebase serverless sls "
+        "wrangler heroku fly flyctl railway npm pnpm yarn bun cargo twine gem poetry flit "
+        "hatch uv mvn gradle gradlew dotnet nuget curl wget http https xh",
+    "processes": "kill pkill killall fuser pm2 tmux",
+    "safeguards": "unset export gemini copilot codex bash sh zsh ksh dash",
+    "mentions": "test [ ls dir vdir exa eza lsd tree du stat file grep egrep fgrep rg ag ack",
+}
+_OBSERVER_MODULE_OF = {name: module for module, names in _OBSERVED_BY_MODULE.items()
+                       for name in name_set(names)}
+_observers: dict = {}
+
+
+def observer_for(base: str) -> Callable | None:
+    """The observer of the program named `base` (exact name, else family name), or None."""
+    observer = _observers.get(base)
+    if observer is not None:
+        return observer
+    module = _OBSERVER_MODULE_OF.get(base)
+    if module is None:
+        base = program_family(base)
+        module = _OBSERVER_MODULE_OF.get(base)
+        if module is None:
+            return None
+    loaded = __import__(module, globals(), None, ("OBSERVERS",), 1).OBSERVERS
+    if loaded.keys() != {p for p, owner in _OBSERVER_MODULE_OF.items() if owner == module}:
+        raise ImportError(f"programs.{module} and the observer table of programs/__init__.py "
+                          "do not name the same programs")
+    _observers.update(loaded)
+    return loaded[base]
 
 
 def handler_for(base: str) -> Callable | None:

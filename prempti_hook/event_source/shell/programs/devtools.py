@@ -4,12 +4,13 @@ value is a command), `pip`, `make`.
 
 from __future__ import annotations
 
-from ..analysis import R_INLINE_CODE, has_marker, name_set
+from ..analysis import R_INLINE_CODE, UNSET, has_marker, name_set
 from .common import chdir, getopt, looks_like_path
+from .git_effects import git_effects, git_value, no_hooks_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..analysis import Call
+    from ..analysis import Call, State
     from ..evaluate import Evaluator
 
 
@@ -25,6 +26,9 @@ _GIT_READ_ONLY = frozenset({"status", "log", "diff", "show", "blame", "grep", "l
                             "ls-tree", "rev-parse", "describe", "shortlog", "cat-file",
                             "branch", "tag", "remote", "config", "reflog", "whatchanged",
                             "ls-remote", "help", "version", "fetch"})
+# Subcommands whose path arguments are only names (what .gitignore says of them, whether
+# git tracks them): they read none of the files.
+_GIT_MENTIONS = frozenset({"check-ignore", "check-attr", "ls-files"})
 # Options of push, pull, fetch and ls-remote that always take a value (an option wrongly
 # listed here would swallow the repository after it).
 _GIT_TRANSFER_VALUES = name_set("-o --push-option --repo --receive-pack --exec --upload-pack "
@@ -33,59 +37,75 @@ _GIT_TRANSFER_VALUES = name_set("-o --push-option --repo --receive-pack --exec -
                                 "--strategy -X --strategy-option")
 
 
-def _h_git(ev: Evaluator, call: Call) -> None:
+class _GitRun:
+    """What git's global options say about one run: where it works and what it is told."""
+
+    __slots__ = ("config", "directories", "st", "sub_index", "work_tree")
+
+    def __init__(self, call: Call) -> None:
+        self.st = call.st
+        self.directories: list[str] = []
+        self.work_tree = git_value(call, "GIT_WORK_TREE")
+        self.config: dict = {}  # settings given for this run (keys lowercased)
+        self.sub_index = 0
+
+
+def _git_globals(ev: Evaluator, call: Call) -> _GitRun:
+    """Read `git [-C DIR] [-c K=V] [--config-env=K=VAR] [--work-tree=DIR]... SUB`."""
+    run = _GitRun(call)
     args = call.argv[1:]
-    st = call.st
     i = 0
-    directories = []
     while i < len(args) and args[i].startswith("-"):
         arg = args[i]
-        if arg == "-C" and i + 1 < len(args):
-            directories.append(args[i + 1])
-            st = chdir(ev, st.copy(), args[i + 1])
-            i += 2
-            continue
-        if arg == "-c" and i + 1 < len(args):
-            _git_config_value(ev, call, args[i + 1])
-            i += 2
-            continue
-        if arg.startswith(("--git-dir=", "--work-tree=")):
-            ev.path(arg.partition("=")[2], st)
-        elif arg in ("--git-dir", "--work-tree", "--namespace", "--exec-path",
-                     "--config-env") and i + 1 < len(args):
-            ev.path(args[i + 1], st)
+        following = args[i + 1] if i + 1 < len(args) else None
+        if arg == "-C" and following is not None:
+            run.directories.append(following)
+            run.st = chdir(ev, run.st.copy(), following)
+            i += 1
+        elif arg == "-c" and following is not None:
+            key, _eq, value = following.partition("=")
+            _git_code(ev, call, key, value, run.config)
+            i += 1
+        elif arg.startswith(("--config-env", "--work-tree")):
+            name, eq, value = arg.partition("=")
+            if not eq and following is not None:
+                value = following
+                i += 1
+            if name == "--config-env":
+                # `--config-env=KEY=VAR`: the setting's value is the variable's
+                key, _eq, variable = value.partition("=")
+                _git_code(ev, call, key, _variable(ev, call, variable), run.config)
+            else:
+                run.work_tree = value
+        elif arg.startswith("--git-dir="):
+            ev.path(arg.partition("=")[2], run.st)
+        elif arg in ("--git-dir", "--namespace", "--exec-path") and following is not None:
+            ev.path(following, run.st)
             i += 1
         i += 1
-    sub = args[i] if i < len(args) else ""
-    rest = args[i + 1:]
-    if directories and sub not in _GIT_READ_ONLY:
-        for directory in directories:
+    run.sub_index = i
+    _git_config_from_environment(ev, call, run.config)
+    return run
+
+
+def _h_git(ev: Evaluator, call: Call) -> None:
+    run = _git_globals(ev, call)
+    args = call.argv[1:]
+    sub = args[run.sub_index] if run.sub_index < len(args) else ""
+    rest = args[run.sub_index + 1:]
+    st = run.st
+    if sub not in _GIT_READ_ONLY:
+        # Commands that change the work tree write wherever it is (`-C DIR`, `--work-tree`).
+        for directory in run.directories:
             ev.path(directory, call.st, write=True)
+        if run.work_tree:
+            ev.path(run.work_tree, st, write=True)
     inner = call.but(call.argv, st=st)
     for arg in rest:
         ev.scan_url(arg)
+    git_effects(ev, inner, sub, rest, run.work_tree, run.config)
     if sub in ("clone", "submodule"):
-        _opts, ops = getopt(rest, name_set("-b --branch -o --origin --depth -c --config "
-                                           "--reference --separate-git-dir -j --jobs "
-                                           "--template -u --upload-pack --filter "
-                                           "--shallow-since --shallow-exclude --name"))
-        if sub == "submodule":
-            ops = ops[1:]
-        if ops:
-            _git_remote(ev, ops[0], call=call)
-            if len(ops) > 1:
-                ev.path(ops[1], st, write=True)
-            else:
-                name = ops[0].rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-                if name.endswith(".git"):
-                    name = name[:-4]
-                if name and not has_marker(name):
-                    ev.path(name, st, write=True)
-        for option in ("-u", "--upload-pack", "--template"):
-            if option in rest:
-                index = rest.index(option)
-                if index + 1 < len(rest) and option != "--template":
-                    ev.run_code(rest[index + 1], call)
+        _git_clone(ev, inner, call, sub, rest)
     elif sub in ("push", "pull", "fetch", "ls-remote"):
         # `git push [options] [REPOSITORY [REFSPEC...]]`: only the repository can name a host
         # (`HEAD:main` is a refspec, not `host:path`).
@@ -103,14 +123,26 @@ def _h_git(ev: Evaluator, call: Call) -> None:
                 _git_remote(ev, url, bare=False, call=call)
     elif sub == "config":
         _h_git_config(ev, inner, rest)
-    elif sub in ("add", "rm", "mv", "checkout", "restore", "apply", "am", "reset", "clean",
-                 "stash", "switch"):
-        _opts, ops = getopt(rest, name_set("-m --message -b -B --orphan -p --patch -s "
-                                           "--source --pathspec-from-file --directory"))
-        for op in ops:
-            if looks_like_path(op) or op == "." or sub in ("add", "rm", "mv"):
-                ev.path(op, st, write=True)
     else:
+        _git_paths(ev, st, sub, rest)
+
+
+def _git_paths(ev: Evaluator, st: State, sub: str, rest: list) -> None:
+    """The files a subcommand names: written by those that change the work tree, read by
+    `git add` (it copies them into the index), only named by check-ignore and friends."""
+    if sub in ("add", "rm", "mv", "checkout", "restore", "apply", "am", "reset", "clean",
+               "stash", "switch"):
+        _opts, ops = getopt(rest, name_set("-m --message -b -B --orphan -p --patch -s "
+                                           "--source --pathspec-from-file --directory -e "
+                                           "--exclude"))
+        if sub == "rm" and "--cached" in rest:
+            return  # only the index changes: the files are neither read nor written
+        for op in ops:
+            if sub == "add":
+                ev.path(op, st)
+            elif looks_like_path(op) or op == "." or sub in ("rm", "mv"):
+                ev.path(op, st, write=True)
+    elif sub not in _GIT_MENTIONS:
         _opts, ops = getopt(rest, name_set("-m --message -F --file -C -c -b -B -o -n -S "
                                            "--author --date --format --pretty --since "
                                            "--until -L --grep"))
@@ -119,10 +151,41 @@ def _h_git(ev: Evaluator, call: Call) -> None:
                 ev.path(op, st)
 
 
+def _git_clone(ev: Evaluator, inner: Call, call: Call, sub: str, rest: list) -> None:
+    st = inner.st
+    _opts, ops = getopt(rest, name_set("-b --branch -o --origin --depth -c --config "
+                                       "--reference --separate-git-dir -j --jobs "
+                                       "--template -u --upload-pack --filter "
+                                       "--shallow-since --shallow-exclude --name"))
+    if sub == "submodule":
+        if ops[:1] == ["foreach"]:
+            # `git submodule foreach [--recursive] CMD`: CMD runs in every submodule
+            code = [op for op in ops[1:] if op != "--recursive"]
+            if code:
+                ev.run_code(" ".join(code), inner)
+            return
+        ops = ops[1:]
+    if ops:
+        _git_remote(ev, ops[0], call=call)
+        if len(ops) > 1:
+            ev.path(ops[1], st, write=True)
+        else:
+            name = ops[0].rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+            if name.endswith(".git"):
+                name = name[:-4]
+            if name and not has_marker(name):
+                ev.path(name, st, write=True)
+    for option in ("-u", "--upload-pack", "--template"):
+        if option in rest:
+            index = rest.index(option)
+            if index + 1 < len(rest) and option != "--template":
+                ev.run_code(rest[index + 1], call)
+
+
 def _git_remote(ev: Evaluator, text: str, bare: bool = True, call: Call | None = None) -> None:
     """A git remote: URL, `user@host:path`, `ext::command`, or a local path."""
     if text.startswith("ext::") and call is not None:
-        ev.run_code(text[5:].replace("%S", "git-upload-pack"), call)
+        ev.command(call.but(_ext_words(text[5:]), stdin=None))
         return
     if ev.scan_url(text):
         return
@@ -131,28 +194,88 @@ def _git_remote(ev: Evaluator, text: str, bare: bool = True, call: Call | None =
         ev.host(head.rpartition("@")[2])
 
 
-def _git_config_value(ev: Evaluator, call: Call, setting: str) -> None:
-    key, _eq, value = setting.partition("=")
-    _git_code(ev, call, key, value)
+def _ext_words(command: str) -> list[str]:
+    """The program and arguments of an `ext::` remote (git-remote-ext): words split on
+    spaces, `% ` a space inside a word, `%%` a percent sign, `%s`/`%S` the service."""
+    words: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(command):
+        char = command[i]
+        following = command[i + 1] if i + 1 < len(command) else ""
+        if char == "%" and following:
+            current.append({" ": " ", "%": "%", "s": "git-upload-pack",
+                            "S": "git-upload-pack"}.get(following, ""))
+            i += 2
+            continue
+        if char == " ":
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+        i += 1
+    if current:
+        words.append("".join(current))
+    return words or ["git-remote-ext"]
 
 
-def _git_code(ev: Evaluator, call: Call, key: str, value: str) -> None:
+def _variable(ev: Evaluator, call: Call, name: str) -> str:
+    """The value of variable `name` for this command (set here, earlier, or inherited)."""
+    value = git_value(call, name)
+    if value:
+        return value
+    inherited = ev.env.get(name)
+    return UNSET if inherited is None else inherited
+
+
+def _git_config_from_environment(ev: Evaluator, call: Call, config: dict) -> None:
+    """`GIT_CONFIG_COUNT=N GIT_CONFIG_KEY_0=k GIT_CONFIG_VALUE_0=v ... git ...`."""
+    count = git_value(call, "GIT_CONFIG_COUNT")
+    if not count.isdigit():
+        return
+    for n in range(min(int(count), 64)):
+        key = git_value(call, f"GIT_CONFIG_KEY_{n}")
+        if key:
+            _git_code(ev, call, key, git_value(call, f"GIT_CONFIG_VALUE_{n}"), config)
+
+
+def _git_code(ev: Evaluator, call: Call, key: str, value: str,
+              config: dict | None = None) -> None:
     """A git setting given on the command line; analyse it when it is a command."""
     key = key.lower()
+    if config is not None:
+        config[key] = value
     if not value:
         return
     if key == "core.hookspath":
         ev.path(value, call.st)
-        ev.reason(R_INLINE_CODE)  # the hooks there run, and we do not see them
+        if not no_hooks_dir(value, call):
+            ev.reason(R_INLINE_CODE)  # the hooks there run, and we do not see them
+        elif config is None:  # `git config core.hooksPath /dev/null`: hooks are off
+            ev.out.effects["hooks.skip"] = None
     elif key.startswith(("alias.", "credential.")):
         if value.startswith("!"):
-            ev.run_code(value[1:], call)
+            _run_setting(ev, call, key, value[1:])
     elif key in _GIT_CODE_KEYS or key.startswith("pager.") or (
             key.startswith(("filter.", "diff.", "merge.", "difftool.", "mergetool."))
             and key.endswith(_GIT_CODE_SUFFIXES)):
-        ev.run_code(value, call)
+        _run_setting(ev, call, key, value)
     else:
         ev.scan_url(value)
+
+
+def _run_setting(ev: Evaluator, call: Call, key: str, code: str) -> None:
+    """Analyse the command a setting carries, once: the variables that carry settings
+    (`GIT_CONFIG_*`) reach the command too, and a `git` in it must not start over."""
+    token = "\x00git-config " + key + "=" + code
+    if token in ev.calls:
+        return
+    ev.calls.add(token)
+    try:
+        ev.run_code(code, call)
+    finally:
+        ev.calls.discard(token)
 
 
 def _h_git_config(ev: Evaluator, call: Call, rest: list) -> None:

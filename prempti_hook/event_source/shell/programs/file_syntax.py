@@ -268,45 +268,6 @@ def _h_jq(ev: Evaluator, call: Call) -> None:
         ev.path(op, st)
 
 
-def _h_find(ev: Evaluator, call: Call) -> None:
-    args = call.argv[1:]
-    st = call.st
-    i = 0
-    while (i < len(args) and args[i] in ("-H", "-L", "-P", "-D", "-O")) or (
-            i < len(args) and args[i][:2] in ("-D", "-O") and len(args[i]) > 2):
-        i += 2 if args[i] in ("-D", "-O") else 1
-    roots = []
-    while (i < len(args) and not args[i].startswith(("-", "(", "!", ")"))) or (
-            i < len(args) and args[i] == "-"):
-        roots.append(args[i])
-        i += 1
-    if not roots:
-        roots = ["."]
-    deletes = False
-    while i < len(args):
-        arg = args[i]
-        if arg in ("-exec", "-execdir", "-ok", "-okdir"):
-            end = i + 1
-            while end < len(args) and args[end] not in (";", "+"):
-                end += 1
-            inner = args[i + 1:end]
-            if inner:
-                for root in roots[:4]:
-                    argv = [w.replace("{}", root) for w in inner]
-                    ev.command(Call(argv, st, None, call.env, call.net))
-            i = end + 1
-            continue
-        if arg == "-delete":
-            deletes = True
-        elif arg in ("-fprint", "-fprint0", "-fls", "-fprintf") and i + 1 < len(args):
-            ev.path(args[i + 1], st, write=True)
-        elif arg in ("-newer", "-anewer", "-cnewer", "-samefile") and i + 1 < len(args):
-            ev.path(args[i + 1], st)
-        i += 1
-    for root in roots:
-        ev.path(root, st, write=deletes)
-
-
 def _h_fd(ev: Evaluator, call: Call) -> None:
     args = call.argv[1:]
     st = call.st
@@ -402,7 +363,7 @@ HANDLERS: dict = {
     "dd": _h_dd, "tee": _h_tee, "install": _h_install, "mknod": _h_mknod, "chattr": _h_chattr,
     "sed": _h_sed, "gsed": _h_sed, "awk": _h_awk, "gawk": _h_awk, "mawk": _h_awk,
     "nawk": _h_awk, "busybox-awk": _h_awk, "jq": _h_jq, "gojq": _h_jq, "yq": _h_jq,
-    "jaq": _h_jq, "find": _h_find, "gfind": _h_find, "fd": _h_fd, "fdfind": _h_fd,
+    "jaq": _h_jq, "fd": _h_fd, "fdfind": _h_fd,
     "tar": _h_tar, "gtar": _h_tar, "bsdtar": _h_tar, "zip": _h_zip, "unzip": _h_unzip,
 }
 for _name in name_set("gzip gunzip bzip2 bunzip2 xz unxz lzma unlzma zstd unzstd lz4 compress "

@@ -8,9 +8,14 @@ command as a string (`su -c`, `watch`, `tmux send-keys`) analyse it as shell cod
 
 from __future__ import annotations
 
-from ..analysis import COMPUTED, INJECTION_VARS, MAX_ALTS, PIPE, Call, name_set
+from ...paths import resolve_expanded
+from ..analysis import COMPUTED, INJECTION_VARS, MAX_ALTS, PIPE, Call, has_marker, name_set
 from ..syntax import is_name
 from .common import CODE_RUNNERS, SHELLS, chdir, generic, getopt, program_family, split_words
+from .destructive import effect
+
+_PROXY_VARIABLES = name_set("HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy")
+_MAX_LIST = 64 * 1024  # bytes of an xargs list file read
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,6 +72,8 @@ def _h_env(ev: Evaluator, call: Call) -> Call | None:
             st = chdir(ev, st.copy(), value)
         elif name in ("-S", "--split-string"):
             split = split_words(ev, value, st)
+        elif name in ("-u", "--unset") and value in _PROXY_VARIABLES:
+            effect(ev, "proxy.bypass")
     environment = dict(call.env)
     while ops and "=" in ops[0] and is_name(ops[0].partition("=")[0]):
         name, _eq, value = ops[0].partition("=")
@@ -137,12 +144,46 @@ def _h_sg(ev: Evaluator, call: Call) -> Call | None:
     return None
 
 
+def _xargs_items(ev: Evaluator, call: Call, arg_file: str | None, delimiter: str | None
+                 ) -> list[str] | None:
+    """The items xargs reads, when they are known: static text piped in (`echo a b |`), or
+    a list file that exists (`-a list.txt`, `< list.txt`), bounded; None when unknown."""
+    text = None
+    stdin = call.stdin
+    if arg_file is not None:
+        text = _read_list(arg_file, call)
+    elif isinstance(stdin, tuple) and stdin[0] in ("pipe", "text"):
+        text = stdin[1]
+    elif isinstance(stdin, tuple) and stdin[0] == "file":
+        text = _read_list(stdin[1], call)
+    if text is None or has_marker(text):
+        return None
+    if delimiter is not None:
+        items = [item for item in text.split(delimiter) if item]
+    else:
+        items = split_words(ev, text.replace("\n", " "), call.st) if text.strip() else []
+    return items[:MAX_ALTS] if len(items) <= MAX_ALTS else None
+
+
+def _read_list(path: str, call: Call) -> str | None:
+    if has_marker(path) or has_marker(call.st.cwds[0]):
+        return None
+    try:
+        with open(resolve_expanded(path, call.st.cwds[0]), "rb") as handle:
+            data = handle.read(_MAX_LIST)
+    except (OSError, ValueError):
+        return None
+    return data.decode("utf-8", "replace") if len(data) < _MAX_LIST else None
+
+
 def _h_xargs(ev: Evaluator, call: Call) -> Call | None:
     opts, ops = getopt(call.argv[1:], name_set(
         "-I -n -P -L -d -s -E -a --arg-file --delimiter --max-args --max-procs "
         "--max-lines --max-chars --eof --replace --process-slot-var"),
         stop=True, optional=name_set("-i -l -e"))
     replace = None
+    arg_file = None
+    delimiter = None
     for name, value in opts:
         if name in ("-I", "--replace"):
             replace = value if value is not None else "{}"
@@ -150,8 +191,21 @@ def _h_xargs(ev: Evaluator, call: Call) -> Call | None:
             replace = value or "{}"
         elif name in ("-a", "--arg-file") and value is not None:
             ev.path(value, call.st)
+            arg_file = value
+        elif name in ("-d", "--delimiter") and value is not None:
+            delimiter = "\n" if value == "\\n" else value
+        elif name in ("-0", "--null"):
+            delimiter = "\x00"
     if not ops:
         ops = ["echo"]
+    items = _xargs_items(ev, call, arg_file, delimiter)
+    if items is not None:
+        # Known items: the command runs with them (each one in place of the replace string).
+        batches = [[op.replace(replace, item) for op in ops] for item in items] if replace \
+            else [[*ops, *items]]
+        for argv in batches[1:]:
+            ev.command(Call(argv, call.st, None, call.env, call.net))
+        return Call(batches[0], call.st, None, call.env, call.net) if batches else None
     if replace:
         argv = [op.replace(replace, COMPUTED) for op in ops]
     else:
@@ -244,19 +298,40 @@ def _h_after_dashes(ev: Evaluator, call: Call) -> Call | None:
 
 
 def _h_run_subcommand(ev: Evaluator, call: Call) -> Call | None:
-    """`poetry run cmd`, `pipenv run cmd`, `bundle exec cmd`, `conda run -n env cmd`..."""
+    """`poetry run cmd`, `pipenv run cmd`, `bundle exec cmd`, `conda run -n env cmd`...;
+    `yarn BIN`/`pnpm BIN` run a package's program when BIN is not one of their commands."""
     args = call.argv[1:]
+    base = call.argv[0].rsplit("/", 1)[-1]
     for index, arg in enumerate(args):
         if arg in ("run", "exec", "dlx", "x"):
             _opts, ops = getopt(args[index + 1:], name_set(
                 "-n --name -p --prefix --cwd --with --python --project --directory "
                 "--env-file --package -c --call --shell --filter -F --index --extra "
-                "--group --from"), stop=True)
+                "--group --from -e --environment -s --service"), stop=True)
             return call.but(ops) if ops else None
         if not arg.startswith("-"):
+            if base in _PACKAGE_RUNNERS and arg not in _PACKAGE_RUNNERS[base]:
+                generic(ev, call)
+                return call.but(args[index:])
             break
     generic(ev, call)
     return None
+
+
+# Commands of yarn and pnpm (any other first word is a script or a package's program).
+_PACKAGE_RUNNERS = {
+    "yarn": name_set("add audit autoclean bin cache check config constraints create dedupe "
+                     "dlx exec explain generate-lock-entry global help import info init "
+                     "install licenses link list login logout node npm outdated owner pack "
+                     "patch patch-commit plugin policies publish rebuild remove run search "
+                     "set stage tag team test unlink unplug up upgrade upgrade-interactive "
+                     "version versions why workspace workspaces start build dev lint"),
+    "pnpm": name_set("add audit bin config create dedupe deploy dlx doctor env exec fetch "
+                     "help i import init install install-test it licenses link list ls "
+                     "outdated pack patch patch-commit prune publish rb rebuild recursive "
+                     "remove rm root run server setup start store t test uninstall unlink "
+                     "up update why build dev lint"),
+}
 
 
 def _h_npx(ev: Evaluator, call: Call) -> Call | None:
@@ -337,6 +412,9 @@ def _h_screen(ev: Evaluator, call: Call) -> Call | None:
 def _h_parallel(ev: Evaluator, call: Call) -> Call | None:
     """GNU parallel: a command template run for each argument (`:::` lists or stdin)."""
     args = call.argv[1:]
+    head = args[:args.index(":::")] if ":::" in args else args
+    if "--dry-run" in head or "--dryrun" in head:
+        return None  # only prints the commands
     separators = (":::", "::::", ":::+", "::::+")
     end = next((k for k, a in enumerate(args) if a in separators), len(args))
     _opts, template = getopt(args[:end], name_set(
@@ -413,7 +491,7 @@ HANDLERS: dict = {
     "hatch": _h_run_subcommand, "rye": _h_run_subcommand, "bundle": _h_run_subcommand,
     "conda": _h_run_subcommand, "mamba": _h_run_subcommand,
     "micromamba": _h_run_subcommand, "pixi": _h_run_subcommand, "pnpm": _h_run_subcommand,
-    "yarn": _h_run_subcommand, "direnv": _h_run_subcommand,
+    "yarn": _h_run_subcommand, "direnv": _h_run_subcommand, "railway": _h_run_subcommand,
     "op": _h_after_dashes, "doppler": _h_after_dashes, "aws-vault": _h_after_dashes,
     "infisical": _h_after_dashes, "dotenv": _h_after_dashes, "nix-shell": _h_nix_shell,
     "nix": _h_nix_shell, "tmux": _h_tmux, "screen": _h_screen, "parallel": _h_parallel,

@@ -1,0 +1,67 @@
+"""False alarm removed: writes and deletes inside the user's temp space (/tmp/<x>,
+$TMPDIR/<x>, /var/tmp/<x>) are allowed; /tmp itself, other users' files there and running
+code from there keep their rules."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from prempti_hook.event_source.places import Places
+
+ALLOWS = [
+    "rm -rf /tmp/agent-build && mkdir -p /tmp/agent-build && cp -r src /tmp/agent-build/",
+    "mktemp -d /tmp/migrate.XXXXXX",
+    "rm -rf /var/tmp/playwright-traces",
+    "dd if=/dev/urandom of=/tmp/blob.bin bs=1M count=2",
+    "mkdir -p /tmp/rel && tar -xzf release.tgz -C /tmp/rel",
+    "git clone --depth 1 https://github.com/example/repo /tmp/repo-ref",
+    "pg_dump app_dev > /tmp/app_dev.sql",
+    "truncate -s 0 /tmp/dev-server.log",
+    "cd /tmp/repro-7 && rm -rf ./*",
+    "rm -rf \"$TMPDIR/vitest\"",
+    "echo hi > \"$TMPDIR\"/notes.txt",
+]
+
+
+@pytest.mark.parametrize("command", ALLOWS)
+def test_temp_space_is_the_agents_scratch_space(verdict, command):
+    result = verdict(command, env={"TMPDIR": "/var/tmp"})
+    assert result == "allow", (result.rules, result.places)
+
+
+def test_writing_a_file_in_tmp_is_allowed(verdict):
+    result = verdict({"file_path": "/tmp/agent-notes/plan.md", "content": "# plan\n"},
+                     tool="Write")
+    assert result == "allow", result.rules
+
+
+@pytest.mark.parametrize("command", ["rm -rf /tmp", "rm -rf /tmp/*", "chmod 777 /tmp"])
+def test_temp_folders_themselves_keep_their_rules(verdict, command):
+    assert verdict(command) == "ask"
+
+
+def test_running_code_from_temp_keeps_its_rules(verdict):
+    assert verdict("bash /tmp/x/install.sh") in ("ask", "deny")
+    assert verdict("/tmp/x/tool --sync") in ("ask", "deny")
+
+
+def test_tmpdir_pointed_at_home_is_not_temp_space(verdict):
+    assert verdict('TMPDIR=~; rm -rf "$TMPDIR"/*') == "deny"
+    # an environment whose TMPDIR is the home folder does not make home scratch space
+    assert verdict("rm -rf ~/Downloads/data", env={"TMPDIR": "{home}"}) == "ask"
+
+
+def test_other_users_files_in_tmp_are_not_the_users(tmp_path, monkeypatch):
+    (tmp_path / "p").mkdir()
+    places = Places(str(tmp_path / "p"), str(tmp_path), {})
+    assert places.of_write("/tmp/nobody-has-this-name-41") == "temp"
+    existing = [e for e in os.scandir("/tmp")][:1]
+    if not existing:
+        os.mkdir("/tmp/prempti-test-owned")
+        existing = [e for e in os.scandir("/tmp")][:1]
+    # seen as another user: the owner of every existing file differs from us
+    monkeypatch.setattr(os, "getuid", lambda: 2 ** 31 - 7)
+    assert places.of_write("/tmp/" + existing[0].name + "/x") == "temp_root"
+    assert places.of_delete("/tmp/" + existing[0].name, "many") == ["temp_root"]
