@@ -238,11 +238,14 @@ def _interpreter_paths(ev: Event, _arg) -> tuple:
     files that would redirect its standard library, and its shared libpython."""
     # Python builds these entries from the real (symlink-free) prefix, so they are compared
     # as they are: resolving each would cost ~0.1 ms on every call.
+    # The zipapp being run is first on sys.path: it is our own code (protected as the
+    # guard's files once installed), not the interpreter's.
+    archive = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     out: dict = {}
     for entry in sys.path:
         if entry == _OUR_SYS_PATH:
             break
-        if entry.startswith("/"):
+        if entry.startswith("/") and entry != archive:
             out[os.path.normpath(entry)] = None
     for executable in (sys.executable, os.path.realpath(sys.executable)):
         if not executable:

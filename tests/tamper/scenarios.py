@@ -128,7 +128,7 @@ SCENARIOS = (
         bash("git init -q g && printf 'mode: monitor\\n' > g/config.yaml && git -C g add "
              "config.yaml && git -C g -c user.name=a -c user.email=a@b commit -qm x"),
         bash("git --git-dir g/.git --work-tree {config_dir} checkout -- config.yaml"),
-    ), user=DEPTH),
+    )),
     Scenario("shell-tar-absolute", "shell gaps", (
         bash("mkdir -p stage && printf 'mode: monitor\\n' > stage/config.yaml && tar -cPf t.tar "
              "-C stage --transform 's|^|{config_dir}/|' config.yaml"),
