@@ -41,15 +41,17 @@ class SandboxError(RuntimeError):
 class Sandbox:
     def __init__(self, template: Sandbox | None = None) -> None:
         """`template`: a sandbox whose files this one starts from (a copy of its layer)."""
-        import tempfile
-
-        self.root = Path(tempfile.mkdtemp(prefix="prempti-sandbox-", dir=SCRATCH))
-        self.exchange = self.root / "exchange"
+        self.root = Path()  # made by start()
+        self.exchange = Path()
         self.holder: subprocess.Popen | None = None
         self.users: dict = dict(template.users) if template else {}
         self.template = template
 
     def start(self) -> Sandbox:
+        import tempfile
+
+        self.root = Path(tempfile.mkdtemp(prefix="prempti-sandbox-", dir=SCRATCH))
+        self.exchange = self.root / "exchange"
         self.exchange.mkdir(mode=0o755)
         os.chmod(self.root, 0o755)
         upper, work, new_root = self.root / "upper", self.root / "work", self.root / "root"
@@ -101,6 +103,8 @@ class Sandbox:
             self.holder.wait()
             self.holder = None
         # Append-only flags set inside would keep the upper folders from being removed.
+        if self.root == Path():
+            return
         subprocess.run(["chattr", "-R", "-a", "-i", str(self.root / "upper")],
                        capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
