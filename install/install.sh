@@ -4,8 +4,11 @@
 #   install/install.sh                       build the zipapp if needed, install it into
 #                                            $PREMPTI_HOME (default ~/.prempti), register the
 #                                            hook in ~/.claude/settings.json, prove it works
-#   install/install.sh --uninstall           unregister the hook, remove the installed files;
-#                                            keep rules/user/, config.yaml and the logs
+#   install/install.sh --agent NAME ...      register it with these agents instead (claude,
+#                                            codex, gemini, copilot; repeat --agent for more)
+#   install/install.sh --uninstall           unregister the hook from every agent, remove the
+#                                            installed files; keep rules/user/, config.yaml
+#                                            and the logs
 #   install/install.sh --uninstall --purge   ... and remove those too
 #   install/install.sh --system [--user=NAME]...
 #                                            as root: the hardened install for every user
@@ -16,34 +19,47 @@
 #   install/install.sh --system --uninstall [--purge]
 #
 # Environment: PYTHON (the interpreter to run the hook with; default python3, and
-# /usr/bin/python3 with --system), PREMPTI_HOME, HOME, CLAUDE_CONFIG_DIR (moves ~/.claude).
-# Safe to run again. Uninstalling the per-user install asks you to type a code (only a
-# person may switch the guard off).
+# /usr/bin/python3 with --system), PREMPTI_HOME, HOME, CLAUDE_CONFIG_DIR (moves ~/.claude),
+# CODEX_HOME, GEMINI_CLI_HOME, COPILOT_HOME. Safe to run again. Uninstalling the per-user
+# install asks you to type a code (only a person may switch the guard off).
 set -euo pipefail
 
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 action=install
 purge=0
 system=0
 users=()
-for arg in "$@"; do
-    case "$arg" in
+agents=()
+while [ $# -gt 0 ]; do
+    case "$1" in
         --uninstall) action=uninstall ;;
         --purge) purge=1 ;;
         --system) system=1 ;;
-        --user=*) users+=("$arg") ;;
+        --user=*) users+=("$1") ;;
+        --agent) [ $# -ge 2 ] || die "--agent needs a name (claude, codex, gemini, copilot)"
+                 agents+=("$2"); shift ;;
+        --agent=*) agents+=("${1#--agent=}") ;;
         -h|--help) usage; exit 0 ;;
-        *) die "unknown argument '$arg' (try --help)" ;;
+        *) die "unknown argument '$1' (try --help)" ;;
+    esac
+    shift
+done
+for agent in ${agents[@]+"${agents[@]}"}; do
+    case "$agent" in
+        claude|claude_code|claude-code|codex|gemini|copilot) ;;
+        *) die "unknown agent '$agent' (claude, codex, gemini or copilot)" ;;
     esac
 done
+[ "${#agents[@]}" -gt 0 ] || agents=(claude)
+[ "$action" = install ] || [ "${#agents[@]}" = 1 ] || die "--uninstall removes the hook from every agent; it takes no --agent"
 [ "$purge" = 0 ] || [ "$action" = uninstall ] || die "--purge only goes with --uninstall"
 [ "${#users[@]}" = 0 ] || [ "$system" = 1 ] || die "--user only goes with --system"
 [ -n "${HOME:-}" ] || die "HOME is not set"
 if [ "$system" = 1 ]; then
-    [ "$(id -u)" = 0 ] || die "--system needs root (try: sudo $0 $*)"
+    [ "$(id -u)" = 0 ] || die "--system needs root (try: sudo $0 --system)"
     action="system_$action"
 fi
 
@@ -111,39 +127,56 @@ install_files() {
     done
 }
 
-# Pipe a sample tool call through the command exactly as Claude Code will run it.
+# Pipe a sample tool call, in the agent's own JSON, through the command exactly as the agent
+# will run it, and check that the answer is that agent's deny.
 prove() {
-    local command sample out errors rc=0
-    command=$("$python" -I -S "$installed" hook command)
-    sample=$("$python" -c 'import json, os
-print(json.dumps({"session_id": "prempti-install-check", "transcript_path": "",
-                  "cwd": os.getcwd(), "permission_mode": "default",
-                  "hook_event_name": "PreToolUse", "tool_name": "Bash",
-                  "tool_input": {"command": "cat ~/.ssh/id_rsa",
-                                 "description": "install.sh check"},
-                  "tool_use_id": "toolu_prempti_install_check"}))')
+    local agent=$1 command sample out errors rc=0
+    command=$("$python" -I -S "$installed" hook command "$agent")
+    sample=$("$python" -c '
+import json, os, sys
+agent, cwd = sys.argv[1], os.getcwd()
+command = {"command": "cat ~/.ssh/id_rsa", "description": "install.sh check"}
+if agent == "gemini":
+    call = {"session_id": "prempti-install-check", "transcript_path": "", "cwd": cwd,
+            "hook_event_name": "BeforeTool", "timestamp": "", "tool_name": "run_shell_command",
+            "tool_input": command}
+elif agent == "copilot":
+    call = {"sessionId": "prempti-install-check", "timestamp": 0, "cwd": cwd,
+            "toolName": "bash", "toolArgs": command}
+else:
+    call = {"session_id": "prempti-install-check", "transcript_path": "", "cwd": cwd,
+            "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+            "tool_input": command, "tool_use_id": "toolu_prempti_install_check"}
+print(json.dumps(call))' "$agent")
     errors=$(mktemp)
     out=$(printf '%s\n' "$sample" | sh -c "$command" 2>"$errors") || rc=$?
     printf '%s' "$out" | "$python" -c '
 import json, sys
-rc = int(sys.argv[1])
+agent, rc = sys.argv[1], int(sys.argv[2])
+label = "" if agent.startswith("claude") else f" ({agent})"
+tool = {"gemini": "run_shell_command", "copilot": "bash"}.get(agent, "Bash")
 text = sys.stdin.read().strip()
 if rc != 0:
-    errors = open(sys.argv[2], errors="replace").read().strip().replace("\n", " | ")
-    sys.exit(f"the installed hook exited {rc} on a sample call (Claude Code blocks every tool call until this is fixed): {errors}")
+    errors = open(sys.argv[3], errors="replace").read().strip().replace("\n", " | ")
+    sys.exit(f"the installed hook exited {rc} on a sample {agent} call (the agent blocks every tool call until this is fixed): {errors}")
 if not text:
-    print("  check: Bash `cat ~/.ssh/id_rsa` -> no decision (monitor mode?)")
+    print(f"  check{label}: {tool} `cat ~/.ssh/id_rsa` -> no decision (monitor mode?)")
     sys.exit(0)
 try:
-    output = json.loads(text)["hookSpecificOutput"]
-    decision = output["permissionDecision"]
+    output = json.loads(text)
+    if agent == "gemini":
+        decision, reason = output["decision"], output.get("reason", "")
+    elif agent == "copilot":
+        decision, reason = output["permissionDecision"], output.get("permissionDecisionReason", "")
+    else:
+        output = output["hookSpecificOutput"]
+        decision, reason = output["permissionDecision"], output.get("permissionDecisionReason", "")
 except (ValueError, KeyError, TypeError):
     sys.exit(f"the installed hook answered something that is not a verdict: {text[:200]!r}")
-reason = output.get("permissionDecisionReason", "")
 if reason.startswith("prempti-hook could not"):
     sys.exit(f"the installed hook cannot decide, so it blocks every tool call: {reason}")
-print(f"  check: Bash `cat ~/.ssh/id_rsa` -> {decision}" + (f": {reason}" if reason else ""))
-' "$rc" "$errors" || { rm -f "$errors"; die "the installation is in place but does not work; see above"; }
+print(f"  check{label}: {tool} `cat ~/.ssh/id_rsa` -> {decision}" + (f": {reason}" if reason else ""))
+' "$agent" "$rc" "$errors" || { rm -f "$errors"; die "the installation is in place but does not work; see above"; }
     rm -f "$errors"
 }
 
@@ -153,9 +186,17 @@ do_install() {
         "$python" "$repo/build_zipapp.py" --quiet || die "the build failed (see above)"
     fi
     install_files
-    "$python" -I -S "$installed" install
+    local agent
+    for agent in "${agents[@]}"; do
+        case "$agent" in
+            claude|claude_code|claude-code) "$python" -I -S "$installed" install ;;
+            *) "$python" -I -S "$installed" hook add "$agent" ;;
+        esac || exit 1  # the command said why, in one line
+    done
     echo "prempti-hook $("$python" -I -S "$installed" --version | cut -d' ' -f2) installed in $home"
-    prove
+    for agent in "${agents[@]}"; do
+        prove "$agent"
+    done
 }
 
 # The zipapp builds with the interpreter that runs the build (python3 on PATH, or
@@ -169,7 +210,7 @@ build_if_needed() {
 
 do_system_install() {
     BUILD_PYTHON=${BUILD_PYTHON:-$(command -v python3 || echo "$python")} build_if_needed
-    "$python" -I -S "$dist" install --system --python "$python" "${users[@]}" \
+    "$python" -I -S "$dist" install --system --python "$python" ${users[@]+"${users[@]}"} \
         || die "the system install failed (see above)"
 }
 
@@ -177,14 +218,15 @@ do_system_uninstall() {
     local args=()
     [ "$purge" = 0 ] || args+=(--purge)
     if [ -f /opt/prempti-hook/bin/prempti-hook ]; then
-        "$python" -I -S /opt/prempti-hook/bin/prempti-hook uninstall --system "${args[@]}"
+        "$python" -I -S /opt/prempti-hook/bin/prempti-hook uninstall --system ${args[@]+"${args[@]}"}
     else
-        PYTHONPATH="$repo" "$python" -m prempti_hook uninstall --system "${args[@]}"
+        PYTHONPATH="$repo" "$python" -m prempti_hook uninstall --system ${args[@]+"${args[@]}"}
     fi
 }
 
 do_uninstall() {
-    # Unregister first: a registered hook whose files are gone blocks every tool call.
+    # Unregister first (from every agent): a registered hook whose files are gone blocks
+    # every tool call.
     # (Without the installed zipapp, the package in this checkout does it: nothing to extract.)
     if [ -f "$installed" ]; then
         "$python" -I -S "$installed" uninstall

@@ -96,8 +96,9 @@ def make_record(event, outcome, mode: str, enforced: bool, notices: list[str],
 
 
 def failure_record(payload, message: str, mode: str, enforced: bool, event=None,
-                   duration_ms: float = 0.0) -> dict:
-    """The log record of a call that could not be decided (failed closed, or open)."""
+                   duration_ms: float = 0.0, agent: str = "") -> dict:
+    """The log record of a call that could not be decided (failed closed, or open);
+    `agent` names the agent when no event could be built."""
     when, text_time = rfc3339_now()
     if event is not None:
         try:
@@ -105,9 +106,10 @@ def failure_record(payload, message: str, mode: str, enforced: bool, event=None,
         except Exception:
             fields = {}
     else:
-        fields = {}
+        fields = {"agent.name": agent} if agent else {}
         if isinstance(payload, dict):
-            for key in ("tool_name", "cwd", "session_id", "tool_use_id"):
+            for key in ("tool_name", "toolName", "cwd", "session_id", "sessionId",
+                        "tool_use_id"):
                 value = payload.get(key)
                 if isinstance(value, str):
                     fields[key] = _cap(value)

@@ -1,5 +1,6 @@
-"""Command-line dispatch only: `prempti-hook` with no argument is the hook itself; every
-other command lives in its own module under `commands/`, imported only when it runs."""
+"""Command-line dispatch only: `prempti-hook` with no argument (Claude Code) or with only
+`--agent NAME` is the hook itself; every other command lives in its own module under
+`commands/`, imported only when it runs."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ COMMANDS = {
     "status": ("status", "installed version, hook registration, mode, rules, cache, log"),
     "install": ("install", "register the hook in ~/.claude/settings.json (--system: for "
                            "every user, as root)"),
-    "uninstall": ("install", "remove the hook entry this tool added"),
-    "hook": ("install", "hook add | remove | status | command"),
+    "uninstall": ("install", "remove the hook from every agent it was added to"),
+    "hook": ("install", "hook add|remove|status|command [claude|codex|gemini|copilot]"),
 }
 ALIASES = {"check": "--check"}
 
@@ -28,8 +29,9 @@ def usage() -> str:
     lines = [
         "usage: prempti-hook [COMMAND] [ARGS]",
         "",
-        "With no command, runs as the agent's pre-tool hook: reads one tool call as JSON on",
-        "stdin and prints the verdict as JSON on stdout.",
+        "With no command, runs as Claude Code's pre-tool hook: reads one tool call as JSON on",
+        "stdin and prints the verdict as JSON on stdout. `prempti-hook --agent NAME` does the",
+        "same for another agent (codex, gemini, copilot), in that agent's own JSON.",
         "",
         "commands:",
     ]
@@ -41,10 +43,11 @@ def usage() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args:
+    if not args or (len(args) == 2 and args[0] == "--agent"):
         from .hook import run
 
-        return run()  # the hook handles every failure itself (fail-closed)
+        # The hook handles every failure itself (fail-closed), an unknown agent included.
+        return run(agent=args[1] if args else "claude_code", watchdog=argv is None)
     try:
         return _command(args)
     except BrokenPipeError:

@@ -48,6 +48,7 @@ class Config:
     """Paths and settings for one hook call (or one CLI command)."""
 
     __slots__ = (
+        "agent_files",
         "claude_dir",
         "config_file",
         "locked",
@@ -62,9 +63,12 @@ class Config:
 
     def __init__(self, user_home: str, prempti_home: str, rules_override: list[str] | None,
                  settings: dict, problems: list[str], claude_dir: str = "",
-                 managed=None, locked: dict | None = None, system: bool = False) -> None:
+                 agent_files: tuple = (), managed=None, locked: dict | None = None,
+                 system: bool = False) -> None:
         self.user_home = user_home
         self.claude_dir = claude_dir or os.path.join(user_home, ".claude")
+        # The other agents' files the hook is registered in (agent_homes.registration_files).
+        self.agent_files = agent_files
         self.prempti_home = prempti_home
         self.config_file = os.path.join(prempti_home, "config.yaml")
         self.rules_override = rules_override
@@ -369,5 +373,8 @@ def load(environ=None) -> Config:
             policy.problems.append(f"{where}: {e}")
     if policy.problems:  # the policy cannot be read: nothing the user chose may weaken it
         settings.update(SAFE_SETTINGS)
+    from .agent_homes import registration_files
+
     return Config(home, prempti_home, rules_override, settings, problems,
-                  claude_config_dir(environ), managed=policy, locked=locked, system=system)
+                  claude_config_dir(environ), registration_files(environ, home),
+                  managed=policy, locked=locked, system=system)

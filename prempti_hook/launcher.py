@@ -24,8 +24,10 @@ read the tool call on stdin as Python), prepend sys.path or force a re-extractio
 running processes.
 
 Failures (contract: never exit 1, never a traceback; Claude Code would let the tool run):
-- before the entry point starts: as the hook (no arguments), one JSON deny on stdout and
-  the reason on stderr, exit 0; as a command, the reason on stderr, exit 2;
+- before the entry point starts: as the hook (no arguments, or only `--agent NAME`), one
+  JSON deny in that agent's shape on stdout and the reason on stderr, exit 0 (exit 2 for an
+  agent it does not know: every agent blocks on that); as a command, the reason on stderr,
+  exit 2;
 - after it started the hook handles its own errors; whatever still escapes is reported in
   one line with exit 2, which Claude Code treats as a block.
 
@@ -40,7 +42,16 @@ BUILD_ID = ""  # filled in by build_zipapp.py
 STAMP_NAME = "~prempti-build-id"
 ENTRY_MODULE = "prempti_hook.cli"
 MIN_PYTHON = (3, 9)
-HOOK_EVENT = "PreToolUse"
+# The deny of each agent's pre-tool event (agents/<agent>.py write the same), as templates
+# for one JSON string: the reason.
+DENY_TEMPLATES = {
+    "claude_code": '{"hookSpecificOutput":{"hookEventName":"PreToolUse",'
+                   '"permissionDecision":"deny","permissionDecisionReason":%s}}',
+    "codex": '{"hookSpecificOutput":{"hookEventName":"PreToolUse",'
+             '"permissionDecision":"deny","permissionDecisionReason":%s}}',
+    "gemini": '{"decision":"deny","reason":%s}',
+    "copilot": '{"permissionDecision":"deny","permissionDecisionReason":%s}',
+}
 
 
 def installed_home(archive, environ):
@@ -142,13 +153,24 @@ def _write(fd, text):
         return False
 
 
-def deny_json(reason):
-    """The hook's deny answer (Claude Code PreToolUse shape), built without `json`."""
-    return (f'{{"hookSpecificOutput":{{"hookEventName":"{HOOK_EVENT}","permissionDecision":"deny",'
-            f'"permissionDecisionReason":{_json_string(reason)}}}}}\n')
+def deny_json(reason, agent="claude_code"):
+    """The hook's deny answer in `agent`'s shape (None for an agent it does not know),
+    built without `json`."""
+    template = DENY_TEMPLATES.get(agent)
+    return None if template is None else (template % _json_string(reason)) + "\n"
 
 
-def fail_to_start(message, hook_mode, folder=None):
+def hook_agent(argv):
+    """The agent when `argv` runs the hook (no arguments: Claude Code; `--agent NAME`),
+    else None (a command)."""
+    if len(argv) <= 1:
+        return "claude_code"
+    if len(argv) == 3 and argv[1] == "--agent":
+        return argv[2]
+    return None
+
+
+def fail_to_start(message, hook_mode, folder=None, agent="claude_code"):
     """Report that prempti-hook could not start, in the way that blocks the tool call."""
     fix = ""
     if folder:
@@ -157,7 +179,8 @@ def fail_to_start(message, hook_mode, folder=None):
                "install/install.sh")
     reason = f"prempti-hook could not start, so the call was blocked to be safe: {message}{fix}."
     _write(2, "prempti-hook: " + reason.replace("\n", " ") + "\n")
-    if hook_mode and _write(1, deny_json(reason)):
+    answer = deny_json(reason, agent) if hook_mode else None
+    if answer is not None and _write(1, answer):
         os._exit(0)
     os._exit(2)
 
@@ -189,7 +212,7 @@ def run_entry(entry):
         raise
     except KeyboardInterrupt:
         _flush()
-        os._exit(130 if len(sys.argv) > 1 else 2)
+        os._exit(2 if hook_agent(sys.argv) is not None else 130)
     except BaseException as error:  # the hook reports its own failures; this is a last resort
         _flush()
         _write(2, f"prempti-hook: internal error: {describe(error)}\n")
@@ -221,7 +244,8 @@ def bootstrap_with_shiv(folder):
 
 
 def main():
-    hook_mode = len(sys.argv) <= 1
+    agent = hook_agent(sys.argv)
+    hook_mode = agent is not None
     if hook_mode:
         # A hook call is a short-lived process that frees nothing worth collecting: cyclic
         # garbage collection passes during imports are pure cost (up to ~1 ms).
@@ -244,9 +268,9 @@ def main():
     except SystemExit:
         raise
     except OldPython as error:
-        fail_to_start(describe(error), hook_mode)
+        fail_to_start(describe(error), hook_mode, agent=agent)
     except BaseException as error:
-        fail_to_start(describe(error), hook_mode, folder)
+        fail_to_start(describe(error), hook_mode, folder, agent=agent)
     run_entry(entry)
 
 

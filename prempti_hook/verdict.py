@@ -68,6 +68,12 @@ def decide(matches: list, event, default_action: str = "none") -> Outcome:
     return Outcome(verdict, deciding, matches, output, reason)
 
 
+def stronger(candidate: Outcome, current: Outcome) -> bool:
+    """Whether `candidate` outranks `current` (deny > ask > allow > none); a tie keeps the
+    current one, so the first of equal verdicts answers."""
+    return _RANK.get(candidate.verdict, 0) > _RANK.get(current.verdict, 0)
+
+
 def priority_name(index: int) -> str:
     """Falco's long priority name for a priority index (0 = Emergency ... 7 = Debug)."""
     return PRIORITY_NAMES[index] if 0 <= index < len(PRIORITY_NAMES) else "Debug"

@@ -1,10 +1,45 @@
 """Agent adapters: the only code that knows an agent's JSON shapes.
 
-Each adapter turns the agent's hook input into an agent-neutral `Call` and renders a
-`Decision` back in the agent's own output shape. Everything in between works on `Call`.
+Each adapter (one module per agent: `claude_code`, `codex`, `gemini`, `copilot`) turns the
+agent's hook input into an agent-neutral `Call` and renders a `Decision` back in the
+agent's own output shape. Everything in between works on `Call`. An adapter module has:
+
+- `AGENT`: the agent's name (`agent.name`);
+- `DEFAULT_EVENT`: the pre-tool event, for answers given before the input is understood;
+- `read(payload) -> Call` (raises `MalformedCall`);
+- `write(decision, hook_event_name) -> str`: "" for no decision, else one JSON object; a
+  deny always comes out as the agent's blocking answer.
+
+Which adapter runs is never guessed from the input: the installed hook command names it
+(`prempti-hook --agent codex`); without `--agent` it is Claude Code's.
 """
 
 from __future__ import annotations
+
+# Agent name (as in `--agent` and `agent.name`) -> its adapter module in this package.
+ADAPTERS = {"claude_code": "claude_code", "codex": "codex", "gemini": "gemini",
+            "copilot": "copilot"}
+ALIASES = {"claude": "claude_code", "claude-code": "claude_code", "gemini-cli": "gemini",
+           "copilot-cli": "copilot", "codex-cli": "codex"}
+DEFAULT_AGENT = "claude_code"
+
+
+class UnknownAgent(ValueError):
+    """`--agent` names no agent this version knows."""
+
+
+def canonical(name: str) -> str:
+    """The agent's name as `agent.name` spells it; raises UnknownAgent."""
+    name = ALIASES.get(name, name)
+    if name not in ADAPTERS:
+        raise UnknownAgent(f"unknown agent {name!r} (known: {', '.join(ADAPTERS)})")
+    return name
+
+
+def adapter(name: str):
+    """The adapter module of agent `name` (imported now: a hook call loads only its own)."""
+    module = ADAPTERS[canonical(name)]
+    return __import__(module, globals(), None, ("read",), 1)
 
 
 class MalformedCall(ValueError):
@@ -39,6 +74,65 @@ class Call:
         self.agent_id = agent_id
         self.agent_type = agent_type
         self.mcp_server = mcp_server
+
+
+def text_of(value) -> str:
+    """A metadata value as text: strings as they are, None as "", anything else as its
+    compact JSON (kept rather than dropped, so that rules still see it)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    from .. import jsonio
+
+    return jsonio.dumps(value)
+
+
+# Claude-style input keys (Claude Code, Codex, Copilot's PascalCase dialect) -> Call field.
+CLAUDE_STYLE_METADATA = {
+    "session_id": "session_id",
+    "transcript_path": "transcript_path",
+    "permission_mode": "permission_mode",
+    "model": "model",
+    "turn_id": "turn_id",
+    "tool_use_id": "tool_use_id",
+    "agent_id": "agent_id",
+    "agent_type": "agent_type",
+}
+TOOL_EVENTS = ("PreToolUse", "PermissionRequest")
+
+
+def claude_style_call(agent: str, payload: dict) -> Call:
+    """The Call described by a Claude-style hook input (`hook_event_name`, `tool_name`,
+    `tool_input`, `cwd`, `session_id`...), as Claude Code, Codex and Copilot's PascalCase
+    dialect send it."""
+    event_name = payload.get("hook_event_name")
+    if not isinstance(event_name, str) or not event_name:
+        raise MalformedCall("the hook input has no hook_event_name string")
+    tool_name = payload.get("tool_name", "")
+    if not isinstance(tool_name, str):
+        raise MalformedCall("tool_name is not a string")
+    if not tool_name and event_name in TOOL_EVENTS:
+        raise MalformedCall(f"a {event_name} input without tool_name")
+    tool_input = tool_input_of(payload.get("tool_input", {}), "tool_input")
+    cwd = payload.get("cwd", "")
+    if not isinstance(cwd, str):
+        raise MalformedCall("cwd is not a string")
+    server = payload.get("mcp_server")
+    server_name = server.get("name") if isinstance(server, dict) else None
+    metadata = {attr: text_of(payload.get(key)) for key, attr in CLAUDE_STYLE_METADATA.items()}
+    return Call(agent, payload, hook_event_name=event_name, tool_name=tool_name,
+                tool_input=tool_input, cwd=cwd,
+                mcp_server=server_name if isinstance(server_name, str) else "", **metadata)
+
+
+def tool_input_of(value, key: str) -> dict:
+    """A tool's input: a JSON object (None is an empty one)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedCall(f"{key} is not a JSON object")
+    return value
 
 
 class Decision:

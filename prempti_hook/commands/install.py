@@ -1,15 +1,22 @@
-"""`prempti-hook install | uninstall | hook add|remove|status|command`: the settings part of
-installing (install/install.sh copies the files, then calls these).
+"""`prempti-hook install | uninstall | hook add|remove|status|command [AGENT]`: the settings
+part of installing (install/install.sh copies the files, then calls these).
 
-    install   [--settings FILE] [--python PATH]   register the hook (same as `hook add`)
-    uninstall [--settings FILE]                   unregister it (same as `hook remove`)
-    hook status [--settings FILE]                 is it registered, and registered well?
-    hook command [--settings FILE]                print the registered command line
+    install   [--settings FILE] [--python PATH]   register the hook with Claude Code
+    uninstall [--settings FILE]                   unregister it from every agent
+    hook add [AGENT] [--python PATH]              register it with AGENT (default: claude)
+    hook remove [AGENT]                           unregister it from AGENT
+    hook status [AGENT]                           is it registered, and would it fire?
+    hook command [AGENT]                          print the registered command line
 
 `uninstall` and `hook remove` switch the guard off, so they act only for a person at a
 terminal (`person.py`): from an agent's tool call they refuse and say why. `--system` (as
 root) is the hardened install for every user of the machine (`system.py`).
 
+AGENT is claude (Claude Code, `--settings` moves its settings file), codex, gemini or
+copilot; the last three are `registration/<agent>.py`, which keep their own install state
+(`$PREMPTI_HOME/install/<agent>/`) and restore their files the same way.
+
+Claude Code:
 Registering is idempotent (one entry, updated in place), keeps every other key and hook,
 and first copies the file to `settings.json.prempti-backup-<time>`. What uninstalling
 needs is kept in `$PREMPTI_HOME/install/`: the bytes of the settings file before the first
@@ -25,13 +32,13 @@ import os
 import sys
 
 from .. import claude_settings as cs
-from .. import config
+from .. import config, registration
 
 STATE_DIR = "install"
 STATE_FILE = "state.json"
 BEFORE_FILE = "settings-before.json"
 USAGE = ("usage: prempti-hook install|uninstall|hook add|remove|status|command "
-         "[--settings FILE] [--python PATH]")
+         "[claude|codex|gemini|copilot] [--settings FILE] [--python PATH]")
 
 
 class UsageError(Exception):
@@ -241,6 +248,18 @@ def _error(message: str, code: int = 1) -> int:
     return code
 
 
+def _agent_of(args: list[str]) -> tuple[str, list[str]]:
+    """The agent named first in `args` (default Claude Code), and the other arguments."""
+    from ..agents import UnknownAgent, canonical
+
+    if args and not args[0].startswith("-"):
+        try:
+            return canonical(args[0]), args[1:]
+        except UnknownAgent as e:
+            raise UsageError(str(e)) from None
+    return "claude_code", args
+
+
 def main(word: str, args: list[str]) -> int:
     if "--system" in args:
         from . import system
@@ -252,7 +271,10 @@ def main(word: str, args: list[str]) -> int:
             return _error(f"hook needs one of add, remove, status, command ({USAGE})", 2)
         action, args = args[0], args[1:]
     try:
+        agent, args = ("claude_code", args) if word != "hook" else _agent_of(args)
         allowed = ("--settings", "--python") if action == "add" else ("--settings",)
+        if agent != "claude_code":
+            allowed = tuple(a for a in allowed if a != "--settings")
         options = parse_options(args, allowed)
     except UsageError as e:
         return _error(f"{e} ({USAGE})", 2)
@@ -265,12 +287,18 @@ def main(word: str, args: list[str]) -> int:
 
         if not person.require("removing the hook"):
             return 1
+    if agent != "claude_code":
+        return _other_agent(cfg, agent, action, options)
     path = os.path.abspath(os.path.expanduser(options.get("--settings") or cs.settings_path()))
     try:
         if action == "add":
             return register(cfg, path, options.get("--python") or sys.executable)
         if action == "remove":
-            return unregister(cfg, path)
+            code = unregister(cfg, path)
+            if word == "uninstall":  # every agent this installation registered with
+                for other in registration.registered_agents(cfg):
+                    code = max(code, _other_agent(cfg, other, "remove", {}))
+            return code
         if action == "status":
             return show_status(cfg, path)
         return print_command(cfg, path)
@@ -278,3 +306,35 @@ def main(word: str, args: list[str]) -> int:
         return _error(f"{e}; nothing was changed")
     except OSError as e:
         return _error(f"{e.filename or path}: {e.strerror or e}")
+
+
+def _other_agent(cfg, agent: str, action: str, options: dict) -> int:
+    """hook add|remove|status|command for codex, gemini or copilot."""
+    try:
+        if action == "add":
+            lines = registration.register(cfg, agent, options.get("--python") or sys.executable)
+            for line in lines:
+                print(f"prempti-hook: {line}")
+            report = registration.check(cfg, agent)
+            for problem in report.problems:
+                print(f"prempti-hook: warning: {problem}")
+            return 0
+        if action == "remove":
+            for line in registration.unregister(cfg, agent):
+                print(f"prempti-hook: {line}")
+            return 0
+        report = registration.check(cfg, agent, sys.executable if action == "status" else None)
+        if action == "command":
+            if report.where is None:
+                return _error(f"the hook is not registered with {agent}")
+            print(report.command)
+            return 0
+        if report.where is not None:
+            print(f"registered in {report.where}")
+        for problem in report.problems:
+            print(f"problem: {problem}")
+        return 1 if report.problems else 0
+    except cs.SettingsError as e:
+        return _error(f"{e}; nothing was changed")
+    except OSError as e:
+        return _error(f"{e.filename or agent}: {e.strerror or e}")

@@ -1,8 +1,8 @@
-"""`prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,none] [--raw]`: the audit
-log for people.
+"""`prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,none] [--agent NAME]
+[--raw]`: the audit log for people (one log for every agent).
 
-One line per call: time (UTC), verdict (`(monitor)` when it was not enforced), tool, rule,
-and the reason (or, for calls no rule decided, what the call was). Colour unless NO_COLOR is
+One line per call: time (UTC), verdict (`(monitor)` when it was not enforced), agent, tool,
+rule, and the reason (or, for calls no rule decided, what the call was). Colour unless NO_COLOR is
 set or stdout is not a terminal. `--raw` prints the stored JSON lines instead. `-f` keeps
 printing new calls, following the log across rotations.
 
@@ -26,14 +26,16 @@ DEFAULT_TAIL = 20
 POLL_SECONDS = 0.25
 COLOURS = {"deny": "\033[1;31m", "ask": "\033[1;33m", "allow": "\033[32m", "none": "\033[2m"}
 RESET = "\033[0m"
-USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,none] [--raw]
+USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,none] [--agent NAME]
+                         [--raw]
 
-Show the audit log ($PREMPTI_HOME/log/events.jsonl and its rotated files), one line per
-tool call: time (UTC), verdict, tool, rule, reason. Colour unless NO_COLOR is set or stdout
-is not a terminal.
+Show the audit log ($PREMPTI_HOME/log/events.jsonl and its rotated files; one log for every
+agent), one line per tool call: time (UTC), verdict, agent, tool, rule, reason. Colour
+unless NO_COLOR is set or stdout is not a terminal.
   -f            keep printing new calls (follows the log across rotations)
   --tail N|all  how many of the latest calls to show (default 20)
   --show LIST   only these verdicts, e.g. --show deny,ask
+  --agent NAME  only this agent's calls (claude_code, codex, gemini, copilot)
   --raw         print the stored JSON lines instead
 """
 # Invisible characters that reorder or hide text on a terminal.
@@ -46,13 +48,14 @@ class UsageError(Exception):
 
 
 class Options:
-    __slots__ = ("follow", "raw", "show", "tail")
+    __slots__ = ("agent", "follow", "raw", "show", "tail")
 
     def __init__(self) -> None:
         self.follow = False
         self.raw = False
         self.tail: int | None = DEFAULT_TAIL
         self.show: frozenset[str] | None = None
+        self.agent: str | None = None
 
 
 def parse_args(args: list[str]) -> Options:
@@ -65,13 +68,15 @@ def parse_args(args: list[str]) -> Options:
             options.follow = True
         elif word == "--raw":
             options.raw = True
-        elif name in ("--tail", "-n", "--show"):
+        elif name in ("--tail", "-n", "--show", "--agent"):
             if not sep:
                 if not rest:
                     raise UsageError(f"{name} needs a value")
                 value = rest.pop(0)
             if name == "--show":
                 options.show = parse_show(value)
+            elif name == "--agent":
+                options.agent = parse_agent(value)
             else:
                 options.tail = parse_tail(value)
         else:
@@ -94,6 +99,15 @@ def parse_show(value: str) -> frozenset[str]:
         raise UsageError(f"--show takes a comma-separated list of {', '.join(VERDICTS)}"
                          + (f", not {', '.join(unknown)}" if unknown else ""))
     return frozenset(chosen)
+
+
+def parse_agent(value: str) -> str:
+    from ..agents import UnknownAgent, canonical
+
+    try:
+        return canonical(value)
+    except UnknownAgent as e:
+        raise UsageError(str(e)) from None
 
 
 # Rendering --------------------------------------------------------------------------------
@@ -135,13 +149,21 @@ def _message(record: dict) -> str:
     return output if isinstance(output, str) else ""
 
 
-def _tool(record: dict) -> str:
+def _field(record: dict, keys: tuple, default: str) -> str:
     fields = record.get("output_fields")
     if isinstance(fields, dict):
-        for key in ("tool.name", "tool_name"):
+        for key in keys:
             if isinstance(fields.get(key), str):
                 return fields[key]
-    return "?"
+    return default
+
+
+def _tool(record: dict) -> str:
+    return _field(record, ("tool.name", "tool_name", "toolName"), "?")
+
+
+def _agent(record: dict) -> str:
+    return _field(record, ("agent.name",), "-")
 
 
 def render(record: dict, colour: bool) -> str:
@@ -156,12 +178,13 @@ def render(record: dict, colour: bool) -> str:
     label = f"{safe(label):<15}"
     if colour and verdict in COLOURS:
         label = f"{COLOURS[verdict]}{label}{RESET}"
-    return (f"{safe(when)}  {label} {safe(_tool(record)):<12} {safe(record.get('rule'))}: "
-            f"{safe(_message(record))}")
+    return (f"{safe(when)}  {label} {safe(_agent(record)):<11} {safe(_tool(record)):<12} "
+            f"{safe(record.get('rule'))}: {safe(_message(record))}")
 
 
-def wanted(record: dict, show: frozenset[str] | None) -> bool:
-    return show is None or _verdict(record) in show
+def wanted(record: dict, show: frozenset[str] | None, agent: str | None = None) -> bool:
+    return (show is None or _verdict(record) in show) and (agent is None
+                                                           or _agent(record) == agent)
 
 
 def _verdict(record: dict) -> str | None:
@@ -186,7 +209,7 @@ def _emit(text: str) -> None:
 
 def print_records(pairs, options: Options, colour: bool) -> None:
     for raw, record in pairs:
-        if not wanted(record, options.show):
+        if not wanted(record, options.show, options.agent):
             continue
         if options.raw:
             _emit(safe(raw.decode("utf-8", "replace")))
@@ -283,7 +306,7 @@ def main(word: str, args: list[str]) -> int:
     reader = auditlog.LogReader(cfg.log_file)
     try:
         pairs = [(raw, record) for raw, record in reader.raw_records()
-                 if wanted(record, options.show)]
+                 if wanted(record, options.show, options.agent)]
         if options.tail is not None:
             pairs = list(deque(pairs, maxlen=options.tail)) if options.tail else []
         print_records(pairs, options, colour)

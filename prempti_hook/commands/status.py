@@ -15,7 +15,8 @@ LAST = 5
 LABEL_WIDTH = 10
 USAGE = """usage: prempti-hook status
 
-Show the installed version, whether and where the hook is registered, the mode, which rules
+Show the installed version, whether and where the hook is registered with each agent (and
+whether it would fire), the mode, which rules
 are loaded and from where, whether the rule cache is fresh, the audit log size and the last
 verdicts.
 """
@@ -83,6 +84,29 @@ def hook_lines(cfg) -> list[str]:
     lines = [f"hook: registered in {path} (hooks.{cs.HOOK_EVENT}, matcher "
              f"{data['hooks'][cs.HOOK_EVENT][places[0][0]].get('matcher')!r})"]
     lines += [f"  problem: {p}" for p in cs.problems(data, zipapp)]
+    return lines
+
+
+def agent_hook_lines(cfg) -> list[str]:
+    """The other agents (Codex, Gemini, Copilot): registered or not, and whether the hook
+    would really fire (Codex skips an untrusted or stale entry without a word)."""
+    from .. import registration
+
+    lines = []
+    for agent in registration.AGENTS:
+        try:
+            report = registration.check(cfg, agent)
+        except Exception as e:  # one agent's unreadable file must not hide the others
+            lines.append(f"hook ({agent}): cannot tell: {e}")
+            continue
+        if report.where is None:
+            lines.append(f"hook ({agent}): not registered (`prempti-hook hook add {agent}` "
+                         f"registers it)")
+            continue
+        firing = not any(p.startswith("NOT FIRING") for p in report.problems)
+        lines.append(f"hook ({agent}): registered in {report.where}"
+                     + ("" if firing else "; it would NOT fire"))
+        lines += [f"  problem: {p}" for p in report.problems]
     return lines
 
 
@@ -158,8 +182,8 @@ def log_lines(cfg) -> list[str]:
     return lines
 
 
-SECTIONS = (version_lines, hook_lines, mode_lines, managed_lines, rules_lines, cache_lines,
-            log_lines)
+SECTIONS = (version_lines, hook_lines, agent_hook_lines, mode_lines, managed_lines, rules_lines,
+            cache_lines, log_lines)
 
 
 def main(word: str, args: list[str]) -> int:

@@ -18,30 +18,27 @@ from __future__ import annotations
 
 import sys
 
-from .paths import expand_home, lexical, prefixes, resolve_expanded
-from .tools import SHELL_TOOLS
+from .paths import expand_home, lexical, prefixes, resolve, resolve_expanded
+from .tools import (
+    COMMAND_DIR_KEYS,
+    COMMAND_KEY,
+    FETCHES,
+    MANY_READS,
+    MCP_PREFIXES,
+    PATCHES,
+    READS,
+    SEARCHES,
+    SHELL_TOOLS,
+    URL_IN_TEXT,
+    WRITES,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .patch import PatchFile
     from .shell import Analysis
 
 R_UNSUPPORTED_SHELL = "unsupported_shell"
-
-# Tools whose input names files, by how (agent tool names: Claude Code, Copilot, Gemini).
-_READS = {
-    "Read": ("file_path",), "LS": ("path",), "view": ("path", "file_path"),
-    "read_file": ("absolute_path", "file_path", "path"),
-    "list_directory": ("path", "dir_path"), "search_file_content": ("path", "dir_path"),
-}
-_WRITES = {
-    "Write": ("file_path",), "Edit": ("file_path",), "MultiEdit": ("file_path",),
-    "NotebookEdit": ("notebook_path",), "create": ("path", "file_path"),
-    "edit": ("path", "file_path"), "write_file": ("file_path", "path"),
-    "replace": ("file_path", "path"),
-}
-_SEARCHES = {"Glob": "pattern", "glob": "pattern", "Grep": "glob", "grep": "glob"}
-_PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ",
-                  "*** Move to: ")
 _GLOB_CHARS = frozenset("*?[{")
 # macOS file systems ignore case: `/ETC/Hosts` is `/etc/hosts` there, so prefix and name
 # lists also carry the lowercase forms (rules are written in lowercase).
@@ -58,17 +55,29 @@ def analysis(ev) -> Analysis | None:
         return memo["derived.analysis"]
     result = None
     tool_input = ev.tool_input
-    if ev.tool_name in SHELL_TOOLS and isinstance(tool_input, dict) and "command" in tool_input:
+    if (ev.tool_name in SHELL_TOOLS and isinstance(tool_input, dict)
+            and COMMAND_KEY in tool_input):
         from .shell import R_SYNTAX, analyze
 
-        command = tool_input.get("command")
-        result = analyze(command if isinstance(command, str) else "", ev.real_cwd, ev.home)
+        command = tool_input.get(COMMAND_KEY)
+        result = analyze(command if isinstance(command, str) else "", _command_cwd(ev),
+                         ev.home)
         if not isinstance(command, str):
             result.reasons[R_SYNTAX] = None
         if ev.tool_name == "powershell":
             result.reasons[R_UNSUPPORTED_SHELL] = None
     memo["derived.analysis"] = result
     return result
+
+
+def _command_cwd(ev) -> str:
+    """Where the command runs: the session's working directory, or the folder the tool's
+    input names (Gemini's `dir_path`), resolved against it."""
+    key = COMMAND_DIR_KEYS.get(ev.tool_name)
+    folder = _text(ev.tool_input.get(key)) if key else None
+    if folder is None:
+        return ev.real_cwd
+    return resolve(folder, ev.real_cwd, ev.home)
 
 
 def _cmd_list(attr: str):
@@ -99,12 +108,16 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _first(data: dict, keys: tuple) -> str | None:
+def _all(data: dict, keys: tuple) -> list[str]:
+    """The non-empty strings at `keys` (a key may hold a list of them), in key order."""
+    found = []
     for key in keys:
-        value = _text(data.get(key))
-        if value is not None:
-            return value
-    return None
+        value = data.get(key)
+        for item in value[:1000] if isinstance(value, list) else (value,):
+            text = _text(item)
+            if text is not None:
+                found.append(text)
+    return found
 
 
 def _literal_prefix(pattern: str) -> tuple[str, str | None]:
@@ -126,6 +139,7 @@ def _literal_prefix(pattern: str) -> tuple[str, str | None]:
 
 
 _PATH_STARTS = ("/", "~/", "$HOME/", "${HOME}/", "./", "../")
+_MCP_STARTS = tuple(prefix for prefix, _sep in MCP_PREFIXES)
 _MCP_MAX_STRINGS = 2000
 
 
@@ -146,17 +160,32 @@ def _mcp_paths(data, found: list[str], depth: int = 0) -> None:
             _mcp_paths(value, found, depth + 1)
 
 
-def _patch_paths(data: dict) -> list[str]:
-    """File names in a Codex `apply_patch` text (`*** Update File: path`)."""
-    found = []
-    for value in data.values():
-        if not isinstance(value, str) or "*** " not in value:
+def patch_files(tool: str, data) -> list[PatchFile]:
+    """The files a patch tool's input touches (empty for other tools)."""
+    keys = PATCHES.get(tool)
+    if keys is None or not isinstance(data, dict):
+        return []
+    from .patch import parse, patch_text
+
+    return parse(patch_text(data, keys))
+
+
+def fetch_urls(tool: str, data) -> list[str] | None:
+    """The URLs a fetch tool fetches (None for other tools): its URL keys, and each
+    whitespace-separated word with `://` in a prompt (how Gemini's web_fetch finds them)."""
+    keys = FETCHES.get(tool)
+    if keys is None or not isinstance(data, dict):
+        return None
+    urls = []
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, str):
             continue
-        for line in value[:1_000_000].splitlines():
-            for marker in _PATCH_MARKERS:
-                if line.startswith(marker) and line[len(marker):].strip():
-                    found.append(line[len(marker):].strip())
-    return found
+        if key in URL_IN_TEXT:
+            urls.extend(word for word in value[:100_000].split() if "://" in word)
+        else:
+            urls.append(value)
+    return urls or None
 
 
 class _Paths:
@@ -202,38 +231,27 @@ def _collect_paths(ev) -> _Paths | None:
         out.writes.update(shell.write_paths)
         out.lexical.update(shell.lexical_paths)
         out.lexical_writes.update(shell.lexical_write_paths)
+        out.extra_names.update(shell.tail_names)
         return out
     cwd, home = ev.real_cwd, ev.home
-    if tool in _WRITES:
-        path = _first(data, _WRITES[tool])
-        if path is None:
-            return out
-        out.add(path, cwd, home, write=True)
-    elif tool in _READS:
-        path = _first(data, _READS[tool])
-        out.add(path or cwd, cwd, home, write=False)
-    elif tool in _SEARCHES:
-        base = _text(data.get("path")) or _text(data.get("dir_path")) or cwd
-        pattern = _text(data.get(_SEARCHES[tool]))
-        if pattern is not None:
-            prefix, name = _literal_prefix(expand_home(pattern, home))
-            if name is not None:
-                out.extra_names[name] = None
-            if prefix.startswith("/"):
-                base = prefix
-            elif prefix:
-                base = expand_home(base, home).rstrip("/") + "/" + prefix
-        out.add(base, cwd, home, write=False)
-    elif tool == "read_many_files":
-        paths = data.get("paths")
-        for path in paths[:1000] if isinstance(paths, list) else ():
-            if _text(path):
-                prefix, _name = _literal_prefix(path)
-                out.add(prefix or cwd, cwd, home, write=False)
-    elif tool == "apply_patch":
-        for path in _patch_paths(data):
+    if tool in WRITES:
+        for path in _all(data, WRITES[tool]):
             out.add(path, cwd, home, write=True)
-    elif tool.startswith("mcp__"):
+    elif tool in READS:
+        for path in _all(data, READS[tool]) or [cwd]:
+            out.add(path, cwd, home, write=False)
+    elif tool in SEARCHES:
+        _search_paths(out, data, SEARCHES[tool], cwd, home)
+    elif tool in MANY_READS:
+        for pattern in _all(data, MANY_READS[tool]):
+            prefix, _name = _literal_prefix(expand_home(pattern, home))
+            out.add(prefix or cwd, cwd, home, write=False)
+    elif tool in PATCHES:
+        patch_file = getattr(ev, "patch_file", None)
+        files = [patch_file] if patch_file is not None else patch_files(tool, data)
+        for entry in files:
+            out.add(entry.path, cwd, home, write=True)
+    elif tool.startswith(_MCP_STARTS) or getattr(ev, "mcp_server", ""):
         found: list[str] = []
         _mcp_paths(data, found)
         if not found:
@@ -243,6 +261,24 @@ def _collect_paths(ev) -> _Paths | None:
     else:
         return None
     return out
+
+
+def _search_paths(out: _Paths, data: dict, spec: tuple, cwd: str, home: str) -> None:
+    """A search's folders (default: the working directory), narrowed by the literal start
+    of a pattern that names files (`keys/*.pem` searches `keys`; its name is recorded)."""
+    pattern_key, root_keys = spec
+    roots = _all(data, root_keys) or [cwd]
+    pattern = _text(data.get(pattern_key))
+    prefix, name = ("", None) if pattern is None else _literal_prefix(expand_home(pattern, home))
+    if name is not None:
+        out.extra_names[name] = None
+    for root in roots:
+        base = root
+        if prefix.startswith("/"):
+            base = prefix
+        elif prefix:
+            base = expand_home(root, home).rstrip("/") + "/" + prefix
+        out.add(base, cwd, home, write=False)
 
 
 def _paths(ev, _arg):
@@ -328,12 +364,18 @@ def _hosts(ev, _arg):
     if shell is not None:
         return tuple(shell.hosts)
     data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
-    url = _text(data.get("url"))
-    if url is None:
-        return None
+    urls = fetch_urls(ev.tool_name, data)
+    if urls is None:
+        url = _text(data.get("url"))  # an MCP fetcher, or any tool with a `url` input
+        if url is None:
+            return None
+        urls = [url]
     from .netaddr import url_hosts
 
-    return tuple(url_hosts(url))
+    hosts: dict[str, None] = {}
+    for url in urls[:100]:
+        hosts.update(dict.fromkeys(url_hosts(url)))
+    return tuple(hosts)
 
 
 def _secrets(ev, _arg):
@@ -349,6 +391,18 @@ SHELL_EXTRACTORS = {
     "tool.cmd.write_paths": _cmd_list("write_paths"),
     "tool.cmd.urls": _cmd_list("urls"),
     "tool.cmd.hosts": _cmd_list("hosts"),
+    "tool.cmd.hardlinks": _cmd_list("hardlinks"),
+    "tool.cmd.program_paths": _cmd_list("program_paths"),
+    "tool.cmd.code_producers": _cmd_list("code_producers"),
+    "tool.cmd.credential_reads": _cmd_list("credential_reads"),
+    "tool.cmd.credential_sinks": _cmd_list("credential_sinks"),
+    "tool.cmd.container_mounts": _cmd_list("container_mounts"),
+    "tool.cmd.container_privileges": _cmd_list("container_privileges"),
+    "tool.cmd.container_paths": _cmd_list("container_paths"),
+    "tool.cmd.data_hosts": _cmd_list("data_hosts"),
+    "tool.cmd.data_channels": _cmd_list("data_channels"),
+    "tool.cmd.served_paths": _cmd_list("served_paths"),
+    "tool.cmd.listen_hosts": _cmd_list("listen_hosts"),
     "tool.cmd.pipes_to_shell": _pipes_to_shell,
     "tool.cmd.incomplete": _incomplete,
     "tool.cmd.incomplete_reasons": _incomplete_reasons,
@@ -449,6 +503,42 @@ _DECLARATIONS = (
     ("tool.cmd.hosts", True, "CHARBUF",
      "hosts the command connects to (URLs, ssh/scp/rsync/git remotes, nc/socat, "
      "/dev/tcp), lowercase, IDNA and IP-literal normalized"),
+    ("tool.cmd.hardlinks", True, "CHARBUF",
+     "existing files the command gives another name by a hard link (ln, link, cp -l, "
+     "rsync --link-dest), resolved; they are in tool.cmd.write_paths too"),
+    ("tool.cmd.program_paths", True, "CHARBUF",
+     "programs started by their path (./x, /tmp/x/tool), resolved; a program this command "
+     "line wrote first is left out (see tool.cmd.pipes_to_shell, dynamic_command)"),
+    ("tool.cmd.code_producers", True, "CHARBUF",
+     "the programs, with their subcommand, whose output a shell or interpreter runs as code "
+     "(curl, base64, pyenv init, ssh-agent, kubectl completion)"),
+    ("tool.cmd.credential_reads", True, "CHARBUF",
+     "kinds of stored credentials the command prints through a helper or store (gh_token, "
+     "gcloud_token, aws_credentials, keychain, password_store, k8s_secret...)"),
+    ("tool.cmd.credential_sinks", True, "CHARBUF",
+     "where those credentials go: output (the terminal or a file), login (a program that "
+     "reads a password on stdin), issuer (a request to the service that issued it), "
+     "elsewhere (another host), argument (a local program), variable"),
+    ("tool.cmd.container_mounts", True, "CHARBUF",
+     "host paths mounted into containers or pods (bind mounts, hostPath, the runtime "
+     "socket), resolved and as written, and as ~/... under home"),
+    ("tool.cmd.container_privileges", True, "CHARBUF",
+     "what containers and pods get of the host: privileged, host_pid, host_network, "
+     "host_ipc, cap_<name>, device, apparmor_unconfined, seccomp_unconfined, runtime_socket, "
+     "node_debug"),
+    ("tool.cmd.container_paths", True, "CHARBUF",
+     "paths read or written inside containers and pods (docker exec, kubectl exec, the "
+     "command of docker run) that are not host mounts, as written"),
+    ("tool.cmd.data_hosts", True, "CHARBUF",
+     "hosts that receive data known only at run time in the host name itself "
+     "($(...).example.net), a ping pattern or a request (header, body, URL)"),
+    ("tool.cmd.data_channels", True, "CHARBUF",
+     "how that data leaves: dns, icmp, http"),
+    ("tool.cmd.served_paths", True, "CHARBUF",
+     "folders the command publishes with a local server (python -m http.server, php -S, "
+     "http-server, busybox httpd...), resolved, and as ~/... under home"),
+    ("tool.cmd.listen_hosts", True, "CHARBUF",
+     "addresses those servers listen on; 0.0.0.0 or :: is every interface (their default)"),
     ("tool.cmd.pipes_to_shell", False, "BOOL",
      "a shell or interpreter runs code from a pipe or program output (`curl x | sh`, "
      "`bash <(curl x)`, `sh -c \"$(curl x)\"`, `eval \"$(...)\"`, a socket)"),

@@ -13,28 +13,15 @@ import os
 import sys
 
 from .. import jsonio
-from .derived_fields import SHELL_EXTRACTORS
+from .derived_fields import SHELL_EXTRACTORS, fetch_urls, patch_files
 from .paths import resolve
-from .tools import SHELL_TOOLS
+from .tools import CONTENT_KEYS, MCP_PREFIXES, MCP_SEPARATORS, SHELL_TOOLS, path_keys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..agents import Call
+    from .patch import PatchFile
 
-
-# Where each tool keeps the path it acts on (contract §2).
-PATH_KEYS = {
-    "Read": ("file_path",),
-    "Write": ("file_path",),
-    "Edit": ("file_path",),
-    "MultiEdit": ("file_path",),
-    "NotebookEdit": ("notebook_path",),
-    "Glob": ("path",),
-    "Grep": ("path",),
-    "view": ("path", "file_path"),
-    "create": ("path", "file_path"),
-    "edit": ("path", "file_path"),
-}
 
 _OS_NAMES = {"linux": "linux", "darwin": "macos", "win32": "windows", "cygwin": "windows"}
 
@@ -47,12 +34,18 @@ def new_correlation_id() -> int:
 class Event(dict):
     """Field values of one call; see the module docstring."""
 
-    __slots__ = ("call", "claude_dir", "correlation_id", "home", "memo", "prempti_home")
+    __slots__ = ("agent_files", "call", "claude_dir", "correlation_id", "home", "memo",
+                 "patch_file", "prempti_home")
 
     def __init__(self, call: Call, home: str, correlation_id: int | None = None, *,
-                 prempti_home: str = "", claude_dir: str = "") -> None:
+                 prempti_home: str = "", claude_dir: str = "",
+                 patch_file: PatchFile | None = None, agent_files: tuple = ()) -> None:
         super().__init__()
         self.call = call
+        self.agent_files = agent_files
+        # One file of a multi-file patch: this event shows the rules that file alone
+        # (tool.file_path, tool.patch_op, tool.content, tool.paths...); see `events_for`.
+        self.patch_file = patch_file
         self.home = home
         self.prempti_home = prempti_home or os.path.join(home, ".prempti")
         self.claude_dir = claude_dir or os.path.join(home, ".claude")
@@ -67,6 +60,10 @@ class Event(dict):
     @property
     def tool_input(self) -> dict:
         return self.call.tool_input
+
+    @property
+    def mcp_server(self) -> str:
+        return self.call.mcp_server
 
     @property
     def real_cwd(self) -> str:
@@ -84,6 +81,17 @@ class Event(dict):
         value = extractor(self, arg) if extractor is not None else None
         self[key] = value
         return value
+
+
+def events_for(call: Call, home: str, **options) -> list[Event]:
+    """The events the rules see for `call`: one, or for a patch that touches several files
+    one per file (all with one correlation id), so that every file is judged on its own
+    and a rule that looks at `tool.file_path` sees each of them."""
+    files = patch_files(call.tool_name, call.tool_input)
+    if not files:
+        return [Event(call, home, **options)]
+    options.setdefault("correlation_id", new_correlation_id())
+    return [Event(call, home, patch_file=entry, **options) for entry in files]
 
 
 # Extractors: (event, argument or None) -> value or None -----------------------------------
@@ -123,9 +131,14 @@ def _input_command(ev: Event, _arg) -> str:
 
 
 def file_path(ev: Event) -> str:
-    """The path the tool acts on, as given (first key present for this tool)."""
-    for key in PATH_KEYS.get(ev.call.tool_name, ()):
+    """The path the tool acts on, as given: the patch file of this event, else the first
+    key present among the tool's path keys (`tools.path_keys`; a list gives its first)."""
+    if ev.patch_file is not None:
+        return ev.patch_file.path
+    for key in path_keys(ev.call.tool_name):
         value = ev.call.tool_input.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
         if value is not None:
             return _as_text(value)
     return ""
@@ -156,30 +169,27 @@ def _real_cwd_prefix(ev: Event, _arg) -> str:
 
 
 def _content(ev: Event, _arg):
+    """What the call writes: the patch file's added lines, or the tool's content keys (all
+    of those present, one per line)."""
+    if ev.patch_file is not None:
+        return ev.patch_file.content
     data = ev.call.tool_input
     tool = ev.call.tool_name
-    if tool == "Write":
-        value = data.get("content")
-    elif tool == "Edit":
-        value = data.get("new_string")
-    elif tool == "NotebookEdit":
-        value = data.get("new_source")
-    elif tool == "MultiEdit":
+    if tool == "MultiEdit":
         edits = data.get("edits")
         if not isinstance(edits, list):
             return None
         parts = [e.get("new_string") for e in edits if isinstance(e, dict)]
         return "\n".join(_as_text(p) for p in parts if p is not None)
-    else:
-        return None
-    return None if value is None else _as_text(value)
+    values = [data.get(key) for key in CONTENT_KEYS.get(tool, ())]
+    present = [_as_text(value) for value in values if value is not None]
+    return "\n".join(present) if present else None
 
 
 def _url(ev: Event, _arg):
-    if ev.call.tool_name != "WebFetch":
-        return None
-    url = ev.call.tool_input.get("url")
-    return None if url is None else _as_text(url)
+    """The URL a fetch tool fetches; a prompt that names several gives them one per line."""
+    urls = fetch_urls(ev.call.tool_name, ev.call.tool_input)
+    return None if urls is None else "\n".join(urls)
 
 
 def _url_host(ev: Event, _arg):
@@ -192,16 +202,25 @@ def _url_host(ev: Event, _arg):
 
 
 def _mcp_parts(ev: Event):
-    """(server, tool) of an `mcp__<server>__<tool>` call, else None."""
+    """(server, tool) of an MCP call (`mcp__<server>__<tool>`, Gemini's
+    `mcp_<server>_<tool>`, or any tool whose server the adapter named: Copilot's
+    `<server>-<tool>`), else None. The server the agent names wins over splitting."""
     name = ev.call.tool_name
-    if not name.startswith("mcp__"):
-        return None
     server = ev.call.mcp_server
-    rest = name[5:]
-    if server and rest.startswith(server + "__"):
-        return server, rest[len(server) + 2:]
-    server, sep, tool = rest.partition("__")
-    return (server, tool) if sep else (rest, "")
+    found = next((pair for pair in MCP_PREFIXES if name.startswith(pair[0])), None)
+    if found is None:
+        if not server:
+            return None
+        for sep in MCP_SEPARATORS:
+            if name.startswith(server + sep):
+                return server, name[len(server) + len(sep):]
+        return server, name
+    prefix, sep = found
+    rest = name[len(prefix):]
+    if server and rest.startswith(server + sep):
+        return server, rest[len(server) + len(sep):]
+    server, separated, tool = rest.partition(sep)
+    return (server, tool) if separated else (rest, "")
 
 
 def _mcp_server(ev: Event, _arg):
@@ -220,10 +239,11 @@ def _prempti_home(ev: Event, _arg) -> str:
 
 def _protected_paths(ev: Event, _arg) -> tuple:
     """What the agent must never change: the guard's home (binary, extraction, rules,
-    config, cache, log), Claude Code's user settings, where the hook is registered, and the
-    interpreter the hook runs with."""
+    config, cache, log), the files the hook is registered in (Claude Code's user settings,
+    and those of the Codex, Gemini and Copilot CLIs) and the interpreter the hook runs with."""
     settings = os.path.join(ev.claude_dir, "settings.json")
     return (ev["prempti.home"], resolve(settings, "/", ev.home),
+            *(resolve(path, "/", ev.home) for path in ev.agent_files),
             *ev["prempti.interpreter_paths"])
 
 
@@ -297,7 +317,7 @@ EXTRACTORS = {
     "tool.file_path": lambda ev, _arg: file_path(ev),
     "tool.file_name": _file_name,
     "tool.real_file_path": _real_file_path,
-    "tool.patch_op": lambda ev, _arg: "",
+    "tool.patch_op": lambda ev, _arg: "" if ev.patch_file is None else ev.patch_file.op,
     "tool.content": _content,
     "tool.url": _url,
     "tool.url.host": _url_host,

@@ -60,9 +60,10 @@ BEYOND_PREMPTI = [
     _s("mcp.tool", "MCP tool of an mcp__<server>__<tool> call"),
     _s("prempti.home", "prempti-hook's own folder (PREMPTI_HOME), resolved"),
     _list("prempti.protected_paths", "what the agent must not change: prempti-hook's folder, "
-          "Claude Code's user settings file (where the hook is registered) and "
-          "prempti.interpreter_paths, resolved; compare with "
-          "`tool.write_path_prefixes intersects val(prempti.protected_paths)`"),
+          "the files the hook is registered in (Claude Code's user settings; Codex's "
+          "hooks.json and config.toml, Gemini's settings.json, Copilot's hook file) and "
+          "prempti.interpreter_paths, resolved; compare with `tool.write_path_prefixes "
+          "intersects val(prempti.protected_paths)`"),
     _list("prempti.interpreter_paths", "what decides the code the hook's interpreter runs: "
           "the sys.path entries searched before prempti-hook's own code (standard library, "
           "its zip, lib-dynload), the executable, pyvenv.cfg beside it, its libpython"),

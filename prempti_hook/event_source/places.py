@@ -218,7 +218,7 @@ class _IgnoreFile:
         try:
             with open(os.path.join(folder, ".gitignore"), "rb") as handle:
                 data = handle.read(MAX_IGNORE_BYTES)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the path (a hostile cwd)
             return
         for line in data.decode("utf-8", "replace").splitlines()[:MAX_IGNORE_LINES]:
             line = line.rstrip()
@@ -282,7 +282,7 @@ class Places:
         top = temp_root.rstrip("/") + "/" + path[len(temp_root):].strip("/").split("/")[0]
         try:
             return os.lstat(top).st_uid != os.getuid()
-        except (OSError, AttributeError):
+        except (OSError, AttributeError, ValueError):
             return False
 
     def _outside(self, path: str) -> str:

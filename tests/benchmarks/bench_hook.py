@@ -4,6 +4,7 @@ shiv zipapp that only prints "hello".
 
     python tests/benchmarks/bench_hook.py [--runs 50] [--rules PATH[:PATH...]]
                                           [--python PATH] [--pyz dist/prempti-hook.pyz]
+                                          [--agent claude_code|codex|gemini|copilot|all]
 
 Every scenario runs `--warmup` times unmeasured, then `--runs` times, round-robin (so that a
 slow moment of the machine hits all of them alike); each run is a fresh process, timed from
@@ -17,7 +18,12 @@ spawn to exit. Scenarios:
                 given by --rules (PREMPTI_RULES). Without --rules, a generated ruleset
                 larger than Prempti's default one (~91 KB, lists + macros + rules) is used.
 - deny via sh:  the same, through `sh -c "<command>"` as Claude Code runs hooks.
-Then a breakdown of the deny call: the modules it imports, by self time (-X importtime).
+With `--agent NAME` (repeatable, or `all`), the allow, deny and deny-via-sh scenarios run for
+each of those agents: its own input JSON, `--agent NAME` on the command line, and for
+`via sh` the exact command `hook add NAME` registers (Codex and Gemini: with its exit-2
+fallback). The generated ruleset's shell rules name every agent's shell tool.
+Then a breakdown of the (first agent's) deny call: the modules it imports, by self time
+(-X importtime).
 """
 
 from __future__ import annotations
@@ -44,12 +50,36 @@ ALLOW_CALL = {"tool_name": "Bash", "tool_input": {"command": "ls -la src"}}
 DENY_CALL = {"tool_name": "Bash", "tool_input": {"command": "cat ~/.ssh/id_rsa"}}
 HEAVY = ("re", "typing", "dataclasses", "enum", "json", "pickle", "pyparsing", "yaml",
          "filelock", "zipfile", "shutil", "subprocess", "pathlib")
+AGENTS = ("claude_code", "codex", "gemini", "copilot")
 
 
-def tool_call(call: dict, cwd: str) -> str:
+def tool_call(call: dict, cwd: str, agent: str = "claude_code") -> str:
+    """The shell call `call` in `agent`'s own hook input."""
+    command = call["tool_input"]["command"]
+    if agent == "gemini":
+        return json.dumps({"session_id": "bench", "transcript_path": "", "cwd": cwd,
+                           "hook_event_name": "BeforeTool", "timestamp": "",
+                           "tool_name": "run_shell_command",
+                           "tool_input": {"command": command, "description": "bench"}})
+    if agent == "copilot":
+        return json.dumps({"sessionId": "bench", "timestamp": 0, "cwd": cwd,
+                           "toolName": "bash",
+                           "toolArgs": {"command": command, "description": "bench"}})
+    extra = {"turn_id": "bench", "model": "bench"} if agent == "codex" else {}
     return json.dumps({"session_id": "bench", "transcript_path": "", "cwd": cwd,
                        "permission_mode": "default", "hook_event_name": "PreToolUse",
-                       "tool_use_id": "toolu_bench", **call})
+                       "tool_use_id": "toolu_bench", **extra, **call})
+
+
+def decision_of(agent: str, text: str) -> tuple[str, str]:
+    """(decision, reason) from `agent`'s answer."""
+    output = json.loads(text)
+    if agent == "gemini":
+        return output.get("decision", "?"), output.get("reason", "")
+    if agent == "copilot":
+        return output.get("permissionDecision", "?"), output.get("permissionDecisionReason", "")
+    output = output["hookSpecificOutput"]
+    return output.get("permissionDecision", "?"), output.get("permissionDecisionReason", "")
 
 
 # A ruleset the size of Prempti's -----------------------------------------------------------
@@ -76,7 +106,8 @@ def generated_ruleset(groups: int = 40) -> str:
         parts.append(
             f"- rule: Bench rule {g} on shell commands\n"
             f"  desc: generated rule {g} (commands)\n"
-            f'  condition: tool.name = "Bash" and bench_cmd_{g} and not '
+            f'  condition: tool.name in (Bash, bash, run_shell_command) and bench_cmd_{g} '
+            f'and not '
             f'tool.input_command startswith "echo bench-safe-{g}"\n'
             f'  output: "Bench rule {g} matched %tool.input_command in %agent.real_cwd"\n'
             f"  priority: {verdict[1]}\n  source: coding_agent\n  tags: {tags}\n")
@@ -89,7 +120,8 @@ def generated_ruleset(groups: int = 40) -> str:
     parts.append(
         "- rule: Bench deny reading SSH keys from the shell\n"
         "  desc: the rule the deny call trips over\n"
-        '  condition: tool.name = "Bash" and (tool.input_command contains "/.ssh/id_rsa" or '
+        '  condition: tool.name in (Bash, bash, run_shell_command) and '
+        '(tool.input_command contains "/.ssh/id_rsa" or '
         'tool.input_command contains "/.ssh/id_ed25519")\n'
         '  output: "Blocked reading an SSH private key (%tool.input_command)"\n'
         "  priority: CRITICAL\n  source: coding_agent\n  tags: [coding_agent_deny]\n")
@@ -99,8 +131,10 @@ def generated_ruleset(groups: int = 40) -> str:
 # Measuring ---------------------------------------------------------------------------------
 
 class Scenario:
-    def __init__(self, name: str, argv: list[str], env: dict, stdin: str = "") -> None:
+    def __init__(self, name: str, argv: list[str], env: dict, stdin: str = "",
+                 agent: str = "claude_code") -> None:
         self.name = name
+        self.agent = agent
         self.argv = argv
         self.env = env
         self.stdin = stdin.encode()
@@ -161,11 +195,26 @@ def verdict_of(scenario: Scenario) -> str:
     if not text:
         return f"no decision (exit {result.returncode})"
     try:
-        output = json.loads(text)["hookSpecificOutput"]
+        decision, reason = decision_of(scenario.agent, text)
     except (ValueError, KeyError, TypeError):
         return f"unexpected output: {text[:200]!r}"
-    reason = output.get("permissionDecisionReason", "")
-    return output.get("permissionDecision", "?") + (f" ({reason[:100]})" if reason else "")
+    return decision + (f" ({reason[:100]})" if reason else "")
+
+
+def agent_scenarios(agent: str, python: str, prempti_home: str, zipapp: Path, env: dict,
+                    cwd: str) -> list[Scenario]:
+    """allow, deny and deny-via-sh for one agent, as its registered hook runs them."""
+    from prempti_hook import registration
+
+    flag = [] if agent == "claude_code" else ["--agent", agent]
+    command = claude_settings.hook_command(python, prempti_home) if agent == "claude_code" \
+        else registration.module(agent).command(python, prempti_home)
+    label = "hook" if agent == "claude_code" else f"{agent}"
+    argv = [python, "-I", "-S", str(zipapp), *flag]
+    return [Scenario(f"{label}: allow call", argv, env, tool_call(ALLOW_CALL, cwd, agent), agent),
+            Scenario(f"{label}: deny call", argv, env, tool_call(DENY_CALL, cwd, agent), agent),
+            Scenario(f"{label}: deny call via sh -c", ["sh", "-c", command], dict(env),
+                     tool_call(DENY_CALL, cwd, agent), agent)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,7 +227,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="interpreter (resolved like install.sh does)")
     parser.add_argument("--pyz", type=Path, default=REPO / "dist" / "prempti-hook.pyz")
     parser.add_argument("--top", type=int, default=15, help="importtime rows to show")
+    parser.add_argument("--agent", action="append", choices=(*AGENTS, "all"),
+                        help="the agent(s) whose hook calls to time (default claude_code)")
     args = parser.parse_args(argv)
+    agents = list(AGENTS) if "all" in (args.agent or []) else \
+        list(dict.fromkeys(args.agent or ["claude_code"]))
     if args.runs < 50:
         parser.error("--runs must be at least 50")
     python = os.path.realpath(shutil.which(args.python) or args.python)
@@ -205,7 +258,6 @@ def main(argv: list[str] | None = None) -> int:
                     if not k.startswith(("PREMPTI_", "SHIV_", "PYTHON"))}
         base_env["HOME"] = str(home)
         hook_env = dict(base_env, PREMPTI_HOME=str(prempti_home), PREMPTI_RULES=rules)
-        command = claude_settings.hook_command(python, str(prempti_home))
         hook_argv = [python, "-I", "-S", str(zipapp)]
         cwd = str(work)
         hello = hello_world(python, work)
@@ -215,19 +267,18 @@ def main(argv: list[str] | None = None) -> int:
             Scenario("shiv hello-world", [python, "-I", "-S", str(hello)],
                      dict(base_env, SHIV_ROOT=str(work / "shiv-root"))),
             Scenario("prempti-hook --version", [*hook_argv, "--version"], hook_env),
-            Scenario("hook: allow call", hook_argv, hook_env, tool_call(ALLOW_CALL, cwd)),
-            Scenario("hook: deny call", hook_argv, hook_env, tool_call(DENY_CALL, cwd)),
-            Scenario("hook: deny call via sh -c", ["sh", "-c", command],
-                     dict(hook_env), tool_call(DENY_CALL, cwd)),
         ]
+        for agent in agents:
+            scenarios += agent_scenarios(agent, python, str(prempti_home), zipapp, hook_env,
+                                         cwd)
         allow, deny = scenarios[3], scenarios[4]
         for scenario in scenarios:  # first runs: extraction, rule cache
             scenario.once()
         print(f"python:  {python}")
         print(f"zipapp:  {args.pyz} ({args.pyz.stat().st_size / 1024:.0f} KiB)")
         print(f"rules:   {rules} ({rules_bytes / 1024:.0f} KiB)")
-        print(f"allow call -> {verdict_of(allow)}")
-        print(f"deny call  -> {verdict_of(deny)}")
+        for scenario in scenarios[3:]:
+            print(f"{scenario.name:<32} -> {verdict_of(scenario)}")
         for _ in range(args.warmup):
             for scenario in scenarios:
                 scenario.once()
@@ -237,15 +288,19 @@ def main(argv: list[str] | None = None) -> int:
 
         floor, hello_s = scenarios[0], scenarios[1]
         print(f"\n{args.runs} runs each after {args.warmup} warm-up runs (ms, spawn to exit)")
-        print(f"{'scenario':<30} {'median':>8} {'p95':>8} {'x floor':>8} {'x hello':>8}")
+        print(f"{'scenario':<32} {'median':>8} {'p95':>8} {'x floor':>8} {'x hello':>8}")
         for s in scenarios:
-            print(f"{s.name:<30} {s.median:8.1f} {s.p95:8.1f} {s.median / floor.median:8.2f} "
+            print(f"{s.name:<32} {s.median:8.1f} {s.p95:8.1f} {s.median / floor.median:8.2f} "
                   f"{s.median / hello_s.median:8.2f}")
         version = scenarios[2]
         print(f"\nto the first line of cli.main (--version run): {version.median:.1f} ms "
               f"(floor + {version.median - floor.median:.1f} ms)")
-        print(f"hook work after cli.main starts: allow {allow.median - version.median:.1f} ms, "
-              f"deny {deny.median - version.median:.1f} ms")
+        for first in range(3, len(scenarios), 3):
+            allow, deny = scenarios[first], scenarios[first + 1]
+            print(f"hook work after cli.main starts ({allow.agent}): allow "
+                  f"{allow.median - version.median:.1f} ms, deny "
+                  f"{deny.median - version.median:.1f} ms")
+        allow, deny = scenarios[3], scenarios[4]
 
         rows = importtime(deny, 0)
         heavy = sorted({name.strip() for _, _, name in rows

@@ -17,12 +17,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def record(n: int, verdict: str = "allow", command: str = "ls", enforced: bool = True,
-           reason: str | None = None) -> dict:
+           reason: str | None = None, agent: str = "claude_code") -> dict:
     """A record shaped like the hook's (alert.make_record)."""
     out = {"time": f"2026-11-25T10:00:{n:02d}.123456789Z", "hostname": "h",
            "source": "coding_agent", "rule": f"rule {n}", "priority": "Critical",
            "output": f"2026-11-25T10:00:{n:02d}.123456789+0000: Critical out {n}",
-           "output_fields": {"tool.name": "Bash", "tool.input_command": command},
+           "output_fields": {"agent.name": agent, "tool.name": "Bash",
+                             "tool.input_command": command},
            "tags": [], "verdict": verdict, "mode": "guardrails", "enforced": enforced,
            "matched": [], "duration_ms": 1.0}
     if reason:
@@ -45,9 +46,12 @@ def test_human_lines_oldest_first_with_tail(cfg, capsys):
     assert logs.main("logs", []) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == logs.DEFAULT_TAIL
-    assert lines[-1] == ("2026-11-25 10:00:29Z  ALLOW           Bash         rule 29: cmd 29")
-    assert lines[-2] == ("2026-11-25 10:00:28Z  ALLOW           Bash         rule 28: cmd 28")
-    assert lines[-3] == "2026-11-25 10:00:27Z  DENY            Bash         rule 27: no"
+    assert lines[-1] == ("2026-11-25 10:00:29Z  ALLOW           claude_code Bash         "
+                         "rule 29: cmd 29")
+    assert lines[-2] == ("2026-11-25 10:00:28Z  ALLOW           claude_code Bash         "
+                         "rule 28: cmd 28")
+    assert lines[-3] == ("2026-11-25 10:00:27Z  DENY            claude_code Bash         "
+                         "rule 27: no")
     assert logs.main("logs", ["--tail", "all", "--show", "deny"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[2] for line in lines] == ["DENY"] * 10
@@ -173,3 +177,21 @@ def test_follow_mode_prints_new_calls_across_rotation(tmp_path):
         proc.wait(10)
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_one_log_for_every_agent_shows_and_filters_by_agent(cfg, capsys):
+    for n, agent in enumerate(["claude_code", "codex", "gemini", "copilot", "codex"]):
+        auditlog.append(cfg, record(n, agent=agent, command=f"cmd {n}"))
+    failure = record(9, "deny")
+    del failure["output_fields"]["agent.name"]  # a record with no agent (a very old one)
+    auditlog.append(cfg, failure)
+    assert logs.main("logs", []) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[3] for line in lines] == ["claude_code", "codex", "gemini", "copilot",
+                                                  "codex", "-"]
+    assert logs.main("logs", ["--agent", "codex"]) == 0
+    assert [line.split()[-1] for line in capsys.readouterr().out.splitlines()] == ["1", "4"]
+    assert logs.main("logs", ["--agent=claude"]) == 0  # an alias of claude_code
+    assert len(capsys.readouterr().out.splitlines()) == 1
+    assert logs.main("logs", ["--agent", "cursor"]) == 2
+    assert "unknown agent 'cursor'" in capsys.readouterr().err

@@ -17,6 +17,8 @@ MAX_STEPS = 40_000          # words expanded + commands evaluated, for the whole
 MAX_FIELDS = 256            # words one word may expand to (brace, glob)
 MAX_ALTS = 8                # alternative values tracked for one variable
 MAX_GLOB_SCAN = 4096        # directory entries examined per pathname expansion
+MAX_EXPANDED = 1024 * 1024  # characters of text built by expansion, for the whole analysis
+MAX_WORDS = 10_000          # words built by expansion (splitting, braces, globs), in total
 
 # --- markers for values known only at run time ------------------------------------------
 COMPUTED = "\ue000"    # output of a program ($(...), `...`, read, $RANDOM...)
@@ -55,12 +57,14 @@ class Abort(Exception):
 class Context:
     """Shared by every parser and evaluator of one analysis: reasons and the budgets."""
 
-    __slots__ = ("level", "reasons", "steps")
+    __slots__ = ("expanded", "level", "reasons", "steps", "words")
 
     def __init__(self) -> None:
         self.reasons: dict[str, None] = {}
         self.level = 0
         self.steps = 0
+        self.expanded = 0
+        self.words = 0
 
     def reason(self, why: str) -> None:
         self.reasons[why] = None
@@ -78,6 +82,15 @@ class Context:
         if self.steps > MAX_STEPS:
             raise Abort(R_TOO_COMPLEX)
 
+    def grow(self, chars: int, words: int = 0) -> None:
+        """Charge text about to be built by expansion (before it is built): a command
+        such as `a=x; a=$a$a; ...` doubles a value at every step, so the budget is counted
+        for the whole analysis and checked before the text exists."""
+        self.expanded += chars
+        self.words += words
+        if self.expanded > MAX_EXPANDED or self.words > MAX_WORDS:
+            raise Abort(R_TOO_LARGE)
+
 
 class Analysis:
     """What one command line runs and touches. Lists are ordered, without duplicates.
@@ -85,15 +98,22 @@ class Analysis:
     `paths`/`write_paths` are resolved (symlinks, `..`); `lexical_paths`/
     `lexical_write_paths` are the same paths as written (absolute, `..` folded, symlinks
     kept), for matching rules written with either form (`/etc` vs macOS `/private/etc`).
+    `tail_names` are the known last names of paths built at run time (`environ` of
+    `/proc/$(pgrep x)/environ`).
 
     `effects` are consequential things the command does beyond its files (`git.discard`,
     `db.wipe`...; see `programs/destructive.py`); `deletes` maps what it deletes, at the level
     of the pattern it names (`/p/src/*`, not what the glob matches today), to how: "one"
     (a single named file), "many" (recursive or a glob) or "erase" (overwritten in place).
+    The other lists are described with their fields in docs/fields-shell.md.
     """
 
-    __slots__ = ("args", "deletes", "effects", "hosts", "lexical_paths", "lexical_write_paths",
-                 "names", "paths", "pipes_to_shell", "reasons", "urls", "write_paths")
+    __slots__ = ("args", "code_producers", "container_mounts", "container_paths",
+                 "container_privileges", "credential_reads", "credential_sinks",
+                 "data_channels", "data_hosts", "deletes", "effects", "hardlinks", "hosts",
+                 "lexical_paths", "lexical_write_paths", "listen_hosts", "names", "paths",
+                 "pipes_to_shell", "program_paths", "reasons", "served_paths", "tail_names",
+                 "urls", "write_paths")
 
     def __init__(self) -> None:
         self.names: dict[str, None] = {}
@@ -102,10 +122,23 @@ class Analysis:
         self.write_paths: dict[str, None] = {}
         self.lexical_paths: dict[str, None] = {}
         self.lexical_write_paths: dict[str, None] = {}
+        self.tail_names: dict[str, None] = {}
         self.urls: dict[str, None] = {}
         self.hosts: dict[str, None] = {}
         self.pipes_to_shell = False
         self.reasons: dict[str, None] = {}
+        self.hardlinks: dict[str, None] = {}
+        self.program_paths: dict[str, None] = {}
+        self.code_producers: dict[str, None] = {}
+        self.credential_reads: dict[str, None] = {}
+        self.credential_sinks: dict[str, None] = {}
+        self.container_mounts: dict[str, None] = {}
+        self.container_privileges: dict[str, None] = {}
+        self.container_paths: dict[str, None] = {}
+        self.data_hosts: dict[str, None] = {}
+        self.data_channels: dict[str, None] = {}
+        self.served_paths: dict[str, None] = {}
+        self.listen_hosts: dict[str, None] = {}
         self.effects: dict[str, None] = {}
         self.deletes: dict[str, str] = {}
 
@@ -203,5 +236,8 @@ CODE_VARS = name_set("GIT_SSH_COMMAND GIT_SSH GIT_PAGER PAGER GIT_EDITOR EDITOR 
                      "GIT_EXTERNAL_DIFF GIT_ASKPASS SSH_ASKPASS SUDO_ASKPASS LESSOPEN "
                      "LESSCLOSE MANPAGER PROMPT_COMMAND GIT_PROXY_COMMAND")
 SOURCED_VARS = name_set("BASH_ENV ENV")
+# Prompt strings are expanded again, `$(...)` included, when bash shows them (`PS4` before
+# every command traced by `set -x`).
+PROMPT_VARS = name_set("PS0 PS1 PS2 PS3 PS4")
 _PRELOAD_VARS = name_set("LD_PRELOAD LD_AUDIT DYLD_INSERT_LIBRARIES")
-INJECTION_VARS = CODE_VARS | SOURCED_VARS | _PRELOAD_VARS
+INJECTION_VARS = CODE_VARS | SOURCED_VARS | PROMPT_VARS | _PRELOAD_VARS

@@ -24,6 +24,7 @@ from .analysis import (
     NUMBER,
     PIPE,
     POSITIONAL,
+    PROMPT_VARS,
     R_COMPUTED_HOST,
     R_COMPUTED_PATH,
     R_DYNAMIC_CODE,
@@ -42,9 +43,15 @@ from .analysis import (
 )
 from .expand import CMD, PLAIN, REDIR, Expander, static_output
 from .parser import Parser
-from .programs import handler_for, observer_for
+from .programs import handler_for, inspect, observer_for
 from .programs.common import generic
-from .syntax import DECLARATION_BUILTINS, FILE_TESTS, plain_word, split_assignment
+from .syntax import (
+    ARITH_TESTS,
+    DECLARATION_BUILTINS,
+    FILE_TESTS,
+    plain_word,
+    split_assignment,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,6 +73,24 @@ def _foreign_shebang(content: str) -> bool:
         return False
     line = content.split("\n", 1)[0]
     return any(name in line for name in _INTERPRETER_NAMES)
+
+
+# Programs that turn encoded text back into text (their output run as code is decoded code).
+_DECODING_PROGRAMS = frozenset({"base64", "base32", "basenc", "xxd", "od", "rev", "uudecode",
+                                "openssl", "gzip", "gunzip", "zcat", "bzip2", "bunzip2",
+                                "xz", "unxz", "zstd"})
+
+def program_label(argv: list) -> str:
+    """A program's name and its subcommand, if it has one (`pyenv init`, `kubectl
+    completion`, `git clone`, `curl`): how `tool.cmd.code_producers` names it."""
+    label = argv[0].rstrip("/").rsplit("/", 1)[-1]
+    for arg in argv[1:3]:
+        if arg[:1].isalpha() and all(c.isalnum() or c in "-_." for c in arg) and (
+                "." not in arg or arg.startswith("shell.")):
+            return label + " " + arg
+        if not arg.startswith("-"):
+            break
+    return label
 
 
 def _decodes_escapes(argv: list) -> bool:
@@ -94,10 +119,40 @@ class Evaluator(Expander):
         self.calls: set[str] = set()
         self.capture: list | None = None
         self.net_fds: set[str] = set()  # descriptors opened on /dev/tcp or /dev/udp
+        # descriptors opened for reading (`exec 3< file`): what they read, and the
+        # programs that produce it when it is a `<(...)`
+        self.fd_inputs: dict[str, tuple] = {}
         # Files this command line writes (content when known) and links it makes, so that
         # `curl -o x.sh URL; sh x.sh` or `ln -s /etc/shadow x; cat x` are seen through.
         self.written: dict[str, str | None] = {}
         self.links: dict[str, str] = {}
+        # Copies that keep symlinks (`cp -a`, `cp -P`, `mv`, `rsync -l`): copy -> source.
+        self.mirrors: dict[str, str] = {}
+        # Variables declared with `declare -i`: what is assigned to them is arithmetic.
+        self.integer_vars: set[str] = set()
+        # Where files written earlier come from: downloaded (path -> the program that
+        # fetched it) or built by a compiler from the project's sources.
+        self.downloaded: dict[str, str] = {}
+        self.built: set[str] = set()
+        self.net_events = 0  # URLs and hosts recorded so far
+        self.reached: list[str] = []  # the hosts recorded, in order (bounded)
+        self.piped_download = False  # this pipeline element reads what a download printed
+        # Programs whose output may become code: those of the current command's `$(...)`
+        # and `<(...)`, and those earlier in the current pipeline.
+        self.producers: list | None = None
+        self.word_producers: list = []
+        self.pipe_producers: list = []
+        # Stored credentials printed by helpers (`gh auth token`), followed to where their
+        # text goes: the terminal, a login that reads it on stdin, another command's
+        # arguments (to the service that issued it, or elsewhere), a variable.
+        self.pipe_stage: tuple | None = None  # (pipeline, position) of the running element
+        self.pending_credentials: list = []  # (kind, stage) until the pipeline ends
+        self.login_stages: set = set()  # stages that read a password on stdin
+        self.word_credentials: list = []  # kinds that become the current command's words
+        self.output_words: list = []  # those of the command around the current `$(...)`
+        self.secret_vars: dict[str, tuple] = {}  # variables holding such text
+        self.consumes_secret = False  # the current command reads a password on stdin
+        self.substitutions = 0  # depth of `$(...)`/`<(...)` being analysed
         # Words of the simple command being run that came from pathname expansion, to the
         # pattern they matched: deletes are judged by the pattern (`rm -rf *` at the root
         # is a wipe whatever it matches today; see programs/destructive.py).
@@ -141,6 +196,12 @@ class Evaluator(Expander):
             cut = min((text.find(m) for m in (COMPUTED, UNSET) if m in text), default=-1)
             if cut >= 0:
                 self.unknown(text, R_COMPUTED_PATH)
+                # the name at the end is known even when a folder is not (`environ` in
+                # `/proc/$(pgrep x)/environ`): rules on file names still apply
+                tail = text[max(text.rfind(COMPUTED), text.rfind(UNSET)) + 1:]
+                name = tail.rstrip("/").rsplit("/", 1)[-1]
+                if "/" in tail and name and name not in (".", ".."):
+                    self.out.tail_names[name] = None
                 known = text[:cut]
                 slash = known.rfind("/")
                 if slash < 0:
@@ -171,19 +232,41 @@ class Evaluator(Expander):
                     self.written.setdefault(real, None)
 
     def through_links(self, real: str) -> list[str]:
-        """Where `real` leads through links made earlier in this command line."""
+        """Where `real` leads through links made earlier in this command line, and through
+        symlinks kept by copies made earlier in it (`cp -P link x; echo > x`)."""
         found: list[str] = []
+        if not self.links and not self.mirrors:
+            return found
         for _ in range(4):
             for link, target in self.links.items():
                 if real == link or real.startswith(link + "/"):
                     real = resolve_expanded(target + real[len(link):], "/")
-                    if real in found:
-                        return found
-                    found.append(real)
                     break
             else:
+                for copy, source in self.mirrors.items():
+                    if real == copy or real.startswith(copy + "/"):
+                        from .flows import mirror_target
+
+                        led = mirror_target(source, copy, real[len(copy):], self.links)
+                        if led is not None:
+                            real = led
+                            break
+                else:
+                    return found
+            if real in found:
                 return found
+            found.append(real)
         return found
+
+    def hardlink(self, text: str, st: State) -> None:
+        """A file that gets another name (`ln`, `cp -l`, `rsync --link-dest`): whatever
+        is written through the new name changes it, so it counts as written too."""
+        self.path(text, st, write=True, record=False)
+        if has_marker(text):
+            return
+        for cwd in st.cwds:
+            if not has_marker(cwd) or text.startswith("/"):
+                self.out.hardlinks[resolve_expanded(text, cwd)] = None
 
     def written_file(self, text: str, st: State) -> tuple[bool, str | None]:
         """(written earlier in this command line, its content when known)."""
@@ -205,7 +288,14 @@ class Evaluator(Expander):
         found, content = self.written_file(text, call.st)
         if not found:
             return False
-        if content is None and direct:
+        origin = self.origin(text, call.st)
+        if origin == "built":
+            return True  # the project's own program, compiled by this command line
+        if origin is not None:
+            # downloaded, then run: code from the network, whoever runs it
+            self.reason(R_DYNAMIC_CODE if not direct else R_DYNAMIC_COMMAND)
+            self.pipes((origin,))
+        elif content is None and direct:
             self.reason(R_DYNAMIC_COMMAND)
         elif content is None:
             # downloaded or generated, then given to a shell: code from a program's output
@@ -217,6 +307,24 @@ class Evaluator(Expander):
         else:
             self.reason(R_INLINE_CODE)
         return True
+
+    def origin(self, text: str, st: State) -> str | None:
+        """Where a file written earlier comes from (see `flows.origin`)."""
+        from .flows import origin
+
+        return origin(self, text, st)
+
+    def built_program(self, text: str, st: State) -> None:
+        """A program compiled from the project by this command line (`go build -o x`)."""
+        for cwd in st.cwds:
+            if not has_marker(cwd) or text.startswith("/"):
+                self.built.add(resolve_expanded(text, cwd))
+
+    def program_path(self, name: str, st: State) -> None:
+        """A program started by its path (`./x`, `/tmp/x/tool`): where it really is."""
+        for cwd in st.cwds:
+            if not has_marker(cwd) or name.startswith("/"):
+                self.out.program_paths[resolve_expanded(name, cwd)] = None
 
     def cwd_path(self, st: State, write: bool = False) -> None:
         for cwd in st.cwds:
@@ -231,7 +339,7 @@ class Evaluator(Expander):
             return
         host = netaddr.normalize_host(text)
         if host:
-            self.out.hosts[host] = None
+            self.reach(host)
 
     def url(self, text: str, default_scheme: str = "") -> None:
         """A URL (`default_scheme` is assumed when it has none, as curl does)."""
@@ -245,12 +353,34 @@ class Evaluator(Expander):
             after = known.find("://")
             rest = known[after + 3:] if after >= 0 else known
             if not any(c in rest for c in "/?#"):
-                self.unknown(text, R_COMPUTED_HOST)
+                # the host itself is built at run time: data in its labels, or unknown
+                authority = text[after + 3 if after >= 0 else 0:]
+                for stop in "/?#":
+                    authority = authority.split(stop, 1)[0]
+                self.data_host(authority.rpartition("@")[2], "dns")
                 return
         if default_scheme and "://" not in known:
             known = default_scheme + "://" + known
         for host in netaddr.url_hosts(known):
-            self.out.hosts[host] = None
+            self.reach(host)
+
+    def data_host(self, text: str, channel: str) -> None:
+        """A host name with run-time data in it (see `flows.data_host`)."""
+        from .flows import data_host
+
+        data_host(self, text, channel)
+
+    def data_sent(self, host: str, channel: str) -> None:
+        """Data known only at run time leaves for `host` through `channel` (`dns`,
+        `icmp`, `http`)."""
+        self.out.data_hosts[host] = None
+        self.out.data_channels[channel] = None
+
+    def reach(self, host: str) -> None:
+        self.out.hosts[host] = None
+        self.net_events += 1
+        if len(self.reached) < 1024:
+            self.reached.append(host)
 
     def scan_url(self, word: str) -> bool:
         """Record `word` (or its `--opt=`/`NAME=` value) when it starts like a URL."""
@@ -267,8 +397,37 @@ class Evaluator(Expander):
                 return True
         return False
 
-    def pipes(self) -> None:
+    def pipes(self, producers: list | tuple = ()) -> None:
+        """Code from a stream runs: record it, and the programs whose output it may be
+        (`producers`, or those of the current pipeline and `$(...)`)."""
         self.out.pipes_to_shell = True
+        for label in producers or (*self.pipe_producers, *self.word_producers):
+            self.out.code_producers[label] = None
+
+    def credential(self, kind: str, printed_here: bool = True) -> None:
+        """The running command prints a stored credential of `kind` (`gh auth token`), or
+        (`printed_here` false) a pipeline that just ended does: record it, and where its
+        text goes once that is known (see `credential_sinks`)."""
+        self.out.credential_reads[kind] = None
+        if self.pipe_stage is not None:
+            self.pending_credentials.append((kind, self.pipe_stage))
+        elif self.substitutions:
+            # `$(gh auth token)`: it becomes words of the command around the `$(...)`
+            (self.output_words if printed_here else self.word_credentials).append(kind)
+        else:
+            self.out.credential_sinks["output"] = None
+
+    def login_consumer(self) -> None:
+        """The running command reads a password or token on standard input
+        (`docker login --password-stdin`): a credential piped into it stays hidden."""
+        self.consumes_secret = True
+        if self.pipe_stage is not None:
+            self.login_stages.add(self.pipe_stage)
+
+    def produced(self, argv: list) -> None:
+        """A program ran whose output a shell may run next: remember its label."""
+        if self.producers is not None and len(self.producers) < MAX_ALTS:
+            self.producers.append(program_label(argv))
 
     # --- nodes ----------------------------------------------------------------------------
     def run(self, node: tuple | None, st: State, stdin: object) -> None:
@@ -292,14 +451,7 @@ class Evaluator(Expander):
                 self.run(pipe, st, stdin)
             st.cond -= 1
         elif kind == "pipe":
-            piped: object = stdin
-            last = len(node[1]) - 1
-            for index, command in enumerate(node[1]):
-                self.consumed += index < last
-                try:
-                    piped = self.run_piped(command, st.copy(), piped)
-                finally:
-                    self.consumed -= index < last
+            self.run_pipeline(node[1], st, stdin)
         elif kind in ("sub", "group"):
             redirected = self.redirs(node[2], st)[0]
             ctx.enter()
@@ -345,6 +497,40 @@ class Evaluator(Expander):
             self.expand([("A", node[1], False)], st, PLAIN)
             self.redirs(node[2], st)
 
+    def run_pipeline(self, commands: list, st: State, stdin: object) -> object:
+        """Each element reads the previous one's output: remember which programs produced
+        it (code run from it names them) and whether a download is among them (files
+        written from it are downloaded)."""
+        saved = (self.pipe_producers, self.piped_download, self.producers, self.pipe_stage)
+        producers: list = []
+        downloading = self.piped_download
+        piped: object = stdin
+        pipeline = self.ctx.steps  # a number no other pipeline of this analysis has
+        last = len(commands) - 1
+        try:
+            for position, command in enumerate(commands):
+                self.pipe_producers = list(producers)
+                self.piped_download = downloading
+                self.producers = []
+                self.pipe_stage = (pipeline, position)
+                before = self.net_events
+                self.consumed += position < last  # its output feeds the next element
+                try:
+                    piped = self.run_piped(command, st.copy(), piped)
+                finally:
+                    self.consumed -= position < last
+                producers.extend(self.producers)
+                downloading = downloading or self.net_events > before
+        finally:
+            self.pipe_producers, self.piped_download, self.producers, self.pipe_stage = saved
+        if self.pending_credentials:
+            from .flows import settle_pipeline_credentials
+
+            settle_pipeline_credentials(self, pipeline)
+        if self.producers is not None:  # a pipeline inside `$(...)`: all of it produces
+            self.producers.extend(producers[:MAX_ALTS])
+        return piped
+
     def run_piped(self, node: tuple | None, st: State, stdin: object) -> object:
         """Run one element of a pipeline; what the next element reads: PIPE, or
         ("pipe", text) when this element is a simple command whose output is known."""
@@ -388,15 +574,24 @@ class Evaluator(Expander):
         st.cond -= 1
 
     def run_cond(self, node: tuple, st: State) -> None:
-        previous = None
-        for word in node[1]:
+        words = node[1]
+        operators = [plain_word(word) for word in words]
+        for index, word in enumerate(words):
             texts = [" ".join(alt) for alt in self.expand(word, st, PLAIN)]
+            previous = operators[index - 1] if index else None
+            following = operators[index + 1] if index + 1 < len(words) else None
             if previous in FILE_TESTS:
                 self.mentioning = True  # `[[ -f ~/.ssh/id_rsa ]]` reads nothing
                 for text in texts:
                     self.path(text, st)
                 self.mentioning = False
-            previous = plain_word(word)
+            if previous == "-v":
+                for text in texts:
+                    self.name_text(text, st)
+            # `[[ A -eq B ]]` evaluates both operands as arithmetic expressions.
+            if previous in ARITH_TESTS or following in ARITH_TESTS:
+                for text in texts:
+                    self.arith_text(text, st)
         self.redirs(node[2], st)
 
     def define_function(self, node: tuple, st: State) -> None:
@@ -455,6 +650,13 @@ class Evaluator(Expander):
                     net = True
                     if op == "<&" and fd in (None, 0):
                         stdin = PIPE
+                elif op == "<&" and fd in (None, 0):
+                    # `exec 3< <(curl ...); bash <&3`: the descriptor opened earlier
+                    for text in texts:
+                        opened = self.fd_inputs.get(text.rstrip("-"))
+                        if opened is not None:
+                            stdin = opened[0]
+                            self.word_producers.extend(opened[1])
                 continue
             for text in texts:
                 if netaddr.dev_tcp_host(text) is not None:
@@ -469,38 +671,59 @@ class Evaluator(Expander):
                     outputs.append((op, text))
                 if op in ("<", "<&", "<>") and fd in (None, 0):
                     stdin = ("file", text)
+                elif op in ("<", "<>") and fd is not None and len(self.fd_inputs) < 64:
+                    self.fd_inputs[str(fd)] = (("file", text), list(self.word_producers))
         return stdin, net
 
     def simple(self, node: tuple, st: State, stdin: object) -> None:
-        saved_globs = self.glob_sources
+        saved = (self.word_producers, self.word_credentials, self.consumes_secret,
+                 self.output_words, self.glob_sources)
         self.glob_sources = {}
+        self.output_words = self.word_credentials  # the command whose `$(...)` this may be
+        self.word_producers, self.word_credentials, self.consumes_secret = [], [], False
+        net_before, written_before = self.net_events, len(self.written)
+        hosts_before = len(self.reached)
         try:
-            self.simple_command(node, st, stdin)
-        finally:
-            self.glob_sources = saved_globs
+            argv = self.simple_command(node, st, stdin)
+            if self.word_credentials:
+                from .flows import settle_word_credentials
 
-    def simple_command(self, node: tuple, st: State, stdin: object) -> None:
+                settle_word_credentials(self, self.word_credentials,
+                                        argv[0].rsplit("/", 1)[-1] if argv else "",
+                                        self.reached[hosts_before:], node)
+        finally:
+            (self.word_producers, self.word_credentials, self.consumes_secret,
+             self.output_words, self.glob_sources) = saved
+        reached = self.net_events > net_before
+        if reached or self.piped_download:
+            # what this command writes comes from the network (`curl -o x URL`,
+            # `git clone URL d`, `curl URL | tar x -C d`, `x=$(curl URL); echo "$x" > f`)
+            label = (program_label(argv) if reached and argv
+                     else (self.pipe_producers or ["download"])[0])
+            for path in list(self.written)[written_before:]:
+                self.downloaded.setdefault(path, label)
+
+    def simple_command(self, node: tuple, st: State, stdin: object) -> list | None:
+        """Expand and run one simple command; the words of the (first) command it runs."""
         _, assigns, words, redirs = node
         declaration = bool(words) and plain_word(words[0]) in DECLARATION_BUILTINS
         first_alts: list[list[str]] = [[]]
         rest: list[str] = []
+        flags: set[str] = set()  # option letters of a declaration (`-i`, `-n`...)
         for index, word in enumerate(words):
-            if declaration and index:
-                # An unterminated quote can leave an empty word (`export "`).
-                assignment = (word[0][1] if word and word[0][0] == "ARR"
-                              else split_assignment(word))
-                if assignment is not None:
-                    values = self.assign_values(assignment, st)
-                    self.assign(st, assignment[0], assignment[1], values)
-                    shown = values[0] if isinstance(values, list) else " ".join(values[1])
-                    rest.append(assignment[0] + "=" + shown)
-                    continue
+            if declaration and index and self.declaration_word(word, st, flags, rest):
+                continue
             alts = self.expand(word, st, CMD)
             if index == 0:
                 first_alts = alts
             else:
                 for alt in alts:
                     rest.extend(alt)
+                    if declaration:
+                        self.declaration_fields(alt, st, flags)
+        for assignment in assigns:
+            if assignment[4] is not None:  # `a[$i]=x`: the subscript is an expression
+                self.arith_text(assignment[4], st)
         prefix = [(a[0], a[1], self.assign_values(a, st)) for a in assigns]
         outputs: list = []
         redirected, net = self.redirs(redirs, st, outputs)
@@ -518,8 +741,9 @@ class Evaluator(Expander):
                 self.assign(st, name, append, values)
             if outputs:
                 self.record_output(["true"], None, st, outputs)
-            return
+            return None
         env = {name: values for name, _append, values in prefix if isinstance(values, list)}
+        first = None
         for alt in first_alts[:MAX_ALTS]:
             argv = alt + rest
             if argv:
@@ -527,7 +751,49 @@ class Evaluator(Expander):
                     self.capture.append((argv, stdin, st.cwds[0]))
                 if outputs:
                     self.record_output(argv, stdin, st, outputs)
+                first = first or argv
                 self.command(Call(argv, st, stdin, env, net))
+        return first
+
+    def declaration_word(self, word: list, st: State, flags: set, rest: list) -> bool:
+        """An argument of `declare`/`local`/`export`... written as an assignment: made
+        (with `-i` its value is an arithmetic expression, with `-n` a variable name, and a
+        subscript is evaluated); True when it was one."""
+        if plain_word(word) and word[0][1][:1] in "-+":
+            flags.update(word[0][1][1:])
+        # An unterminated quote can leave an empty word (`export "`).
+        assignment = (word[0][1] if word and word[0][0] == "ARR"
+                      else split_assignment(word))
+        if assignment is None:
+            return False
+        name = assignment[0]
+        if assignment[4] is not None:
+            self.arith_text(assignment[4], st)
+        values = self.assign_values(assignment, st)
+        if "i" in flags:
+            self.integer_vars.add(name)
+        if "n" in flags and isinstance(values, list):
+            for value in values:
+                self.name_text(value, st)
+        self.assign(st, name, assignment[1], values)
+        shown = values[0] if isinstance(values, list) else " ".join(values[1])
+        rest.append(name + "=" + shown)
+        return True
+
+    def declaration_fields(self, fields: list, st: State, flags: set) -> None:
+        """Arguments of a declaration that were not plain assignments (`declare -i n`,
+        `declare 'a[$(x)]=1'`): names looked up at run time, values of `-i`/`-n`."""
+        for text in fields:
+            if text[:1] in "-+":
+                continue
+            name, eq, value = text.partition("=")
+            self.name_text(name, st)
+            if "i" in flags:
+                self.integer_vars.add(name.partition("[")[0])
+                if eq:
+                    self.arith_text(value, st)
+            if "n" in flags and eq:
+                self.name_text(value, st)
 
     def record_output(self, argv: list, stdin: object, st: State, outputs: list) -> None:
         """Remember what `echo`/`printf`/`cat <<EOF` write into a file, so that running
@@ -542,6 +808,8 @@ class Evaluator(Expander):
             elif op in (">>", "&>>"):
                 if real in self.written:
                     before = self.written[real]
+                    if before is not None:
+                        self.ctx.grow(len(before) + len(text))
                     self.written[real] = None if before is None else before + text
                 else:  # appending to a file that was there before: its start is unknown
                     self.written[real] = None if os.path.lexists(real) else text
@@ -558,6 +826,8 @@ class Evaluator(Expander):
             elif name in SOURCED_VARS:
                 self.reason(R_STARTUP_FILE)
                 self.script_operand(value, call, shell=True)
+            elif name in PROMPT_VARS:
+                self.expand_text(value, st)
             else:
                 self.reason(R_INLINE_CODE)
                 for item in value.replace(":", " ").split():
@@ -580,6 +850,9 @@ class Evaluator(Expander):
             if has_marker(name):
                 if POSITIONAL not in name:
                     self.reason(R_DYNAMIC_COMMAND)
+                if COMPUTED in name:
+                    # `$(curl URL)`: a program's output is run as a command
+                    self.pipes()
                 self.args(argv[1:])
                 generic(self, call)
                 return
@@ -592,21 +865,30 @@ class Evaluator(Expander):
             if base in call.st.funcs and "/" not in name:
                 self.call_function(call, base)
                 return
-            observe = observer_for(base)
-            if observe is not None:
-                observe(self, call)  # what it destroys, publishes or kills (not its paths)
+            observer = observer_for(base)
+            if observer is not None:
+                observer(self, call)  # what it destroys, publishes or kills (not its paths)
             if call.env:
                 from .programs.destructive import environment
 
                 environment(self, call)  # NO_PROXY='*'...
-            if "/" in name and self.run_written(name, call, shell=True, direct=True):
-                return
+            if "://" in name:
+                # `npx https://host/pkg.tgz`: a package fetched and run by a wrapper
+                self.url(name)
+                self.pipes((program_label([name]),))
+            elif "/" in name:
+                if self.run_written(name, call, shell=True, direct=True):
+                    return
+                self.program_path(name, call.st)
+            inspect(self, call, base)  # stored credentials, served folders
             handler = handler_for(base)
             if handler is None:
+                self.produced(argv)
                 generic(self, call)
                 return
             nxt = handler(self, call)
             if nxt is None or not nxt.argv:
+                self.produced(argv)
                 return
             call = nxt
         self.reason(R_TOO_COMPLEX)
@@ -619,6 +901,12 @@ class Evaluator(Expander):
             self.reason(R_DYNAMIC_CODE)
             if COMPUTED in code:
                 self.pipes()
+        decoders = [label for label in self.word_producers
+                    if label.partition(" ")[0] in _DECODING_PROGRAMS]
+        if decoders:
+            # `eval "$(echo ... | base64 -d)"`: the decoded code is analysed, and it is still
+            # code that came out of a decoder
+            self.pipes(decoders)
         self.ctx.enter()
         try:
             node = Parser(code[:MAX_INPUT], self.ctx).parse_script()
@@ -640,7 +928,12 @@ class Evaluator(Expander):
         if stdin == PIPE or call.net:
             self.pipes()
         elif isinstance(stdin, tuple) and stdin[0] == "pipe":
-            # Static text (`printf 'make test\n' | bash`): analysed as the script it is.
+            # Static text (`printf 'make test\n' | bash`): analysed as the script it is,
+            # and still code that came out of a decoder when one made it (`| base64 -d |`).
+            decoders = [label for label in self.pipe_producers
+                        if label.partition(" ")[0] in _DECODING_PROGRAMS]
+            if decoders:
+                self.pipes(decoders)
             if shell:
                 self.run_code(stdin[1], call, stdin=None)
             else:

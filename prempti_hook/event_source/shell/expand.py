@@ -126,12 +126,16 @@ class Expander:
     def assign(self, st: State, name: str, append: bool, values: list | tuple) -> None:
         if name in INJECTION_VARS and isinstance(values, list):
             self.injection(name, values, st)
+        if name in self.integer_vars and isinstance(values, list):
+            for value in values:
+                self.arith_text(value, st)
         if isinstance(values, tuple):  # an array: ("array", fields)
             st.arrays[name] = list(values[1])
             st.vars.pop(name, None)
             return
         if append:
             old = self.var_values(name, st)
+            self.ctx.grow(sum(len(a) + len(b) for a in old for b in values))
             values = [a + b for a in old for b in values]
         if st.cond:
             previous = st.vars.get(name)
@@ -165,11 +169,15 @@ class Expander:
         if length:
             values = self.special(name, st) if subscript is None else [NUMBER]
             return [str(len(v)) if not has_marker(v) else NUMBER for v in values], False
+        if subscript is not None and subscript not in ("@", "*"):
+            self.arith_text(subscript, st)
         if indirect:
             target = self.var_values(name, st)
             if len(target) == 1 and is_name(target[0]):
                 name = target[0]
             else:
+                for text in target:
+                    self.name_text(text, st)
                 return [COMPUTED], False
         multi = False
         if name in ("@", "*") or subscript in ("@", "*"):
@@ -201,6 +209,8 @@ class Expander:
         return self.var_values(name, st)
 
     def special(self, name: str, st: State) -> list[str]:
+        if name in self.secret_vars:  # `T=$(gh auth token); curl -H "...$T" URL`
+            self.word_credentials.extend(self.secret_vars[name])
         if name in ("#", "?", "$", "!"):
             return [NUMBER]
         if name == "-":
@@ -245,8 +255,10 @@ class Expander:
                 pattern_parts, replacement_parts = arg
                 for pattern in self.word_text(pattern_parts, st):
                     for replacement in self.word_text(replacement_parts, st):
+                        self.ctx.grow(_substituted_size(value, pattern, replacement))
                         out.append(substitute(value, pattern, replacement, op))
             elif op in ("^^", ",,", "^", ","):
+                self.ctx.grow(len(value))
                 if has_marker(value):
                     out.append(value)
                 elif op == "^^":
@@ -258,9 +270,15 @@ class Expander:
                 else:
                     out.append(value[:1].lower() + value[1:])
             elif op == ":":
-                out.append(_substring(value, self.word_text(arg, st)[0]))
+                spec = self.word_text(arg, st)[0]
+                for piece in spec.split(":"):
+                    self.arith_text(piece.strip(), st)
+                out.append(_substring(value, spec))
             elif op == "@":
                 transform = (self.word_text(arg, st) or [""])[0]
+                self.ctx.grow(len(value))
+                if transform == "P":
+                    self.expand_text(value, st)  # prompt expansion runs $(...)
                 if transform == "E" and not has_marker(value):
                     out.append(ansi_c(value, 0, end_char="\x00")[0])
                 elif transform == "U":
@@ -334,14 +352,19 @@ class Expander:
             return [[(NUMBER, _QUOTED if part[2] else _EXPANDED)]]
         if kind == "P":
             self.ctx.enter()
-            saved = self.capture
+            saved = self.capture, self.producers, self.pipe_stage
             self.capture = [] if _single_simple(part[1]) else None
+            self.producers = []
+            self.pipe_stage = None
+            self.substitutions += 1
             self.consumed += 1
             try:
                 self.run(part[1], st.copy(), PIPE if part[2] == ">" else None)
                 captured = self.capture
+                self.word_producers.extend(self.producers[:MAX_ALTS])
             finally:
-                self.capture = saved
+                self.capture, self.producers, self.pipe_stage = saved
+                self.substitutions -= 1
                 self.consumed -= 1
                 self.ctx.leave()
             if part[2] == "<" and captured and len(captured) == 1 and \
@@ -367,12 +390,58 @@ class Expander:
                 if "$(" in value or "`" in value or COMPUTED in value:
                     self.reason(R_DYNAMIC_CODE)
                 if "$(" in value or "`" in value:
+                    self.ctx.grow(min(len(value), MAX_INPUT))
                     sub = Parser(value[:MAX_INPUT] + "))", self.ctx)
                     self.ctx.enter()
                     inner = sub.read_arith()
                     if inner is not None:
                         self.arithmetic(inner, st)
                     self.ctx.leave()
+
+    def arith_text(self, text: str, st: State) -> None:
+        """Text that bash evaluates as an arithmetic expression at run time: `let`
+        arguments, `[[ A -eq B ]]` operands, values of `declare -i` variables, array
+        subscripts, `${x:offset}`. Its `$(...)` run and its names are evaluated again as
+        expressions, so `let 'a[$(cmd)]'` runs cmd, and text known only at run time there
+        is code."""
+        if not text or text.isdigit():
+            return
+        if COMPUTED in text:
+            self.reason(R_DYNAMIC_CODE)
+        if "$" not in text and "`" not in text:
+            self.arithmetic([("L", text)], st)
+            return
+        self.ctx.grow(min(len(text), MAX_INPUT))
+        self.ctx.enter()
+        try:
+            parts = Parser(text[:MAX_INPUT], self.ctx).parse_heredoc_body()
+            self.arithmetic([("L", p[1]) if p[0] == "Q" else p for p in parts], st)
+        finally:
+            self.ctx.leave()
+
+    def name_text(self, text: str, st: State) -> None:
+        """A variable name that bash looks up at run time (`printf -v NAME`, `read NAME`,
+        `declare NAME=`, `unset`, `test -v`, `${!x}`, `declare -n`): the subscript of
+        `name[subscript]` is evaluated, so a name known only at run time is code."""
+        if COMPUTED in text:
+            self.reason(R_DYNAMIC_CODE)
+        bracket = text.find("[")
+        if bracket >= 0:
+            end = text.rfind("]")
+            self.arith_text(text[bracket + 1:end if end > bracket else len(text)], st)
+
+    def expand_text(self, text: str, st: State) -> None:
+        """Text that bash expands again later, `$(...)` included (prompt strings such as
+        `PS4`, `${x@P}`, `compgen -W`): analysed like a here-document body."""
+        if "$" not in text and "`" not in text:
+            return
+        self.ctx.grow(min(len(text), MAX_INPUT))
+        self.ctx.enter()
+        try:
+            parts = Parser(text[:MAX_INPUT], self.ctx).parse_heredoc_body()
+            self.expand(parts, st, PLAIN)
+        finally:
+            self.ctx.leave()
 
     def literal_segments(self, text: str, st: State, mode: int, index: int, last: int,
                          word: list) -> list:
@@ -424,6 +493,11 @@ class Expander:
         split = mode == CMD
         globbing = mode in (CMD, REDIR)
         ifs = self.ifs(st) if split else ""
+        # The words built below hold (at most) the text of the segments again.
+        if len(segs) == 1:
+            self.ctx.grow(len(segs[0][0]))
+        else:
+            self.ctx.grow(sum([len(text) for text, _kind in segs]))
         out: list[str] = []
         current: list = []
         started = False
@@ -469,6 +543,8 @@ class Expander:
                 current.append((text, kind))
                 started = True
         finish()
+        if len(out) > 1:
+            self.ctx.grow(0, len(out) - 1)
         if len(out) > MAX_FIELDS:
             self.reason(R_TOO_COMPLEX)
             del out[MAX_FIELDS:]
@@ -530,16 +606,29 @@ class Expander:
         """Analyse a `$(...)`; its value when a simple command makes it known, else
         the COMPUTED marker."""
         self.ctx.enter()
-        saved = self.capture
+        saved = self.capture, self.producers, self.pipe_stage
         self.capture = [] if _single_simple(body) else None
+        self.producers = []
+        self.pipe_stage = None
+        self.substitutions += 1
         self.consumed += 1  # the output goes into a word, not to the user
+        piped = None
         try:
-            self.run(body, st.copy(), None)
+            pipeline = _single_pipeline(body)
+            if pipeline is not None:  # `$(echo ... | base64 -d)`: its output may be known
+                self.ctx.step()
+                piped = self.run_pipeline(pipeline, st.copy(), None)
+            else:
+                self.run(body, st.copy(), None)
             captured = self.capture
+            self.word_producers.extend(self.producers[:MAX_ALTS])
         finally:
-            self.capture = saved
+            self.capture, self.producers, self.pipe_stage = saved
+            self.substitutions -= 1
             self.consumed -= 1
             self.ctx.leave()
+        if isinstance(piped, tuple) and piped[0] == "pipe":
+            return piped[1].rstrip("\n")
         if captured and len(captured) == 1:
             value = static_output(captured[0], self)
             if value is not None:
@@ -571,6 +660,15 @@ def _identifiers(text: str) -> list[str]:
                 names.append("".join(current))
             current = []
     return names
+
+
+def _single_pipeline(body: tuple) -> list | None:
+    """The commands of a body that is one pipeline of simple commands, else None."""
+    items = body[1] if body[0] == "list" else []
+    if len(items) != 1 or items[0][0] is None or items[0][0][0] != "pipe":
+        return None
+    commands = items[0][0][1]
+    return commands if all(c is not None and c[0] == "simple" for c in commands) else None
 
 
 def _single_simple(body: tuple) -> bool:
@@ -640,6 +738,7 @@ def _brace_tokens(tokens: list, ctx: Context) -> list[list]:
         out: list[list] = []
         ctx.enter()
         for alternative in alternatives:
+            ctx.grow(len(prefix) + len(alternative) + len(suffix))
             for result in _brace_tokens(prefix + alternative + suffix, ctx):
                 out.append(result)
                 if len(out) >= MAX_FIELDS:
@@ -682,6 +781,17 @@ def _is_int(text: str) -> bool:
     return 0 < len(digits) < 10 and digits.isdigit() and digits.isascii()
 
 
+def _substituted_size(value: str, pattern: str, replacement: str) -> int:
+    """An upper bound of the length of `${value/pattern/replacement}` (any `/` operator),
+    computed without building it."""
+    if not pattern:
+        return len(value)
+    if any(c in GLOB_CHARS or c == "\\" for c in pattern):
+        # glob patterns are matched only against short values (see syntax.substitute)
+        return len(value) * max(1, len(replacement)) if len(value) <= 256 else 1
+    return len(value) + value.count(pattern) * max(0, len(replacement) - len(pattern))
+
+
 def _substring(value: str, spec: str) -> str:
     """`${v:offset}` and `${v:offset:length}` with literal integers."""
     if has_marker(value) or has_marker(spec):
@@ -704,8 +814,10 @@ def _substring(value: str, spec: str) -> str:
 # --- what a simple command prints, when that is known without running it ----------------
 # (used for `$(...)`, pipelines, and files a command line writes then runs)
 
-def printf_output(fmt: str, values: list[str]) -> str | None:
-    """Output of `printf FMT ARGS` for `%s`/`%b`/`%%` formats, else None (unknown)."""
+def printf_output(fmt: str, values: list[str], ctx: Context | None = None) -> str | None:
+    """Output of `printf FMT ARGS` for `%s`/`%b`/`%%` formats, else None (unknown). The
+    format is reused until the arguments run out, so the text is charged to `ctx` one
+    round at a time (`printf '%s<long text>' a b c ...` multiplies the format)."""
     if has_marker(fmt):
         return None
     fmt = ansi_c(fmt, 0, end_char="\x00")[0]
@@ -714,10 +826,12 @@ def printf_output(fmt: str, values: list[str]) -> str | None:
     while True:
         consumed = False
         i = 0
+        size = 0
         while i < len(fmt):
             char = fmt[i]
             if char != "%":
                 out.append(char)
+                size += 1
                 i += 1
                 continue
             conv = fmt[i + 1] if i + 1 < len(fmt) else ""
@@ -730,11 +844,17 @@ def printf_output(fmt: str, values: list[str]) -> str | None:
                 if conv == "b" and not has_marker(value):
                     value = ansi_c(value, 0, end_char="\x00")[0]
                 out.append(value)
+                size += len(value)
             else:
                 return None
             i += 2
+        if ctx is not None:
+            ctx.grow(size)
         if not consumed or index >= len(values):
             return "".join(out)
+
+
+_DECODERS = frozenset({"base64", "base32", "xxd", "rev"})
 
 
 def static_output(captured: tuple, ev: Evaluator) -> str | None:
@@ -748,16 +868,21 @@ def static_output(captured: tuple, ev: Evaluator) -> str | None:
                 c in "neE" for c in args[0][1:]):
             interpret = interpret or "e" in args[0]
             args = args[1:]
+        ev.ctx.grow(sum(len(arg) + 1 for arg in args))
         text = " ".join(args)
         if interpret and not has_marker(text):
             text = ansi_c(text, 0, end_char="\x00")[0]
         return text
     if base == "printf" and args:
-        return printf_output(args[0], args[1:])
+        return printf_output(args[0], args[1:], ev.ctx)
     if base == "pwd":
         return cwd
     if base == "cat" and not args and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
         return stdin[1]
+    if base in _DECODERS and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
+        from .flows import decoded
+
+        return decoded(base, args, stdin[1])
     if base in ("basename", "dirname") and args and not args[0].startswith("-"):
         path = args[0].rstrip("/") or "/"
         if base == "dirname":

@@ -537,7 +537,7 @@ class Parser:
                 assignment = split_assignment(word)
                 if assignment is not None:
                     if self.i < self.n and s[self.i] == "(" and not assignment[2]:
-                        assignment = (assignment[0], assignment[1], None, self.read_array())
+                        assignment = (*assignment[:2], None, self.read_array(), assignment[4])
                     if not words:
                         assigns.append(assignment)
                         continue
@@ -704,9 +704,8 @@ class Parser:
             self.expect_char(")")
             parts.append(("C", body, quoted))
         elif nxt == "[":
-            end = s.find("]", i)
-            self.i = n if end < 0 else end + 1
-            parts.append(("A", [], quoted))
+            self.i = i + 2
+            parts.append(("A", self.read_arith_bracket(), quoted))
         elif nxt == "{":
             self.read_brace_param(parts, quoted)
         elif nxt in NAME_START:
@@ -846,6 +845,34 @@ class Parser:
         body = sub.parse_script()
         self.ctx.leave()
         parts.append(("C", body, quoted))
+
+    def read_arith_bracket(self) -> list:
+        """Parts of the old arithmetic form `$[...]`, up to the matching `]` (consumed)."""
+        s, n = self.s, self.n
+        parts: list = []
+        depth = 0
+        while self.i < n:
+            c = s[self.i]
+            if c == "]" and depth == 0:
+                self.i += 1
+                return parts
+            if c == "$":
+                self.read_dollar(parts, True)
+            elif c == "`":
+                self.read_backtick(parts, True)
+            elif c == '"':
+                self.read_dquote(parts)
+            elif c == "\\":
+                self.i += 2
+            else:
+                depth += (c == "[") - (c == "]")
+                if parts and parts[-1][0] == "L":
+                    parts[-1] = ("L", parts[-1][1] + c)
+                else:
+                    parts.append(("L", c))
+                self.i += 1
+        self.ctx.reason(R_SYNTAX)
+        return parts
 
     def read_arith(self) -> list | None:
         """Parts of an arithmetic text up to the matching `))`, or None if there is none."""

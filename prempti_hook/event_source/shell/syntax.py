@@ -22,6 +22,8 @@ DECLARATION_BUILTINS = frozenset({"export", "declare", "typeset", "local", "read
 # The operators of `test`, `[` and `[[ ]]` whose operands are files.
 FILE_TESTS = name_set("-a -b -c -d -e -f -g -h -k -p -r -s -u -w -x -G -L -N -O -S -nt -ot "
                       "-ef")
+# The operators of `[[ ]]` whose operands are arithmetic expressions.
+ARITH_TESTS = name_set("-eq -ne -lt -le -gt -ge")
 
 
 def is_name(text: str) -> bool:
@@ -36,7 +38,8 @@ def plain_word(word: list) -> str | None:
 
 
 def split_assignment(word: list) -> tuple | None:
-    """(name, append, value_parts, None) for `NAME=value`, `NAME+=value`, `NAME[i]=v`."""
+    """(name, append, value_parts, None, subscript) for `NAME=value`, `NAME+=value`,
+    `NAME[i]=v` (`subscript` is the text between the brackets, or None)."""
     if not word:
         return None
     first = word[0]
@@ -51,12 +54,15 @@ def split_assignment(word: list) -> tuple | None:
     if append:
         name = name[:-1]
     bracket = name.find("[")
-    base = name[:bracket] if bracket > 0 and name.endswith("]") else name
+    subscript = None
+    base = name
+    if bracket > 0 and name.endswith("]"):
+        base, subscript = name[:bracket], name[bracket + 1:-1]
     if not is_name(base):
         return None
     value = [("L", text[eq + 1:])] if eq + 1 < len(text) else []
     value.extend(word[1:])
-    return (base, append, value, None)
+    return (base, append, value, None, subscript)
 
 
 # --- ANSI-C strings ($'...') ------------------------------------------------------------
@@ -280,6 +286,12 @@ def substitute(value: str, pattern: str, replacement: str, op: str) -> str:
     if not pattern:
         return value
     literal = not any(c in GLOB_CHARS or c == "\\" for c in pattern)
+    if literal and op in ("/#", "/%"):
+        if op == "/#":
+            return replacement + value[len(pattern):] if value.startswith(pattern) else value
+        return value[:-len(pattern)] + replacement if value.endswith(pattern) else value
+    if not literal and (has_marker(value) or len(value) > 256):
+        return COMPUTED  # matching a pattern at every position is quadratic
     if op == "/#":
         for k in range(len(value), -1, -1):
             if glob_match(pattern, value[:k]):
@@ -292,8 +304,6 @@ def substitute(value: str, pattern: str, replacement: str, op: str) -> str:
         return value
     if literal:
         return value.replace(pattern, replacement, -1 if op == "//" else 1)
-    if has_marker(value) or len(value) > 256:
-        return COMPUTED
     out = []
     index = 0
     size = len(value)

@@ -119,15 +119,16 @@ def test_edit(product):
 
 def test_glob(product):
     (product.project / "module.py").write_text("x = 1\n")
-    # No shipped rule denies a Glob (it only lists names); listing ~/.ssh asks.
+    # No shipped rule denies a Glob (it only lists names); hunting for key files across the
+    # home folder asks (listing ~/.ssh itself is allowed).
     session = run(product, [
         tool_call("Glob", pattern="**/*.py", path=str(product.project)),
-        tool_call("Glob", pattern="id_*", path=str(product.home / ".ssh")),
+        tool_call("Glob", pattern="**/*.pem", path=str(product.home)),
     ])
     allowed, asked = session.results_for("Glob")
     assert "module.py" in allowed["content"]
     assert_allowed(product, session, allowed)
-    assert_asked(product, session, asked, "Ask before touching SSH configuration or known hosts")
+    assert_asked(product, session, asked, "Ask before searching for key files outside the project")
 
 
 def test_grep(product):

@@ -17,7 +17,14 @@ own, grouped by family, one module each:
 - `shell_state`: builtins that change the shell's state (cd, read, set, unset...).
 - `file_syntax`: file utilities with a syntax of their own (sed, awk, tar, dd...).
 - `devtools`: version control, package managers and make (git, pip, make).
+- `compilers`: compilers that write a program (go build -o, cc -o, rustc -o).
+- `containers`: what containers and pods get of the host, and what runs in them (docker,
+  podman, kubectl).
+- `credentials` and `servers` (not families: `inspect` calls them for CREDENTIAL_PROGRAMS
+  and SERVER_PROGRAMS): helpers that print stored credentials, logins that read them on
+  stdin; local servers and the folders they publish.
 - `network`: programs that reach other hosts (curl, wget, ssh, scp, rsync, nc...).
+- `patches`: `apply_patch`, which the Codex CLI runs itself when a shell command calls it.
 
 Observers (`observer_for`) are called next to a program's handler and record what the program
 destroys, publishes or kills rather than its paths (`programs/destructive.py` says what they
@@ -117,7 +124,7 @@ _declare("chmod", "mode", reads="--reference", dash_modes=True)
 _declare("setfacl", "write",
          values="-m --modify -x --remove --set",
          reads="-M --modify-file -X --remove-file --set-file")
-_declare("cp", "dest", values="-S --suffix", targets="-t --target-directory")
+_declare("cp", "dest", values="-S --suffix", targets="-t --target-directory", copies=True)
 _declare("mv", "move", values="-S --suffix", targets="-t --target-directory")
 _declare("ln link", "link", values="-S --suffix", targets="-t --target-directory")
 _declare("sort", "read",
@@ -171,18 +178,22 @@ _NAMES_BY_MODULE = {
     "find": "find gfind",
     "interpreters": "bun eval source . trap alias hash pwsh powershell",
     "shell_state":
-        "cd pushd popd read mapfile readarray printf unset set shift getopts test [",
+        "cd pushd popd read mapfile readarray printf unset set shift getopts test [ let "
+        "compgen",
     "file_syntax":
         "dd tee install mknod chattr sed gsed awk gawk mawk nawk busybox-awk jq gojq yq jaq "
         "fd fdfind tar gtar bsdtar zip unzip gzip gunzip bzip2 bunzip2 xz unxz lzma "
         "unlzma zstd unzstd lz4 compress uncompress pigz pbzip2 brotli vi vim nvim vimdiff "
         "nano pico emacs ed ex micro joe jed kak hx",
     "devtools": "git pip pipx make gmake",
+    "compilers": "go gcc cc clang g++ c++ clang++ rustc tcc",
+    "containers": "docker podman nerdctl kubectl oc",
     "network":
         "curl wget wget2 http https xh xhs nc ncat netcat socat ssh mosh autossh scp sftp "
         "rsync openssl ping ping6 traceroute traceroute6 tracepath mtr dig nslookup host "
         "whois telnet ftp tftp lftp nmap arping fping hping3 mysql mariadb psql redis-cli "
         "mongo mongosh ldapsearch smbclient",
+    "patches": "apply_patch applypatch",
 }
 _MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items()
               for name in name_set(names)}
@@ -190,6 +201,39 @@ _MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items()
 # `FAMILY_HANDLERS` has it, for programs not known by their exact name.
 _FAMILY_MODULE_OF = dict.fromkeys(SHELLS | LANGS.keys(), "interpreters")
 _FAMILY_MODULE_OF["pip"] = "devtools"
+
+
+# Programs that print stored credentials or read a password on stdin (`gh auth token`,
+# `docker login --password-stdin`): `credentials.check` looks at each of their commands, on
+# top of whatever handles them otherwise. `docker-credential-*` and `git-credential-*` too.
+CREDENTIAL_PROGRAMS = name_set(
+    "aws gcloud az gh glab kubectl oc security pass gopass op bw lpass keepassxc-cli vault "
+    "npm pnpm yarn heroku sops ansible-vault gpg gpg2 ps secret-tool keyring kwallet-query "
+    "git docker podman nerdctl buildah skopeo helm oras crane cosign")
+_HELPER_PREFIXES = ("docker-credential-", "git-credential-")
+
+
+# Programs that can publish a folder over HTTP (`servers.check`); pythons and rubies by
+# family name (`python3 -m http.server`, `ruby -run -e httpd`).
+SERVER_PROGRAMS = name_set("php http-server serve httpd caddy miniserve darkhttpd")
+_SERVER_FAMILIES = ("python", "pypy", "ruby")
+
+
+def inspect(ev, call, base: str) -> None:
+    """What a command (its program's basename: `base`) does besides what its family's
+    handler sees: stored credentials it prints or reads on stdin (CREDENTIAL_PROGRAMS),
+    folders it serves (SERVER_PROGRAMS). The modules that know load only when such a
+    program runs."""
+    if base in CREDENTIAL_PROGRAMS or ("-credential-" in base
+                                       and base.startswith(_HELPER_PREFIXES)):
+        from .credentials import check
+
+        check(ev, call)
+    elif base in SERVER_PROGRAMS or (len(call.argv) > 2 and base.startswith(_SERVER_FAMILIES)
+                                     and program_family(base) in _SERVER_FAMILIES):
+        from .servers import check as check_server
+
+        check_server(ev, call)
 
 
 # Which observer module knows each program (the names of its `OBSERVERS`), and the family

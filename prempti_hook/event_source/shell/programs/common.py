@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ...paths import resolve_expanded
+from ...paths import lexical, resolve_expanded
 from ..analysis import (
     COMPUTED,
     MARKERS,
@@ -153,15 +153,17 @@ def generic(ev: Evaluator, call: Call) -> None:
 class Spec:
     """How a file utility uses its operands and options."""
 
-    __slots__ = ("dash_modes", "default_cwd", "read_only", "reads", "role", "targets", "values",
-                 "writes")
+    __slots__ = ("copies", "dash_modes", "default_cwd", "read_only", "reads", "role", "targets",
+                 "values", "writes")
 
     def __init__(self, role: str, values: str = "", reads: str = "", writes: str = "",
                  targets: str = "", default_cwd: bool = False, dash_modes: bool = False,
-                 read_only: str = "") -> None:
+                 read_only: str = "", copies: bool = False) -> None:
         """`read_only`: flags with which the `writes` options' files are only read;
-        `dash_modes`: a `-x`-like argument is the mode operand (chmod), not an option."""
+        `dash_modes`: a `-x`-like argument is the mode operand (chmod), not an option;
+        `copies`: a copy that can keep symlinks or make links (cp), see `record_copies`."""
         self.role = role
+        self.copies = copies
         self.dash_modes = dash_modes
         self.read_only = name_set(read_only)
         self.reads = name_set(reads)
@@ -181,20 +183,70 @@ def is_dash_mode(arg: str) -> bool:
 _PATTERN_GIVEN = frozenset({"-e", "--regexp", "-f", "--file"})
 
 
-def _record_link(ev: Evaluator, st: State, target: str, link: str, symbolic: bool) -> None:
-    """`ln [-s] TARGET LINK`: later paths through LINK lead to TARGET."""
-    if has_marker(target) or has_marker(link) or has_marker(st.cwds[0]):
+_HARD_LINKS = frozenset({"-l", "--link"})
+_SYMBOLIC_LINKS = frozenset({"-s", "--symbolic", "--symbolic-link"})
+# cp options that copy symlinks as symlinks (recursive copies do, unless -L or -H).
+_KEEPS_SYMLINKS = frozenset({"-P", "--no-dereference", "-d", "-a", "--archive", "-R", "-r",
+                             "--recursive"})
+_FOLLOWS_SYMLINKS = frozenset({"-L", "--dereference"})
+
+
+def _basename(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1] or path
+
+
+def _copy_pairs(ev: Evaluator, st: State, ops: list, target_dir: str | None, single: bool,
+                into_file: bool) -> list[tuple[str, str]]:
+    """(source, new name) of each file a cp/mv/ln command copies, moves or links."""
+    if target_dir is not None:
+        return [(op, target_dir.rstrip("/") + "/" + _basename(op)) for op in ops]
+    if len(ops) >= 2:
+        dest, sources = ops[-1], ops[:-1]
+        into = not into_file and (len(sources) > 1 or dest.endswith("/") or (
+            not has_marker(dest) and os.path.isdir(resolve_expanded(dest, st.cwds[0]))))
+        return [(src, dest.rstrip("/") + "/" + _basename(src) if into else dest)
+                for src in sources]
+    if len(ops) == 1 and single:  # `ln -s /x/y` makes ./y
+        return [(ops[0], _basename(ops[0]))]
+    return []
+
+
+def record_copies(ev: Evaluator, st: State, kind: str, opts: list, ops: list,
+                  target_dir: str | None = None) -> None:
+    """What cp, mv, ln and link (`kind`: copy, move, link) leave behind for the rest of
+    the command line: a hard link makes its source writable through the new name (so the
+    source counts as written: `cp -l ~/.prempti/x y`); a symlink leads to its target; a
+    copy or move that keeps symlinks (`cp -a`, `cp -P`, `cp -r`, `mv`) leads wherever the
+    symlinks it copied lead (`cp -P link x; echo > x`)."""
+    if has_marker(st.cwds[0]):
+        return
+    names = {name for name, _value in opts}
+    if kind == "link":
+        mode = "symbolic" if names & _SYMBOLIC_LINKS else "hard"
+    elif kind == "move":
+        mode = "mirror"
+    elif names & _HARD_LINKS:
+        mode = "hard"
+    elif names & _SYMBOLIC_LINKS:
+        mode = "symbolic"
+    elif names & _KEEPS_SYMLINKS and not names & _FOLLOWS_SYMLINKS:
+        mode = "mirror"
+    else:
         return
     cwd = st.cwds[0]
-    link_real = resolve_expanded(link, cwd)
-    if os.path.isdir(link_real):
-        link_real = link_real.rstrip("/") + "/" + target.rstrip("/").rsplit("/", 1)[-1]
-    if symbolic and not target.startswith("/"):
-        base = link_real.rsplit("/", 1)[0] or "/"
-        target_real = resolve_expanded(target, base)
-    else:
-        target_real = resolve_expanded(target, cwd)
-    ev.links[link_real] = target_real
+    into_file = bool(names & {"-T", "--no-target-directory"})
+    for source, new_name in _copy_pairs(ev, st, ops, target_dir, kind == "link", into_file):
+        if has_marker(source) or has_marker(new_name):
+            continue
+        new_real = resolve_expanded(new_name, cwd)
+        if mode == "hard":
+            ev.hardlink(source, st)
+            ev.links[new_real] = resolve_expanded(source, cwd)
+        elif mode == "symbolic":
+            base = cwd if source.startswith("/") else new_real.rsplit("/", 1)[0] or "/"
+            ev.links[new_real] = resolve_expanded(source, base)
+        else:
+            ev.mirrors[new_real] = lexical(source, cwd)
 
 
 def file_handler(kind: str, **options: str | bool):
@@ -215,6 +267,7 @@ def file_handler(kind: str, **options: str | bool):
             args = [arg for arg in args if not is_dash_mode(arg)]
         opts, ops = getopt(args, spec.values)
         target = False
+        target_dir = None
         reference = False
         read_only = bool(spec.read_only) and any(name in spec.read_only for name, _ in opts)
         for name, value in opts:
@@ -228,6 +281,7 @@ def file_handler(kind: str, **options: str | bool):
             elif name in spec.targets:
                 ev.path(value, st, write=True)
                 target = True
+                target_dir = value
             else:
                 ev.scan_url(value)
         ops = [op for op in ops if op != "-"]
@@ -253,12 +307,13 @@ def file_handler(kind: str, **options: str | bool):
                 ev.path(ops[0], st)
                 if role == "link" and not has_marker(ops[0]):
                     ev.path(ops[0].rstrip("/").rsplit("/", 1)[-1] or ops[0], st, write=True)
-            if role == "link" and not target and len(ops) >= 2:
-                _record_link(ev, st, ops[0], ops[-1], symbolic=any(
-                    name in ("-s", "--symbolic") for name, _value in opts))
+            if role == "link" or spec.copies:
+                record_copies(ev, st, "link" if role == "link" else "copy", opts, ops,
+                              target_dir)
         elif role == "move":
             for op in ops:
                 ev.path(op, st, write=True)
+            record_copies(ev, st, "move", opts, ops, target_dir)
         elif role == "pattern":
             given = any(name in _PATTERN_GIVEN for name, _value in opts)
             files = ops if given else ops[1:]
@@ -290,8 +345,9 @@ def split_words(ev: Evaluator, text: str, st: State) -> list[str]:
     return words
 
 
-def chdir(ev: Evaluator, st: State, target: str) -> State:
-    """`cd target` in `st` (alternatives when the cd may not happen)."""
+def chdir(ev: Evaluator, st: State, target: str, others: list | tuple = ()) -> State:
+    """`cd target` in `st` (alternatives when the cd may not happen); `others` are more
+    places the same `cd` may lead to (`CDPATH`)."""
     if has_marker(target) and not target.startswith("/"):
         ev.unknown(target, R_COMPUTED_PATH)
         ev.reason(R_UNKNOWN_CWD)
@@ -304,6 +360,17 @@ def chdir(ev: Evaluator, st: State, target: str) -> State:
         else:
             new = tuple(dict.fromkeys(resolve_expanded(target, cwd) for cwd in st.cwds
                                       if not has_marker(cwd)) or {COMPUTED: None})
+    for other in others:
+        ev.path(other, st)
+        if has_marker(other) and not other.startswith("/"):
+            ev.reason(R_UNKNOWN_CWD)
+            new = (*new, COMPUTED)
+        elif not has_marker(other):
+            new = (*new, *(resolve_expanded(other, cwd) for cwd in st.cwds
+                           if not has_marker(cwd)))
+        else:
+            new = (*new, COMPUTED)
+    new = tuple(dict.fromkeys(new))[:MAX_ALTS]
     st.oldpwd = st.cwds
     if st.cond:
         merged = tuple(dict.fromkeys(st.cwds + new))

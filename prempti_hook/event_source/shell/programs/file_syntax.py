@@ -6,7 +6,15 @@
 
 from __future__ import annotations
 
-from ..analysis import COMPUTED, R_DYNAMIC_CODE, R_INLINE_CODE, Call, name_set
+from ..analysis import (
+    COMPUTED,
+    MARKERS,
+    R_COMPUTED_PATH,
+    R_DYNAMIC_CODE,
+    R_INLINE_CODE,
+    Call,
+    name_set,
+)
 from ..syntax import DIGITS, is_name
 from .common import code_literals, file_handler, getopt
 
@@ -295,40 +303,117 @@ def _h_fd(ev: Evaluator, call: Call) -> None:
         ev.cwd_path(st)
 
 
+_TAR_SHORT_VALUES = frozenset("fCTXbHgKLNVIF")
+_TAR_LONG_VALUES = name_set(
+    "--file --directory --files-from --exclude-from --blocking-factor --format "
+    "--listed-incremental --starting-file --tape-length --newer --after-date --newer-mtime "
+    "--label --use-compress-program --to-command --checkpoint-action --owner --group --mode "
+    "--mtime --transform --xform --info-script --new-volume-script --exclude --index-file "
+    "--record-size --volno-file --rsh-command --rmt-command --strip-components --warning "
+    "--quoting-style --pax-option --exclude-tag --exclude-tag-all --exclude-tag-under "
+    "--owner-map --group-map --hole-detection --sparse-version --suffix")
+_TAR_CODE_OPTIONS = name_set("-I --use-compress-program --to-command --info-script "
+                             "--new-volume-script -F --rsh-command --rmt-command")
+_TAR_CREATE = name_set("-c --create -r --append -u --update -A --catenate --concatenate "
+                       "--delete")
+
+
+def _tar_items(args: list) -> list[tuple]:
+    """tar's arguments in order: ("opt", name, value or None) and ("op", operand). The
+    order matters because `-C DIR` applies to the operands after it. Old-style bundles
+    (`tar czf x.tgz -C / dir`) take their option values from the following arguments."""
+    items: list[tuple] = []
+    pending: list[str] = []  # old-style letters waiting for their value
+    index = 0
+    if args and args[0] and not args[0].startswith("-") and args[0].isalpha():
+        for letter in args[0]:
+            if letter in _TAR_SHORT_VALUES:
+                pending.append("-" + letter)
+            else:
+                items.append(("opt", "-" + letter, None))
+        index = 1
+        for option in pending:
+            items.append(("opt", option, args[index] if index < len(args) else None))
+            index += 1
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            items.extend(("op", rest) for rest in args[index:])
+            break
+        if arg.startswith("--"):
+            name, eq, value = arg.partition("=")
+            if not eq and name in _TAR_LONG_VALUES and index < len(args):
+                value, eq = args[index], "="
+                index += 1
+            items.append(("opt", name, value if eq else None))
+        elif arg.startswith("-") and len(arg) > 1 and arg[1] not in MARKERS:
+            for position in range(1, len(arg)):
+                letter = arg[position]
+                if letter in _TAR_SHORT_VALUES:
+                    value = arg[position + 1:]
+                    if not value and index < len(args):
+                        value = args[index]
+                        index += 1
+                    items.append(("opt", "-" + letter, value or None))
+                    break
+                items.append(("opt", "-" + letter, None))
+        else:
+            items.append(("op", arg))
+    return items
+
+
 def _h_tar(ev: Evaluator, call: Call) -> None:
-    args = list(call.argv[1:])
-    if args and not args[0].startswith("-") and all(c.isalpha() for c in args[0]):
-        args[0] = "-" + args[0]  # old-style `tar czf x.tgz dir`
-    opts, ops = getopt(args, name_set(
-        "-f --file -C --directory -T --files-from -X --exclude-from -b -H --format -g -K -L "
-        "-N -V --exclude -I --use-compress-program --to-command --checkpoint-action "
-        "--owner --group --mode --mtime --transform --xform --newer --after-date "
-        "--info-script --new-volume-script -F"))
+    """tar, option by option: `-C DIR` changes where the names after it are read or
+    extracted (`tar -cf - -C ~ .ssh` reads `~/.ssh`); `-x` writes the members (all of them
+    into the current folder when none is named), except with `-O` (to standard output) or
+    `-t`; with `-P` members keep their absolute names, so an extraction may write anywhere
+    (`/` is recorded as its known folder, with `computed_path`)."""
+    items = _tar_items(call.argv[1:])
     st = call.st
-    names = {name for name, _value in opts}
+    names = {item[1] for item in items if item[0] == "opt"}
     extract = bool(names & {"-x", "--extract", "--get"})
-    create = bool(names & {"-c", "--create", "-r", "--append", "-u", "--update", "-A",
-                           "--catenate", "--concatenate", "--delete"})
-    directory = None
-    for name, value in opts:
+    create = bool(names & _TAR_CREATE)
+    to_stdout = bool(names & {"-O", "--to-stdout", "--to-command", "-t", "--list"})
+    absolute = bool(names & {"-P", "--absolute-names"})
+    directory = None  # the folder `-C` last named; None: the working directory
+    members = False
+    for item in items:
+        if item[0] == "op":
+            members = True
+            member = item[1]
+            if directory is not None and not member.startswith("/"):
+                member = directory.rstrip("/") + "/" + member
+            ev.path(member, st, write=extract and not to_stdout)
+            continue
+        _kind, name, value = item
         if value is None:
             continue
         if name in ("-f", "--file"):
             ev.path(value, st, write=create)
         elif name in ("-C", "--directory"):
+            if directory is not None and not value.startswith("/"):
+                value = directory.rstrip("/") + "/" + value
             directory = value
-            ev.path(value, st, write=extract)
+            ev.path(value, st)
         elif name in ("-T", "--files-from", "-X", "--exclude-from"):
             ev.path(value, st)
-        elif name in ("-I", "--use-compress-program", "--to-command", "--info-script",
-                      "--new-volume-script", "-F"):
+            members = members or name in ("-T", "--files-from")
+            if directory is not None and name in ("-T", "--files-from"):
+                ev.path(directory, st, write=extract and not to_stdout)
+        elif name in _TAR_CODE_OPTIONS:
             ev.run_code(value, call)
         elif name == "--checkpoint-action" and value.startswith("exec="):
             ev.run_code(value[5:], call)
-    if extract and directory is None:
-        ev.cwd_path(st, write=True)
-    for op in ops:
-        ev.path(op, st)
+    if extract and not to_stdout:
+        if absolute:
+            ev.reason(R_COMPUTED_PATH)  # members named inside the archive, anywhere
+            ev.path("/", st, write=True)
+        if not members:
+            if directory is None:
+                ev.cwd_path(st, write=True)
+            else:
+                ev.path(directory, st, write=True)
 
 
 def _h_zip(ev: Evaluator, call: Call) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ... import netaddr
 from ..analysis import PIPE, R_INLINE_CODE, Call, has_marker, name_set
-from .common import SHELLS, getopt, program_family
+from .common import SHELLS, getopt, program_family, record_copies
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,6 +30,13 @@ _CURL_VALUES = name_set(
     "--local-port --mail-from --mail-rcpt --request-target --sasl-authzid --service-name "
     "--tls-max --ciphers --curves --url-query --keepalive-time --max-redirs --happy-eyeballs-"
     "timeout-ms --create-file-mode --ech --ip-tos --libcurl")
+
+
+# Options whose value is sent to the server (a header, a body, a cookie, credentials).
+_CURL_DATA_OPTIONS = name_set(
+    "-d --data --data-ascii --data-binary --data-raw --data-urlencode --json -F --form "
+    "--form-string -H --header -A --user-agent -e --referer -u --user -b --cookie "
+    "--url-query --oauth2-bearer --request-target")
 
 
 def _h_curl(ev: Evaluator, call: Call) -> None:
@@ -71,10 +78,28 @@ def _h_curl(ev: Evaluator, call: Call) -> None:
                 ev.host(":".join(pieces[2:]).strip("[]"))
             elif len(pieces) >= 3:
                 ev.host(pieces[2])
+    before = len(ev.reached)
     for op in ops:
         ev.url(op, "http")
     if remote_name:
-        ev.cwd_path(st, write=True)
+        _saved_as_url_name(ev, st, ops)
+    if any(has_marker(op) for op in ops) or any(
+            value is not None and has_marker(value) and name in _CURL_DATA_OPTIONS
+            for name, value in opts):
+        for host in ev.reached[before:]:
+            ev.data_sent(host, "http")
+
+
+def _saved_as_url_name(ev: Evaluator, st: State, urls: list) -> None:
+    """`curl -O URL`, `wget URL`: the file is named after the URL's last component (the
+    working directory when that is not known)."""
+    for url in urls:
+        name = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+        name = name.rsplit("/", 1)[-1] if "/" in name.partition("://")[2] else ""
+        if name and not has_marker(name) and name not in (".", ".."):
+            ev.path(name, st, write=True)
+        else:
+            ev.cwd_path(st, write=True)
 
 
 def _h_wget(ev: Evaluator, call: Call) -> None:
@@ -106,7 +131,7 @@ def _h_wget(ev: Evaluator, call: Call) -> None:
     for op in ops:
         ev.url(op, "http")
     if ops and not saved:
-        ev.cwd_path(st, write=True)
+        _saved_as_url_name(ev, st, ops)
 
 
 def _h_httpie(ev: Evaluator, call: Call) -> None:
@@ -307,14 +332,26 @@ def _h_rsync(ev: Evaluator, call: Call) -> None:
             argv = value.split()
             if argv:
                 ev.command(Call(argv, st, None, call.env, False))
+        elif name == "--link-dest":
+            # unchanged files of the copy become hard links to the files of this folder
+            ev.hardlink(value, st)
         elif name in ("--exclude-from", "--include-from", "--files-from", "--password-file",
-                      "--read-batch", "--compare-dest", "--copy-dest", "--link-dest"):
+                      "--read-batch", "--compare-dest", "--copy-dest"):
             ev.path(value, st)
         elif name in ("--log-file", "--backup-dir", "--write-batch", "--only-write-batch",
                       "-T", "--temp-dir", "--partial-dir"):
             ev.path(value, st, write=True)
     for index, op in enumerate(ops):
         _remote_or_path(ev, st, op, write=index == len(ops) - 1 and len(ops) > 1)
+    names = {name for name, _value in opts}
+    if len(ops) >= 2 and names & {"-a", "--archive", "-l", "--links"} and not names & {
+            "-L", "--copy-links"} and not any(":" in op or has_marker(op) for op in ops):
+        # symlinks are copied as symlinks: `rsync -a dir/ copy/` then writing into copy/
+        # goes wherever the symlinks of dir/ lead
+        for source in ops[:-1]:
+            copy = ops[-1] if source.endswith("/") else (
+                ops[-1].rstrip("/") + "/" + source.rstrip("/").rsplit("/", 1)[-1])
+            record_copies(ev, st, "move", [("-T", None)], [source.rstrip("/") or "/", copy])
 
 
 def _h_hosts(ev: Evaluator, call: Call) -> None:
@@ -323,16 +360,27 @@ def _h_hosts(ev: Evaluator, call: Call) -> None:
         "-c -i -I -s -t -W -w -p -Q -m -M -f -q -b -k -r -x -y -4 -6 -T -l -S -n -N -o -z "
         "-h -H -P -u -U -e -E -D -O -A -B -C -F -g -j -J -K -L -R -X -Y -Z --port --host "
         "--user --password --database"))
+    before = len(ev.reached)
+    pattern = None
     for name, value in _opts:
         if name in ("-h", "-H", "--host") and value is not None:
             ev.host(value)
+        elif name == "-p" and value is not None:
+            pattern = value
     for op in ops:
         if op.startswith("@"):
             op = op[1:]
         if "://" in op:
             ev.scan_url(op)
+        elif has_marker(op):
+            ev.data_host(op, "dns")  # `dig "$(...).example.net"`: data in the name
         elif netaddr.looks_like_hostname(op):
             ev.host(op)
+    if pattern is not None and has_marker(pattern) and call.argv[0].rsplit("/", 1)[-1] in (
+            "ping", "ping6", "fping", "hping3"):
+        # `ping -p "$(...)"`: the pattern bytes of each packet carry the data
+        for host in ev.reached[before:]:
+            ev.data_sent(host, "icmp")
 
 
 def _h_openssl(ev: Evaluator, call: Call) -> None:
