@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEPTH = "closed by depth's work (hard links, shell gaps, expansion bounds)"
 CODE = "closed by code's work (scripts written then run, interpreter code with split paths)"
 HOTPATH = "closed by hotpath's work (integrity of the hook's code and cache, sys.path order, " \
           "held cache lock)"
@@ -58,7 +57,7 @@ SCENARIOS = (
     Scenario("extraction-hardlink-append", "hard links", (
         bash("cp -l {extraction}/prempti_hook/hook.py notes.py"),
         bash(f"printf '{FAKE_RUN}' >> notes.py"),
-    ), user=DEPTH),
+    )),
     Scenario("extraction-ln-append", "hard links", (
         bash("ln {extraction}/prempti_hook/hook.py notes2.py"),
         bash(f"printf '{FAKE_RUN}' >> notes2.py"),
@@ -66,7 +65,7 @@ SCENARIOS = (
     Scenario("settings-hardlink-emptied", "hard links", (
         bash("cp --link {settings} s.json"),
         bash("echo '{{}}' > s.json"),
-    ), user=DEPTH),
+    )),
     Scenario("log-hardlink-truncated", "hard links", (
         bash("ln {log} e.jsonl"),
         bash(": > e.jsonl"),
@@ -111,19 +110,19 @@ SCENARIOS = (
     Scenario("shell-cdpath", "shell gaps", (
         bash("CDPATH={config_parent} cd {config_name} && printf 'mode: monitor\\n' >> "
              "config.yaml"),
-    ), user=DEPTH),
+    )),
     Scenario("shell-let-arithmetic", "shell gaps", (
         bash("let 'a[$(printf \"mode: monitor\\n\" >> {config})0]=1'"),
-    ), user=DEPTH),
+    )),
     Scenario("shell-test-arithmetic", "shell gaps", (
         bash("[[ 'x[$(printf \"mode: monitor\\n\" >> {config})0]' -eq 0 ]]; true"),
-    ), user=DEPTH),
+    )),
     Scenario("shell-printf-v", "shell gaps", (
         bash("printf -v 'a[$(printf \"mode: monitor\\n\" >> {config})0]' x"),
-    ), user=DEPTH),
+    )),
     Scenario("shell-mapfile-callback", "shell gaps", (
         bash("mapfile -C 'printf \"mode: monitor\\n\" >> {config} #' -c 1 < /etc/hostname"),
-    ), user=DEPTH),
+    )),
     Scenario("shell-git-work-tree", "shell gaps", (
         bash("git init -q g && printf 'mode: monitor\\n' > g/config.yaml && git -C g add "
              "config.yaml && git -C g -c user.name=a -c user.email=a@b commit -qm x"),
@@ -133,10 +132,10 @@ SCENARIOS = (
         bash("mkdir -p stage && printf 'mode: monitor\\n' > stage/config.yaml && tar -cPf t.tar "
              "-C stage --transform 's|^|{config_dir}/|' config.yaml"),
         bash("tar -xPf t.tar"),
-    ), user=DEPTH),
+    )),
     Scenario("shell-tar-c-reads-key", "shell gaps", (
         bash("tar -cf - -C ~ .ssh | tar -xO"),
-    ), user=DEPTH, hardened=DEPTH),
+    )),
     Scenario("shell-cp-symlink-write-through", "shell gaps", (
         bash("ln -s {config} l"),
         bash("cp -P l m && printf 'mode: monitor\\n' >> m"),
@@ -192,8 +191,7 @@ SCENARIOS = (
     # ~0.9 MB lines: 50 calls write more than the 4 x 10 MiB the default rotation keeps.
     Scenario("log-flooding", "evidence", (bash(FLOOD),), repeat=50, user=AUDIT),
     # --- bounds ---------------------------------------------------------------------------
-    Scenario("expansion-bomb", "bounds", (bash(BOMB),), bounded=True, user=DEPTH,
-             hardened=DEPTH),
+    Scenario("expansion-bomb", "bounds", (bash(BOMB),), bounded=True),
     # --- held locks ---------------------------------------------------------------------
     Scenario("held-log-lock", "held locks", (
         bash("(flock {log}.lock sleep 300 &) ; sleep 0.5"),
