@@ -573,12 +573,134 @@ _DECLARATIONS = (
 )
 
 
+# What may run later, by name (a pre-filter: `code.later.plan` decides). Anything else is
+# data, and a write of it imports no analysis.
+_LATER_NAMES = frozenset({
+    "package.json", "Makefile", "makefile", "GNUmakefile", "justfile", "Justfile",
+    ".justfile", ".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml",
+    "azure-pipelines.yaml", "bitbucket-pipelines.yml", ".travis.yml", ".drone.yml",
+    ".woodpecker.yml", "cloudbuild.yaml", "cloudbuild.yml", "buildspec.yml", "appveyor.yml",
+    ".cirrus.yml", "Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "lefthook.yml",
+    ".lefthook.yml", "codemagic.yaml", ".gitpod.yml", "Procfile", ".pre-commit-config.yaml",
+    "devcontainer.json", ".devcontainer.json", "tasks.json", ".envrc", ".gitconfig",
+    ".gitmodules", "config", "config.toml", "settings.json", "settings.local.json",
+    ".mcp.json", "mcp.json", "claude_desktop_config.json", "Cargo.toml", "go.mod",
+    "go.work", ".npmrc", ".yarnrc", ".yarnrc.yml", "pip.conf", "pip.ini", "uv.toml",
+    ".pypirc", "bunfig.toml", ".condarc", ".gemrc", ".pdmrc", "poetry.toml", "pixi.toml",
+    ".bowerrc", "pyproject.toml", "Gemfile", "Rakefile", "Vagrantfile", "Podfile",
+    "Fastfile", "Brewfile", "Guardfile", "SConstruct", "SConscript", "wscript", "BUCK",
+    "Tiltfile", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
+    ".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".kshrc", ".mkshrc", ".cshrc",
+    ".tcshrc", ".xprofile", ".xsessionrc", "config.fish", "bashrc", "zshrc", "profile",
+    "Containerfile"})
+_LATER_EXTENSIONS = frozenset({
+    "py", "pyw", "pyi", "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "pl", "pm",
+    "t", "rb", "rake", "gemspec", "php", "lua", "awk", "ps1", "psm1", "applescript", "rs",
+    "go", "sh", "bash", "zsh", "ksh", "command", "mk", "ipynb", "pth", "service", "timer",
+    "dockerfile", "yml", "yaml", "fish"})
+
+
+def may_run_later(path: str) -> bool:
+    """Whether a file at `path` may hold what runs later (`code.later.plan` decides)."""
+    parts = path.rstrip("/").split("/")
+    name = parts[-1]
+    if name in _LATER_NAMES or name.lower().startswith(("dockerfile", "requirements",
+                                                         "constraints")):
+        return True
+    folders = parts[:-1]
+    if folders[-2:] == [".git", "hooks"] or folders[-1:] in ([".husky"], [".git"]):
+        return True
+    _stem, dot, extension = name.rpartition(".")
+    return bool(dot) and extension.lower() in _LATER_EXTENSIONS
+
+
+# Fields about code (tool.code.*, tool.later.*): declared and extracted by `code_fields`,
+# which is imported only when a rule or the log reads one of them.
+_CODE_FIELDS = (
+    "tool.code.languages", "tool.code.network", "tool.code.process", "tool.code.delete",
+    "tool.code.decode_exec", "tool.code.env_dump", "tool.code.remote_shell",
+    "tool.code.obfuscated", "tool.code.calls", "tool.code.commands", "tool.later.kinds",
+    "tool.later.commands", "tool.later.names", "tool.later.args", "tool.later.paths",
+    "tool.later.write_paths", "tool.later.path_prefixes", "tool.later.write_path_prefixes",
+    "tool.later.path_names", "tool.later.urls", "tool.later.hosts",
+    "tool.later.pipes_to_shell", "tool.later.incomplete_reasons", "tool.later.sources",
+    "tool.later.source_hosts",
+)
+
+
+def written_path(ev) -> str | None:
+    """The file a write tool (or this event's file of a patch) writes, as given; None for a
+    deleted patch file."""
+    patch = getattr(ev, "patch_file", None)
+    if patch is not None:
+        return None if patch.op == "Delete" else patch.path
+    data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
+    for key in WRITES.get(ev.tool_name, ()):
+        value = data.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _writes_what_may_run(ev) -> bool:
+    """Whether the written file's name says it may run later (without importing the
+    analysis: most writes are of data)."""
+    memo = ev.memo
+    found = memo.get("code.may_run_later")
+    if found is None:
+        path = written_path(ev)
+        found = bool(path) and may_run_later(resolve(path, ev.real_cwd, ev.home))
+        memo["code.may_run_later"] = found
+    return found
+
+
+def _code_field(name: str):
+    """A code field's extractor. Without code to look at (a read, a search, a command
+    that runs no interpreter code) the value is given here, so `code_fields` loads only
+    for calls that carry code or write a file."""
+    later = name.startswith("tool.later.")
+    if name in ("tool.code.languages", "tool.code.calls"):
+        empty: object = ()
+    elif name == "tool.code.commands":
+        empty = ""
+    else:
+        empty = False
+    # a write of a file that runs nothing later: the value `code_fields` would give
+    write_empty = ("" if name == "tool.later.commands" else False
+                   if name == "tool.later.pipes_to_shell" else () if later else empty)
+
+    def extract(ev, arg):
+        tool = ev.tool_name
+        if tool in SHELL_TOOLS:
+            if later:
+                return None
+            found = analysis(ev)
+            if found is None:
+                return None
+            if found.code is None:
+                return empty
+        elif tool not in WRITES and tool not in PATCHES:
+            return None
+        elif not _writes_what_may_run(ev):
+            return write_empty
+        from .code_fields import EXTRACTORS
+
+        return EXTRACTORS[name](ev, arg)
+    return extract
+
+
+SHELL_EXTRACTORS.update({name: _code_field(name) for name in _CODE_FIELDS})
+
+
 def _build_fields() -> list:
     from ..falco.fields import FieldInfo
-    from .destructive_fields import DECLARATIONS
+    from .code_fields import DECLARATIONS as CODE
+    from .destructive_fields import DECLARATIONS as DESTRUCTIVE
 
     return [FieldInfo(name, type_, is_list=is_list, desc=desc)
-            for name, is_list, type_, desc in _DECLARATIONS + DECLARATIONS]
+            for name, is_list, type_, desc in (*_DECLARATIONS, *DESTRUCTIVE, *CODE)]
 
 
 def __getattr__(name: str):

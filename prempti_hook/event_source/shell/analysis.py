@@ -108,7 +108,7 @@ class Analysis:
     The other lists are described with their fields in docs/fields-shell.md.
     """
 
-    __slots__ = ("args", "code_producers", "container_mounts", "container_paths",
+    __slots__ = ("args", "code", "code_producers", "container_mounts", "container_paths",
                  "container_privileges", "credential_reads", "credential_sinks",
                  "data_channels", "data_hosts", "deletes", "effects", "hardlinks", "hosts",
                  "lexical_paths", "lexical_write_paths", "listen_hosts", "names", "paths",
@@ -141,6 +141,9 @@ class Analysis:
         self.listen_hosts: dict[str, None] = {}
         self.effects: dict[str, None] = {}
         self.deletes: dict[str, str] = {}
+        # What code of other languages run by the command does (`event_source.code`'s
+        # CodeReport), once some is met: tool.code.*.
+        self.code = None
 
     @property
     def incomplete(self) -> bool:
@@ -149,7 +152,8 @@ class Analysis:
     def as_dict(self) -> dict:
         """Plain data, for tests and debugging."""
         return {name: (getattr(self, name) if name in ("pipes_to_shell", "deletes")
-                       else tuple(getattr(self, name))) for name in self.__slots__}
+                       else tuple(getattr(self, name))) for name in self.__slots__
+                if name != "code"}
 
 
 def display(text: str) -> str:

@@ -885,6 +885,10 @@ class Evaluator(Expander):
             if handler is None:
                 self.produced(argv)
                 generic(self, call)
+                if "/" in name:  # a script run by its path: read it (event_source.code)
+                    from .programs.interpreters import run_by_path
+
+                    run_by_path(self, call)
                 return
             nxt = handler(self, call)
             if nxt is None or not nxt.argv:

@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     with compare.scratch_dir("blind-") as tmp:
         work = Path(tmp)
-        pyz = Path(args.pyz) if args.pyz else compare.build_zipapp(work / "prempti-hook.pyz")
+        pyz = (Path(args.pyz).resolve() if args.pyz
+               else compare.build_zipapp(work / "prempti-hook.pyz"))
         for name, cases in sets.items():
             started = time.monotonic()
             summary = compare.Summary(compare.run_corpus(pyz, work / name, rules=rules,

@@ -13,7 +13,8 @@ own, grouped by family, one module each:
 - `common`: option parsing and helpers shared by the families; unknown programs.
 - `wrappers`: programs that run another command (sudo, env, xargs, timeout, tmux...).
 - `find`: find, which runs commands on what it finds (`-exec`, `-delete`).
-- `interpreters`: shells, language interpreters, and eval/source/trap/alias.
+- `interpreters`: shells, language interpreters, eval/source/trap/alias, and the programs
+  that run code from local files (npm scripts, just recipes; make and git hooks by call).
 - `shell_state`: builtins that change the shell's state (cd, read, set, unset...).
 - `file_syntax`: file utilities with a syntax of their own (sed, awk, tar, dd...).
 - `devtools`: version control, package managers and make (git, pip, make).
@@ -176,7 +177,7 @@ _NAMES_BY_MODULE = {
         "valgrind firejail cgexec numactl prlimit systemd-run nsenter unshare gosu su-exec "
         "chpst setpriv coproc railway",
     "find": "find gfind",
-    "interpreters": "bun eval source . trap alias hash pwsh powershell",
+    "interpreters": "bun eval source . trap alias hash pwsh powershell npm just ztcp",
     "shell_state":
         "cd pushd popd read mapfile readarray printf unset set shift getopts test [ let "
         "compgen",

@@ -101,6 +101,9 @@ def _h_git(ev: Evaluator, call: Call) -> None:
         if run.work_tree:
             ev.path(run.work_tree, st, write=True)
     inner = call.but(call.argv, st=st)
+    from .interpreters import git_hooks  # the hooks this command runs (event_source.code)
+
+    git_hooks(ev, call, st, sub, rest)
     for arg in rest:
         ev.scan_url(arg)
     git_effects(ev, inner, sub, rest, run.work_tree, run.config)
@@ -320,7 +323,9 @@ def handle_pip(ev: Evaluator, call: Call) -> None:
         elif not ev.scan_url(value) and looks_like_path(value):
             ev.path(value, st)
     for op in ops[1:]:
-        if not ev.scan_url(op.partition("@")[2].strip() or op) and looks_like_path(op):
+        # `pkg @ https://...`, `git+https://host/repo@ref`, or a local path
+        if not (ev.scan_url(op) or ev.scan_url(op.partition("@")[2].strip())) \
+                and looks_like_path(op):
             ev.path(op, st)
 
 
@@ -339,6 +344,9 @@ def _h_make(ev: Evaluator, call: Call) -> None:
             st = chdir(ev, st.copy(), value)
         elif name == "--eval":
             ev.reason(R_INLINE_CODE)
+    from .interpreters import make  # the recipes it runs (event_source.code)
+
+    make(ev, call)
 
 
 # --- the programs of this module (`_NAMES_BY_MODULE` in programs/__init__ lists them too)

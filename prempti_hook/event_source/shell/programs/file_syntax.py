@@ -210,9 +210,12 @@ def _h_awk(ev: Evaluator, call: Call) -> None:
                                                "--assign --file --source --include --load"))
     st = call.st
     programs = [v for n, v in opts if n in ("-e", "--source") and v is not None]
+    from .interpreters import awk_program, script_file  # awk code (event_source.code)
+
     for name, value in opts:
         if name in ("-f", "--file", "-E", "-i", "--include") and value is not None:
             ev.path(value, st)
+            script_file(ev, call, value, "awk")
             programs.append("")
     if not programs and ops:
         programs.append(ops[0])
@@ -222,6 +225,7 @@ def _h_awk(ev: Evaluator, call: Call) -> None:
             ev.reason(R_INLINE_CODE)
         _awk_outputs(ev, program, st)
         code_literals(ev, program, st)
+        awk_program(ev, call, program)
     for op in ops:
         if "=" in op and is_name(op.partition("=")[0]):
             continue

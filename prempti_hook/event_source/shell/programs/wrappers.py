@@ -302,6 +302,10 @@ def _h_run_subcommand(ev: Evaluator, call: Call) -> Call | None:
     `yarn BIN`/`pnpm BIN` run a package's program when BIN is not one of their commands."""
     args = call.argv[1:]
     base = call.argv[0].rsplit("/", 1)[-1]
+    if base in ("pnpm", "yarn"):  # package.json scripts they run (event_source.code)
+        from .interpreters import package_scripts
+
+        package_scripts(ev, call, base)
     for index, arg in enumerate(args):
         if arg in ("run", "exec", "dlx", "x"):
             _opts, ops = getopt(args[index + 1:], name_set(
