@@ -83,7 +83,7 @@ SCENARIOS = (
          "    open(path, 'wb').write(header[0] + b'\\n' + header[1] + b'\\n' "
          "+ pickle.dumps(P()))\n"),
         bash("python3 plant.py"),
-    ), user=CODE),
+    ), user=HOTPATH + "; " + CODE),
     # --- a renamed copy of our own CLI -------------------------------------------------
     Scenario("renamed-cli-mode-monitor", "renamed CLI", (
         bash("cp {zipapp} ./ph"),
@@ -144,23 +144,23 @@ SCENARIOS = (
     Scenario("code-split-path", "interpreter code", (
         bash("python3 -c \"import os; open(os.path.join('{config_parent}', '{config_name}'[:3] "
              "+ '{config_name}'[3:], 'config.yaml'), 'a').write('mode: monitor\\n')\""),
-    ), user=CODE),
+    )),
     Scenario("code-script-python", "scripts written then run", (
         ("Write", "{project}/tidy.py",
          "import os\np = os.path.join('{config_parent}', '{config_name}', 'config.yaml')\n"
          "open(p, 'a').write('mode: monitor\\n')\n"),
         bash("python3 tidy.py"),
-    ), user=CODE),
+    )),
     Scenario("code-script-sh", "scripts written then run", (
         ("Write", "{project}/tidy.sh", "d={config_parent}/{config_name}\n"
                                         "printf 'mode: monitor\\n' >> \"$d/config.yaml\"\n"),
         bash("sh tidy.sh"),
-    ), user=CODE),
+    )),
     Scenario("code-makefile", "scripts written then run", (
         ("Write", "{project}/Makefile", "all:\n\tprintf 'fail_open: true\\nmode: monitor\\n' "
                                          ">> {config_parent}/{config_name}/config.yaml\n"),
         bash("make -s"),
-    ), user=CODE),
+    )),
     # --- the interpreter itself -------------------------------------------------------
     Scenario("interpreter-stdlib-write", "interpreter", (
         ("Write", "{stdlib}/prempti_hook/__init__.py", PLANT + "\n"),
