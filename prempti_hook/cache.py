@@ -16,7 +16,8 @@ the system install's cache is compiled by root and read by everyone), or that gr
 can write, is never read (and the problem is reported).
 
 A managed policy (`config.py`) that is expected but cannot be used fails every call closed
-(RulesUnavailable); its rules are compiled as a layer of their own (`layers.py`).
+(RulesUnavailable); its rules are compiled as a layer of their own, apart from the others,
+and then matched with them, first.
 """
 
 from __future__ import annotations
@@ -245,7 +246,7 @@ def read_rules_texts(files: list[str]) -> list[tuple[str, str]]:
 def compile_rules(files: list[str], managed: list[str] | tuple = ()):
     """Compile the rules files into the coding_agent Ruleset. The files in `managed` (the
     managed policy's, first in `files`) are compiled apart, as a layer the others cannot
-    touch; the result is then a LayeredRuleset.
+    touch, and their compiled rules come first in the one ruleset returned.
 
     Returns (ruleset, None) or (None, error text)."""
     others = [path for path in files if path not in managed]
@@ -260,9 +261,12 @@ def compile_rules(files: list[str], managed: list[str] | tuple = ()):
     rest, error, _ = _compile_layer(others, reserved)
     if error:
         return None, error
-    from .layers import LayeredRuleset
+    # Each compiled rule carries its own condition (lists and macros already resolved in its
+    # layer), so the two layers match as one ruleset, the managed rules first.
+    from .event_source import fields
+    from .falco.ruleset import Ruleset
 
-    return LayeredRuleset((policy, rest)), None
+    return Ruleset.build([*policy.rules, *rest.rules], fields.INDEX_FIELD), None
 
 
 def _compile(files: list[str], managed):
