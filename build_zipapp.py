@@ -13,13 +13,16 @@ Works on a fresh machine with only python3 and pip:
    later builds need no network.
 3. site-packages is staged: the `prempti_hook` package, the shipped `rules/*.yaml` as
    package data `prempti_hook/rules_default/`, the dependencies.
-4. shiv builds the zipapp with `--compile-pyc` (the first run compiles every module, so a
-   `PYTHONDONTWRITEBYTECODE=1` user does not recompile on every call) and a build id that
-   is the hash of the staged files (a changed build never reuses an old extraction).
-5. shiv's `__main__.py` is replaced by `prempti_hook/launcher.py` (with the build id filled
-   in, plus its .pyc for this interpreter), which starts from the extracted files with `os`
-   alone, and the build id is written as the archive's last site-packages file, which the
-   launcher checks before trusting an extraction.
+4. shiv builds the zipapp, with a build id that is the hash of the staged files (a changed
+   build never reuses an old extraction).
+5. The archive is rewritten with, first, the *code bundle*: every pure-Python module of
+   site-packages (ours and the libraries', found by walking the folder, so a new module is
+   in it without anyone listing it) compiled for this interpreter and marshalled, with an
+   index and a manifest (size and SHA-256) of every other file (PyYAML's C extension, the
+   embedded rules) that the launcher checks before using its extracted copy. It is stored
+   uncompressed, so the launcher reads each module with one `pread`. shiv's `__main__.py`
+   is replaced by `prempti_hook/launcher.py` (with the build id and the bundle's offset
+   filled in, plus its .pyc for this interpreter).
 6. The result is smoke-tested (`--version`, in a throwaway extraction folder) before it
    replaces the previous `dist/prempti-hook.pyz` atomically.
 """
@@ -52,7 +55,9 @@ DEPS_CACHE = CACHE / "deps"
 SHEBANG = "/usr/bin/env python3"
 LAUNCHER = REPO / PACKAGE / "launcher.py"
 BUILD_ID_PLACEHOLDER = 'BUILD_ID = ""  # filled in by build_zipapp.py'
-STAMP_NAME = "~prempti-build-id"  # keep in step with prempti_hook/launcher.py
+BUNDLE_AT_PLACEHOLDER = ("BUNDLE_AT = 0  # filled in by build_zipapp.py: where the code bundle "
+                         "starts in the zipapp")
+BUNDLE_NAME = "prempti-hook.bundle"
 RULE_SUFFIXES = (".yaml", ".yml")
 FILE_MODE = 0o100644  # regular file, rw-r--r--: staged modes must not depend on the checkout
 
@@ -285,13 +290,75 @@ def stage(site_packages: Path, deps: Path, rules_dir: Path) -> None:
 
 # the archive --------------------------------------------------------------------------------
 
-def launcher_source(build_id: str) -> str:
+def launcher_source(build_id: str, bundle_at: int) -> str:
     text = LAUNCHER.read_text(encoding="utf-8")
-    if text.count(BUILD_ID_PLACEHOLDER) != 1:
-        raise BuildError(f"{LAUNCHER} must contain the line {BUILD_ID_PLACEHOLDER!r} once")
+    for line in (BUILD_ID_PLACEHOLDER, BUNDLE_AT_PLACEHOLDER):
+        if text.count(line) != 1:
+            raise BuildError(f"{LAUNCHER} must contain the line {line!r} once")
     if not re.fullmatch(r"[0-9a-f]{64}", build_id):
         raise BuildError(f"unexpected build id {build_id!r} from shiv")
-    return text.replace(BUILD_ID_PLACEHOLDER, f'BUILD_ID = "{build_id}"')
+    return text.replace(BUILD_ID_PLACEHOLDER, f'BUILD_ID = "{build_id}"').replace(
+        BUNDLE_AT_PLACEHOLDER, f"BUNDLE_AT = {bundle_at}")
+
+
+# The code bundle ----------------------------------------------------------------------------
+
+_EXTENSION_SUFFIXES = (".so", ".pyd")
+
+
+def _module_name(relpath: str, packages: set[str]) -> str | None:
+    """The module a `.py` file under site-packages is (`a/b/c.py` -> `a.b.c`,
+    `a/b/__init__.py` -> `a.b`), or None when it is not importable as part of a regular
+    package (a folder without `__init__.py`, a name that is not an identifier)."""
+    parts = relpath[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    if any(".".join(parts[:i]) not in packages for i in range(1, len(parts))):
+        return None
+    return ".".join(parts)
+
+
+def _extension_name(relpath: str, packages: set[str]) -> str | None:
+    """The module a C extension file is (`yaml/_yaml.cpython-311-x86_64-linux-gnu.so` ->
+    `yaml._yaml`), or None."""
+    folder, _, filename = relpath.rpartition("/")
+    base = filename.split(".", 1)[0]
+    parts = [*(folder.split("/") if folder else []), base]
+    if not all(p.isidentifier() for p in parts) or (folder and folder.replace("/", ".")
+                                                     not in packages):
+        return None
+    return ".".join(parts)
+
+
+def make_bundle(archive: zipfile.ZipFile, build_id: str) -> bytes:
+    """The code bundle of the site-packages files in `archive` (see the module docstring)."""
+    from prempti_hook import launcher
+
+    prefix = "site-packages/"
+    entries = {i.filename[len(prefix):]: i for i in archive.infolist()
+               if i.filename.startswith(prefix) and not i.filename.endswith("/")}
+    packages = {relpath[:-len("/__init__.py")].replace("/", ".") for relpath in entries
+                if relpath.endswith("/__init__.py")}
+    compiled, extensions, files = [], {}, {}
+    for relpath in sorted(entries):
+        data = archive.read(entries[relpath])
+        name = _module_name(relpath, packages) if relpath.endswith(".py") else None
+        if name is not None:
+            try:
+                code = launcher.compile_module(data, prefix + relpath)
+            except SyntaxError as e:
+                raise BuildError(f"{relpath} does not compile: {e}") from None
+            compiled.append((name, prefix + relpath, code))
+            continue
+        files[prefix + relpath] = (len(data), hashlib.sha256(data).hexdigest())
+        if relpath.endswith(_EXTENSION_SUFFIXES):
+            extension = _extension_name(relpath, packages)
+            if extension is not None:
+                extensions[extension] = prefix + relpath
+    return launcher.pack_bundle(build_id, importlib.util.MAGIC_NUMBER, compiled, extensions,
+                                {"files": files})
 
 
 def _entry(name: str, date_time: tuple, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
@@ -305,24 +372,26 @@ def compiled(source: str, filename: str) -> bytes:
     """`source` as an unchecked-hash .pyc for this interpreter. zipimport prefers
     `__main__.pyc` to `__main__.py` when its magic number matches (other Python versions
     fall back to the source), and an unchecked-hash pyc does not depend on zip timestamps,
-    which zipimport would read in the local time zone."""
+    which zipimport would read in the local time zone. Docstrings are left out (optimize
+    2; the launcher has no asserts): Python reads and unmarshals `__main__` twice per run."""
     with tempfile.TemporaryDirectory(prefix="prempti-pyc-") as tmp:
         source_path, pyc_path = Path(tmp, filename), Path(tmp, filename + "c")
         source_path.write_text(source, encoding="utf-8")
         py_compile.compile(str(source_path), cfile=str(pyc_path), dfile=filename, doraise=True,
-                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+                           optimize=2)
         return pyc_path.read_bytes()
 
 
 def finish(raw: Path, output: Path) -> str:
-    """Rewrite shiv's archive `raw` into `output` (atomically) with our launcher as
-    `__main__.py` and the build id stamp; returns the build id."""
+    """Rewrite shiv's archive `raw` into `output` (atomically): the code bundle first, then
+    shiv's files, then our launcher as `__main__.py`; returns the build id."""
     with zipfile.ZipFile(raw) as source:
         environment = json.loads(source.read("environment.json"))
-        if environment.get("entry_point") != ENTRY_POINT or not environment.get("compile_pyc"):
+        if environment.get("entry_point") != ENTRY_POINT:
             raise BuildError(f"shiv wrote an unexpected environment.json: {environment}")
         build_id = environment["build_id"]
-        main_py = launcher_source(build_id)
+        bundle = make_bundle(source, build_id)
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
         try:
@@ -330,18 +399,18 @@ def finish(raw: Path, output: Path) -> str:
                 fd.write(b"#!" + SHEBANG.encode() + b"\n")
                 with zipfile.ZipFile(fd, "w", zipfile.ZIP_DEFLATED) as target:
                     date_time = (1980, 1, 1, 0, 0, 0)
+                    # Stored, not deflated, and first: the launcher reads it in place.
+                    target.writestr(_entry(BUNDLE_NAME, date_time, zipfile.ZIP_STORED), bundle)
+                    bundle_at = fd.tell() - len(bundle)
                     for info in source.infolist():
-                        if info.filename in ("__main__.py", "__main__.pyc",
-                                             f"site-packages/{STAMP_NAME}"):
+                        if info.filename in ("__main__.py", "__main__.pyc"):
                             continue
                         copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                         copy.compress_type = info.compress_type
                         copy.external_attr = info.external_attr
                         target.writestr(copy, source.read(info))
                         date_time = info.date_time
-                    # Last site-packages entry: shiv extracts in archive order, so the stamp
-                    # exists only once everything before it was written.
-                    target.writestr(_entry(f"site-packages/{STAMP_NAME}", date_time), build_id)
+                    main_py = launcher_source(build_id, bundle_at)
                     # Stored, not deflated: reading them then needs no zlib import.
                     target.writestr(_entry("__main__.py", date_time, zipfile.ZIP_STORED),
                                     main_py)
@@ -383,7 +452,7 @@ def build(output: Path = DEFAULT_OUTPUT, quiet: bool = False,
         raw = Path(tmp, "shiv.pyz")
         console.run([python, "-m", "shiv", "--site-packages", str(site_packages),
                      "--entry-point", ENTRY_POINT, "--output-file", str(raw),
-                     "--python", SHEBANG, "--compile-pyc", "--reproducible"],
+                     "--python", SHEBANG, "--reproducible"],
                     "shiv")
         return finish(raw, output)
 

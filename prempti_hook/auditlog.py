@@ -198,11 +198,13 @@ def append_line(log_file: str, line: bytes, max_bytes: int, backups: int) -> str
     return None
 
 
-def append(cfg, record: dict) -> str | None:
+def append(cfg, record: dict, deadline: float | None = None) -> str | None:
     """Write `record` as one line of the audit log of configuration `cfg`; returns a notice
     for the user, if any (see `append_line`). Every failure, including a record that cannot
     be serialized, is an OSError: the caller's verdict stands and the failure is reported,
-    whatever went wrong with the log."""
+    whatever went wrong with the log. `deadline` (a `time.monotonic()` value) is the hook
+    call's deadline for waiting on locks, shared with the rule cache; accepted here so that
+    the call site is final, its use in the lock wait is the audit log's own change."""
     try:
         text = jsonio.dumps(record)
     except (TypeError, ValueError, RecursionError) as e:

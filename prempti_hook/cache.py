@@ -1,19 +1,28 @@
 """The precompiled rule cache: load it fast, rebuild it safely.
 
-Hot path: list the rules files, stat them, read `cache/ruleset.pickle`, compare its header
-(a fingerprint of every rules file, the engine code and the Python version) and unpickle.
-Nothing here imports yaml, pyparsing or the `pickle` module on that path.
+Hot path: list the rules files, stat them, open `cache/ruleset.cache`, check it is the
+file we wrote, compare its header (a fingerprint of every rules file, the engine code and
+the Python version), and read the index of the stored ruleset (`falco.stored`); the rules
+that can apply to the call's tool are read when it is matched. Nothing here imports yaml,
+pyparsing, pickle or the rule compiler on that path.
 
 Cold path (rules changed, cache missing, corrupt, foreign): take `cache/rebuild.lock`
 (other hook processes starting at the same moment wait for it and then use the new cache),
 compile, write the cache atomically (temporary file + rename) and keep a copy as
-`last-good.pickle`. When the rules do not compile, the hook keeps enforcing the last good
+`last-good.cache`. When the rules do not compile, the hook keeps enforcing the last good
 ruleset (and says so); the failure is remembered in `failed.txt` under the same fingerprint
-so that every following call does not pay for a doomed recompile.
+so that every following call does not pay for a doomed recompile. Waiting for the lock is
+bounded by the call's deadline (`deadline`, a `time.monotonic()` value shared with the
+audit log's lock): a lock held past it costs the call no more; the last good ruleset (or,
+without one, a compile in this process) is used, and the user is told.
 
-Unpickling runs code, so a cache file or folder that is not owned by this user (or by root:
-the system install's cache is compiled by root and read by everyone), or that group/others
-can write, is never read (and the problem is reported).
+Reading the cache runs code, so a cache file is used only when it is the very file this
+code wrote: a regular file we own that nobody else can write, with one name (a hard link
+would let it be changed through another name: the hook fails closed and says how to fix
+it), matching the identity recorded when it was written (`integrity`: a file changed since
+then is rebuilt, and the user told). A cache folder writable by others is not used at all.
+The system install's cache is compiled by root and read by every user: files owned by root
+are trusted as well.
 
 A managed policy (`config.py`) that is expected but cannot be used fails every call closed
 (RulesUnavailable); its rules are compiled as a layer of their own, apart from the others,
@@ -27,22 +36,27 @@ import stat
 import sys
 import time
 
-from . import __version__, rulefiles
+from . import __version__, integrity, rulefiles, running_zipapp
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 MAGIC = b"prempti-hook cache %d\n" % CACHE_FORMAT
-RULESET_FILE = "ruleset.pickle"
-LAST_GOOD_FILE = "last-good.pickle"
+RULESET_FILE = "ruleset.cache"
+LAST_GOOD_FILE = "last-good.cache"
 FAILED_FILE = "failed.txt"
 LOCK_FILE = "rebuild.lock"
+FORMER_FILES = ("ruleset.pickle", "last-good.pickle")  # the cache of 0.1.0
+# Waiting for another process's rebuild: until the call's deadline (LOCK_DEADLINE_SECONDS
+# from now when the caller gives none); past it only while the holder is a live process
+# using CPU (a compile under heavy load), and never past LOCK_WAIT_SECONDS in all.
+LOCK_DEADLINE_SECONDS = 2.0
 LOCK_WAIT_SECONDS = 20.0
+HEAD_BYTES = 1 << 14  # the first read: the header and, usually, the ruleset's index
 CHECK_HINT = "run `prempti-hook --check` to see the error with file, line and column"
 
-# What identifies the engine code: in the zipapp, the build id stamped next to the package
-# (one read); in a development checkout, the modules whose code shapes the compiled ruleset
-# (editing one invalidates the cache).
+# What identifies the engine code: in the zipapp, its build id (no file to read); in a
+# development checkout, the modules whose code shapes the compiled ruleset (editing one
+# invalidates the cache).
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
-_BUILD_STAMP = os.path.join(os.path.dirname(_PACKAGE), "~prempti-build-id")
 _ENGINE_DIRS = ("falco", os.path.join("falco", "loader"), "event_source")
 
 
@@ -67,24 +81,22 @@ class Loaded:
 
 # Fingerprints ------------------------------------------------------------------------------
 
-def _stat_entry(path: str) -> str:
+def _stat_entry(path: str, linked: list[str] | None = None) -> str:
     try:
         st = os.stat(path)
     except OSError:
         return f"{path}\0missing"
+    if st.st_nlink > 1 and linked is not None and stat.S_ISREG(st.st_mode):
+        linked.append(integrity.linked_message("rules file", path, st.st_nlink))
     return f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
 
 
 def engine_stamp() -> str:
     """What the compiled form depends on besides the rules: versions and engine code."""
     parts = [__version__, str(CACHE_FORMAT), sys.version]
-    try:
-        with open(_BUILD_STAMP, "rb") as f:
-            build_id = f.read(256).decode("ascii", "replace")
-    except OSError:
-        build_id = ""
-    if build_id:
-        return "\n".join([*parts, "build " + build_id])
+    zipapp = running_zipapp()
+    if zipapp is not None:
+        return "\n".join([*parts, "build " + zipapp.build_id])
     for sub in _ENGINE_DIRS:
         folder = os.path.join(_PACKAGE, sub)
         try:
@@ -95,10 +107,11 @@ def engine_stamp() -> str:
     return "\n".join(parts)
 
 
-def fingerprint(files: list[str]) -> bytes:
+def fingerprint(files: list[str], linked: list[str] | None = None) -> bytes:
     """The cache header for these rules files: any added, removed, renamed or edited file,
-    or any engine change, gives a different fingerprint."""
-    text = engine_stamp() + "\n--\n" + "\n".join(_stat_entry(p) for p in files)
+    or any engine change, gives a different fingerprint. A rules file with more than one
+    name is reported in `linked`."""
+    text = engine_stamp() + "\n--\n" + "\n".join(_stat_entry(p, linked) for p in files)
     return MAGIC + text.encode("utf-8", "surrogateescape").replace(b"\n", b"\x1f") + b"\n"
 
 
@@ -116,17 +129,24 @@ def _check_private(st, what: str, path: str) -> None:
 def ensure_cache_dir(path: str) -> None:
     """Create the cache folder (0700) if needed and check it can be trusted."""
     try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        st = os.stat(path)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            st = os.stat(path)
     except OSError as e:
         raise CacheProblem(f"cache folder {path} is not usable: {e.strerror or e}") from None
     if not stat.S_ISDIR(st.st_mode):
-        raise CacheProblem(f"cache folder {path} is not a folder")
+        raise CacheProblem(f"cache folder {path} is not usable: it is not a folder")
     _check_private(st, "cache folder", path)
 
 
-def read_private(path: str) -> bytes | None:
-    """The bytes of a cache file we own and only we can write; None if it does not exist."""
+def open_ours(path: str, seen: list[str] | None = None) -> int | None:
+    """An open descriptor on the cache file `path` if it is the file we wrote (see the
+    module docstring); None when it does not exist or no longer matches its record (a
+    record that exists and differs is reported in `seen`: someone changed the file).
+    Raises CacheProblem for a file that is not ours to read, and RulesUnavailable for one
+    with another name (a hard link): the hook fails closed on that."""
     try:
         # O_NONBLOCK: a FIFO planted at the cache's path must not hang the hook on open.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
@@ -139,15 +159,53 @@ def read_private(path: str) -> bytes | None:
         if not stat.S_ISREG(st.st_mode):
             raise CacheProblem(f"cache file {path} is not a regular file")
         _check_private(st, "cache file", path)
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
+        if st.st_nlink > 1:
+            raise RulesUnavailable(integrity.linked_message(
+                "the rule cache", path, st.st_nlink,
+                f"delete {path} and its other names (find them with: find / -xdev "
+                f"-samefile {path}); prempti-hook rebuilds it"))
+        record = integrity.recorded(path)
+        if record != integrity.identity(st):
+            if record is not None and seen is not None:
+                _tell(seen, f"the rule cache {path} was changed since prempti-hook wrote it; "
+                            f"not using it (rebuilt from the rules)")
+            os.close(fd)
+            return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _tell(notices: list[str], text: str) -> None:
+    if text not in notices:
+        notices.append(text)
+
+
+def read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def read_ours(path: str, seen: list[str] | None = None) -> bytes | None:
+    """The bytes of a small cache file we wrote (see `open_ours`), or None."""
+    fd = open_ours(path, seen)
+    if fd is None:
+        return None
+    try:
+        return read_all(fd)
     finally:
         os.close(fd)
+
+
+def write_ours(path: str, data: bytes, mode: int = 0o600) -> None:
+    """Write a cache file atomically and record its identity."""
+    write_atomic(path, data, mode)
+    integrity.write_record(path)
 
 
 def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
@@ -189,43 +247,47 @@ def _unlink_quietly(path: str) -> None:
         pass
 
 
-def _unpickle(data: bytes, header: bytes):
-    """The ruleset in `data` if its header is `header`; None if stale, foreign or corrupt
-    (including a well-formed pickle of something that is not a ruleset)."""
-    if data is None or not data.startswith(header):
-        return None
+def _stored_ruleset(fd: int, header: bytes | None):
+    """The ruleset stored in `fd` after `header` (None: any header written by this engine),
+    or None when the file is stale, foreign or damaged. Takes ownership of `fd`."""
     try:
-        import _pickle
+        head = os.pread(fd, HEAD_BYTES, 0)
+        if header is None:
+            header = _engine_header(head)
+        elif len(head) < len(header) + 16 and len(head) == HEAD_BYTES:
+            head = os.pread(fd, len(header) + HEAD_BYTES, 0)
+        if header is None or not head.startswith(header):
+            os.close(fd)
+            return None
+        from .falco.stored import StoredRuleset
 
-        loaded = _pickle.loads(memoryview(data)[len(header):])
-    except Exception:
-        return None
-    return loaded if callable(getattr(loaded, "match", None)) else None
-
-
-def _read_ruleset(path: str, header: bytes, notices: list[str]):
-    """The ruleset cached in `path` for `header`, or None. A file we must not trust is
-    reported in `notices` and treated as absent (the rebuild replaces it)."""
-    try:
-        return _unpickle(read_private(path), header)
-    except CacheProblem as problem:
-        if str(problem) not in notices:
-            notices.append(str(problem))
+        return StoredRuleset(fd, len(header), head[len(header):])
+    except (ValueError, EOFError, OSError, TypeError, KeyError, IndexError):
+        os.close(fd)
         return None
 
 
-def _unpickle_any(data: bytes | None):
-    """A ruleset from a last-good file whatever its rules fingerprint, if this engine can
-    read it (its engine stamp matches)."""
-    if data is None or not data.startswith(MAGIC):
+def _engine_header(head: bytes) -> bytes | None:
+    """The header at the start of `head` if this engine wrote it (whatever the rules)."""
+    if not head.startswith(MAGIC):
         return None
-    newline = data.find(b"\n", len(MAGIC))
-    if newline < 0:
-        return None
+    newline = head.find(b"\n", len(MAGIC))
     stamp = engine_stamp().encode("utf-8", "surrogateescape").replace(b"\n", b"\x1f")
-    if not data[len(MAGIC):newline].startswith(stamp + b"\x1f--\x1f"):
+    if newline < 0 or not head[len(MAGIC):newline].startswith(stamp + b"\x1f--\x1f"):
         return None
-    return _unpickle(data, data[:newline + 1])
+    return head[:newline + 1]
+
+
+def _read_ruleset(path: str, header: bytes | None, notices: list[str],
+                  seen: list[str] | None = None):
+    """The ruleset cached in `path` for `header` (None: any rules), or None. A file we must
+    not trust is reported in `notices` and treated as absent (the rebuild replaces it)."""
+    try:
+        fd = open_ours(path, seen)
+    except CacheProblem as problem:
+        _tell(notices, str(problem))
+        return None
+    return None if fd is None else _stored_ruleset(fd, header)
 
 
 # Compiling ---------------------------------------------------------------------------------
@@ -234,12 +296,18 @@ def read_rules_texts(files: list[str]) -> list[tuple[str, str]]:
     """(name, text) of each rules file; OSError/UnicodeDecodeError propagate. A path that is
     not a regular file (a FIFO would block the hook forever) is an OSError."""
     texts = []
+    zipapp = running_zipapp()
     for path in files:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         with open(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(f"{path} is not a regular file")
-            texts.append((path, f.read().decode("utf-8")))
+            data = f.read()
+        # The zipapp's embedded rules are checked against the build before they are used.
+        problem = zipapp.verify_extracted(path, data) if zipapp is not None else None
+        if problem is not None:
+            raise OSError(problem)
+        texts.append((path, data.decode("utf-8")))
     return texts
 
 
@@ -310,16 +378,27 @@ def defined_names(result) -> dict:
 
 # The hot-path entry point ------------------------------------------------------------------
 
-def load(cfg) -> Loaded:
+def load(cfg, deadline: float | None = None) -> Loaded:
     """The ruleset to enforce for configuration `cfg` (see the module docstring).
+    `deadline` (`time.monotonic()`) bounds the wait for a lock held by another process.
 
-    Raises RulesUnavailable when nothing can be enforced."""
+    Raises RulesUnavailable when nothing can be enforced, or when a rules or cache file has
+    another name (a hard link)."""
     problems = cfg.managed_problems
     if problems:
         raise RulesUnavailable(f"the managed policy cannot be used: {'; '.join(problems)}. "
                                f"Every call is blocked until an administrator fixes it")
-    files = rulefiles.rules_files(cfg)
-    header = fingerprint(files)
+    managed = rulefiles.managed_files(cfg)
+    try:
+        files = rulefiles.rules_files(cfg)
+    except OSError as e:
+        raise RulesUnavailable(f"the rules embedded in the zipapp cannot be used: {e}") from None
+    linked: list[str] = []
+    header = fingerprint(files, linked)
+    if linked:
+        raise RulesUnavailable("; ".join(linked))
+    if deadline is None:
+        deadline = time.monotonic() + LOCK_DEADLINE_SECONDS
     cache_dir = cfg.cache_dir
     notices: list[str] = []
     try:
@@ -327,13 +406,13 @@ def load(cfg) -> Loaded:
         ruleset = _read_ruleset(os.path.join(cache_dir, RULESET_FILE), header, notices)
         if ruleset is not None:
             return Loaded(ruleset, notices, True)
-        loaded = _rebuild(cache_dir, files, header, notices, rulefiles.managed_files(cfg))
+        loaded = _rebuild(cache_dir, files, header, notices, deadline, managed)
         loaded.notices[:0] = notices
         return loaded
     except CacheProblem as problem:
         notices.append(str(problem))
     # The cache cannot be trusted: compile in this process and use the result directly.
-    ruleset, error = _compile(files, rulefiles.managed_files(cfg))
+    ruleset, error = _compile(files, managed)
     if ruleset is None:
         raise RulesUnavailable(f"the rules do not compile: {error}; {CHECK_HINT}")
     return Loaded(ruleset, notices, False)
@@ -343,32 +422,122 @@ def _failed_marker(header: bytes, error: str) -> bytes:
     return header + error.encode("utf-8", "replace")
 
 
-def _last_good(cache_dir: str, error: str) -> Loaded:
-    """The last ruleset that compiled, with a notice saying why it is in force."""
+def _read_last_good(cache_dir: str):
+    """(the last ruleset that compiled, when) or None."""
     path = os.path.join(cache_dir, LAST_GOOD_FILE)
-    ruleset = _unpickle_any(read_private(path))
+    ruleset = _read_ruleset(path, None, [])
     if ruleset is None:
-        raise RulesUnavailable(f"the rules do not compile: {error}; no earlier rules to fall "
-                               f"back to; {CHECK_HINT}")
+        return None
     try:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.stat(path).st_mtime))
     except OSError:
         when = "earlier"
+    return ruleset, when
+
+
+def _last_good(cache_dir: str, error: str) -> Loaded:
+    """The last ruleset that compiled, with a notice saying why it is in force."""
+    found = _read_last_good(cache_dir)
+    if found is None:
+        raise RulesUnavailable(f"the rules do not compile: {error}; no earlier rules to fall "
+                               f"back to; {CHECK_HINT}")
+    ruleset, when = found
     return Loaded(ruleset, [f"the rules do not compile ({error}); still enforcing the last "
                             f"rules that compiled ({when}); {CHECK_HINT}"], True)
 
 
+def _lock_held_too_long(cache_dir: str, files: list[str], lock_path: str,
+                        managed: list[str] | tuple = ()) -> Loaded:
+    """The lock was not ours in time: this call uses the last good rules (or compiles its
+    own, without writing), and the user is told, since these may be older than the files."""
+    why = (f"{lock_path} has been held by another process for longer than a hook call waits "
+           f"(if no prempti-hook is running, delete it)")
+    found = _read_last_good(cache_dir)
+    if found is not None:
+        ruleset, when = found
+        return Loaded(ruleset, [f"{why}; this call used the last rules that compiled "
+                                f"({when})"], True)
+    ruleset, error = _compile(files, managed)
+    if ruleset is None:
+        raise RulesUnavailable(f"the rules do not compile: {error}; {CHECK_HINT}")
+    return Loaded(ruleset, [f"{why}; this call compiled the rules for itself"], False)
+
+
+def _cpu_ticks(pid: int):
+    """CPU time used so far by process `pid` (clock ticks), or None if it is gone or this
+    system has no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class _Holder:
+    """Whether the process holding the rebuild lock (it writes its pid into the lock file)
+    is a live process using CPU, sampled at most every half second."""
+
+    def __init__(self, lock_fd: int) -> None:
+        self.lock_fd = lock_fd
+        self.sample = None
+        self.sampled_at = 0.0
+        self.busy = True
+
+    def working(self, now: float) -> bool:
+        if now - self.sampled_at < 0.5:
+            return self.busy
+        try:
+            pid = int(os.pread(self.lock_fd, 32, 0).split()[0])
+        except (OSError, ValueError, IndexError):
+            pid = None
+        sample = (pid, _cpu_ticks(pid) if pid else None)
+        self.busy = sample[1] is not None and (self.sample is None or sample != self.sample)
+        self.sample, self.sampled_at = sample, now
+        return self.busy
+
+
+def _wait_for_lock(lock_fd: int, ruleset_path: str, header: bytes, seen: list[str],
+                   deadline: float):
+    """Wait for the rebuild lock: True once held; a ruleset when the holder's result is
+    there first; False when waiting longer would mean waiting for a lock held by a process
+    that does not work toward releasing it."""
+    import fcntl
+
+    give_up = time.monotonic() + LOCK_WAIT_SECONDS
+    holder = _Holder(lock_fd)
+    seen_file = _file_mark(ruleset_path)
+    pause = 0.005
+    while True:
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pass
+        # Someone else is compiling: once the cache file changes, their result is in place
+        # (it is renamed in whole). A stat per wait keeps hundreds of waiting hooks from
+        # re-reading an unchanged file.
+        mark = _file_mark(ruleset_path)
+        if mark != seen_file:
+            seen_file = mark
+            ruleset = _read_ruleset(ruleset_path, header, seen)
+            if ruleset is not None:
+                return ruleset
+        now = time.monotonic()
+        if now >= give_up or (now >= deadline and not holder.working(now)):
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
-             managed: list[str] | tuple = ()) -> Loaded:
+             deadline: float, managed: list[str] | tuple = ()) -> Loaded:
     """Rebuild the cache under the lock, or use what another process just built."""
     ruleset_path = os.path.join(cache_dir, RULESET_FILE)
     failed_path = os.path.join(cache_dir, FAILED_FILE)
-    failed = read_private(failed_path)
+    failed = read_ours(failed_path)
     if failed is not None and failed.startswith(header):
         return _last_good(cache_dir, failed[len(header):].decode("utf-8", "replace"))
-
-    import fcntl
-
     lock_path = os.path.join(cache_dir, LOCK_FILE)
     try:
         lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
@@ -376,62 +545,67 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
     except OSError as e:
         raise CacheProblem(f"cannot create {lock_path}: {e.strerror or e}") from None
     try:
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        seen_file = _file_mark(ruleset_path)
-        pause = 0.005
-        while True:
-            try:
-                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                pass
-            # Someone else is compiling: once the cache file changes, their result is in
-            # place (it is renamed in whole). A stat per wait keeps hundreds of waiting hooks
-            # from re-reading an unchanged file.
-            mark = _file_mark(ruleset_path)
-            if mark != seen_file:
-                seen_file = mark
-                ruleset = _read_ruleset(ruleset_path, header, seen)
-                if ruleset is not None:
-                    return Loaded(ruleset, [], True)
-            if time.monotonic() > deadline:
-                raise CacheProblem("timed out waiting for another prempti-hook process to "
-                                   "rebuild the rule cache")
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
-        # We hold the lock: check once more, then compile.
-        ruleset = _read_ruleset(ruleset_path, header, seen)
+        waited = _wait_for_lock(lock_fd, ruleset_path, header, seen, deadline)
+        if waited is False:
+            return _lock_held_too_long(cache_dir, files, lock_path, managed)
+        if waited is not True:
+            return Loaded(waited, [], True)
+        try:
+            os.ftruncate(lock_fd, 0)
+            os.pwrite(lock_fd, b"%d\n" % os.getpid(), 0)  # who works, for the waiters
+        except OSError:
+            pass
+        # We hold the lock: check once more (now reporting a file someone changed), then
+        # compile.
+        ruleset = _read_ruleset(ruleset_path, header, seen, seen)
         if ruleset is not None:
             return Loaded(ruleset, [], True)
-        failed = read_private(failed_path)
+        failed = read_ours(failed_path)
         if failed is not None and failed.startswith(header):
             return _last_good(cache_dir, failed[len(header):].decode("utf-8", "replace"))
-        ruleset, error = _compile(files, managed)
-        if ruleset is None:
-            try:
-                write_atomic(failed_path, _failed_marker(header, error))
-            except OSError:
-                pass  # we will just try again next time
-            return _last_good(cache_dir, error)
-        notices = []
-        try:
-            import pickle
-
-            data = header + pickle.dumps(ruleset, protocol=4)
-            # The system install's cache folder is readable by every user (root compiles,
-            # users read); a private folder keeps private files.
-            shared = os.stat(cache_dir).st_mode & stat.S_IROTH
-            mode = 0o644 if shared and os.geteuid() == 0 else 0o600
-            write_atomic(ruleset_path, data, mode)
-            write_atomic(os.path.join(cache_dir, LAST_GOOD_FILE), data, mode)
-            _unlink_quietly(failed_path)
-        except OSError as e:
-            notices.append(f"could not write the rule cache in {cache_dir}: "
-                           f"{e.strerror or e}; every call recompiles the rules until this "
-                           f"is fixed")
-        return Loaded(ruleset, notices, False)
+        return _compile_and_store(cache_dir, files, header, managed)
     finally:
         os.close(lock_fd)
+
+
+def _compile_and_store(cache_dir: str, files: list[str], header: bytes,
+                       managed: list[str] | tuple = ()) -> Loaded:
+    """Compile (the caller holds the lock) and write the cache, or remember the failure."""
+    failed_path = os.path.join(cache_dir, FAILED_FILE)
+    ruleset, error = _compile(files, managed)
+    if ruleset is None:
+        try:
+            write_ours(failed_path, _failed_marker(header, error))
+        except OSError:
+            pass  # we will just try again next time
+        return _last_good(cache_dir, error)
+    notices = []
+    try:
+        from .falco.stored import dump
+
+        data = header + dump(ruleset)
+        mode = _shared_mode(cache_dir)
+        write_ours(os.path.join(cache_dir, RULESET_FILE), data, mode)
+        write_ours(os.path.join(cache_dir, LAST_GOOD_FILE), data, mode)
+        for name in (FAILED_FILE, FAILED_FILE + integrity.RECORD_SUFFIX, *FORMER_FILES):
+            _unlink_quietly(os.path.join(cache_dir, name))
+    except OSError as e:
+        notices.append(f"could not write the rule cache in {cache_dir}: "
+                       f"{e.strerror or e}; every call recompiles the rules until this "
+                       f"is fixed")
+    except (TypeError, ValueError) as e:  # a bug: a rule holds what the cache cannot store
+        notices.append(f"the rule cache cannot store these rules ({e}); every call "
+                       f"recompiles the rules until this is fixed")
+    return Loaded(ruleset, notices, False)
+
+
+def _shared_mode(cache_dir: str) -> int:
+    """The system install's cache folder is readable by every user (root compiles, users
+    read): what root writes there is readable too (set before the file's identity is
+    recorded). A private folder keeps private files."""
+    if os.geteuid() == 0 and os.stat(cache_dir).st_mode & stat.S_IROTH:
+        return 0o644
+    return 0o600
 
 
 def describe(cfg) -> dict:
@@ -440,18 +614,23 @@ def describe(cfg) -> dict:
     header = fingerprint(files)
     path = os.path.join(cfg.cache_dir, RULESET_FILE)
     info: dict = {"path": path, "rules_files": files, "state": "missing", "problem": None}
+    changed: list[str] = []
     try:
         ensure_cache_dir(cfg.cache_dir)
-        data = read_private(path)
-    except CacheProblem as problem:
+        data = read_ours(path, changed)
+    except (CacheProblem, RulesUnavailable) as problem:
         info["state"] = "untrusted"
         info["problem"] = str(problem)
+        return info
+    if changed:
+        info["state"] = "untrusted"
+        info["problem"] = changed[0]
         return info
     if data is not None:
         info["state"] = "fresh" if data.startswith(header) else "stale"
     try:
-        failed = read_private(os.path.join(cfg.cache_dir, FAILED_FILE))
-    except CacheProblem:
+        failed = read_ours(os.path.join(cfg.cache_dir, FAILED_FILE))
+    except (CacheProblem, RulesUnavailable):
         failed = None
     if failed is not None and failed.startswith(header):
         info["state"] = "broken-rules"

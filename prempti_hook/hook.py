@@ -3,7 +3,7 @@
     stdin -> agents.<agent>.read       the agent's JSON -> an agent-neutral Call
           -> event_source.event        coding_agent fields, each extracted on first use
                                        (one event per file for a multi-file patch)
-          -> cache.load                the precompiled ruleset (no yaml, no pyparsing)
+          -> cache.load                the precompiled ruleset (no yaml, pyparsing or pickle)
           -> ruleset.match             candidate rules by tool.name -> compiled conditions
           -> verdict.decide            tags -> deny > ask > allow, reason text
           -> auditlog.append           one locked JSONL line
@@ -11,6 +11,15 @@
 
 The agent is the one the installed command names (`--agent codex`; Claude Code without
 it), never guessed from the input.
+
+One deadline per call (`time.monotonic()` + LOCK_BUDGET_SECONDS) bounds every wait for a
+lock another process holds (the rule cache's, then the audit log's): a held lock costs a
+call at most that long, once, however many locks there are.
+
+Before deciding, the hook checks that no file keeping it in force has a second name (a hard
+link would let it be changed without naming it): its settings file and the agents' settings
+files it is registered in here, the rules files and the rule cache in `cache.load`, the
+zipapp in the launcher. One that has makes the call fail closed, with how to fix it.
 
 Failure policy (contract §5), because every agent treats some failures (exit 1, crashes,
 garbage, timeouts) as "let the tool run":
@@ -35,6 +44,7 @@ from . import jsonio
 EXIT_OK = 0
 EXIT_BLOCK = 2
 WATCHDOG_SECONDS = 25.0
+LOCK_BUDGET_SECONDS = 2.0
 
 
 class UnreadableInput(Exception):
@@ -174,6 +184,7 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None,
     runs (with `watchdog`, which ends the process if it overruns: never in-process); tests
     call it in-process with their own descriptors and environment."""
     started = time.perf_counter()
+    deadline = time.monotonic() + LOCK_BUDGET_SECONDS
     streams = Streams(stdout, stderr)
     try:
         from .agents import adapter
@@ -194,12 +205,12 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None,
         payload = read_stdin(cfg.input_max_bytes, stdin)
     except UnreadableInput as e:
         streams.warn([str(e)])
-        _log_unreadable(cfg, str(e), started, writer.AGENT)
+        _log_unreadable(cfg, str(e), started, writer.AGENT, deadline)
         return EXIT_BLOCK
     except BaseException as e:  # a bug before we even know the input: block it
         streams.warn([f"internal error reading the input: {type(e).__name__}: {e}"])
         return EXIT_BLOCK
-    answer = Answer(writer, streams, _event_name(payload, writer), guard)
+    answer = Answer(writer, streams, _event_name(payload, writer), guard, deadline)
     try:
         return _decide_and_answer(cfg, payload, started, answer)
     except BaseException as e:
@@ -209,14 +220,17 @@ def run(stdin: int = 0, stdout: int = 1, stderr: int = 2, environ=None,
 
 class Answer:
     """How this call is answered: the agent's adapter, the streams, the event name (for
-    the adapter's output shape), and the watchdog to keep informed."""
+    the adapter's output shape), the watchdog to keep informed, and the call's deadline for
+    waiting on locks."""
 
-    __slots__ = ("event_name", "guard", "streams", "writer")
+    __slots__ = ("deadline", "event_name", "guard", "streams", "writer")
 
-    def __init__(self, writer, streams: Streams, event_name: str, guard) -> None:
+    def __init__(self, writer, streams: Streams, event_name: str, guard,
+                 deadline: float | None = None) -> None:
         self.writer = writer
         self.streams = streams
         self.guard = guard
+        self.deadline = deadline
         self.set_event(event_name)
 
     def set_event(self, event_name: str) -> None:
@@ -235,8 +249,15 @@ def _event_name(payload, writer) -> str:
     return writer.DEFAULT_EVENT
 
 
+def _protected_settings(cfg) -> list:
+    """(what, path) of the settings files the hook checks for hard links on every call."""
+    return [("prempti-hook settings file", cfg.config_file),
+            ("Claude Code settings file", os.path.join(cfg.claude_dir, "settings.json")),
+            *(("agent settings file", path) for path in cfg.agent_files)]
+
+
 def _decide_and_answer(cfg, payload: dict, started: float, answer: Answer) -> int:
-    from . import alert, auditlog, cache, verdict
+    from . import alert, auditlog, cache, integrity, verdict
     from .agents import Decision, MalformedCall
     from .event_source.event import events_for
 
@@ -248,9 +269,12 @@ def _decide_and_answer(cfg, payload: dict, started: float, answer: Answer) -> in
     answer.set_event(call.hook_event_name)
     events = events_for(call, cfg.user_home, prempti_home=cfg.prempti_home,
                         claude_dir=cfg.claude_dir, agent_files=cfg.agent_files)
+    linked = integrity.linked_files(_protected_settings(cfg))
+    if linked:
+        return _fail(cfg, payload, "; ".join(linked), started, answer, event=events[0])
     notices = list(cfg.problems)
     try:
-        loaded = cache.load(cfg)
+        loaded = cache.load(cfg, deadline=answer.deadline)
     except cache.RulesUnavailable as e:
         return _fail(cfg, payload, str(e), started, answer, event=events[0])
     notices.extend(loaded.notices)
@@ -275,7 +299,7 @@ def _decide_and_answer(cfg, payload: dict, started: float, answer: Answer) -> in
     record = alert.make_record(event, outcome, cfg.mode, enforced, notices,
                                duration_ms=(time.perf_counter() - started) * 1000)
     try:
-        notice = auditlog.append(cfg, record)
+        notice = auditlog.append(cfg, record, deadline=answer.deadline)
     except OSError as e:
         notice = f"audit log {cfg.log_file} not written: {e.strerror or e}"
     if notice:
@@ -286,7 +310,8 @@ def _decide_and_answer(cfg, payload: dict, started: float, answer: Answer) -> in
     return EXIT_OK
 
 
-def _log_unreadable(cfg, message: str, started: float, agent: str) -> None:
+def _log_unreadable(cfg, message: str, started: float, agent: str,
+                    deadline: float | None = None) -> None:
     """One audit line for input we could not read (the call was blocked by exit 2)."""
     try:
         from . import alert, auditlog
@@ -295,7 +320,7 @@ def _log_unreadable(cfg, message: str, started: float, agent: str) -> None:
                                       duration_ms=(time.perf_counter() - started) * 1000,
                                       agent=agent)
         record["verdict"] = "deny"  # exit 2 blocks, whatever the mode
-        auditlog.append(cfg, record)
+        auditlog.append(cfg, record, deadline=deadline)
     except BaseException:
         pass  # the exit code is what matters; stderr already says why
 
@@ -321,7 +346,7 @@ def _fail(cfg, payload, message: str, started: float, answer: Answer, event=None
         record = alert.failure_record(payload, message, mode, not fail_open, event=event,
                                       duration_ms=(time.perf_counter() - started) * 1000,
                                       agent=answer.writer.AGENT)
-        auditlog.append(cfg, record)
+        auditlog.append(cfg, record, deadline=answer.deadline)
     except BaseException:
         pass  # already failing; the answer below matters more than the log line
     event_name = answer.event_name

@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import os
 
+from . import running_zipapp
+
 RULE_SUFFIXES = (".yaml", ".yml")
+EMBEDDED = "prempti_hook/rules_default"  # the shipped rules, as package data of the zipapp
 
 
 def embedded_rules_dir() -> str:
-    """The shipped rules inside the package (zipapp), or the repo's `rules/` in a checkout."""
+    """The shipped rules embedded in the zipapp (extracted on first need), the package's
+    `rules_default/` in an installed wheel, or the repo's `rules/` in a checkout.
+    Raises OSError when the zipapp cannot extract them."""
+    zipapp = running_zipapp()
+    if zipapp is not None:
+        return os.path.join(zipapp.ensure_extracted(), "site-packages", EMBEDDED)
     package = os.path.dirname(os.path.abspath(__file__))
     inside = os.path.join(package, "rules_default")
     if os.path.isdir(inside):
@@ -26,7 +34,11 @@ def embedded_rules_dir() -> str:
 
 
 def files_in(folder: str) -> list[str]:
-    """Rules files directly inside `folder`, sorted by name; [] if it is not a folder."""
+    """Rules files directly inside `folder`, sorted by name; [] if it is not a folder.
+    The zipapp's embedded rules folder lists only the files the build shipped there."""
+    zipapp = running_zipapp()
+    if zipapp is not None and folder.endswith(os.sep + EMBEDDED):
+        return [p for p in zipapp.extracted_files(EMBEDDED) if p.endswith(RULE_SUFFIXES)]
     try:
         names = os.listdir(folder)
     except OSError:

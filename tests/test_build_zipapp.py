@@ -11,6 +11,7 @@ import glob
 import importlib.machinery
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -120,21 +121,24 @@ def test_archive_layout(pyz, build_id):
         names = archive.namelist()
         environment = json.loads(archive.read("environment.json"))
         main_py = archive.read("__main__.py").decode()
-        stamp = archive.read(f"site-packages/{launcher.STAMP_NAME}").decode()
         infos = archive.infolist()
         rules = {n.rsplit("/", 1)[1]: archive.read(n) for n in names
                  if n.startswith("site-packages/prempti_hook/rules_default/")}
     assert pyz.read_bytes().startswith(b"#!/usr/bin/env python3\n")
     assert environment["entry_point"] == "prempti_hook.cli:main"
-    assert environment["compile_pyc"] is True
-    assert len(build_id) == 64 and stamp == build_id
+    assert len(build_id) == 64
+    at = int(re.search(r"^BUNDLE_AT = (\d+)$", main_py, re.M).group(1))
     assert f'BUILD_ID = "{build_id}"' in main_py
-    assert main_py.replace(f'BUILD_ID = "{build_id}"', build_zipapp.BUILD_ID_PLACEHOLDER) == \
+    assert main_py.replace(f'BUILD_ID = "{build_id}"', build_zipapp.BUILD_ID_PLACEHOLDER).replace(
+        f"BUNDLE_AT = {at}", build_zipapp.BUNDLE_AT_PLACEHOLDER) == \
         (REPO / "prempti_hook" / "launcher.py").read_text()
+    # The code bundle is the first entry, stored, and the launcher knows where its bytes are.
+    assert infos[0].filename == build_zipapp.BUNDLE_NAME
+    assert infos[0].compress_type == zipfile.ZIP_STORED
+    assert pyz.read_bytes()[at:at + len(launcher.BUNDLE_MAGIC) + 64] == \
+        launcher.BUNDLE_MAGIC + build_id.encode()
     stored = {i.filename: i.compress_type for i in infos}
     assert stored["__main__.py"] == stored["__main__.pyc"] == zipfile.ZIP_STORED
-    site = [i.filename for i in infos if i.filename.startswith("site-packages")]
-    assert site[-1] == f"site-packages/{launcher.STAMP_NAME}"  # extracted last
     shipped = {p.name: p.read_bytes() for p in (REPO / "rules").glob("*.yaml")}
     assert rules == shipped
     assert not [n for n in names if (n.endswith(".pyc") and n != "__main__.pyc")
@@ -149,6 +153,42 @@ def test_archive_layout(pyz, build_id):
              if i.filename.startswith("site-packages")}
     assert modes == {0o644}
     assert not [n for n in names if n.endswith(".pth")]
+
+
+def _bundle_of(pyz: Path) -> tuple[dict, dict]:
+    """(index, manifest) of the code bundle in `pyz`."""
+    import marshal
+
+    data = pyz.read_bytes()
+    main_py = zipfile.ZipFile(pyz).read("__main__.py").decode()
+    at = int(re.search(r"^BUNDLE_AT = (\d+)$", main_py, re.M).group(1))
+    size = int.from_bytes(data[at + launcher.BUNDLE_HEAD - 4:at + launcher.BUNDLE_HEAD], "little")
+    index = marshal.loads(data[at + launcher.BUNDLE_HEAD:at + launcher.BUNDLE_HEAD + size])
+    base = at + launcher.BUNDLE_HEAD + size
+    offset, length = index["manifest"]
+    return index, marshal.loads(data[base + offset:base + offset + length])
+
+
+def test_the_bundle_holds_every_module_and_a_manifest_of_every_other_file(pyz):
+    """Found by walking site-packages: a module someone adds is in it without a list."""
+    index, manifest = _bundle_of(pyz)
+    with zipfile.ZipFile(pyz) as archive:
+        sources = {n for n in archive.namelist()
+                   if n.startswith("site-packages/") and n.endswith(".py")}
+        others = {n for n in archive.namelist() if n.startswith("site-packages/")
+                  and not n.endswith((".py", "/"))}
+        so = next(n for n in others if n.startswith("site-packages/yaml/_yaml"))
+        expected_so = archive.read(so)
+    ours = {str(p.relative_to(REPO)).replace("/", ".")[:-3].replace(".__init__", "")
+            for p in (REPO / "prempti_hook").rglob("*.py")}
+    assert ours <= set(index["modules"])
+    assert {"yaml", "yaml.cyaml", "pyparsing", "filelock", "_yaml"} <= set(index["modules"])
+    assert {entry[2] for entry in index["modules"].values()} == sources
+    assert set(manifest["files"]) == others
+    assert index["extensions"] == {"yaml._yaml": so}
+    import hashlib
+
+    assert manifest["files"][so] == (len(expected_so), hashlib.sha256(expected_so).hexdigest())
 
 
 def test_the_build_is_reproducible_and_content_addressed(pyz, build_id, tmp_path):
@@ -193,6 +233,23 @@ def test_launcher_finds_the_folder_shiv_extracts_to(tmp_path, monkeypatch):
         assert ours.endswith("/prempti-hook_abc")
 
 
+def hook_call(pyz: Path, root: Path, home: Path, command: str = "cat ~/.ssh/id_rsa",
+              python: str = PYTHON, flags=("-I", "-S"), **env: str):
+    """One Bash call through `pyz` with HOME at `home` (no installed rules there: the
+    embedded ones are extracted and compiled, the C extension loaded)."""
+    payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": str(home),
+                          "tool_input": {"command": command}})
+    home.mkdir(parents=True, exist_ok=True)
+    return run(pyz, root, python=python, flags=flags, stdin=payload, HOME=str(home), **env)
+
+
+def verdict(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 0, result.stderr
+    if not result.stdout:
+        return "none"
+    return json.loads(result.stdout)["hookSpecificOutput"]["permissionDecision"]
+
+
 def test_installed_zipapp_extracts_into_its_home_whatever_shiv_root_says(pyz, build_id,
                                                                         tmp_path):
     home = tmp_path / "p"
@@ -204,25 +261,37 @@ def test_installed_zipapp_extracts_into_its_home_whatever_shiv_root_says(pyz, bu
     link.symlink_to(installed)
     elsewhere = tmp_path / "elsewhere"
     for archive in (installed, link, installed):
-        assert_version_ok(run(archive, elsewhere, "--version", PREMPTI_HOME=str(home)))
+        assert verdict(hook_call(archive, elsewhere, tmp_path / "h",
+                                 PREMPTI_HOME=str(home))) == "deny"
     assert launcher.is_complete(str(home / "lib" / f"prempti-hook_{build_id}"), build_id)
     assert not elsewhere.exists()
     # the same file under another PREMPTI_HOME is just a zipapp: SHIV_ROOT applies
-    assert_version_ok(run(installed, elsewhere, "--version", PREMPTI_HOME=str(tmp_path / "q")))
+    assert verdict(hook_call(installed, elsewhere, tmp_path / "h",
+                             PREMPTI_HOME=str(tmp_path / "q"))) == "deny"
     assert (elsewhere / f"prempti-hook_{build_id}").is_dir()
 
 
-def test_first_run_extracts_and_later_runs_skip_shiv(pyz, build_id, tmp_path):
+def test_commands_and_hook_calls_run_from_the_bundle_and_extract_only_when_needed(
+        pyz, build_id, tmp_path):
     assert_version_ok(run(pyz, tmp_path, "--version"))
     folder = extraction(tmp_path, pyz, build_id)
+    assert not folder.exists()  # nothing to extract for that
+    assert verdict(hook_call(pyz, tmp_path, tmp_path / "home")) == "deny"
     assert launcher.is_complete(str(folder), build_id)
     assert not os.path.exists(f"{folder}.tmp")
-    fast = run(pyz, tmp_path, "--version", flags=("-I", "-S", "-X", "importtime"))
-    assert fast.returncode == 0 and fast.stdout.strip() == VERSION_LINE
+    # Only what cannot run from a zip is extracted: no Python source, no compiled module.
+    extracted = [p for p in folder.rglob("*") if p.is_file()]
+    assert not [p for p in extracted if p.suffix in (".py", ".pyc")]
+    assert any(p.name.startswith("_yaml.") for p in extracted)
+    verbose = hook_call(pyz, tmp_path, tmp_path / "home", flags=("-I", "-S", "-v"))
+    loaded = [line for line in verbose.stderr.splitlines() if line.startswith("import '")]
+    ours = [line for line in loaded if line.startswith(("import 'prempti_hook", "import 'yaml"))]
+    assert ours and all("Bundle object" in line for line in ours)
+    fast = hook_call(pyz, tmp_path, tmp_path / "home", flags=("-I", "-S", "-X", "importtime"))
     imported = {line.split("|")[-1].strip() for line in fast.stderr.splitlines()}
-    assert "prempti_hook.cli" in imported
+    assert "prempti_hook.hook" in imported
     assert not imported & {"_bootstrap", "zipfile", "shutil", "compileall", "hashlib",
-                           "subprocess", "pathlib", "json", "zlib"}
+                           "subprocess", "pathlib", "json", "zlib", "__future__", "ast"}
 
 
 def test_the_launcher_runs_precompiled_on_the_build_python(pyz, tmp_path):
@@ -236,7 +305,7 @@ def test_the_launcher_runs_precompiled_on_the_build_python(pyz, tmp_path):
             if info.filename == "__main__.py":
                 data = b"print('ran the source')\n"
             target.writestr(info, data)
-    assert_version_ok(run(copy, tmp_path / "root", "--version"))
+    copy.chmod(0o755)
     other = _interpreter(9) if sys.version_info[:2] != (3, 9) else _interpreter(12)
     if other is None:
         pytest.skip("no second Python version installed to check the fallback")
@@ -244,43 +313,103 @@ def test_the_launcher_runs_precompiled_on_the_build_python(pyz, tmp_path):
     assert result.stdout == "ran the source\n"
 
 
-def test_pyc_files_are_written_even_with_dontwritebytecode(pyz, build_id, tmp_path):
-    result = run(pyz, tmp_path, "--version", flags=(), PYTHONDONTWRITEBYTECODE="1")
-    assert_version_ok(result)
-    site = extraction(tmp_path, pyz, build_id) / "site-packages"
-    tag = sys.implementation.cache_tag
-    sources = list((site / "prempti_hook").rglob("*.py"))
-    assert sources
-    for source in sources:
-        assert (source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc").exists(), source
-    verbose = run(pyz, tmp_path, "--version", flags=("-v",), PYTHONDONTWRITEBYTECODE="1")
-    assert f"cli.{tag}.pyc matches" in verbose.stderr  # the precompiled file is used
+def test_nothing_on_sys_path_shadows_the_bundled_code(pyz, tmp_path):
+    """A `prempti_hook` (or `yaml`) package earlier on sys.path than anything of ours, as
+    one dropped into a user-writable interpreter's library folder would be, is never run."""
+    evil = tmp_path / "evil"
+    for package in ("prempti_hook", "yaml"):
+        (evil / package).mkdir(parents=True)
+        (evil / package / "__init__.py").write_text(
+            f"open({str(tmp_path / 'ran')!r}, 'w').write('{package}')\nraise SystemExit(7)\n")
+    result = hook_call(pyz, tmp_path / "root", tmp_path / "home", flags=("-S",),
+                       PYTHONPATH=str(evil))
+    assert verdict(result) == "deny"
+    assert not (tmp_path / "ran").exists()
+
+
+def _with_links(path: Path, tmp_path: Path) -> Path:
+    other = tmp_path / "other-name"
+    os.link(path, other)
+    return other
+
+
+def test_a_hard_link_to_the_zipapp_fails_closed_and_says_how_to_fix_it(pyz, tmp_path):
+    copy = tmp_path / "prempti-hook.pyz"
+    shutil.copyfile(pyz, copy)
+    copy.chmod(0o755)
+    assert verdict(hook_call(copy, tmp_path / "root", tmp_path / "home")) == "deny"
+    _with_links(copy, tmp_path)
+    hook = hook_call(copy, tmp_path / "root", tmp_path / "home", command="ls")
+    output = json.loads(hook.stdout)["hookSpecificOutput"]
+    assert output["permissionDecision"] == "deny"
+    assert f"find / -xdev -samefile {copy}" in output["permissionDecisionReason"]
+    assert "Traceback" not in hook.stderr and len(hook.stderr.splitlines()) == 1
+    command = run(copy, tmp_path / "root", "--version")
+    assert command.returncode == 2 and "2 names (hard links)" in command.stderr
+    (tmp_path / "other-name").unlink()
+    assert_version_ok(run(copy, tmp_path / "root", "--version"))
+    copy.chmod(0o775)  # group-writable: anyone in the group could change it
+    assert "chmod go-w" in run(copy, tmp_path / "root", "--version").stderr
 
 
 def test_leftover_partial_extraction_is_neither_used_nor_merged(pyz, build_id, tmp_path):
     folder = extraction(tmp_path, pyz, build_id)
     planted = Path(f"{folder}.tmp") / "site-packages"
-    (planted / "prempti_hook").mkdir(parents=True)
-    (planted / "prempti_hook" / "cli.py").write_text("def main():\n    print('PWNED')\n")
+    (planted / "yaml").mkdir(parents=True)
     (planted / "evil.pth").write_text("import os; print('PWNED')\n")
     (planted / launcher.STAMP_NAME).write_text(build_id)  # even a stamp does not make it used
-    assert_version_ok(run(pyz, tmp_path, "--version"))
+    assert verdict(hook_call(pyz, tmp_path, tmp_path / "home")) == "deny"
     assert not Path(f"{folder}.tmp").exists()
     assert not (folder / "site-packages" / "evil.pth").exists()
-    assert "PWNED" not in (folder / "site-packages" / "prempti_hook" / "cli.py").read_text()
 
 
 @pytest.mark.parametrize("stamp", [None, "0" * 64, ""])
 def test_foreign_extraction_under_our_name_is_never_used(pyz, build_id, tmp_path, stamp):
     site = extraction(tmp_path, pyz, build_id) / "site-packages"
-    (site / "prempti_hook").mkdir(parents=True)
-    (site / "prempti_hook" / "__init__.py").write_text("")
-    (site / "prempti_hook" / "cli.py").write_text("def main():\n    print('PWNED')\n")
+    rules = site / "prempti_hook" / "rules_default"
+    rules.mkdir(parents=True)
+    (rules / "00-allow.yaml").write_text("- rule: planted\n  condition: always_true\n")
     if stamp is not None:
         (site / launcher.STAMP_NAME).write_text(stamp)
     for _ in range(2):
-        assert_version_ok(run(pyz, tmp_path, "--version"))
+        assert verdict(hook_call(pyz, tmp_path, tmp_path / "home")) == "deny"
     assert (site / launcher.STAMP_NAME).read_text() == build_id
+    assert not (rules / "00-allow.yaml").exists()
+
+
+def test_extracted_rules_are_checked_against_the_build_before_use(pyz, build_id, tmp_path):
+    home = tmp_path / "home"
+    assert verdict(hook_call(pyz, tmp_path, home)) == "deny"
+    rules = extraction(tmp_path, pyz, build_id) / "site-packages" / "prempti_hook" / \
+        "rules_default"
+    # A file the build did not ship is not a rules file, whatever its name.
+    (rules / "00-allow-everything.yaml").write_text("- rule: x\n  condition: >\n")
+    assert verdict(hook_call(pyz, tmp_path, home)) == "deny"
+    # A shipped one changed after extraction is not used: the last rules that compiled stay
+    # in force, and the user is told why (with no good rules at all, every call is denied).
+    first = sorted(p for p in rules.glob("*.yaml") if not p.name.startswith("00-"))[0]
+    first.write_text(first.read_text() + "\n# changed\n")
+    result = hook_call(pyz, tmp_path, home)
+    assert verdict(result) == "deny"
+    assert "differs from the copy in the zipapp" in result.stderr and str(first) in result.stderr
+    shutil.rmtree(home / ".prempti" / "cache")
+    result = hook_call(pyz, tmp_path, home, command="ls")
+    reason = json.loads(result.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    assert "differs from the copy in the zipapp" in reason
+
+
+def test_a_changed_c_extension_is_not_loaded(pyz, build_id, tmp_path):
+    home = tmp_path / "home"
+    loaded = "extension module 'yaml._yaml' loaded from"
+    fast = hook_call(pyz, tmp_path, home, flags=("-I", "-S", "-v"))
+    assert verdict(fast) == "deny" and loaded in fast.stderr
+    site = extraction(tmp_path, pyz, build_id) / "site-packages"
+    with open(next((site / "yaml").glob("_yaml.*")), "ab") as f:
+        f.write(b"\0")
+    shutil.rmtree(home / ".prempti" / "cache")  # compile again
+    slow = hook_call(pyz, tmp_path, home, flags=("-I", "-S", "-v"))
+    assert verdict(slow) == "deny"  # PyYAML in pure Python
+    assert "import 'yaml' #" in slow.stderr and loaded not in slow.stderr
 
 
 def test_stale_extraction_of_an_older_build_is_never_used(pyz, build_id, tmp_path):
@@ -293,30 +422,29 @@ def test_stale_extraction_of_an_older_build_is_never_used(pyz, build_id, tmp_pat
     build_with_rules(newer, rules)
     root = tmp_path / "root"
     shutil.copyfile(pyz, installed)
-    assert_version_ok(run(installed, root, "--version"))
-    old_site = extraction(root, installed, build_id) / "site-packages"
-    (old_site / "prempti_hook" / "__init__.py").write_text('__version__ = "STALE"\n')
-    shutil.rmtree(old_site / "prempti_hook" / "__pycache__")
+    installed.chmod(0o755)
+    assert verdict(hook_call(installed, root, tmp_path / "home")) == "deny"
     os.replace(newer, installed)  # the upgrade: same path, new content
-    assert_version_ok(run(installed, root, "--version"))
-    assert_version_ok(run(installed, root, "--version"))
+    assert verdict(hook_call(installed, root, tmp_path / "home")) == "none"  # new rules only
     folders = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
     assert len(folders) == 2 and f"prempti-hook_{build_id}" in folders
 
 
 def test_twenty_concurrent_first_runs_all_succeed(pyz, build_id, tmp_path):
-    procs = [subprocess.Popen([PYTHON, "-I", "-S", str(pyz), "--version"],
+    payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash",
+                          "tool_input": {"command": "cat ~/.ssh/id_rsa"}})
+    procs = [subprocess.Popen([PYTHON, "-I", "-S", str(pyz)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=clean_env(SHIV_ROOT=str(tmp_path)))
+                              env=clean_env(SHIV_ROOT=str(tmp_path / "root"),
+                                            HOME=str(tmp_path / "home")))
              for _ in range(20)]
-    results = [(p.wait(timeout=300), p.stdout.read().strip(), p.stderr.read()) for p in procs]
-    for proc in procs:
-        proc.stdout.close()
-        proc.stderr.close()
-    assert results == [(0, VERSION_LINE, "")] * 20
-    entries = sorted(p.name for p in tmp_path.iterdir())
+    results = [p.communicate(payload, timeout=300) for p in procs]
+    assert [(p.returncode, err) for p, (_, err) in zip(procs, results)] == [(0, "")] * 20
+    assert {json.loads(out)["hookSpecificOutput"]["permissionDecision"]
+            for out, _ in results} == {"deny"}
+    entries = sorted(p.name for p in (tmp_path / "root").iterdir())
     assert entries == [f".{pyz.name}_{build_id}_lock", f"{pyz.name}_{build_id}"]
-    assert launcher.is_complete(str(extraction(tmp_path, pyz, build_id)), build_id)
+    assert launcher.is_complete(str(extraction(tmp_path / "root", pyz, build_id)), build_id)
 
 
 def test_shiv_environment_overrides_are_ignored(pyz, tmp_path):
@@ -325,25 +453,37 @@ def test_shiv_environment_overrides_are_ignored(pyz, tmp_path):
                "SHIV_FORCE_EXTRACT": "1"}
     (tmp_path / "evil" / "prempti_hook").mkdir(parents=True)
     (tmp_path / "evil" / "prempti_hook" / "__init__.py").write_text("raise SystemExit(7)\n")
-    for _ in range(2):  # the first run goes through shiv's bootstrap, the second does not
+    for _ in range(2):
         assert_version_ok(run(pyz, tmp_path / "root", "--version", **hostile))
+        assert verdict(hook_call(pyz, tmp_path / "root", tmp_path / "home", **hostile)) == \
+            "deny"
 
 
-def test_failure_to_start_is_a_json_deny_not_a_traceback(pyz, tmp_path):
+def test_failure_to_extract_is_a_json_deny_not_a_traceback(pyz, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     root = blocker / "root"  # below a regular file: extraction cannot happen
-    hook = run(pyz, root, stdin='{"tool_name":"Bash"}')
+    hook = hook_call(pyz, root, tmp_path / "home", command="ls")
     assert hook.returncode == 0
-    answer = json.loads(hook.stdout)
-    output = answer["hookSpecificOutput"]
+    output = json.loads(hook.stdout)["hookSpecificOutput"]
     assert (output["hookEventName"], output["permissionDecision"]) == ("PreToolUse", "deny")
-    assert "could not start" in output["permissionDecisionReason"]
+    assert "could not decide" in output["permissionDecisionReason"]
     assert str(root) in output["permissionDecisionReason"]  # says where, so it can be fixed
-    assert "Traceback" not in hook.stderr and len(hook.stderr.splitlines()) == 1
-    command = run(pyz, root, "--version")
-    assert command.returncode == 2 and command.stdout == ""
-    assert "Traceback" not in command.stderr and len(command.stderr.splitlines()) == 1
+    assert "Traceback" not in hook.stderr
+    assert_version_ok(run(pyz, root, "--version"))  # needs nothing extracted
+
+
+def test_a_damaged_zipapp_fails_closed(pyz, tmp_path):
+    copy = tmp_path / "damaged.pyz"
+    data = bytearray(pyz.read_bytes())
+    main_py = zipfile.ZipFile(pyz).read("__main__.py").decode()
+    at = int(re.search(r"^BUNDLE_AT = (\d+)$", main_py, re.M).group(1))
+    data[at:at + 4] = b"XXXX"
+    copy.write_bytes(bytes(data))
+    copy.chmod(0o755)
+    hook = hook_call(copy, tmp_path / "root", tmp_path / "home", command="ls")
+    reason = json.loads(hook.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    assert "has no code bundle where its launcher expects it" in reason
 
 
 def test_an_exception_escaping_the_entry_point_exits_2_in_one_line(tmp_path):
@@ -372,20 +512,21 @@ def _interpreter(minor: int) -> str | None:
 
 @pytest.mark.parametrize("minor", [9, 12, 13])
 def test_supported_pythons_run_the_pyz(pyz, build_id, tmp_path, minor):
+    """Another Python gets a code bundle compiled for it from the zipapp's sources, once; a
+    copy changed after it was written is rebuilt, never run."""
     python = _interpreter(minor)
     if python is None:
         pytest.skip(f"Python 3.{minor} is not installed here")
     assert_version_ok(run(pyz, tmp_path, "--version", python=python))
-    assert_version_ok(run(pyz, tmp_path, "--version", python=python))
-    site = extraction(tmp_path, pyz, build_id) / "site-packages"
-    # The bundled libraries import there too (PyYAML in pure Python off the build's version).
-    check = ("import sys; sys.path.append(sys.argv[1]); import yaml, pyparsing, filelock; "
-             "assert yaml.safe_load('a: [1, b]') == {'a': [1, 'b']}; "
-             "pyparsing.Word(pyparsing.alphas).parse_string('abc'); "
-             "lock = filelock.FileLock(sys.argv[2]); lock.acquire(); lock.release()")
-    result = subprocess.run([python, "-I", "-S", "-c", check, str(site),
-                             str(tmp_path / "x.lock")], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    bundles = list(extraction(tmp_path, pyz, build_id).glob("code-*.bundle"))
+    assert len(bundles) == 1
+    record = os.readlink(f"{bundles[0]}.id")
+    assert verdict(hook_call(pyz, tmp_path, tmp_path / "home", python=python)) == "deny"
+    assert os.readlink(f"{bundles[0]}.id") == record  # used as it was, not rebuilt
+    data = bundles[0].read_bytes()
+    bundles[0].write_bytes(data)  # same bytes, but written again: no longer what we wrote
+    assert verdict(hook_call(pyz, tmp_path, tmp_path / "home", python=python)) == "deny"
+    assert os.readlink(f"{bundles[0]}.id") != record
 
 
 def test_too_old_python_gets_a_deny(pyz, tmp_path):
@@ -397,3 +538,29 @@ def test_too_old_python_gets_a_deny(pyz, tmp_path):
     reason = json.loads(hook.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
     assert "needs Python 3.9 or newer" in reason
     assert run(pyz, tmp_path, "--version", python=python).returncode == 2
+
+
+def test_a_held_extraction_lock_costs_seconds_not_the_call(pyz, build_id, tmp_path):
+    """Someone holds the extraction's lock before anything was extracted: a call that only
+    needs the C extension compiles with PyYAML in pure Python; one that needs the embedded
+    rules fails closed, saying which lock; neither hangs."""
+    import fcntl
+    import time
+
+    root = tmp_path / "root"
+    root.mkdir()
+    lock = os.open(root / f".{pyz.name}_{build_id}_lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        rules = tmp_path / "rules"
+        shutil.copytree(REPO / "rules", rules)
+        started = time.monotonic()
+        own_rules = hook_call(pyz, root, tmp_path / "home", PREMPTI_RULES=str(rules))
+        assert verdict(own_rules) == "deny"
+        embedded = hook_call(pyz, root, tmp_path / "home2", command="ls")
+        reason = json.loads(embedded.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+        assert "held by another process" in reason
+        assert time.monotonic() - started < 20
+    finally:
+        os.close(lock)
+    assert verdict(hook_call(pyz, root, tmp_path / "home2")) == "deny"

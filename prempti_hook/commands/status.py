@@ -23,15 +23,11 @@ verdicts.
 
 
 def _build_id_of_package() -> str | None:
-    """The build id stamped next to the running package (None outside a zipapp)."""
-    from ..launcher import STAMP_NAME
+    """The build id of the running zipapp (None outside a zipapp)."""
+    from .. import running_zipapp
 
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    try:
-        with open(os.path.join(os.path.dirname(package), STAMP_NAME), encoding="ascii") as f:
-            return f.read(100).strip() or None
-    except (OSError, UnicodeDecodeError):
-        return None
+    zipapp = running_zipapp()
+    return zipapp.build_id if zipapp is not None else None
 
 
 def _build_id_of_zipapp(path: str) -> str | None:

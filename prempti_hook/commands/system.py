@@ -337,10 +337,6 @@ def prove(python: str) -> str:
     reason = output.get("permissionDecisionReason", "")
     if output.get("permissionDecision") != "deny" or reason.startswith("prempti-hook could"):
         raise SystemInstallError(f"the installed hook does not deny the sample call: {reason}")
-    for name in os.listdir(os.path.join(SYSTEM_HOME, "cache")):
-        path = os.path.join(SYSTEM_HOME, "cache", name)
-        if name.endswith(".pickle"):
-            os.chmod(path, 0o644)
     return f"check: Bash `cat ~/.ssh/id_rsa` -> deny: {reason}"
 
 

@@ -24,6 +24,8 @@ shapes encode:
 
 from __future__ import annotations
 
+import functools
+
 from . import ast as A
 from . import runtime as rt
 from .errors import CompileError
@@ -281,6 +283,13 @@ class _Re2Translator:
     def __init__(self, text: str) -> None:
         self.s = text
         self.i = 0
+        # Python source -> the code point ranges it matches, for every source that matches
+        # exactly one character (a literal, `.`, a class): see `alternation`.
+        self.singles: dict[str, list[tuple[int, int]]] = {}
+
+    def single(self, source: str, ranges: list[tuple[int, int]]) -> str:
+        self.singles[source] = ranges
+        return source
 
     def fail(self, what: str, arg: str | None = None):
         raise _RegexSyntaxError(what if not arg else f"{what}: {arg}")
@@ -292,10 +301,17 @@ class _Re2Translator:
         return "(?m)" + body
 
     def alternation(self) -> tuple[str, int]:
+        """Alternatives that each match one character (`(.|\\n)`, `(a|[0-9])`) become one
+        character class: Python's engine keeps backtracking state for every repetition of
+        an alternation (`(?:.|\\n)*` over a 1 MB value costs 130 MB and 70 ms), never for a
+        class (0 and 3 ms)."""
         parts = [self.concatenation()]
         while self.i < len(self.s) and self.s[self.i] == "|":
             self.i += 1
             parts.append(self.concatenation())
+        if len(parts) > 1 and all(p in self.singles for p, _ in parts):
+            ranges = _merge_ranges(r for p, _ in parts for r in self.singles[p])
+            return self.single(_class_source(ranges), ranges), 1
         return "|".join(p for p, _ in parts), max(m for _, m in parts)
 
     def concatenation(self) -> tuple[str, int]:
@@ -375,16 +391,23 @@ class _Re2Translator:
             if self.i >= len(s):
                 self.fail("missing )", s)
             self.i += 1
+            if body in self.singles:
+                return body, mult
             return f"(?:{body})", mult
         if c == "[":
             return self.char_class(), 1
-        if c in ".^$":
+        if c == ".":
+            self.i += 1
+            return self.single(".", _DOT_RANGES), 1
+        if c in "^$":
             self.i += 1
             return c, 1
         if c == "\\":
-            return _py_char(self.escape()), 1
+            code = self.escape()
+            return self.single(_py_char(code), [(code, code)]), 1
         self.i += 1
-        return _py_char(self.rune(c)), 1
+        code = self.rune(c)
+        return self.single(_py_char(code), [(code, code)]), 1
 
     def rune(self, c: str) -> int:
         code = ord(c)
@@ -503,7 +526,33 @@ class _Re2Translator:
             return "[^\\x00-\\U0010ffff]" if not negated else "[\\x00-\\U0010ffff]"
         items = "".join(_py_char(lo) if lo == hi else f"{_py_char(lo)}-{_py_char(hi)}"
                         for lo, hi in ranges)
-        return f"[{'^' if negated else ''}{items}]"
+        source = f"[{'^' if negated else ''}{items}]"
+        return self.single(source, _complement(ranges) if negated else _merge_ranges(ranges))
+
+
+def _merge_ranges(ranges) -> list[tuple[int, int]]:
+    """Sorted, merged code point ranges."""
+    out: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
+
+
+def _class_source(ranges: list[tuple[int, int]]) -> str:
+    """A class matching `ranges`, written small: `re` compiles a class reaching U+10FFFF
+    into a charset of that size (milliseconds per pattern), but not its complement."""
+    if ranges == [(0, _RUNE_MAX)]:
+        return "(?s:.)"
+    negated = bool(ranges) and ranges[-1][1] == _RUNE_MAX
+    items = "".join(_py_char(lo) if lo == hi else f"{_py_char(lo)}-{_py_char(hi)}"
+                    for lo, hi in (_complement(ranges) if negated else ranges))
+    return f"[{'^' if negated else ''}{items}]"
+
+
+_DOT_RANGES = [(0, 9), (11, 0x10FFFF)]  # RE2's `.`: anything but newline
 
 
 def _complement(ranges) -> list[tuple[int, int]]:
@@ -570,7 +619,11 @@ def _looks_like_field(table: FieldTable, text: str) -> bool:
 _NO_C_SPACE = str.maketrans("", "", _C_SPACE)
 
 
-def _value_warnings(table: FieldTable, op: str, v: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def _value_warnings(table: FieldTable, op: str, v: str) -> tuple[str, ...]:
+    """The warnings for one constant (the same constants recur in every rule that expands
+    the same macro, hence the cache; it holds the tables it has seen, so an id is never
+    reused under it)."""
     out = []
     nospaces = v.translate(_NO_C_SPACE)
     if op == "regex" and _regex_may_be_simple(v):
@@ -579,12 +632,12 @@ def _value_warnings(table: FieldTable, op: str, v: str) -> list[str]:
     if "." in nospaces and _looks_like_field(table, nospaces):  # a field name has a dot
         out.append(f"'{v}' may be a valid field misused as a const string value")
     if not nospaces.endswith(")"):  # nothing below can match
-        return out
+        return tuple(out)
     for t in _WARN_TRANSFORMERS:
         if (len(nospaces) >= len(t) + 2 and nospaces.startswith(t)
                 and nospaces[len(t)] == "(" and nospaces.endswith(")")):
             out.append(f"'{v}' may be a valid field transformer misused as a const string value")
-    return out
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------

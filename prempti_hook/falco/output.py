@@ -77,6 +77,9 @@ class FieldToken:
     def json_items(self, event, value):
         return ((self.json_key, value),)
 
+    def __reduce__(self):
+        return (FieldToken, (self.key, self.json_key, self.width))
+
 
 class TransformerToken:
     """`%tolower(field)`, `%join(...)`...: evaluated by the compiled value expression.
@@ -118,6 +121,10 @@ class TransformerToken:
             items.append((key, got[0] if got else None))
         items.append((self.json_key, value))
         return items
+
+    def __reduce__(self):
+        return (TransformerToken, (self.expr, self.json_key, self.inner, self.resolved,
+                                   self.is_list, self.width))
 
 
 class OutputFormat:
@@ -177,6 +184,9 @@ class OutputFormat:
 
     def fields(self, event) -> dict:
         return self.fields_checked(event)[1]
+
+    def __reduce__(self):
+        return (OutputFormat, (self.format, self.parts, self.all_optional))
 
     def __repr__(self) -> str:
         return f"OutputFormat({self.format!r})"

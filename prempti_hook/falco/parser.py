@@ -16,13 +16,12 @@ grammar (`Forward`, `|`, `+`) reports the failure it chooses, at the furthest lo
 reached; giving libsinsp's message *and* position in all 650 vectors would take a
 hand-written fail action on nearly every element. So the grammar is split in two layers:
 
-* the **lexical productions** are pyparsing elements, declared below in grammar order, each
-  named with `.set_name()` after the spec's production, whitespace skipping turned off
-  (blanks are a production of their own). The lexer runs each element's compiled pattern
-  at the cursor: going through pyparsing's per-call machinery (`try_parse`) costs 2-4 µs
-  per attempt against 0.3-0.5 µs for the pattern itself (measured), and ordered choice
-  makes most attempts fail, so a ruleset's 5 KB conditions would spend most of their time
-  there;
+* the **lexical productions** are named regular expressions (`Token`), declared below in
+  grammar order, each named after the spec's production (blanks are a production of their
+  own). The lexer runs each pattern at the cursor. They used to be pyparsing `Regex`
+  elements, but only their compiled pattern was ever used: pyparsing's per-call machinery
+  (`try_parse`) costs 2-4 µs per attempt against 0.3-0.5 µs for the pattern itself, and
+  importing pyparsing costs about 40 ms of the first hook call after a rules edit;
 * the **phrase productions** are the methods of `_Parser`, one per production, in grammar
   order, mirroring libsinsp's functions and their order of alternatives; each docstring is
   the EBNF it implements (spec §4.3; `/` is ordered choice).
@@ -41,11 +40,10 @@ already deep in its stack, a huge `max_depth`) is reported as the same depth err
 
 from __future__ import annotations
 
+import re
 import sys
 from bisect import bisect_right
 from itertools import accumulate
-
-import pyparsing as pp
 
 from .ast import (
     And,
@@ -78,9 +76,22 @@ DEFAULT_MAX_DEPTH = 100  # libsinsp's default; Falco's rule loader sets 1000
 # [:space:] (SP HT LF VT FF CR), which is not the same set as a `blank`.
 
 
-def _token(name: str, pattern: str) -> pp.Regex:
-    """A lexical production: a named pyparsing Regex matched at the cursor, blanks and all."""
-    return pp.Regex(pattern).set_name(name).leave_whitespace()
+class Token:
+    """A lexical production: a named regular expression matched at the cursor, blanks and
+    all (`re`, the compiled pattern)."""
+
+    __slots__ = ("name", "re")
+
+    def __init__(self, name: str, pattern: str) -> None:
+        self.name = name
+        self.re = re.compile(pattern)
+
+    def __repr__(self) -> str:
+        return f"Token({self.name!r})"
+
+
+def _token(name: str, pattern: str) -> Token:
+    return Token(name, pattern)
 
 
 # libsinsp writes names as `[a-zA-Z]+[a-zA-Z0-9_]*`; `[a-zA-Z][a-zA-Z0-9_]*` is the same
@@ -239,8 +250,8 @@ class _Parser:
             return True
         return False
 
-    def lex(self, token: pp.Regex) -> bool:
-        """One lexical production (a pyparsing Regex), longest match at the cursor."""
+    def lex(self, token: Token) -> bool:
+        """One lexical production, longest match at the cursor."""
         match = token.re.match(self.text, self.pos)
         if match is None:
             return False
@@ -708,7 +719,7 @@ def unparse(node: Node) -> str:
     raise TypeError(f"not an AST node: {node!r}")
 
 
-def _whole(token: pp.Regex, text: str) -> bool:
+def _whole(token: Token, text: str) -> bool:
     """Whether the lexer would read all of `text` as `token` (greedy, as it runs)."""
     match = token.re.match(text)
     return match is not None and match.end() == len(text)

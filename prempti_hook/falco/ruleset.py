@@ -1,15 +1,12 @@
-"""Compiled rules, indexed for matching, picklable for the hook's cache (HOT PATH).
+"""Compiled rules, indexed for matching (the loader's result; the hook's cache stores it
+with `falco.stored.dump` and reads it back lazily with `falco.stored.StoredRuleset`).
 
 `Ruleset.build` generates one Python module for all the rules' conditions (one factory
-function per rule, see `runtime.factory_source`) and compiles it once. Pickling stores
-the module as `marshal` bytes next to the rules, so loading a cached ruleset is
-`marshal.loads` + `exec` + one factory call per rule: no parsing, no compiling, and no
-import of pyparsing, yaml, the AST, the parser or the compiler.
-
-Marshal data is only valid for the Python that wrote it, so the pickle records the
-interpreter (`runtime.PYTHON_TAG`) and loading it under another one raises
-`RulesetVersionError`; the cache layer then rebuilds from the rules files. (As with any
-pickle, a cache file is trusted input: it lives in the user's own, user-only directory.)
+function per rule, see `runtime.factory_source`) and compiles it once: no parsing or
+compiling is ever needed again to evaluate them. A Ruleset can also be pickled (the module
+as `marshal` bytes next to the rules); marshal data is only valid for the Python that wrote
+it, so the pickle records the interpreter (`runtime.PYTHON_TAG`) and loading it under
+another one raises `RulesetVersionError`.
 
 Indexing: each condition knows the values of the source's index field (`tool.name` for
 `coding_agent`) for which it can be true (`Condition.index_values`). For each such value
@@ -24,6 +21,9 @@ from __future__ import annotations
 import marshal
 
 from .runtime import PYTHON_TAG, RUNTIME_GLOBALS
+from .stored import RulesetVersionError  # one error for both stored forms
+
+__all__ = ["Rule", "Ruleset", "RulesetVersionError"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
     from .runtime import Condition
 
 FORMAT = "prempti-ruleset/3"
-
-
-class RulesetVersionError(Exception):
-    """A pickled ruleset written by another Python or another format: rebuild it."""
 
 
 class Rule:
@@ -145,18 +141,9 @@ class Ruleset:
         """Every enabled rule whose condition is true for `event`, in load order.
 
         Raises EvaluationError (naming the rule) when a condition cannot be evaluated."""
-        matched = []
-        for fn, rule in self.candidates(event):
-            try:
-                if fn(event):
-                    matched.append(rule)
-            except Exception as e:
-                from .errors import EvaluationError  # only on this rare path: keeps imports lean
+        from .stored import run_rules
 
-                if isinstance(e, EvaluationError):
-                    raise EvaluationError(f"rule '{rule.name}': {e.message}") from None
-                raise
-        return matched
+        return run_rules(self.candidates(event), event)
 
     def __reduce__(self):
         # Only what matching needs: the generated module already holds every condition,

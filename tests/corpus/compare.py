@@ -107,8 +107,9 @@ class HookRunner:
         return env
 
     def _seed_cache(self) -> None:
-        """One warm-up call compiles the rules; its cache files are copied into every case's
-        home, so that each call measures the hook, not a rules compile."""
+        """One warm-up call compiles the rules; every case's home then uses that very cache
+        folder (a symlink to it), so that each call measures the hook, not a rules compile.
+        (A copy would not do: the hook uses only the cache files it wrote itself.)"""
         home = Path(tempfile.mkdtemp(prefix="seed-", dir=self.homes))
         (home / "project").mkdir()
         payload = {"session_id": "seed", "transcript_path": "", "cwd": str(home / "project"),
@@ -117,13 +118,11 @@ class HookRunner:
                    "tool_use_id": "toolu_seed"}
         proc = self._call(home, json.dumps(payload).encode(), home / "project")
         cache = home / ".prempti" / "cache"
-        if proc.returncode != 0 or not (cache / "ruleset.pickle").is_file():
+        if proc.returncode != 0 or not (cache / "ruleset.cache").is_file():
             raise RuntimeError("the hook could not compile the rules: "
                                + (proc.stdout + proc.stderr).decode(errors="replace")[:2000])
-        self.cache_seed.mkdir(exist_ok=True)
-        for name in ("ruleset.pickle", "last-good.pickle"):
-            if (cache / name).is_file():
-                shutil.copy2(cache / name, self.cache_seed / name)
+        shutil.rmtree(self.cache_seed, ignore_errors=True)
+        os.rename(cache, self.cache_seed)
         shutil.rmtree(home, ignore_errors=True)
 
     def _call(self, home: Path, data: bytes, cwd: Path) -> subprocess.CompletedProcess:
@@ -137,10 +136,9 @@ class HookRunner:
             hook_input, setup = schema.expand(case, home=str(home))
             schema.apply_setup(setup, home=str(home))
             cache = home / ".prempti" / "cache"
-            cache.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for seed in self.cache_seed.iterdir():
-                shutil.copy2(seed, cache / seed.name)
-                os.chmod(cache / seed.name, 0o600)
+            cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not cache.exists():
+                cache.symlink_to(self.cache_seed)
             data = json.dumps(hook_input).encode("ascii")
             proc = self._call(home, data, Path(hook_input["cwd"]))
             return self._outcome(case, proc, home)

@@ -244,7 +244,7 @@ def test_rules_edits_and_damaged_caches(home):
     (rules / "b.yaml").write_text(DENY_ALL_BASH.replace("every Bash call", "nothing")
                                   .replace("tool.name = Bash", "tool.name = Nothing"))
     assert decision(home.run(home.payload("Bash", {"command": "ls"}), **env))[0] == "deny"
-    cache_file = home.prempti / "cache" / "ruleset.pickle"
+    cache_file = home.prempti / "cache" / "ruleset.cache"
     good = cache_file.read_bytes()
     for damaged in (good[: len(good) // 2], good[:200] + b"\x00" * 64, b"garbage"):
         cache_file.write_bytes(damaged)
@@ -340,3 +340,35 @@ def test_a_file_tool_call_loads_no_shell_or_destructive_analysis(home, tool, too
     allowed = ({"prempti_hook.event_source.destructive_fields"}
                if tool_input["file_path"].endswith("settings.json") else set())
     assert analysis == allowed
+
+
+@pytest.mark.parametrize("protected", ["settings.json", "config.yaml", "rules", "cache"])
+def test_a_hard_link_to_a_protected_file_fails_closed_with_the_fix(home, protected):
+    """The red team's route: a second name for a protected file, made where no rule sees it,
+    lets the file be changed through that name. While it exists, every call is denied and
+    the reason says how to remove it; once removed, calls are decided again."""
+    (home.root / ".claude").mkdir()
+    (home.root / ".claude" / "settings.json").write_text("{}\n")
+    (home.prempti / "config.yaml").write_text("mode: guardrails\n")
+    assert decision(home.run(home.payload("Bash", {"command": "ls"})))[0] == "none"
+    target = {"settings.json": home.root / ".claude" / "settings.json",
+              "config.yaml": home.prempti / "config.yaml",
+              "rules": next((home.prempti / "cache").parent.glob("lib/*/site-packages/"
+                                                                 "prempti_hook/rules_default/"
+                                                                 "*.yaml")),
+              "cache": home.prempti / "cache" / "ruleset.cache"}[protected]
+    other = home.project / "innocent.txt"
+    os.link(target, other)
+    verdict, reason = decision(home.run(home.payload("Bash", {"command": "ls"})))
+    assert verdict == "deny"
+    assert f"{target} has 2 names (hard links)" in reason
+    assert f"find / -xdev -samefile {target}" in reason
+    record = home.records()[-1]
+    assert record["verdict"] == "deny" and "hard links" in record["error"]
+    other.unlink()
+    proc = home.run(home.payload("Bash", {"command": "ls"}))
+    if protected == "cache":  # linking changed its identity: it is rebuilt, not trusted
+        assert "hookSpecificOutput" not in answer(proc)
+        assert "changed since prempti-hook wrote it" in answer(proc)["systemMessage"]
+        proc = home.run(home.payload("Bash", {"command": "ls"}))
+    assert decision(proc)[0] == "none"

@@ -366,8 +366,8 @@ def test_parser_is_the_only_module_importing_pyparsing() -> None:
 def test_productions_are_named_and_documented() -> None:
     from prempti_hook.falco import parser
 
-    names = [element.customName for element in vars(parser).values()
-             if element.__class__.__name__ == "Regex"]
+    names = [element.name for element in vars(parser).values()
+             if isinstance(element, parser.Token)]
     assert "field-name" in names and "quoted-string" in names
     for name, method in vars(parser._Parser).items():
         if name.startswith("parse_"):

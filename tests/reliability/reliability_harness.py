@@ -185,7 +185,7 @@ class HookHome:
 
     @property
     def cache_file(self) -> Path:
-        return self.cache_dir / "ruleset.pickle"
+        return self.cache_dir / "ruleset.cache"
 
     def log_files(self) -> list[Path]:
         """events.jsonl.N (oldest first) then events.jsonl."""

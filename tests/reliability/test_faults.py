@@ -54,9 +54,9 @@ from reliability_harness import (
     warm,
 )
 
-from prempti_hook import cache, rulefiles
+from prempti_hook import cache, hook, rulefiles
 from prempti_hook.commands import check as check_command
-from prempti_hook.falco.ruleset import Ruleset
+from prempti_hook.falco.stored import StoredRuleset
 
 PROFILE = settings.get_profile("reliability")
 DENY = encode(tool_call(DENY_COMMAND))
@@ -162,13 +162,16 @@ def test_full_filesystem_for_the_log_and_the_cache(hook_home):
 # The rule cache -----------------------------------------------------------------------------
 
 def _header_end(data: bytes) -> int:
-    """Where the pickle starts: after the magic line and the fingerprint line."""
+    """Where the stored ruleset starts: after the magic line and the fingerprint line."""
     return data.index(b"\n", data.index(b"\n") + 1) + 1
 
 
 def cached_ruleset(home: HookHome):
     data = home.cache_file.read_bytes()
-    return pickle.loads(data[_header_end(data):])
+    fd = os.open(home.cache_file, os.O_RDONLY)
+    ruleset = StoredRuleset(fd, _header_end(data))
+    ruleset.candidates({"tool.name": "Bash"})  # reads and builds that tool's rules
+    return ruleset
 
 
 def cache_identity(home: HookHome) -> tuple[int, int]:
@@ -178,7 +181,7 @@ def cache_identity(home: HookHome) -> tuple[int, int]:
 
 def assert_cache_fresh(home: HookHome, env: dict | None = None) -> None:
     """The cache holds a ruleset, and the next call uses it as is (no rebuild)."""
-    assert isinstance(cached_ruleset(home), Ruleset)
+    assert isinstance(cached_ruleset(home), StoredRuleset)
     before = cache_identity(home)
     result = home.run(ALLOW, env=env)
     enforced(result, ALLOW, "none")
@@ -192,8 +195,7 @@ DAMAGE = {
     "empty": lambda d: b"",
     "garbage-body": lambda d: d[:_header_end(d)] + bytes(range(256)) * 8,
     "random-bytes": lambda d: bytes(range(255, -1, -1)) * 16,
-    "other-format": lambda d: d.replace(b"prempti-hook cache 1\n",
-                                        b"prempti-hook cache 99\n", 1),
+    "other-format": lambda d: d.replace(cache.MAGIC, b"prempti-hook cache 99\n", 1),
     "other-version": lambda d: d[:21] + b"0.0.0-other" + d[21:],
 }
 
@@ -261,14 +263,15 @@ def _make_stale(home: HookHome) -> None:
 
 
 def test_a_stuck_rebuild_lock(hook_home, monkeypatch):
-    """Another process holds the rebuild lock forever: wait, then compile alone."""
+    """Another process holds the rebuild lock forever: wait until the call's deadline, then
+    use the last rules that compiled, and say so."""
     warm(hook_home)
     _make_stale(hook_home)
-    monkeypatch.setattr(cache, "LOCK_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(hook, "LOCK_BUDGET_SECONDS", 0.3)
     fd = os.open(hook_home.cache_dir / cache.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        both_verdicts(hook_home.run, "timed out waiting")
+        both_verdicts(hook_home.run, "held by another process", "last rules that compiled")
     finally:
         os.close(fd)
 
@@ -559,6 +562,15 @@ def _fifo_rules(home):
     os.mkfifo(home.rules_dir / "zz-extra.yaml")
 
 
+def _held_cache_lock(home):
+    """The rebuild lock held by a stuck process while the rules changed: the call waits
+    for it no longer than its deadline, then uses the last rules that compiled."""
+    fd = os.open(home.cache_dir / cache.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    (home.rules_dir / "zz-extra.yaml").write_text("- list: extra\n  items: []\n")
+    return fd
+
+
 def _held_log_lock(home):
     fd = os.open(str(home.log_file) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
@@ -567,7 +579,8 @@ def _held_log_lock(home):
 
 HANGS = {  # each would block a naive open() or flock() forever
     "config-fifo": (_fifo_config, "config.yaml is a FIFO nobody writes"),
-    "cache-fifo": (_fifo_cache, "cache/ruleset.pickle is a FIFO"),
+    "cache-fifo": (_fifo_cache, "cache/ruleset.cache is a FIFO"),
+    "cache-lock-held": (_held_cache_lock, "cache/rebuild.lock is held by a stuck process"),
     "log-fifo": (_fifo_log, "log/events.jsonl is a FIFO nobody reads"),
     "rules-fifo": (_fifo_rules, "a rules file is a FIFO"),
     "log-lock-held": (_held_log_lock, "events.jsonl.lock is held by a stuck process"),

@@ -7,7 +7,7 @@ closed, so they all reach the stale cache and the log lock together. Then:
 - every call's audit line is there exactly once (matched by tool_use_id) and is valid
   JSON with the verdict that was answered, across all the rotated files;
 - the cache was rebuilt at least once and at most a few times (rebuilds counted with
-  inotify: each one writes `ruleset.pickle.<pid>.tmp`), unpickles, and is fresh: `status`
+  inotify: each one writes `ruleset.cache.<pid>.tmp`), reads back, and is fresh: `status`
   says so, and one more call rebuilds nothing.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import pickle
 import struct
 import time
 from collections import Counter
@@ -37,7 +36,7 @@ from reliability_harness import (
     tool_call,
 )
 
-from prempti_hook.falco.ruleset import Ruleset
+from prempti_hook.falco.stored import StoredRuleset
 
 PROCESSES = 500
 LOG_MAX_BYTES = 8192  # about three lines per file
@@ -88,7 +87,7 @@ class DirectoryWatch:
         self.drain()
         assert not self.overflowed, "inotify queue overflowed: rebuilds not counted"
         return sum(1 for name in self.created
-                   if name.startswith("ruleset.pickle.") and name.endswith(".tmp"))
+                   if name.startswith("ruleset.cache.") and name.endswith(".tmp"))
 
     def close(self) -> None:
         os.close(self.fd)
@@ -171,10 +170,10 @@ def test_500_hooks_at_once_on_a_stale_cache(loaded_home):
     # The cache: rebuilt once or a few times, never corrupt, fresh.
     assert 1 <= rebuilds <= MAX_REBUILDS, f"{rebuilds} rebuilds"
     data = home.cache_file.read_bytes()
-    body = data[data.index(b"\n", data.index(b"\n") + 1) + 1:]
-    ruleset = pickle.loads(body)
-    assert isinstance(ruleset, Ruleset)
-    assert any(r.name.startswith("Reliability load-test rule") for r in ruleset.rules)
+    ruleset = StoredRuleset(os.open(home.cache_file, os.O_RDONLY),
+                            data.index(b"\n", data.index(b"\n") + 1) + 1)
+    assert any(r.name.startswith("Reliability load-test rule")
+               for _, r in ruleset.candidates({"tool.name": "NoSuchTool"}))
     status = home.cli("status")
     assert b"cache: fresh" in status.stdout, status.stdout
     watch = DirectoryWatch(str(home.cache_dir))

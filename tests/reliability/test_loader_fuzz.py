@@ -6,7 +6,8 @@ the runtime.
 - a failed load has errors, each with Falco's code, a message, and a position (file,
   line >= 1, column >= 1) rendered on one line;
 - a rules file that compiles gives a ruleset that evaluates hostile events and renders
-  its outputs without raising, and survives the pickle round trip the rule cache does;
+  its outputs without raising, and gives the same results stored as the rule cache
+  stores it (`falco.stored`);
 - `prempti-hook --check` exits 0 (no error) or 1 (errors), 2 for usage, never prints a
   traceback or an "internal error";
 - a pathological `regex` in a user rule must not hang the hook.
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import io
 import json
-import pickle
+import os
+import tempfile
 import time
 
 import pytest
@@ -41,6 +43,7 @@ from prempti_hook.event_source.event import Event
 from prempti_hook.event_source.fields import SOURCE, table
 from prempti_hook.falco.loader import load
 from prempti_hook.falco.loader.results import ERROR_CODES, RULES_CONTENT, WARNING_CODES
+from prempti_hook.falco.stored import StoredRuleset, dump
 
 PROFILE = settings.get_profile("reliability")
 SOURCES = {SOURCE: table()}
@@ -239,9 +242,17 @@ def _check_diagnostics(result, name: str) -> None:
         assert "\n" not in diagnostic.as_line()
 
 
+def _stored(ruleset) -> StoredRuleset:
+    """`ruleset` written and read back as the rule cache does."""
+    with tempfile.TemporaryFile() as f:
+        f.write(dump(ruleset))
+        f.flush()
+        return StoredRuleset(os.dup(f.fileno()), 0)
+
+
 def load_and_use(text: str, extra_events: list[dict] = ()):
-    """Load `text` as one rules file; when it compiles, run its ruleset on hostile events
-    before and after a pickle round trip. Returns the load result."""
+    """Load `text` as one rules file; when it compiles, run its ruleset on hostile events,
+    in memory and as the rule cache stores it (same matches). Returns the load result."""
     name = "fuzz.yaml"
     started = time.process_time()
     result = load([(name, text)], SOURCES)
@@ -249,9 +260,11 @@ def load_and_use(text: str, extra_events: list[dict] = ()):
     if result.successful:
         assert not result.errors
         ruleset = result.rulesets[SOURCE]
-        cached = pickle.loads(pickle.dumps(ruleset, protocol=4))
-        for candidate in (ruleset, cached):
-            for ev in _events(extra_events):
+        cached = _stored(ruleset)
+        for ev in _events(extra_events):
+            matched = [rule.name for rule in ruleset.match(ev)]
+            assert [rule.name for rule in cached.match(ev)] == matched
+            for candidate in (ruleset, cached):
                 for rule in candidate.match(ev):
                     rule.output.render(ev)
         event("compiled")

@@ -233,6 +233,7 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     collector = Collector(sources.keys(), _field_exists_for(sources))
     result.collector = collector
     parse_cache = result.parse_cache
+    compile_cache: dict = {}
     for name, text in files:
         file_result = FileResult(name)
         result.per_file.append(file_result)
@@ -242,7 +243,7 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
         if not collected and not keep_going:
             return result
         compiler = Compiler(collector, sources, file_result.add, extra_outputs, parse_cache,
-                            keep_going)
+                            keep_going, compile_cache)
         # Macros that could not even be read: their uses are not reported a second time.
         compiler.broken.update(d.item_name for d in file_result.errors
                                if d.item_type == "macro")

@@ -18,6 +18,8 @@ resolver are module-level functions so that they can be tested alone.
 
 from __future__ import annotations
 
+import re
+
 from ..ast import And, Identifier, Not, Or, as_string
 from ..errors import CompileError, ParseError
 from .collector import Collector, ListInfo, MacroInfo, RuleInfo
@@ -43,6 +45,7 @@ UNKNOWN_FILTER_MARKERS = ("nonexistent field", "invalid formatting token", "unkn
                           "unknown filter:")
 _BLANKS = " \t\n\r"
 _DELIMS = _BLANKS + "(),="
+_TOKEN_DELIMITERS = re.compile("[" + re.escape(_DELIMS) + "]+")
 
 
 # -- text transformations -----------------------------------------------------------------
@@ -332,14 +335,22 @@ class Compiler:
 
     def __init__(self, collector: Collector, sources: dict, warn,
                  extra_outputs: list[ExtraOutput] | None = None,
-                 parse_cache: dict | None = None, keep_going: bool = False) -> None:
+                 parse_cache: dict | None = None, keep_going: bool = False,
+                 compile_cache: dict | None = None) -> None:
         self.col = collector
         self.sources = sources
         self.warn = warn
         self.extra_outputs = extra_outputs or []
         self.parse_cache = parse_cache if parse_cache is not None else {}
+        # Loading compiles everything again after each file (Falco's semantics); the same
+        # resolved condition or output text compiles to the same result, so it is compiled
+        # once per load (keyed by value: the AST's equality ignores positions).
+        self.compile_cache = compile_cache if compile_cache is not None else {}
         self.list_used: dict[str, bool] = {}
         self.macro_used: dict[str, bool] = {}
+        self._list_order: dict[str, int] | None = None
+        self._list_names: list[str] = []
+        self._list_always: list[int] = []
         # keep_going (`--check`): an error in one macro or rule is reported through `warn`
         # and compiling goes on with the next one, so every error is found in one run. A
         # macro that failed is "broken": what uses it is skipped without a second message.
@@ -348,12 +359,38 @@ class Compiler:
         self.failed = False
 
     # helpers ------------------------------------------------------------------------------
-    def parse(self, text: str, original: str, ctx: Context):
-        """List substitution, then parse; parse failures are LOAD_ERR_COMPILE_CONDITION."""
-        for name, items in self.out.lists.items():
-            text, used = resolve_list(text, name, items)
+    def substitute_lists(self, text: str) -> str:
+        """Falco's list substitution: `resolve_list` with every list, in order. Only the
+        lists whose name is a token of the text (what `resolve_list` looks for: a run of
+        characters between delimiters) can change it, so only those are visited, still in
+        order and against the text as it is by then: the same result, without a pass over
+        every list for every condition (which made loading quadratic in the rules). A name
+        that holds a delimiter itself (Falco accepts `test list`) is always tried."""
+        lists = self.out.lists
+        if self._list_order is None:
+            self._list_order = {name: i for i, name in enumerate(lists)
+                                if name and not _TOKEN_DELIMITERS.search(name)}
+            self._list_names = list(lists)
+            self._list_always = [i for i, name in enumerate(lists)
+                                 if name and _TOKEN_DELIMITERS.search(name)]
+        order = self._list_order
+        tokens = set(_TOKEN_DELIMITERS.split(text))
+        done = -1
+        while True:
+            found = [order[t] for t in tokens if t in order and order[t] > done]
+            found.extend(i for i in self._list_always if i > done)
+            if not found:
+                return text
+            done = min(found)
+            name = self._list_names[done]
+            text, used = resolve_list(text, name, lists[name])
             if used:
                 self.list_used[name] = True
+                tokens = set(_TOKEN_DELIMITERS.split(text))
+
+    def parse(self, text: str, original: str, ctx: Context):
+        """List substitution, then parse; parse failures are LOAD_ERR_COMPILE_CONDITION."""
+        text = self.substitute_lists(text)
         cached = self.parse_cache.get(text)
         if cached is None:
             from ..parser import parse
@@ -476,9 +513,26 @@ class Compiler:
             except LoadError as e:
                 self.report(e)
 
+    def _compiled(self, kind, key, table, compile_it):
+        """compile_it() once per (kind, key, table) and load; errors are not kept."""
+        cache_key = (kind, key, id(table))
+        found = self.compile_cache.get(cache_key)
+        if found is None:
+            found = self.compile_cache[cache_key] = (compile_it(), table)
+        return found[0]
+
     def compile_rule(self, info: RuleInfo) -> None:
-        from ..codegen import compile_condition
-        from ..output import compile_format
+        from ..codegen import compile_condition as compile_condition_once
+        from ..output import compile_format as compile_format_once
+
+        def compile_condition(ast, table):
+            return self._compiled("condition", ast, table,
+                                  lambda: compile_condition_once(ast, table))
+
+        def compile_format(text, table, all_optional):
+            return self._compiled(("output", all_optional), text, table,
+                                  lambda: compile_format_once(text, table,
+                                                              all_optional=all_optional))
 
         table = self.sources[info.source]
         condition = info.cond

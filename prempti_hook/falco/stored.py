@@ -1,0 +1,368 @@
+"""A compiled ruleset as the hook's rule cache stores it (HOT PATH: read on every call).
+
+`dump(ruleset)` (cold path) writes a `Ruleset` as bytes; `StoredRuleset(fd, at, head)`
+reads them back lazily, so that a hook call pays only for the rules that can apply to its
+tool, and only once it asks:
+
+    magic (8 bytes) | index size (4 bytes) | index | block 0 | block 1 | ... | outputs
+
+- the index (marshal) holds the format, the Python it was written by, the index field
+  (`tool.name`), for each of its values the *segment* of candidate rules (the rules whose
+  condition can be true for that value, plus the rules that can be true for any value), the
+  segment for any other value, and where each block starts. Segments and offsets are packed
+  unsigned ints, so the index loads in a time that does not grow with the number of rules;
+- the enabled rules are grouped into *blocks*: rules that are candidates for exactly the
+  same segments share a block, so every segment is a few whole blocks and every rule is
+  stored once. A block is one marshal blob: for each of its rules, its number (load order),
+  name, priority, tags, the code object of its condition's factory (see
+  `runtime.factory_source`), its constants (equal ones stored once per block) and where its
+  output format is;
+- each output format is its own small blob, read and decoded only when that rule decides
+  the verdict.
+
+`match(event)` reads the blocks of the event's index value's segment, builds their
+functions once, and evaluates them in load order. The rules of other tools cost nothing.
+
+Everything is marshal (plain values and code objects; no pickle, no `copyreg`). Objects of
+the runtime (globs, regexes, value expressions, output formats...) are stored through
+their `__reduce__` as `(..., class name, arguments)` and rebuilt from a fixed table of
+classes. Marshalled code is only valid for the Python that wrote it: another one raises
+`RulesetVersionError` and the cache layer rebuilds from the rules files. A cache file is
+trusted input (it runs code): the cache layer checks it is exactly the file it wrote.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+from . import runtime
+
+MAGIC = b"PRS\x04rule"
+FORMAT = "prempti-stored-ruleset/1"
+_OBJECT = ...  # marks an encoded object: (..., class name, arguments)
+_PLAIN = (str, int, float, bool, type(None), bytes, complex)
+_function = type(lambda: None)
+
+
+class RulesetVersionError(ValueError):
+    """Stored by another Python or in another format: rebuild it."""
+
+
+# Encoding objects (cold path) ---------------------------------------------------------------
+
+def _encode(value):
+    """`value` as marshal can store it, and whether it holds any runtime object."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value, False
+    if value is _OBJECT:
+        raise TypeError("Ellipsis cannot be stored in a rule")
+    if kind in (tuple, list, frozenset, set):
+        items = [_encode(v) for v in value]
+        if kind in (tuple, frozenset) and not any(has for _, has in items):
+            return value, False
+        return (_OBJECT, kind.__name__, tuple(v for v, _ in items)), True
+    if kind is dict:
+        pairs = tuple((_encode(k)[0], _encode(v)[0]) for k, v in value.items())
+        return (_OBJECT, "dict", pairs), True
+    name = kind.__name__
+    if _output_classes().get(name) is not kind:
+        raise TypeError(f"{name} objects cannot be stored in the rule cache")
+    made, args = value.__reduce__()
+    if made is not kind:
+        raise TypeError(f"{name}.__reduce__ does not rebuild a {name}")
+    return (_OBJECT, name, tuple(_encode(a)[0] for a in args)), True
+
+
+def _split_consts(consts: tuple) -> tuple[tuple, tuple]:
+    """(plain constants, with None where an object goes; ((position, encoded object), ...))"""
+    plain, objects = [], []
+    for i, value in enumerate(consts):
+        encoded, has_objects = _encode(value)
+        if has_objects:
+            plain.append(None)
+            objects.append((i, encoded))
+        else:
+            plain.append(value)
+    return tuple(plain), tuple(objects)
+
+
+def _packed(numbers) -> bytes:
+    return b"".join(n.to_bytes(4, sys.byteorder) for n in numbers)
+
+
+def _canonical(value, memo: dict):
+    """`value` with equal strings, tuples and frozensets replaced by one shared instance,
+    which marshal then stores (and loads) once."""
+    kind = type(value)
+    if kind is tuple:
+        value = tuple(_canonical(v, memo) for v in value)
+    elif kind is frozenset:
+        value = frozenset(_canonical(v, memo) for v in value)
+    elif kind is not str:
+        return value
+    try:
+        return memo.setdefault((kind, value), value)
+    except TypeError:  # an unhashable member: keep it as it is
+        return value
+
+
+def _blocks(segments: list[tuple], count: int) -> tuple[list[list[int]], list[list[int]]]:
+    """(blocks: rule numbers grouped by the set of segments they are in, in load order of
+    their first rule; for each segment, the numbers of its blocks)."""
+    membership: dict[int, list[int]] = {n: [] for n in range(count)}
+    for number, segment in enumerate(segments):
+        for n in segment:
+            membership[n].append(number)
+    groups: dict[tuple, int] = {}
+    blocks: list[list[int]] = []
+    for n in range(count):
+        key = tuple(membership[n])  # () for a rule that can never match: stored, never read
+        if key not in groups:
+            groups[key] = len(blocks)
+            blocks.append([])
+        blocks[groups[key]].append(n)
+    of_segment = [sorted({groups[tuple(membership[n])] for n in segment})
+                  for segment in segments]
+    return blocks, of_segment
+
+
+def dump(ruleset) -> bytes:
+    """`ruleset` (a `falco.ruleset.Ruleset`) as stored bytes (see the module docstring)."""
+    module = marshal.loads(ruleset._code)
+    factories = {c.co_name: c for c in module.co_consts if hasattr(c, "co_code")}
+    rules_all = ruleset.rules
+    enabled = [i for i, rule in enumerate(rules_all) if rule.enabled]
+    by_value, unindexed = ruleset._positions  # positions among the enabled rules
+
+    def numbers(positions) -> tuple:
+        return tuple(enabled[p] for p in positions)
+
+    segment_of: dict[tuple, int] = {}
+    values = {} if by_value is None else {
+        v: segment_of.setdefault(numbers(p), len(segment_of)) for v, p in by_value.items()}
+    other = segment_of.setdefault(numbers(unindexed), len(segment_of))
+    # Disabled rules (and rules no value can match) are in no segment: stored, never read.
+    blocks, of_segment = _blocks(list(segment_of), len(rules_all))
+    outputs = [marshal.dumps(_encode(rule.output)[0]) for rule in rules_all]
+    output_at = [0]
+    for blob in outputs:
+        output_at.append(output_at[-1] + len(blob))
+    block_blobs = []
+    for block in blocks:
+        memo: dict = {}
+        rules = []
+        for n in block:
+            rule = rules_all[n]
+            consts, objects = _split_consts(_canonical(rule.condition.consts, memo))
+            rules.append((n, rule.name, rule.priority, _canonical(tuple(rule.tags), memo),
+                          factories[f"_make_r{n}"], consts, objects,
+                          (output_at[n], len(outputs[n])), bool(rule.enabled)))
+        block_blobs.append(marshal.dumps(tuple(rules)))
+    block_at = [0]
+    for blob in block_blobs:
+        block_at.append(block_at[-1] + len(blob))
+    index = marshal.dumps({
+        "format": FORMAT, "python": runtime.PYTHON_TAG, "index_field": ruleset.index_field,
+        "values": values, "other": other, "segments": tuple(_packed(s) for s in of_segment),
+        "blocks": _packed(block_at)})
+    return b"".join([MAGIC, len(index).to_bytes(4, "little"), index, *block_blobs, *outputs])
+
+
+# Reading (hot path) -------------------------------------------------------------------------
+
+_CLASSES: dict = {}
+
+
+def _classes() -> dict:
+    """Class name -> class, for every object a stored rule may hold."""
+    if not _CLASSES:
+        for cls in (runtime.Glob, runtime.PathPrefixes, runtime.Regex, runtime.FieldValue,
+                    runtime.ConstValue, runtime.Transform, runtime.ListItems, runtime.Join,
+                    runtime.Concat, runtime.Getopt, runtime.ValueExpr):
+            _CLASSES[cls.__name__] = cls
+        _CLASSES.update(tuple=tuple, list=list, frozenset=frozenset, set=set)
+    return _CLASSES
+
+
+def _output_classes() -> dict:
+    classes = _classes()
+    if "OutputFormat" not in classes:
+        from . import output
+
+        for cls in (output.OutputFormat, output.FieldToken, output.TransformerToken):
+            classes[cls.__name__] = cls
+    return classes
+
+
+def _decode(value, classes: dict):
+    """The object an encoded `(..., name, arguments)` stands for (plain values are never
+    passed here: callers test `_is_object` first, which saves a call per plain argument)."""
+    _, name, args = value
+    if name == "dict":
+        return {(_decode(k, classes) if _is_object(k) else k):
+                (_decode(v, classes) if _is_object(v) else v) for k, v in args}
+    made = [_decode(a, classes) if type(a) is tuple and a and a[0] is _OBJECT else a
+            for a in args]
+    if name in ("tuple", "list", "frozenset", "set"):
+        return classes[name](made)
+    return classes[name](*made)
+
+
+def _is_object(value) -> bool:
+    return type(value) is tuple and bool(value) and value[0] is _OBJECT
+
+
+class StoredRule:
+    """A matching rule as the verdict and the log need it; the output format is read and
+    decoded on first use (only the rule that decides is ever rendered)."""
+
+    __slots__ = ("_output", "_output_at", "_store", "enabled", "name", "priority", "tags")
+
+    def __init__(self, name: str, priority: int, tags: tuple, store, output_at,
+                 enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.name = name
+        self.priority = priority
+        self.tags = tags
+        self._store = store
+        self._output_at = output_at
+        self._output = None
+
+    @property
+    def output(self):
+        if self._store is not None:
+            self._output = self._store.read_output(self._output_at)
+            self._store = None
+        return self._output
+
+    def __repr__(self) -> str:
+        return f"StoredRule({self.name!r})"
+
+
+def _read(fd: int, size: int, offset: int) -> bytes:
+    data = os.pread(fd, size, offset)
+    if len(data) != size:
+        raise EOFError("the stored ruleset is shorter than its index says")
+    return data
+
+
+class StoredRuleset:
+    """The ruleset stored at offset `at` of the open file `fd` (`head`: bytes already read
+    from there, possibly all of them). Raises RulesetVersionError for another Python or
+    format, ValueError/EOFError/OSError for damaged bytes. Owns `fd` (closes it)."""
+
+    __slots__ = ("_blocks", "_data_at", "_fd", "_loaded", "_other", "_outputs_at",
+                 "_segments", "_values", "index_field")
+
+    def __init__(self, fd: int, at: int, head: bytes = b"") -> None:
+        self._fd = fd
+        if len(head) < len(MAGIC) + 4:
+            head = _read(fd, len(MAGIC) + 4, at)
+        if head[:len(MAGIC)] != MAGIC:
+            raise RulesetVersionError("not a stored ruleset of this format")
+        size = int.from_bytes(head[len(MAGIC):len(MAGIC) + 4], "little")
+        start = len(MAGIC) + 4
+        raw = head[start:start + size]
+        if len(raw) < size:
+            raw = _read(fd, size, at + start)
+        index = marshal.loads(raw)
+        if index.get("format") != FORMAT or tuple(index.get("python", ())) != runtime.PYTHON_TAG:
+            raise RulesetVersionError("stored by another Python or in another format")
+        self._data_at = at + start + size
+        self.index_field = index["index_field"]
+        self._values = index["values"]
+        self._other = index["other"]
+        self._segments = index["segments"]
+        self._blocks = memoryview(index["blocks"]).cast("I")
+        self._outputs_at = self._data_at + self._blocks[-1]
+        self._loaded: dict = {}
+
+    def candidates(self, event) -> tuple:
+        """(function, rule) pairs of the rules that can match `event`, in load order."""
+        segment = self._other
+        if self.index_field is not None:
+            try:
+                segment = self._values.get(event[self.index_field], self._other)
+            except TypeError:  # an unhashable value can only match rules for any value
+                pass
+        pairs = self._loaded.get(segment)
+        if pairs is None:
+            pairs = self._loaded[segment] = self._load(segment)
+        return pairs
+
+    def match(self, event) -> list:
+        """Every rule whose condition is true for `event`, in load order. Raises
+        EvaluationError (naming the rule) when a condition cannot be evaluated."""
+        return run_rules(self.candidates(event), event)
+
+    @property
+    def rules(self) -> tuple:
+        """Every rule, disabled ones included, in load order. Reads every block (for tools
+        such as `explain`; a hook call never asks)."""
+        blocks = self._blocks
+        rules = []
+        for b in range(len(blocks) - 1):
+            rules.extend(marshal.loads(_read(self._fd, blocks[b + 1] - blocks[b],
+                                             self._data_at + blocks[b])))
+        rules.sort(key=_number)
+        return tuple(StoredRule(name, priority, tags, self, output_at, enabled)
+                     for _, name, priority, tags, _, _, _, output_at, enabled in rules)
+
+    def _load(self, segment: int) -> tuple:
+        blocks = self._blocks
+        rules = []
+        for b in memoryview(self._segments[segment]).cast("I").tolist():
+            data = _read(self._fd, blocks[b + 1] - blocks[b], self._data_at + blocks[b])
+            rules.extend(marshal.loads(data))
+        if len(rules) > 1:
+            rules.sort(key=_number)
+        classes = _classes()
+        built = []
+        for _, name, priority, tags, factory, consts, objects, output_at, _ in rules:
+            if objects:
+                consts = list(consts)
+                for position, encoded in objects:
+                    consts[position] = _decode(encoded, classes)
+            fn = _function(factory, runtime.RUNTIME_GLOBALS)(*consts)
+            built.append((fn, StoredRule(name, priority, tags, self, output_at)))
+        return tuple(built)
+
+    def read_output(self, output_at: tuple):
+        offset, size = output_at
+        data = _read(self._fd, size, self._outputs_at + offset)
+        value = marshal.loads(data)
+        return _decode(value, _output_classes()) if _is_object(value) else value
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _number(rule: tuple) -> int:
+    return rule[0]
+
+
+def run_rules(pairs, event) -> list:
+    """The rules of (function, rule) `pairs` whose function is true for `event`."""
+    matched = []
+    for fn, rule in pairs:
+        try:
+            if fn(event):
+                matched.append(rule)
+        except Exception as e:
+            from .errors import EvaluationError  # only on this rare path: keeps imports lean
+
+            if isinstance(e, EvaluationError):
+                raise EvaluationError(f"rule '{rule.name}': {e.message}") from None
+            raise
+    return matched
