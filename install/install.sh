@@ -10,23 +10,35 @@
 #                                            installed files; keep rules/user/, config.yaml
 #                                            and the logs
 #   install/install.sh --uninstall --purge   ... and remove those too
+#   install/install.sh --system [--user=NAME]...
+#                                            as root: the hardened install for every user
+#                                            (root-owned files in /opt/prempti-hook, managed
+#                                            policy in /etc/prempti, append-only audit logs in
+#                                            /var/log/prempti-hook, the hook in Claude Code's
+#                                            managed settings); see README "Hardened install"
+#   install/install.sh --system --uninstall [--purge]
 #
-# Environment: PYTHON (the interpreter to run the hook with; default python3), PREMPTI_HOME,
-# HOME, CLAUDE_CONFIG_DIR (moves ~/.claude), CODEX_HOME, GEMINI_CLI_HOME, COPILOT_HOME.
-# Never prompts; safe to run again.
+# Environment: PYTHON (the interpreter to run the hook with; default python3, and
+# /usr/bin/python3 with --system), PREMPTI_HOME, HOME, CLAUDE_CONFIG_DIR (moves ~/.claude),
+# CODEX_HOME, GEMINI_CLI_HOME, COPILOT_HOME. Safe to run again. Uninstalling the per-user
+# install asks you to type a code (only a person may switch the guard off).
 set -euo pipefail
 
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 action=install
 purge=0
+system=0
+users=()
 agents=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --uninstall) action=uninstall ;;
         --purge) purge=1 ;;
+        --system) system=1 ;;
+        --user=*) users+=("$1") ;;
         --agent) [ $# -ge 2 ] || die "--agent needs a name (claude, codex, gemini, copilot)"
                  agents+=("$2"); shift ;;
         --agent=*) agents+=("${1#--agent=}") ;;
@@ -44,11 +56,17 @@ done
 [ "${#agents[@]}" -gt 0 ] || agents=(claude)
 [ "$action" = install ] || [ "${#agents[@]}" = 1 ] || die "--uninstall removes the hook from every agent; it takes no --agent"
 [ "$purge" = 0 ] || [ "$action" = uninstall ] || die "--purge only goes with --uninstall"
+[ "${#users[@]}" = 0 ] || [ "$system" = 1 ] || die "--user only goes with --system"
 [ -n "${HOME:-}" ] || die "HOME is not set"
+if [ "$system" = 1 ]; then
+    [ "$(id -u)" = 0 ] || die "--system needs root (try: sudo $0 --system)"
+    action="system_$action"
+fi
 
 # The real interpreter, not a pyenv/asdf shim: the hook command must keep working whatever
-# the current directory's Python version file says.
-python_cmd=${PYTHON:-python3}
+# the current directory's Python version file says. The system install needs one that only
+# root can change (prempti-hook checks it).
+if [ "$system" = 1 ]; then python_cmd=${PYTHON:-/usr/bin/python3}; else python_cmd=${PYTHON:-python3}; fi
 command -v "$python_cmd" >/dev/null 2>&1 \
     || die "$python_cmd not found: install Python 3.9 or newer, or set PYTHON=/path/to/python3"
 python=$("$python_cmd" -c 'import os, sys; print(os.path.realpath(sys.executable))') \
@@ -179,6 +197,31 @@ do_install() {
     for agent in "${agents[@]}"; do
         prove "$agent"
     done
+}
+
+# The zipapp builds with the interpreter that runs the build (python3 on PATH, or
+# BUILD_PYTHON); the system install then runs it with the root-owned interpreter.
+build_if_needed() {
+    if needs_build; then
+        echo "building $dist ..."
+        "${BUILD_PYTHON:-$python}" "$repo/build_zipapp.py" --quiet || die "the build failed (see above)"
+    fi
+}
+
+do_system_install() {
+    BUILD_PYTHON=${BUILD_PYTHON:-$(command -v python3 || echo "$python")} build_if_needed
+    "$python" -I -S "$dist" install --system --python "$python" ${users[@]+"${users[@]}"} \
+        || die "the system install failed (see above)"
+}
+
+do_system_uninstall() {
+    local args=()
+    [ "$purge" = 0 ] || args+=(--purge)
+    if [ -f /opt/prempti-hook/bin/prempti-hook ]; then
+        "$python" -I -S /opt/prempti-hook/bin/prempti-hook uninstall --system ${args[@]+"${args[@]}"}
+    else
+        PYTHONPATH="$repo" "$python" -m prempti_hook uninstall --system ${args[@]+"${args[@]}"}
+    fi
 }
 
 do_uninstall() {

@@ -21,6 +21,12 @@ code wrote: a regular file we own that nobody else can write, with one name (a h
 would let it be changed through another name: the hook fails closed and says how to fix
 it), matching the identity recorded when it was written (`integrity`: a file changed since
 then is rebuilt, and the user told). A cache folder writable by others is not used at all.
+The system install's cache is compiled by root and read by every user: files owned by root
+are trusted as well.
+
+A managed policy (`config.py`) that is expected but cannot be used fails every call closed
+(RulesUnavailable); its rules are compiled as a layer of their own, apart from the others,
+and then matched with them, first.
 """
 
 from __future__ import annotations
@@ -112,7 +118,7 @@ def fingerprint(files: list[str], linked: list[str] | None = None) -> bytes:
 # Safe file access --------------------------------------------------------------------------
 
 def _check_private(st, what: str, path: str) -> None:
-    if st.st_uid != os.geteuid():
+    if st.st_uid not in (os.geteuid(), 0):
         raise CacheProblem(f"{what} {path} is not owned by you (uid {st.st_uid}); not using "
                            f"it. Fix: remove it, prempti-hook recreates it")
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
@@ -196,18 +202,20 @@ def read_ours(path: str, seen: list[str] | None = None) -> bytes | None:
         os.close(fd)
 
 
-def write_ours(path: str, data: bytes) -> None:
+def write_ours(path: str, data: bytes, mode: int = 0o600) -> None:
     """Write a cache file atomically and record its identity."""
-    write_atomic(path, data)
+    write_atomic(path, data, mode)
     integrity.write_record(path)
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a part."""
     tmp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
                  0o600)
     try:
+        if mode != 0o600:
+            os.fchmod(fd, mode)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
@@ -303,30 +311,69 @@ def read_rules_texts(files: list[str]) -> list[tuple[str, str]]:
     return texts
 
 
-def compile_rules(files: list[str]):
-    """Compile the rules files into the coding_agent Ruleset.
+def compile_rules(files: list[str], managed: list[str] | tuple = ()):
+    """Compile the rules files into the coding_agent Ruleset. The files in `managed` (the
+    managed policy's, first in `files`) are compiled apart, as a layer the others cannot
+    touch, and their compiled rules come first in the one ruleset returned.
 
     Returns (ruleset, None) or (None, error text)."""
+    others = [path for path in files if path not in managed]
+    if not others and not managed:
+        return None, "no rules files found (nothing would be enforced)"
+    if not managed:
+        ruleset, error, _ = _compile_layer(others)
+        return ruleset, error
+    policy, error, reserved = _compile_layer(list(managed))
+    if error:
+        return None, f"the managed policy does not compile: {error}"
+    rest, error, _ = _compile_layer(others, reserved)
+    if error:
+        return None, error
+    # Each compiled rule carries its own condition (lists and macros already resolved in its
+    # layer), so the two layers match as one ruleset, the managed rules first.
+    from .event_source import fields
+    from .falco.ruleset import Ruleset
+
+    return Ruleset.build([*policy.rules, *rest.rules], fields.INDEX_FIELD), None
+
+
+def _compile(files: list[str], managed):
+    """compile_rules, with the managed layer only when there is one."""
+    return compile_rules(files, managed) if managed else compile_rules(files)
+
+
+def _compile_layer(files: list[str], reserved: dict | None = None):
+    """(ruleset, None, names it defines) or (None, error text, {})."""
     from .event_source import fields
     from .falco.loader import load as load_rules
     from .falco.ruleset import Ruleset
 
-    if not files:
-        return None, "no rules files found (nothing would be enforced)"
     try:
         texts = read_rules_texts(files)
     except FileNotFoundError as e:
-        return None, f"rules file not found: {e.filename}"
+        return None, f"rules file not found: {e.filename}", {}
     except (OSError, UnicodeDecodeError) as e:
-        return None, f"cannot read rules: {e}"
-    result = load_rules(texts, {fields.SOURCE: fields.table()})
+        return None, f"cannot read rules: {e}", {}
+    result = load_rules(texts, {fields.SOURCE: fields.table()}, reserved=reserved)
     if not result.successful:
         first = result.errors[0]
-        return None, first.one_line()
+        return None, first.one_line(), {}
     ruleset = result.rulesets.get(fields.SOURCE)
     if ruleset is None:
         ruleset = Ruleset.build([], fields.INDEX_FIELD)
-    return ruleset, None
+    return ruleset, None, defined_names(result)
+
+
+def defined_names(result) -> dict:
+    """(kind, name) -> the file that defines it, for every list, macro and rule loaded."""
+    collector = result.collector
+    names: dict = {}
+    for kind, table in (("list", collector.lists), ("macro", collector.macros),
+                        ("rule", collector.rules)):
+        for name, info in table.items():
+            where = info.ctx[0].file if getattr(info, "ctx", None) else "?"
+            names[(kind, name)] = where
+    return names
 
 
 # The hot-path entry point ------------------------------------------------------------------
@@ -337,6 +384,11 @@ def load(cfg, deadline: float | None = None) -> Loaded:
 
     Raises RulesUnavailable when nothing can be enforced, or when a rules or cache file has
     another name (a hard link)."""
+    problems = cfg.managed_problems
+    if problems:
+        raise RulesUnavailable(f"the managed policy cannot be used: {'; '.join(problems)}. "
+                               f"Every call is blocked until an administrator fixes it")
+    managed = rulefiles.managed_files(cfg)
     try:
         files = rulefiles.rules_files(cfg)
     except OSError as e:
@@ -354,13 +406,13 @@ def load(cfg, deadline: float | None = None) -> Loaded:
         ruleset = _read_ruleset(os.path.join(cache_dir, RULESET_FILE), header, notices)
         if ruleset is not None:
             return Loaded(ruleset, notices, True)
-        loaded = _rebuild(cache_dir, files, header, notices, deadline)
+        loaded = _rebuild(cache_dir, files, header, notices, deadline, managed)
         loaded.notices[:0] = notices
         return loaded
     except CacheProblem as problem:
         notices.append(str(problem))
     # The cache cannot be trusted: compile in this process and use the result directly.
-    ruleset, error = compile_rules(files)
+    ruleset, error = _compile(files, managed)
     if ruleset is None:
         raise RulesUnavailable(f"the rules do not compile: {error}; {CHECK_HINT}")
     return Loaded(ruleset, notices, False)
@@ -394,7 +446,8 @@ def _last_good(cache_dir: str, error: str) -> Loaded:
                             f"rules that compiled ({when}); {CHECK_HINT}"], True)
 
 
-def _lock_held_too_long(cache_dir: str, files: list[str], lock_path: str) -> Loaded:
+def _lock_held_too_long(cache_dir: str, files: list[str], lock_path: str,
+                        managed: list[str] | tuple = ()) -> Loaded:
     """The lock was not ours in time: this call uses the last good rules (or compiles its
     own, without writing), and the user is told, since these may be older than the files."""
     why = (f"{lock_path} has been held by another process for longer than a hook call waits "
@@ -404,7 +457,7 @@ def _lock_held_too_long(cache_dir: str, files: list[str], lock_path: str) -> Loa
         ruleset, when = found
         return Loaded(ruleset, [f"{why}; this call used the last rules that compiled "
                                 f"({when})"], True)
-    ruleset, error = compile_rules(files)
+    ruleset, error = _compile(files, managed)
     if ruleset is None:
         raise RulesUnavailable(f"the rules do not compile: {error}; {CHECK_HINT}")
     return Loaded(ruleset, [f"{why}; this call compiled the rules for itself"], False)
@@ -478,7 +531,7 @@ def _wait_for_lock(lock_fd: int, ruleset_path: str, header: bytes, seen: list[st
 
 
 def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
-             deadline: float) -> Loaded:
+             deadline: float, managed: list[str] | tuple = ()) -> Loaded:
     """Rebuild the cache under the lock, or use what another process just built."""
     ruleset_path = os.path.join(cache_dir, RULESET_FILE)
     failed_path = os.path.join(cache_dir, FAILED_FILE)
@@ -494,7 +547,7 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
     try:
         waited = _wait_for_lock(lock_fd, ruleset_path, header, seen, deadline)
         if waited is False:
-            return _lock_held_too_long(cache_dir, files, lock_path)
+            return _lock_held_too_long(cache_dir, files, lock_path, managed)
         if waited is not True:
             return Loaded(waited, [], True)
         try:
@@ -510,15 +563,16 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
         failed = read_ours(failed_path)
         if failed is not None and failed.startswith(header):
             return _last_good(cache_dir, failed[len(header):].decode("utf-8", "replace"))
-        return _compile_and_store(cache_dir, files, header)
+        return _compile_and_store(cache_dir, files, header, managed)
     finally:
         os.close(lock_fd)
 
 
-def _compile_and_store(cache_dir: str, files: list[str], header: bytes) -> Loaded:
+def _compile_and_store(cache_dir: str, files: list[str], header: bytes,
+                       managed: list[str] | tuple = ()) -> Loaded:
     """Compile (the caller holds the lock) and write the cache, or remember the failure."""
     failed_path = os.path.join(cache_dir, FAILED_FILE)
-    ruleset, error = compile_rules(files)
+    ruleset, error = _compile(files, managed)
     if ruleset is None:
         try:
             write_ours(failed_path, _failed_marker(header, error))
@@ -530,8 +584,9 @@ def _compile_and_store(cache_dir: str, files: list[str], header: bytes) -> Loade
         from .falco.stored import dump
 
         data = header + dump(ruleset)
-        write_ours(os.path.join(cache_dir, RULESET_FILE), data)
-        write_ours(os.path.join(cache_dir, LAST_GOOD_FILE), data)
+        mode = _shared_mode(cache_dir)
+        write_ours(os.path.join(cache_dir, RULESET_FILE), data, mode)
+        write_ours(os.path.join(cache_dir, LAST_GOOD_FILE), data, mode)
         for name in (FAILED_FILE, FAILED_FILE + integrity.RECORD_SUFFIX, *FORMER_FILES):
             _unlink_quietly(os.path.join(cache_dir, name))
     except OSError as e:
@@ -542,6 +597,15 @@ def _compile_and_store(cache_dir: str, files: list[str], header: bytes) -> Loade
         notices.append(f"the rule cache cannot store these rules ({e}); every call "
                        f"recompiles the rules until this is fixed")
     return Loaded(ruleset, notices, False)
+
+
+def _shared_mode(cache_dir: str) -> int:
+    """The system install's cache folder is readable by every user (root compiles, users
+    read): what root writes there is readable too (set before the file's identity is
+    recorded). A private folder keeps private files."""
+    if os.geteuid() == 0 and os.stat(cache_dir).st_mode & stat.S_IROTH:
+        return 0o644
+    return 0o600
 
 
 def describe(cfg) -> dict:

@@ -52,9 +52,11 @@ def hook_command(python: str, prempti_home: str) -> str:
     """The shell command Claude Code runs: this installation's zipapp, with the interpreter
     it was installed with, isolated (-I: no PYTHON* variables, no user site; -S: no site
     packages), told which home it belongs to. Knowing that, the zipapp's launcher extracts
-    itself into `<PREMPTI_HOME>/lib` (see launcher.py), never into SHIV_ROOT or ~/.shiv."""
+    itself into `<PREMPTI_HOME>/lib` (see launcher.py), never into SHIV_ROOT or ~/.shiv.
+    `PREMPTI_MANAGED_DIR=` (empty): the managed policy folder is always the real one here,
+    whatever the environment Claude Code was started with says (the variable is for tests)."""
     return " ".join([
-        "PREMPTI_HOME=" + shlex.quote(prempti_home),
+        "PREMPTI_HOME=" + shlex.quote(prempti_home), "PREMPTI_MANAGED_DIR=",
         shlex.quote(python), "-I", "-S", shlex.quote(zipapp_path(prempti_home)),
     ])
 

@@ -14,10 +14,12 @@ COMMANDS = {
     "replay": ("replay", "re-decide past calls (audit log, Claude Code transcripts) under "
                "other rules"),
     "mode": ("mode", "show or set the mode: monitor | guardrails"),
+    "config": ("settings", "show the settings and where they come from, or set one"),
     "logs": ("logs", "show the audit log (-f, --tail N, --show deny,ask,allow,none,event, "
              "--raw), or check its hash chain (--verify [FILE...])"),
     "status": ("status", "installed version, hook registration, mode, rules, cache, log"),
-    "install": ("install", "register the hook in ~/.claude/settings.json"),
+    "install": ("install", "register the hook in ~/.claude/settings.json (--system: for "
+                           "every user, as root)"),
     "uninstall": ("install", "remove the hook from every agent it was added to"),
     "hook": ("install", "hook add|remove|status|command [claude|codex|gemini|copilot]"),
 }

@@ -1,16 +1,20 @@
 """Where prempti-hook keeps its files, and the user's settings.
 
 Settings come from `$PREMPTI_HOME/config.yaml` (written by `prempti-hook mode` and friends),
-overridden by environment variables. This module is on the hot path: it must not import
-yaml, so `config.yaml` is a flat `key: value` file read by hand (the CLI only ever writes
-that shape). A line it cannot read is reported, never guessed at, and the safe default is
-kept.
+overridden by environment variables, and both are overridden by the managed policy's
+`config.yaml` (see "The managed policy" below): what it sets is locked. The system install
+(`PREMPTI_SYSTEM=1` in its hook command) reads no environment overrides at all.
+
+This module is on the hot path: it must not import yaml, so `config.yaml` is a flat
+`key: value` file read by hand (the CLI only ever writes that shape). A line it cannot read
+is reported, never guessed at, and the safe default is kept.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
 
 MODES = ("guardrails", "monitor")
 # `none`: no decision when no rule decides (the agent's own permission flow asks as usual);
@@ -28,6 +32,12 @@ SETTINGS = {
     "input_max_bytes": ("PREMPTI_INPUT_MAX_BYTES", 4 * 1024 * 1024, int),
 }
 
+# Only the managed settings file may set these (where the audit log goes; `%u` is the user
+# name), so that the user's own file cannot move the evidence.
+MANAGED_ONLY = {"log_dir": str}
+# What a managed policy that cannot be read leaves in force, whatever the user chose.
+SAFE_SETTINGS = {"mode": "guardrails", "fail_open": False}
+
 CONFIG_MAX_BYTES = 65536
 
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})
@@ -41,16 +51,20 @@ class Config:
         "agent_files",
         "claude_dir",
         "config_file",
+        "locked",
+        "managed",
         "prempti_home",
         "problems",
         "rules_override",
         "settings",
+        "system",
         "user_home",
     )
 
     def __init__(self, user_home: str, prempti_home: str, rules_override: list[str] | None,
                  settings: dict, problems: list[str], claude_dir: str = "",
-                 agent_files: tuple = ()) -> None:
+                 agent_files: tuple = (), managed=None, locked: dict | None = None,
+                 system: bool = False) -> None:
         self.user_home = user_home
         self.claude_dir = claude_dir or os.path.join(user_home, ".claude")
         # The other agents' files the hook is registered in (agent_homes.registration_files).
@@ -60,6 +74,9 @@ class Config:
         self.rules_override = rules_override
         self.settings = settings
         self.problems = problems  # settings that could not be read, one line each
+        self.managed = managed  # Policy, or None (tests that build a Config by hand)
+        self.locked = locked or {}  # setting -> the managed file:line that locks it
+        self.system = system  # the root-owned system install
 
     def __getattr__(self, name: str):
         try:
@@ -82,11 +99,152 @@ class Config:
 
     @property
     def log_dir(self) -> str:
+        managed = self.settings.get("log_dir")
+        if managed:
+            return managed.replace("%u", _user_name())
         return os.path.join(self.prempti_home, "log")
+
+    @property
+    def managed_problems(self) -> list[str]:
+        return list(self.managed.problems) if self.managed is not None else []
 
     @property
     def log_file(self) -> str:
         return os.path.join(self.log_dir, "events.jsonl")
+
+
+# The managed policy -------------------------------------------------------------------------
+#
+# A root-owned folder of rules and settings that the user and the agent cannot weaken:
+#
+#     /etc/prempti/                          Linux (macOS: /Library/Application Support/prempti)
+#         config.yaml                        settings it sets are locked (mode, fail_open,
+#                                            default_action, log_dir, ...)
+#         rules.d/*.yaml                     rules loaded as a layer of their own
+#
+# `PREMPTI_MANAGED_DIR` moves it, for tests; the installed hook commands set it to empty (the
+# per-user one) or drop the whole environment (the system one), so an agent cannot point the
+# hook elsewhere by exporting it. Trust: the folder, `rules.d` and every file in them must be
+# owned by root and writable by nobody else (a symlink is judged by what it points to). A
+# managed policy that is expected but missing, unreadable or not trusted is an error: the
+# hook then fails closed whatever the user's own settings say. It is expected when the folder
+# exists, and always for the system install (`PREMPTI_SYSTEM=1` in its hook command). It
+# lives in this module, not one of its own, because every hook call reads it: one import
+# less is ~0.1 ms.
+
+RULES_SUBDIR = "rules.d"
+CONFIG_NAME = "config.yaml"
+ENV_DIR = "PREMPTI_MANAGED_DIR"
+ENV_SYSTEM = "PREMPTI_SYSTEM"
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+def default_dir() -> str:
+    if sys.platform == "darwin":
+        return "/Library/Application Support/prempti"
+    return "/etc/prempti"
+
+
+def managed_dir(environ) -> str:
+    return environ.get(ENV_DIR) or default_dir()
+
+
+def _untrusted(st, what: str, path: str) -> str | None:
+    """Why a root-owned policy file or folder with status `st` cannot be trusted, or None."""
+    if st.st_uid != 0:
+        return (f"managed {what} {path} is not owned by root (uid {st.st_uid}); fix: "
+                f"sudo chown root {path}")
+    if st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and st.st_gid != 0):
+        return (f"managed {what} {path} can be written by users other than root; fix: "
+                f"sudo chmod go-w {path}")
+    return None
+
+
+def check_path(path: str, what: str, want_dir: bool) -> tuple[bool, str | None]:
+    """(exists, problem) for one managed file or folder."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False, None
+    except OSError as e:
+        return True, f"managed {what} {path} cannot be read: {e.strerror or e}"
+    if want_dir and not stat.S_ISDIR(st.st_mode):
+        return True, f"managed {what} {path} is not a folder"
+    if not want_dir and not stat.S_ISREG(st.st_mode):
+        return True, f"managed {what} {path} is not a regular file"
+    return True, _untrusted(st, what, path)
+
+
+class Policy:
+    """What the managed folder holds for this call: its rules files (load order), the path
+    of its settings file (or ''), and the problems that make it unusable."""
+
+    __slots__ = ("config_file", "folder", "problems", "required", "rules")
+
+    def __init__(self, folder: str, required: bool) -> None:
+        self.folder = folder
+        self.required = required
+        self.rules: list[str] = []
+        self.config_file = ""
+        self.problems: list[str] = []
+
+    @property
+    def present(self) -> bool:
+        return bool(self.rules or self.config_file)
+
+
+def inspect_policy(folder: str, required: bool) -> Policy:
+    """Look at the managed folder: which files to use, and what is wrong with it."""
+    policy = Policy(folder, required)
+    exists, problem = check_path(folder, "policy folder", True)
+    if not exists:
+        if required:
+            policy.problems.append(f"the managed policy folder {folder} does not exist, and "
+                                   f"this installation requires one (reinstall with "
+                                   f"`install/install.sh --system`)")
+        return policy
+    if problem:
+        policy.problems.append(problem)
+        return policy
+    exists, problem = check_path(os.path.join(folder, CONFIG_NAME), "settings file", False)
+    if problem:
+        policy.problems.append(problem)
+    elif exists:
+        policy.config_file = os.path.join(folder, CONFIG_NAME)
+    rules_dir = os.path.join(folder, RULES_SUBDIR)
+    exists, problem = check_path(rules_dir, "rules folder", True)
+    if problem:
+        policy.problems.append(problem)
+    elif exists:
+        _add_rules(policy, rules_dir)
+    return policy
+
+
+def _add_rules(policy: Policy, rules_dir: str) -> None:
+    try:
+        names = sorted(os.listdir(rules_dir))
+    except OSError as e:
+        policy.problems.append(f"managed rules folder {rules_dir} cannot be read: "
+                               f"{e.strerror or e}")
+        return
+    for name in names:
+        if not name.endswith(RULE_SUFFIXES) or name.startswith("."):
+            continue
+        path = os.path.join(rules_dir, name)
+        _, problem = check_path(path, "rules file", False)
+        if problem:
+            policy.problems.append(problem)
+        else:
+            policy.rules.append(path)
+
+
+def _user_name() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.getuid())
 
 
 def user_home(environ=None) -> str:
@@ -111,10 +269,14 @@ def claude_config_dir(environ=None) -> str:
 
 def parse_value(key: str, raw: str):
     """Convert the text of setting `key` to its type; ValueError with a reason if it can't."""
-    _, _, kind = SETTINGS[key]
+    kind = MANAGED_ONLY[key] if key in MANAGED_ONLY else SETTINGS[key][2]
     text = raw.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]
+    if kind is str:
+        if not text.startswith("/"):
+            raise ValueError(f"{key} must be an absolute path, not {raw.strip()!r}")
+        return text
     if kind is bool:
         if text.lower() in _TRUE:
             return True
@@ -134,7 +296,7 @@ def parse_value(key: str, raw: str):
     return "none" if text == "defer" else text
 
 
-def read_config_file(path: str) -> tuple[dict, list[str]]:
+def read_config_file(path: str, known=SETTINGS) -> tuple[dict, list[str]]:
     """Read a flat `key: value` config file. Returns (raw values by key, problems)."""
     values: dict = {}
     problems: list[str] = []
@@ -160,7 +322,7 @@ def read_config_file(path: str) -> tuple[dict, list[str]]:
             continue
         key, sep, raw = stripped.partition(":")
         key = key.strip()
-        if not sep or key not in SETTINGS:
+        if not sep or key not in known:
             problems.append(f"{path}:{number}: unknown setting {stripped!r}")
             continue
         if " #" in raw:
@@ -170,15 +332,27 @@ def read_config_file(path: str) -> tuple[dict, list[str]]:
 
 
 def load(environ=None) -> Config:
-    """The configuration for this process: defaults < config.yaml < environment."""
+    """The configuration for this process:
+    defaults < config.yaml < environment < managed config.yaml (locked)."""
     environ = os.environ if environ is None else environ
+    system = environ.get(ENV_SYSTEM) == "1"
+    if system:  # the system install trusts nothing from the environment
+        environ = {key: environ[key] for key in ("HOME", "PREMPTI_HOME", ENV_SYSTEM)
+                   if key in environ}
     home = user_home(environ)
     prempti_home = environ.get("PREMPTI_HOME") or os.path.join(home, ".prempti")
     rules_env = environ.get("PREMPTI_RULES")
     rules_override = [p for p in rules_env.split(":") if p] if rules_env else None
+    policy = inspect_policy(managed_dir(environ), required=system)
 
     file_values, problems = read_config_file(os.path.join(prempti_home, "config.yaml"))
-    settings = {}
+    locked_values: dict = {}
+    if policy.config_file:
+        locked_values, managed_problems = read_config_file(
+            policy.config_file, {**SETTINGS, **MANAGED_ONLY})
+        policy.problems.extend(managed_problems)
+    settings: dict = {}
+    locked: dict = {}
     for key, (env_name, default, _) in SETTINGS.items():
         settings[key] = default
         sources = []
@@ -191,7 +365,16 @@ def load(environ=None) -> Config:
                 settings[key] = parse_value(key, raw)
             except ValueError as e:
                 problems.append(f"{where}: {e}")
+    for key, (raw, where) in locked_values.items():
+        try:
+            settings[key] = parse_value(key, raw)
+            locked[key] = where
+        except ValueError as e:
+            policy.problems.append(f"{where}: {e}")
+    if policy.problems:  # the policy cannot be read: nothing the user chose may weaken it
+        settings.update(SAFE_SETTINGS)
     from .agent_homes import registration_files
 
     return Config(home, prempti_home, rules_override, settings, problems,
-                  claude_config_dir(environ), registration_files(environ, home))
+                  claude_config_dir(environ), registration_files(environ, home),
+                  managed=policy, locked=locked, system=system)

@@ -1,5 +1,7 @@
 """Which rules files the hook loads, in which order (hot path: runs on every call).
 
+- First, always, the managed policy's `rules.d/` (`config.py`), compiled as a layer of its
+  own; nothing below can disable or replace it.
 - `PREMPTI_RULES` set: exactly those files or folders, in that order.
 - Otherwise `$PREMPTI_HOME/rules/default/` (or, when it does not exist, the copy of the
   shipped rules embedded in the package), then `$PREMPTI_HOME/rules/user/`.
@@ -65,9 +67,17 @@ def default_entries(cfg) -> list[str]:
     return [default, cfg.user_rules_dir]
 
 
+def managed_files(cfg) -> list[str]:
+    """The managed policy's rules files (the first layer), in load order."""
+    policy = getattr(cfg, "managed", None)
+    return list(policy.rules) if policy is not None else []
+
+
 def rules_files(cfg) -> list[str]:
-    """The rules files the hook loads for configuration `cfg`, in load order."""
+    """The rules files the hook loads for configuration `cfg`, in load order (the managed
+    ones first)."""
     if cfg.rules_override is not None:
-        return expand(cfg.rules_override)
+        return managed_files(cfg) + expand(cfg.rules_override)
     # The default and user folders are optional: a missing one contributes nothing.
-    return [path for folder in default_entries(cfg) for path in files_in(folder)]
+    return managed_files(cfg) + [path for folder in default_entries(cfg)
+                                 for path in files_in(folder)]

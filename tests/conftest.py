@@ -31,3 +31,12 @@ def built_zipapp(tmp_path_factory) -> Path:
     if given:
         return Path(given)
     return build_zipapp_into(tmp_path_factory.mktemp("zipapp") / "prempti-hook.pyz")
+
+
+@pytest.fixture
+def a_person(monkeypatch):
+    """In-process command tests: act as a person who confirmed at a terminal (what the check
+    itself does is tested in tests/test_person.py, and end to end at a real pseudo-terminal)."""
+    from prempti_hook import person
+
+    monkeypatch.setattr(person, "refusal", lambda action, environ=None: None)

@@ -46,9 +46,11 @@ def release_copy(parent: Path) -> Path:
 
 def installer_env(home: Path, **extra: str) -> dict:
     """The caller's environment minus anything that would redirect prempti-hook or Claude
-    Code, with HOME set to `home`."""
+    Code, or mark the caller as an agent (commands that weaken the guard refuse then), with
+    HOME set to `home`."""
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PREMPTI_", "SHIV_", "PYTHON", "CLAUDE_"))}
+           if not key.startswith(("PREMPTI_", "SHIV_", "PYTHON", "CLAUDE", "GEMINI_",
+                                  "CODEX_", "COPILOT_", "CURSOR_AGENT"))}
     env.update(HOME=str(home), PYTHON=PYTHON)
     env.update(extra)  # may name another PYTHON
     return env

@@ -20,8 +20,8 @@ COMMAND = cs.hook_command(PYTHON, HOME)
 def test_hook_command_is_quoted_and_isolated():
     home = "/tmp/it's a \"home\"; rm -rf ~ $(x)"
     words = shlex.split(cs.hook_command("/opt/py thon/bin/python3", home))
-    assert words == [f"PREMPTI_HOME={home}", "/opt/py thon/bin/python3", "-I", "-S",
-                     f"{home}/bin/prempti-hook"]
+    assert words == [f"PREMPTI_HOME={home}", "PREMPTI_MANAGED_DIR=", "/opt/py thon/bin/python3",
+                     "-I", "-S", f"{home}/bin/prempti-hook"]
 
 
 def test_settings_path_follows_claude_config_dir():

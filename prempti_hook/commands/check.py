@@ -56,7 +56,24 @@ def default_files(cfg) -> tuple[list[str], list[str]]:
     """The rules files the hook would load, and configuration problems to report."""
     from .. import rulefiles
 
-    return rulefiles.rules_files(cfg), list(cfg.problems)
+    return rulefiles.rules_files(cfg), list(cfg.problems) + cfg.managed_problems
+
+
+def _read_all(files: list[str]):
+    """(name, text) pairs, and a FileResult for the first file that cannot be read."""
+    from ..falco.loader import FileResult
+    from ..falco.loader.results import Diagnostic, document_context
+
+    texts: list[tuple[str, str]] = []
+    for path in files:
+        text, reason = read_rules_file(path)
+        if text is None:
+            unreadable = FileResult(path)
+            unreadable.add(Diagnostic("LOAD_ERR_FILE_READ", f"cannot read rules file: {reason}",
+                                      document_context(path)))
+            return texts, unreadable
+        texts.append((path, text))
+    return texts, None
 
 
 def sources() -> dict:
@@ -66,8 +83,9 @@ def sources() -> dict:
 
 
 def check(paths: list[str], as_json: bool, out=None, err=None, concise: bool = False) -> int:
-    from ..falco.loader import FileResult, LoadResult, load
-    from ..falco.loader.results import Diagnostic, document_context, one_line
+    from .. import config, rulefiles
+    from ..falco.loader import LoadResult, load
+    from ..falco.loader.results import one_line
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -77,8 +95,6 @@ def check(paths: list[str], as_json: bool, out=None, err=None, concise: bool = F
 
         files, problems = expand(paths), []
     else:
-        from .. import config
-
         cfg = config.load()
         files, problems = default_files(cfg)
     for problem in problems:
@@ -87,21 +103,27 @@ def check(paths: list[str], as_json: bool, out=None, err=None, concise: bool = F
         print("prempti-hook: no rules files to check", file=err)
         return 1
 
-    texts: list[tuple[str, str]] = []
-    unreadable: FileResult | None = None
-    for path in files:
-        text, reason = read_rules_file(path)
-        if text is None:
-            unreadable = FileResult(path)
-            unreadable.add(Diagnostic("LOAD_ERR_FILE_READ", f"cannot read rules file: {reason}",
-                                      document_context(path)))
-            break
-        texts.append((path, text))
-
     table = sources()
-    result = load(texts, table, build=False, keep_going=True) if texts else LoadResult()
+    # The managed policy loads apart, first; the other files may not touch what it defines.
+    managed = rulefiles.managed_files(cfg if cfg is not None else config.load())
+    layer, reserved = None, None
+    if managed:
+        from ..cache import defined_names
+
+        managed_texts, _ = _read_all(managed)
+        layer = load(managed_texts, table, build=False, keep_going=True)
+        reserved = defined_names(layer) if layer.successful else None
+        files = [path for path in files if path not in managed]
+    texts, unreadable = _read_all(files)
+
+    result = load(texts, table, build=False, keep_going=True, reserved=reserved) if texts \
+        else LoadResult()
     if unreadable is not None and result.successful:
         result.per_file.append(unreadable)  # Falco stops at the first failing file too
+    if layer is not None:
+        result.per_file[:0] = layer.per_file
+        result.contents.update(layer.contents)
+        files = managed + files
     if result.successful:
         _add_list_name_warnings(result)
 

@@ -8,6 +8,10 @@ part of installing (install/install.sh copies the files, then calls these).
     hook status [AGENT]                           is it registered, and would it fire?
     hook command [AGENT]                          print the registered command line
 
+`uninstall` and `hook remove` switch the guard off, so they act only for a person at a
+terminal (`person.py`): from an agent's tool call they refuse and say why. `--system` (as
+root) is the hardened install for every user of the machine (`system.py`).
+
 AGENT is claude (Claude Code, `--settings` moves its settings file), codex, gemini or
 copilot; the last three are `registration/<agent>.py`, which keep their own install state
 (`$PREMPTI_HOME/install/<agent>/`) and restore their files the same way.
@@ -257,6 +261,10 @@ def _agent_of(args: list[str]) -> tuple[str, list[str]]:
 
 
 def main(word: str, args: list[str]) -> int:
+    if "--system" in args:
+        from . import system
+
+        return system.main(word, [a for a in args if a != "--system"])
     action = {"install": "add", "uninstall": "remove"}.get(word)
     if action is None:
         if not args or args[0] not in ("add", "remove", "status", "command"):
@@ -271,6 +279,14 @@ def main(word: str, args: list[str]) -> int:
     except UsageError as e:
         return _error(f"{e} ({USAGE})", 2)
     cfg = config.load()
+    if cfg.system and action in ("add", "remove"):
+        return _error("this is the system install: run `prempti-hook install --system` or "
+                      "`uninstall --system` as root", 2)
+    if action == "remove":
+        from .. import person
+
+        if not person.require("removing the hook"):
+            return 1
     if agent != "claude_code":
         return _other_agent(cfg, agent, action, options)
     path = os.path.abspath(os.path.expanduser(options.get("--settings") or cs.settings_path()))

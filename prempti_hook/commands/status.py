@@ -65,6 +65,10 @@ def version_lines(cfg) -> list[str]:
 
 def hook_lines(cfg) -> list[str]:
     path = cs.settings_path()
+    if cfg.system:  # the system install is registered in Claude Code's managed settings
+        from .system import dropin_path
+
+        path = dropin_path()
     zipapp = cs.zipapp_path(cfg.prempti_home)
     try:
         data, raw = cs.read(path)
@@ -107,6 +111,23 @@ def mode_lines(cfg) -> list[str]:
 
     mode, where = current(cfg, os.environ)
     return [f"mode: {mode} ({where})"]
+
+
+def managed_lines(cfg) -> list[str]:
+    """The managed policy: where, what it locks, its rules, and why it cannot be used."""
+    policy = cfg.managed
+    if policy is None or (not policy.present and not policy.problems):
+        return [f"managed: none ({policy.folder if policy else '?'} "
+                f"{'is empty' if policy and os.path.isdir(policy.folder) else 'does not exist'})"]
+    lines = [f"managed: {policy.folder}" + (" (required by the system install)"
+                                            if policy.required else "")]
+    for key, where in cfg.locked.items():
+        lines.append(f"  locks {key}: {cfg.settings[key]} ({where})")
+    for path in policy.rules:
+        lines.append(f"  rules: {path}")
+    lines += [f"  problem: {p} (every call is blocked until it is fixed)"
+              for p in policy.problems]
+    return lines
 
 
 def rules_lines(cfg) -> list[str]:
@@ -158,8 +179,8 @@ def log_lines(cfg) -> list[str]:
     return lines
 
 
-SECTIONS = (version_lines, hook_lines, agent_hook_lines, mode_lines, rules_lines, cache_lines,
-            log_lines)
+SECTIONS = (version_lines, hook_lines, agent_hook_lines, mode_lines, managed_lines, rules_lines,
+            cache_lines, log_lines)
 
 
 def main(word: str, args: list[str]) -> int:

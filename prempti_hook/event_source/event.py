@@ -239,11 +239,46 @@ def _prempti_home(ev: Event, _arg) -> str:
 
 def _protected_paths(ev: Event, _arg) -> tuple:
     """What the agent must never change: the guard's home (binary, extraction, rules,
-    config, cache, log) and the files the hook is registered in: Claude Code's user
-    settings, and those of the Codex, Gemini and Copilot CLIs."""
+    config, cache, log), the files the hook is registered in (Claude Code's user settings,
+    and those of the Codex, Gemini and Copilot CLIs) and the interpreter the hook runs with."""
     settings = os.path.join(ev.claude_dir, "settings.json")
     return (ev["prempti.home"], resolve(settings, "/", ev.home),
-            *(resolve(path, "/", ev.home) for path in ev.agent_files))
+            *(resolve(path, "/", ev.home) for path in ev.agent_files),
+            *ev["prempti.interpreter_paths"])
+
+
+# The folder our package was imported from (the zipapp's extraction, or a checkout).
+_OUR_SYS_PATH = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _interpreter_paths(ev: Event, _arg) -> tuple:
+    """What decides which code this hook process runs, besides our own files: every
+    sys.path entry searched before our package (the standard library, its zip, lib-dynload:
+    a `prempti_hook` planted there would shadow ours), the executable, the `pyvenv.cfg`
+    files that would redirect its standard library, and its shared libpython."""
+    # Python builds these entries from the real (symlink-free) prefix, so they are compared
+    # as they are: resolving each would cost ~0.1 ms on every call.
+    # The zipapp being run is first on sys.path: it is our own code (protected as the
+    # guard's files once installed), not the interpreter's.
+    archive = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    out: dict = {}
+    for entry in sys.path:
+        if entry == _OUR_SYS_PATH:
+            break
+        if entry.startswith("/") and entry != archive:
+            out[os.path.normpath(entry)] = None
+    for executable in (sys.executable, os.path.realpath(sys.executable)):
+        if not executable:
+            continue
+        out[executable] = None
+        folder = os.path.dirname(executable)
+        out[os.path.join(folder, "pyvenv.cfg")] = None
+        out[os.path.join(os.path.dirname(folder), "pyvenv.cfg")] = None
+    major, minor = sys.version_info[:2]
+    library = os.path.join(sys.base_prefix, "lib", f"libpython{major}.{minor}")
+    out[library + ".so"] = None
+    out[library + ".so.1.0"] = None
+    return tuple(out)
 
 
 def _protected_ancestors(ev: Event, _arg) -> tuple:
@@ -290,5 +325,6 @@ EXTRACTORS = {
     "mcp.tool": _mcp_tool,
     "prempti.home": _prempti_home,
     "prempti.protected_paths": _protected_paths,
+    "prempti.interpreter_paths": _interpreter_paths,
     "prempti.protected_ancestors": _protected_ancestors,
 }

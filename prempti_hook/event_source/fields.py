@@ -59,11 +59,14 @@ BEYOND_PREMPTI = [
     _s("mcp.server", "MCP server of an mcp__<server>__<tool> call"),
     _s("mcp.tool", "MCP tool of an mcp__<server>__<tool> call"),
     _s("prempti.home", "prempti-hook's own folder (PREMPTI_HOME), resolved"),
-    _list("prempti.protected_paths", "what the agent must not change: prempti-hook's folder "
-          "and the files the hook is registered in (Claude Code's user settings; Codex's "
-          "hooks.json and config.toml, Gemini's settings.json, Copilot's hook file), "
-          "resolved; compare with `tool.write_path_prefixes intersects "
-          "val(prempti.protected_paths)`"),
+    _list("prempti.protected_paths", "what the agent must not change: prempti-hook's folder, "
+          "the files the hook is registered in (Claude Code's user settings; Codex's "
+          "hooks.json and config.toml, Gemini's settings.json, Copilot's hook file) and "
+          "prempti.interpreter_paths, resolved; compare with `tool.write_path_prefixes "
+          "intersects val(prempti.protected_paths)`"),
+    _list("prempti.interpreter_paths", "what decides the code the hook's interpreter runs: "
+          "the sys.path entries searched before prempti-hook's own code (standard library, "
+          "its zip, lib-dynload), the executable, pyvenv.cfg beside it, its libpython"),
     _list("prempti.protected_ancestors", "every folder that holds one of "
           "prempti.protected_paths, up to /: `tool.write_paths intersects "
           "val(prempti.protected_ancestors)` catches deleting or moving such a folder"),

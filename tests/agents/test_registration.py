@@ -21,7 +21,7 @@ PYTHON = os.path.realpath(sys.executable)
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch) -> dict:
+def env(tmp_path, monkeypatch, a_person) -> dict:
     home = tmp_path / "home"
     prempti = home / ".prempti"
     (prempti / "bin").mkdir(parents=True)

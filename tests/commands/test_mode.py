@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from terminal import run_at_terminal
 
 from prempti_hook import config
 from prempti_hook.commands import mode
@@ -16,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
+def home(tmp_path, monkeypatch, a_person) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("PREMPTI_HOME", str(tmp_path / "p"))
     monkeypatch.delenv("PREMPTI_MODE", raising=False)
@@ -72,7 +73,7 @@ def test_bad_arguments_are_one_line_and_change_nothing(home, capsys, args):
     assert not home.exists()
 
 
-def test_unwritable_home_is_an_error_not_a_traceback(tmp_path, capsys, monkeypatch):
+def test_unwritable_home_is_an_error_not_a_traceback(tmp_path, capsys, monkeypatch, a_person):
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("PREMPTI_HOME", str(blocker / "p"))
@@ -102,6 +103,15 @@ def test_monitor_mode_stops_blocking_on_the_next_call(tmp_path):
                               capture_output=True, text=True, check=True).stdout
 
     assert json.loads(hook())["hookSpecificOutput"]["permissionDecision"] == "deny"
-    subprocess.run([sys.executable, "-m", "prempti_hook", "mode", "monitor"], env=env,
-                   check=True, capture_output=True)
+    # Without a terminal (as from an agent's tool call) the command refuses and says why.
+    refused = subprocess.run([sys.executable, "-m", "prempti_hook", "mode", "monitor"],
+                             env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 1
+    assert "refused: there is no terminal to confirm it on" in refused.stderr
+    assert json.loads(hook())["hookSpecificOutput"]["permissionDecision"] == "deny"
+    # A person at a terminal who types the code back.
+    code, output = run_at_terminal([sys.executable, "-m", "prempti_hook", "mode", "monitor"],
+                                   env)
+    assert code == 0, output
+    assert "mode: monitor (was guardrails" in output
     assert hook() == ""

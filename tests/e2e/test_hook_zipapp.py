@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from terminal import run_at_terminal
 
 pytestmark = pytest.mark.e2e
 
@@ -144,9 +145,10 @@ def test_each_verdict_and_its_reason(home):
 
 
 def test_monitor_mode_blocks_nothing_and_logs_what_would_have_happened(home):
-    mode = subprocess.run([PYTHON, "-I", "-S", str(home.zipapp), "mode", "monitor"],
-                          env=home.env, capture_output=True, text=True)
-    assert mode.returncode == 0, mode.stderr
+    # Switching to monitor needs a person at a terminal (who types the code it shows).
+    code, output = run_at_terminal([PYTHON, "-I", "-S", str(home.zipapp), "mode", "monitor"],
+                                   home.env)
+    assert code == 0, output
     proc = home.run(home.payload("Bash", {"command": "cat ~/.ssh/id_rsa"}))
     assert proc.returncode == 0 and proc.stdout == b""
     record = home.records()[-1]

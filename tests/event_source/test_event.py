@@ -157,16 +157,54 @@ def test_prempti_protected_paths_follow_configuration(tmp_path):
                              "tool_input": {"command": "ls"}, "cwd": str(tmp_path)})
     ev = Event(call, str(tmp_path), prempti_home=str(link), claude_dir=str(tmp_path / "cc"))
     assert ev["prempti.home"] == str(real)
-    assert ev["prempti.protected_paths"] == (str(real), str(tmp_path / "cc" / "settings.json"))
+    interpreter = ev["prempti.interpreter_paths"]
+    assert ev["prempti.protected_paths"] == (str(real), str(tmp_path / "cc" / "settings.json"),
+                                             *interpreter)
     default = Event(call, str(tmp_path))
     assert default["prempti.protected_paths"] == (str(tmp_path / ".prempti"),
-                                                  str(tmp_path / ".claude" / "settings.json"))
+                                                  str(tmp_path / ".claude" / "settings.json"),
+                                                  *interpreter)
+
+
+def test_interpreter_paths_are_what_decides_the_code_the_hook_runs():
+    """As the zipapp runs (`-I -S`, our code appended after the standard library): the
+    standard library, its zip and lib-dynload, the executable and the files that would
+    redirect its prefix are listed (a prempti_hook dropped there would shadow ours); our own
+    code is not (it is protected as the guard's files)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[2])
+    code = (f"import sys, json; sys.path.append({repo!r})\n"
+            "from prempti_hook.agents import claude_code\n"
+            "from prempti_hook.event_source.event import Event\n"
+            "call = claude_code.read({'hook_event_name': 'PreToolUse', 'tool_name': 'Bash',"
+            " 'tool_input': {'command': 'ls'}, 'cwd': '/'})\n"
+            "print(json.dumps([sys.path, Event(call, '/h')['prempti.interpreter_paths']]))")
+    real = os.path.realpath(sys.executable)
+    run = subprocess.run([real, "-I", "-S", "-c", code], capture_output=True, text=True,
+                         check=True)
+    search_path, paths = json.loads(run.stdout)
+    stdlib = os.path.dirname(os.__file__)
+    assert stdlib in paths and os.path.join(stdlib, "lib-dynload") in paths
+    assert any(p.endswith(".zip") for p in paths)  # python3X.zip, even where it is absent
+    assert real in paths
+    assert os.path.join(os.path.dirname(real), "pyvenv.cfg") in paths
+    assert repo in search_path and repo not in paths
 
 
 def test_protected_ancestors_are_every_folder_above_the_protected_paths():
     call = claude_code.read({"hook_event_name": "PreToolUse", "tool_name": "Bash",
                              "tool_input": {"command": "ls"}, "cwd": "/"})
     ev = Event(call, "/nonexistent/home/u")
+    interpreter = set()
+    for path in ev["prempti.interpreter_paths"]:
+        while path not in ("", "/"):
+            path = path.rsplit("/", 1)[0] or "/"
+            interpreter.add(path)
     assert set(ev["prempti.protected_ancestors"]) == {
         "/nonexistent/home/u", "/nonexistent/home", "/nonexistent", "/",
-        "/nonexistent/home/u/.claude"}
+        "/nonexistent/home/u/.claude"} | interpreter

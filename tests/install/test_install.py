@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from release import PYTHON, copy_release_files, installer_env, release_copy
+from terminal import run_at_terminal
 
 from prempti_hook import claude_settings as cs
 from prempti_hook.commands import install as install_command
@@ -49,6 +50,14 @@ def install_sh(release: Path, home: Path, *args: str, **env: str) -> subprocess.
     return subprocess.run(["bash", str(release / "install" / "install.sh"), *args],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           env=installer_env(home, **env), timeout=300)
+
+
+def uninstall_sh(release: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    """install.sh --uninstall as a person runs it: at a terminal, typing the code it shows
+    (stdout and stderr are the terminal's output, together)."""
+    argv = ["bash", str(release / "install" / "install.sh"), "--uninstall", *args]
+    code, output = run_at_terminal(argv, installer_env(home), timeout=300)
+    return subprocess.CompletedProcess(argv, code, output, output)
 
 
 def settings_of(home: Path) -> dict:
@@ -108,7 +117,8 @@ def test_fresh_install_files_registration_and_proof(release, tmp_path):
         {"type": "command", "timeout": 30, "onFailure": "block"}
     assert settings["hooks"]["PreToolUse"][0]["matcher"] == "*"
     words = shlex.split(hook["command"])
-    assert words == [f"PREMPTI_HOME={prempti}", PYTHON, "-I", "-S", str(zipapp)]
+    assert words == [f"PREMPTI_HOME={prempti}", "PREMPTI_MANAGED_DIR=", PYTHON, "-I", "-S",
+                     str(zipapp)]
     assert mode_bits(home / ".claude" / "settings.json") == 0o600
     # and the command really denies, run as Claude Code runs it
     answer = run_command(hook["command"], SAMPLE, home)
@@ -162,7 +172,7 @@ def test_existing_settings_are_kept_and_restored_byte_for_byte(release, tmp_path
         {"type": "command", "command": "mine.sh"}]}
     assert len(our_hooks(settings, home / ".prempti")) == 1
     assert settings_file.read_text().startswith('{\n    "model"')  # indentation kept
-    result = install_sh(release, home, "--uninstall")
+    result = uninstall_sh(release, home)
     assert result.returncode == 0, result.stderr
     assert settings_file.read_bytes() == original
     assert mode_bits(settings_file) == 0o644
@@ -178,7 +188,7 @@ def test_uninstall_after_user_edits_removes_only_our_entry(release, tmp_path):
     data["hooks"]["PreToolUse"].append({"matcher": "Write", "hooks": [
         {"type": "command", "command": "audit.sh"}]})
     settings_file.write_text(json.dumps(data))
-    result = install_sh(release, home, "--uninstall")
+    result = uninstall_sh(release, home)
     assert result.returncode == 0, result.stderr
     assert json.loads(settings_file.read_text()) == {"hooks": {"PreToolUse": [
         {"matcher": "Write", "hooks": [{"type": "command", "command": "audit.sh"}]}]},
@@ -188,7 +198,7 @@ def test_uninstall_after_user_edits_removes_only_our_entry(release, tmp_path):
     settings_file.write_text(json.dumps(data))
     assert install_sh(release, home).returncode == 0
     settings_file.write_text(settings_file.read_text() + "\n")  # a user edit
-    assert install_sh(release, home, "--uninstall").returncode == 0
+    assert uninstall_sh(release, home).returncode == 0
     # PreToolUse existed (empty) before this install, so it stays
     assert json.loads(settings_file.read_text()) == {"hooks": {"PreToolUse": []},
                                                      "theme": "dark"}
@@ -202,16 +212,33 @@ def test_uninstall_removes_our_files_and_keeps_the_users(release, tmp_path):
     (prempti / "rules" / "user" / "mine.yaml").write_text("- list: mine\n  items: []\n")
     (prempti / "config.yaml").write_text("mode: monitor\n")
     assert (prempti / "log" / "events.jsonl").exists()  # the install check was logged
-    result = install_sh(release, home, "--uninstall")
+    result = uninstall_sh(release, home)
     assert result.returncode == 0, result.stderr
     assert not (home / ".claude").exists()  # there was none before: gone, folder too
     assert sorted(p.name for p in prempti.iterdir()) == ["config.yaml", "log", "rules"]
     assert [p.name for p in (prempti / "rules").iterdir()] == ["user"]
     assert (prempti / "rules" / "user" / "mine.yaml").exists()
-    purge = install_sh(release, home, "--uninstall", "--purge")
+    purge = uninstall_sh(release, home, "--purge")
     assert purge.returncode == 0, purge.stderr
     assert not prempti.exists()
     assert sorted(p.name for p in home.iterdir()) == []
+
+
+def test_uninstall_without_a_person_removes_nothing(release, tmp_path):
+    """From a script or an agent's tool call (no terminal), uninstalling refuses and says
+    why; the hook stays registered and every file stays."""
+    home = tmp_path / "home"
+    home.mkdir()
+    assert install_sh(release, home).returncode == 0
+    settings = (home / ".claude" / "settings.json").read_bytes()
+    result = install_sh(release, home, "--uninstall")
+    assert result.returncode != 0
+    assert "removing the hook refused: there is no terminal to confirm it on" in result.stderr
+    assert "nothing else was removed" in result.stderr
+    assert (home / ".claude" / "settings.json").read_bytes() == settings
+    assert (home / ".prempti" / "bin" / "prempti-hook").exists()
+    result = install_sh(release, home, "--uninstall", CLAUDECODE="1")
+    assert "CLAUDECODE is set" in result.stderr
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[]", b'{"hooks": []}'])
@@ -227,7 +254,7 @@ def test_unusable_settings_are_refused_untouched(release, tmp_path, content):
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and "settings.json" in errors[0] and "Traceback" not in errors[0]
     # and uninstalling refuses the same way, without removing the files
-    result = install_sh(release, home, "--uninstall")
+    result = uninstall_sh(release, home)
     assert result.returncode != 0 and settings_file.read_bytes() == content
     assert (home / ".prempti" / "bin" / "prempti-hook").exists()
 
@@ -244,7 +271,7 @@ def test_odd_home_path_pyenv_shim_and_claude_config_dir(release, tmp_path):
     assert result.returncode == 0, result.stderr
     settings = json.loads((config_dir / "settings.json").read_text())
     command = our_hooks(settings, home / ".prempti")[0]["command"]
-    assert shlex.split(command)[1] == PYTHON  # the real interpreter, not the shim
+    assert shlex.split(command)[2] == PYTHON  # the real interpreter, not the shim
     assert str(shim) not in command
     assert run_command(command, SAMPLE, home).returncode == 0
     assert not (home / ".claude").exists()
@@ -292,7 +319,7 @@ def test_install_as_an_unprivileged_user(release):
         assert zipapp.stat().st_uid == 65534
         assert mode_bits(home / ".prempti") == 0o700
         command = our_hooks(settings_of(home), home / ".prempti")[0]["command"]
-        assert shlex.split(command)[1] == os.path.realpath(python)
+        assert shlex.split(command)[2] == os.path.realpath(python)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -300,7 +327,7 @@ def test_install_as_an_unprivileged_user(release):
 # The Python commands ----------------------------------------------------------------------
 
 @pytest.fixture
-def installed_home(tmp_path, monkeypatch):
+def installed_home(tmp_path, monkeypatch, a_person):
     """A PREMPTI_HOME with a (stand-in) zipapp, and HOME for settings.json."""
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("PREMPTI_HOME", str(tmp_path / "p"))

@@ -204,7 +204,8 @@ def build_rulesets(result: LoadResult, sources: dict) -> dict:
 def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "debug",
          extra_outputs: list[ExtraOutput] | None = None,
          plugins: dict[str, str] | None = None, build: bool = True,
-         keep_going: bool = False, compile_each_file: bool = True) -> LoadResult:
+         keep_going: bool = False, compile_each_file: bool = True,
+         reserved: dict | None = None) -> LoadResult:
     """Load rules files in order (see the module doc). `build=False` skips building the
     runtime rulesets (validation only). `keep_going=True` (for `--check`) reports every
     error of the first file that has errors instead of stopping at the first one (Falco
@@ -213,9 +214,15 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     `compile_each_file=False` compiles once, after the last file, for callers that want the
     rules and not Falco's per-file warnings (the offline commands): the compiled rules are
     the same, since what an item can see is fixed when it is collected. If that compile
-    fails, the files are loaded again the usual way, so errors are exactly Falco's."""
+    fails, the files are loaded again the usual way, so errors are exactly Falco's.
+
+    `reserved` maps (item kind, name) to the file of a layer loaded apart (the managed
+    policy): these files may not define, append to, override or enable/disable an item of
+    that name (an error on the item that tries)."""
+    reserved = reserved or {}
     if not compile_each_file:
-        fast = _load_compiling_once(files, sources, min_priority, extra_outputs, plugins, build)
+        fast = _load_compiling_once(files, sources, min_priority, extra_outputs, plugins, build,
+                                    reserved)
         if fast is not None:
             return fast
     result = LoadResult()
@@ -231,7 +238,8 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
         file_result = FileResult(name)
         result.per_file.append(file_result)
         result.contents[name] = text
-        collected = _collect(read(text, name, keep_going), collector, file_result, keep_going)
+        collected = _collect(read(text, name, keep_going), collector, file_result, keep_going,
+                             reserved)
         if not collected and not keep_going:
             return result
         compiler = Compiler(collector, sources, file_result.add, extra_outputs, parse_cache,
@@ -253,7 +261,7 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
 
 
 def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
-                         build) -> LoadResult | None:
+                         build, reserved: dict) -> LoadResult | None:
     """`load` with a single compile after the last file; None when anything failed."""
     result = LoadResult()
     priority = parse_priority(min_priority)
@@ -266,7 +274,7 @@ def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
         file_result = FileResult(name)
         result.per_file.append(file_result)
         result.contents[name] = text
-        if not _collect(read(text, name), collector, file_result):
+        if not _collect(read(text, name), collector, file_result, reserved=reserved):
             return None
     try:
         result.compiled = Compiler(collector, sources, result.per_file[-1].add
@@ -282,10 +290,15 @@ def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
     return result
 
 
+_RESERVED_VERBS = {"define": "redefine (shadow)", "append": "append to", "replace": "override",
+                   "enable": "enable or disable"}
+
+
 def _collect(items, collector: Collector, file_result: FileResult,
-             keep_going: bool = False) -> bool:
+             keep_going: bool = False, reserved: dict | None = None) -> bool:
     """Apply one file's items; False when there was an error (at the first one, unless
-    `keep_going`: then every item that can be applied is)."""
+    `keep_going`: then every item that can be applied is). An item naming something in
+    `reserved` (another layer's) is an error."""
     ok = True
     for item in items:
         for warning in item.warnings:
@@ -297,6 +310,16 @@ def _collect(items, collector: Collector, file_result: FileResult,
                 return False
             continue
         if item.kind == "warnings":
+            continue
+        owner = reserved.get((item.kind, item.name)) if reserved else None
+        if owner is not None:
+            verb = _RESERVED_VERBS.get(item.op, "change")
+            file_result.add(Diagnostic(
+                "LOAD_ERR_VALIDATE", f"{item.kind} '{item.name}' is part of the managed "
+                f"policy ({owner}); other rules files cannot {verb} it", item.ctx))
+            ok = False
+            if not keep_going:
+                return False
             continue
         try:
             collector.apply(item, file_result.add)

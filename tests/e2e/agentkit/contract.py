@@ -104,7 +104,7 @@ def ask_call(cli: AgentCLI):
 def monitor_never_blocks(cli: AgentCLI) -> None:
     """In monitor mode the same denied call runs; the log says what would have happened."""
     machine = cli.machine
-    assert machine.cli("mode", "monitor").returncode == 0
+    assert machine.cli("mode", "monitor", person=True).returncode == 0
     try:
         marker = machine.marker()
         run = cli.run([[cli.shell(f"touch {marker} && cat ~/.ssh/id_rsa")]])

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from release import PYTHON, installer_env
+from terminal import run_at_terminal
 
 SCRATCH = Path(os.environ.get("PREMPTI_CORPUS_TMP")
                or Path.home() / ".cache" / "prempti-hook-tests")
@@ -56,7 +57,13 @@ class Machine:
     # -- install ---------------------------------------------------------------------------
 
     def install_sh(self, *args: str) -> subprocess.CompletedProcess:
-        """`install/install.sh ARGS` as the user runs it: no terminal, HOME = this home."""
+        """`install/install.sh ARGS` as the user runs it: no terminal, HOME = this home;
+        `--uninstall` at a terminal, typing the code it asks for (only a person may)."""
+        if "--uninstall" in args:
+            argv = ["bash", str(self.release / "install" / "install.sh"), *args]
+            code, output = run_at_terminal(argv, installer_env(self.home),
+                                           timeout=INSTALL_TIMEOUT)
+            return subprocess.CompletedProcess(argv, code, output, output)
         return subprocess.run(["bash", str(self.release / "install" / "install.sh"), *args],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               env=installer_env(self.home), timeout=INSTALL_TIMEOUT,
@@ -74,8 +81,14 @@ class Machine:
         assert result.returncode == 0, f"uninstall failed:\n{result.stdout}\n{result.stderr}"
         return result
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        """`prempti-hook ARGS` the way the user runs it."""
+    def cli(self, *args: str, person: bool = False) -> subprocess.CompletedProcess:
+        """`prempti-hook ARGS` the way the user runs it; `person`: at a terminal, typing the
+        confirmation code (for `mode monitor`, `uninstall`...)."""
+        if person:
+            argv = [PYTHON, "-I", "-S", str(self.zipapp), *args]
+            code, output = run_at_terminal(argv, {"HOME": str(self.home),
+                                                  "PATH": os.environ.get("PATH", os.defpath)})
+            return subprocess.CompletedProcess(argv, code, output, output)
         return subprocess.run([PYTHON, "-I", "-S", str(self.zipapp), *args],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               env={"HOME": str(self.home),

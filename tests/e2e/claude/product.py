@@ -27,6 +27,7 @@ from pathlib import Path
 
 from driver import ClaudeSession, SessionResult
 from release import PYTHON, installer_env
+from terminal import run_at_terminal
 
 SCRATCH = Path(os.environ.get("PREMPTI_CORPUS_TMP")
                or Path.home() / ".cache" / "prempti-hook-tests")
@@ -66,7 +67,13 @@ class Product:
     # ----------------------------------------------------------------- install
 
     def install_sh(self, *args: str) -> subprocess.CompletedProcess:
-        """``install/install.sh ARGS`` as a user runs it: no terminal, HOME = this home."""
+        """``install/install.sh ARGS`` as a user runs it: no terminal, HOME = this home;
+        ``--uninstall`` at a terminal, typing the code it asks for (only a person may)."""
+        if "--uninstall" in args:
+            argv = ["bash", str(self.release / "install" / "install.sh"), *args]
+            code, output = run_at_terminal(argv, installer_env(self.home),
+                                           timeout=INSTALL_TIMEOUT)
+            return subprocess.CompletedProcess(argv, code, output, output)
         return subprocess.run(
             ["bash", str(self.release / "install" / "install.sh"), *args],
             stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -87,10 +94,16 @@ class Product:
         assert len(ours) == 1, f"expected one prempti-hook entry in {settings}"
         return ours[0]
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        """``prempti-hook ARGS`` the way the user runs it (PREMPTI_HOME from the default)."""
+    def cli(self, *args: str, person: bool = False) -> subprocess.CompletedProcess:
+        """``prempti-hook ARGS`` the way the user runs it (PREMPTI_HOME from the default);
+        ``person``: at a terminal, typing the confirmation code (for `mode monitor`...)."""
+        argv = [PYTHON, "-I", "-S", str(self.prempti / "bin" / "prempti-hook"), *args]
+        if person:
+            code, output = run_at_terminal(argv, {"HOME": str(self.home),
+                                                  "PATH": os.environ.get("PATH", os.defpath)})
+            return subprocess.CompletedProcess(argv, code, output, output)
         return subprocess.run(
-            [PYTHON, "-I", "-S", str(self.prempti / "bin" / "prempti-hook"), *args],
+            argv,
             stdin=subprocess.DEVNULL, capture_output=True, text=True,
             env={"HOME": str(self.home), "PATH": os.environ.get("PATH", os.defpath)},
             timeout=120, check=False,

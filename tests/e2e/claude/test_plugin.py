@@ -59,7 +59,7 @@ def settings_hooks(product) -> list:
 def plugin_product(fresh, release):
     """prempti-hook installed by install.sh, its settings.json entry handed to the plugin."""
     product = fresh.install()
-    removed = product.cli("uninstall")  # the hook entry only; files and rules stay
+    removed = product.cli("uninstall", person=True)  # the hook entry only; files stay
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert settings_hooks(product) == []
     install_plugin(product, release)

@@ -190,7 +190,7 @@ def test_ask_is_refused_in_print_mode_and_the_reason_reaches_the_model(product):
 
 
 def test_monitor_mode_blocks_nothing_and_logs_what_would_have_happened(product):
-    switched = product.cli("mode", "monitor")
+    switched = product.cli("mode", "monitor", person=True)
     assert switched.returncode == 0, switched.stderr
     leaked = product.project / "leaked.txt"
     outside = product.home / "outside.txt"

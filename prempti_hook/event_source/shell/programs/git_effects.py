@@ -75,7 +75,7 @@ def current_branch(cwd: str) -> str | None:
         try:
             with open(head, encoding="utf-8", errors="replace") as handle:
                 text = handle.read(512).strip()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the working directory
             text = None
         if text is not None:
             return text[16:] if text.startswith("ref: refs/heads/") else None
