@@ -371,6 +371,20 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+def _first_file(log_file: str, numbers: list[int], backups: int, locked: bool) -> int:
+    """The file to write when there is no numbered file yet: the first one; or, in a folder
+    the hook may not create files in (the hardened install provisions one append-only
+    `events.jsonl` per user and rotates it as root), the provisioned `events.jsonl`."""
+    try:
+        if locked:
+            return _start_file(log_file, 1, numbers, backups)
+        return _open_regular(numbered_path(log_file, 1), _APPEND_FLAGS)
+    except PermissionError:
+        if not _legacy_live(log_file):
+            raise
+    return _open_regular(log_file, os.O_RDWR | os.O_APPEND)
+
+
 def _append_chained(log_file: str, body: bytes, max_bytes: int, backups: int,
                     lock_fd: int | None) -> auditchain.Link:
     """Seal `body` after the last line of the log and append it to the newest file, starting
@@ -387,10 +401,11 @@ def _append_chained(log_file: str, body: bytes, max_bytes: int, backups: int,
         line, link = auditchain.seal(body, prev, start, unlocked=lock_fd is None)
         if size and not tail.endswith(b"\n"):
             line = b"\n" + line  # a torn last line stays a line of its own
-        if fd is None and lock_fd is None:  # an empty log, and no lock: just the first file
-            fd = _open_regular(numbered_path(log_file, 1), _APPEND_FLAGS)
-        elif fd is None:
-            fd = _start_file(log_file, 1, numbers, backups)
+        if fd is None:
+            fd = _first_file(log_file, numbers, backups, locked=lock_fd is not None)
+            end = os.fstat(fd).st_size  # the provisioned file may hold a torn line
+            if end and os.pread(fd, 1, end - 1) != b"\n":
+                line = b"\n" + line
         elif lock_fd is not None and max_bytes > 0 and size and size + len(line) > max_bytes:
             os.close(fd)
             fd = None

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -494,3 +496,41 @@ def test_a_folder_planted_at_events_jsonl_costs_nothing_and_leaves_nothing(tmp_p
     assert sorted(os.listdir(tmp_path)) == ["events-00000001.jsonl", "events.jsonl",
                                             "events.jsonl.lock"]
     assert log.is_dir() and [r["n"] for r in auditlog.LogReader(str(log))] == [1]
+
+
+def test_a_provisioned_log_in_a_folder_the_hook_cannot_write_is_appended_to():
+    """The hardened install: root owns the folder and provisions one `events.jsonl` per user
+    (append-only), rotated by root's logrotate (a rename). The hook, running as the user,
+    appends there, and the chain goes on across root's rotation."""
+    python = shutil.which("python3", path="/usr/bin:/usr/local/bin:/bin")
+    if os.geteuid() != 0 or not python:
+        pytest.skip("runs as root only (root provisions the log, the hook runs as a user)")
+    root = Path(tempfile.mkdtemp(prefix="prempti-auditlog-"))
+    try:
+        os.chmod(root, 0o755)
+        shutil.copytree(REPO / "prempti_hook", root / "prempti_hook",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        folder = root / "log"
+        folder.mkdir(mode=0o755)
+        log = folder / "events.jsonl"
+        nobody = 65534
+        for path in (log, folder / "events.jsonl.lock"):
+            path.write_bytes(b"")
+            os.chown(path, nobody, nobody)
+        code = (f"import os, sys; os.setgid({nobody}); os.setuid({nobody})\n"
+                f"sys.path.insert(0, {str(root)!r})\n"
+                f"from prempti_hook import auditlog\n"
+                f"for n in range(int(sys.argv[1]), int(sys.argv[2])):\n"
+                f"    assert auditlog.append_line({str(log)!r}, b'{{\"n\":%d}}' % n, 0, 3) is None")
+        subprocess.run([python, "-I", "-S", "-B", "-c", code, "0", "3"], check=True)
+        os.rename(log, folder / "events.jsonl.1")  # root's logrotate: rename, then create
+        log.write_bytes(b"")
+        os.chown(log, nobody, nobody)
+        subprocess.run([python, "-I", "-S", "-B", "-c", code, "3", "5"], check=True)
+        assert sorted(os.listdir(folder)) == ["events.jsonl", "events.jsonl.1",
+                                              "events.jsonl.lock"]
+        assert [r["n"] for r in auditlog.LogReader(str(log))] == [0, 1, 2, 3, 4]
+        report = auditverify.verify_log(str(log))
+        assert report.findings == [] and report.chained == 5
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
