@@ -6,10 +6,16 @@ nanoseconds, `Z`), `hostname`, `source`, `rule`, `priority`, `output` (Falco's t
 `verdict`, `mode`, `enforced`, `matched` (every matching rule), `duration_ms`, and
 `notices`/`error` when there were problems.
 
+Only some hook events are decision points (the agent acts on the answer: `PreToolUse`,
+`PermissionRequest` and their spellings in other agents, `DECISION_EVENTS`). Every other
+event (`PostToolUse`, `UserPromptSubmit`, ...) is evaluated and logged, but nothing it
+answers is enforced, so its record says `enforced: false` whatever the mode.
+
 Field values in the log are capped (`FIELD_CAP` characters each) so that one huge Write
 does not make a multi-megabyte log line several times over; the cap is marked in the value.
 `tool.input` (the call's input as JSON) is kept whole, once: with the other `agent.*` and
-`tool.*` fields it is what `prempti-hook replay` rebuilds the call from.
+`tool.*` fields it is what `prempti-hook replay` rebuilds the call from. The whole line is
+bounded too, by the audit log (`auditcap`, which cuts `tool.input` last).
 """
 
 from __future__ import annotations
@@ -22,6 +28,12 @@ from .verdict import NO_MATCH_RULE, priority_name
 SOURCE = "coding_agent"
 FAILURE_RULE = "prempti-hook: failed to decide"
 FIELD_CAP = 16384
+# Hook events whose answer the agent enforces (agent-protocols.md): Claude Code and Codex
+# `PreToolUse`/`PermissionRequest`, Copilot `preToolUse`/`permissionRequest`, Gemini
+# `BeforeTool`, Cursor's `before*` events.
+DECISION_EVENTS = frozenset({"PreToolUse", "PermissionRequest", "preToolUse",
+                             "permissionRequest", "BeforeTool", "beforeShellExecution",
+                             "beforeMCPExecution", "beforeReadFile"})
 
 
 def rfc3339_now() -> tuple[str, str]:
@@ -63,15 +75,21 @@ def output_fields(event) -> dict:
 
 def make_record(event, outcome, mode: str, enforced: bool, notices: list[str],
                 duration_ms: float) -> dict:
-    """The log record of a call that was decided."""
+    """The log record of a call that was evaluated."""
     when, text_time = rfc3339_now()
+    event_name = event["agent.hook_event_name"]
+    decides = event_name in DECISION_EVENTS
+    enforced = enforced and decides
     rule = outcome.rule
     if rule is not None:
         name, priority, tags, message = rule.name, priority_name(rule.priority), rule.tags, \
             outcome.output
     else:
-        name, priority, tags, message = NO_MATCH_RULE, "Informational", (), \
-            f"{event['tool.name']} call: no deny or ask rule matched ({outcome.verdict})"
+        name, priority, tags = NO_MATCH_RULE, "Informational", ()
+        tool = event["tool.name"]
+        message = (f"{tool} call: no rule decided (verdict {outcome.verdict})" if decides
+                   else f"{event_name}{' of ' + tool if tool else ''}: logged, not a "
+                        f"decision point")
     record = {
         "time": when,
         "hostname": hostname(),

@@ -15,7 +15,8 @@ COMMANDS = {
                "other rules"),
     "mode": ("mode", "show or set the mode: monitor | guardrails"),
     "config": ("settings", "show the settings and where they come from, or set one"),
-    "logs": ("logs", "show the audit log (-f, --tail N, --show deny,ask,allow, --raw)"),
+    "logs": ("logs", "show the audit log (-f, --tail N, --show deny,ask,allow,none,event, "
+             "--raw), or check its hash chain (--verify [FILE...])"),
     "status": ("status", "installed version, hook registration, mode, rules, cache, log"),
     "install": ("install", "register the hook in ~/.claude/settings.json (--system: for "
                            "every user, as root)"),

@@ -1,10 +1,23 @@
-"""`prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,none] [--agent NAME]
-[--raw]`: the audit log for people (one log for every agent).
+"""`prempti-hook logs [-f] [--tail N|all] [--show LIST] [--agent NAME] [--raw]
+[--verify [FILE...]]`: the audit log for people (one log for every agent).
 
-One line per call: time (UTC), verdict (`(monitor)` when it was not enforced), agent, tool,
-rule, and the reason (or, for calls no rule decided, what the call was). Colour unless NO_COLOR is
-set or stdout is not a terminal. `--raw` prints the stored JSON lines instead. `-f` keeps
-printing new calls, following the log across rotations.
+One line per hook call, in one format whatever the tool or the agent:
+
+    <time UTC>  <VERDICT>  <agent>  <tool>  <what>
+
+- VERDICT is DENY, ASK, ALLOW or NONE (no decision: the agent's own permission flow
+  decided), `(monitor)` added when it was not enforced; for hook events that are not decision
+  points (PostToolUse, UserPromptSubmit...), the event's name instead of a verdict.
+- what: `<rule>: <why>` when a rule matched; otherwise what the call was (the command, the
+  file, the URL, an MCP tool's input); for a call that could not be decided, the error.
+- The verdict, agent and tool columns are as wide as their longest value shown (tools up
+  to TOOL_WIDTH, cut with `…` beyond), so the columns and the text line up.
+
+Colour unless NO_COLOR is set or stdout is not a terminal. `--raw` prints the stored JSON
+lines instead. `-f` keeps printing new calls, following the log into new files.
+`--verify` checks the hash chain of the log (or of FILEs, e.g. a copy shipped off the
+machine, given oldest first) and reports the first broken, missing or reordered line
+(exit 1), see `auditverify`.
 
 Everything shown comes from tool calls, i.e. from the agent: control characters, bidi
 overrides and the like are escaped so that a crafted command cannot rewrite the terminal.
@@ -18,25 +31,39 @@ import time
 from collections import deque
 
 from .. import auditlog, config
+from ..alert import DECISION_EVENTS
+from ..verdict import NO_MATCH_RULE
 
 VERDICTS = ("deny", "ask", "allow", "none")
+# Records of hook events that are not decision points are shown (and selected) as "event".
+KINDS = (*VERDICTS, "event")
 # 0.1.0 wrote "defer" for no decision.
 _OLD_NAMES = {"defer": "none"}
 DEFAULT_TAIL = 20
 POLL_SECONDS = 0.25
-COLOURS = {"deny": "\033[1;31m", "ask": "\033[1;33m", "allow": "\033[32m", "none": "\033[2m"}
+LABEL_WIDTH = 15  # at least: "DENY (monitor)"
+LABEL_MAX = 24  # an event name is the agent's text: it must not push the columns away
+AGENT_MAX = 16
+TOOL_WIDTH = 32
+WHAT_CHARS = 400
+COLOURS = {"deny": "\033[1;31m", "ask": "\033[1;33m", "allow": "\033[32m", "none": "\033[2m",
+           "event": "\033[36m"}
 RESET = "\033[0m"
-USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show deny,ask,allow,none] [--agent NAME]
-                         [--raw]
+USAGE = """usage: prempti-hook logs [-f] [--tail N|all] [--show LIST] [--agent NAME] [--raw]
+       prempti-hook logs --verify [FILE...]
 
-Show the audit log ($PREMPTI_HOME/log/events.jsonl and its rotated files; one log for every
-agent), one line per tool call: time (UTC), verdict, agent, tool, rule, reason. Colour
-unless NO_COLOR is set or stdout is not a terminal.
-  -f            keep printing new calls (follows the log across rotations)
+Show the audit log ($PREMPTI_HOME/log/events-*.jsonl; events.jsonl links to the newest
+file; one log for every agent), one line per hook call: time (UTC), verdict, agent, tool,
+then the rule and why, or what the call was. Colour unless NO_COLOR is set or stdout is not
+a terminal.
+  -f            keep printing new calls (follows the log into new files)
   --tail N|all  how many of the latest calls to show (default 20)
-  --show LIST   only these verdicts, e.g. --show deny,ask
+  --show LIST   only these, comma-separated: deny, ask, allow, none (no decision),
+                event (hook events that are not decisions, e.g. PostToolUse)
   --agent NAME  only this agent's calls (claude_code, codex, gemini, copilot)
   --raw         print the stored JSON lines instead
+  --verify      check the hash chain of the log, or of the FILEs given (oldest first);
+                exit 1 at the first broken, missing or reordered line
 """
 # Invisible characters that reorder or hide text on a terminal.
 _FORMAT_CHARS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
@@ -48,13 +75,15 @@ class UsageError(Exception):
 
 
 class Options:
-    __slots__ = ("agent", "follow", "raw", "show", "tail")
+    __slots__ = ("agent", "follow", "raw", "show", "tail", "verify", "verify_files")
 
     def __init__(self) -> None:
         self.follow = False
         self.raw = False
         self.tail: int | None = DEFAULT_TAIL
         self.show: frozenset[str] | None = None
+        self.verify = False
+        self.verify_files: list[str] = []
         self.agent: str | None = None
 
 
@@ -68,6 +97,8 @@ def parse_args(args: list[str]) -> Options:
             options.follow = True
         elif word == "--raw":
             options.raw = True
+        elif word == "--verify":
+            options.verify = True
         elif name in ("--tail", "-n", "--show", "--agent"):
             if not sep:
                 if not rest:
@@ -79,8 +110,13 @@ def parse_args(args: list[str]) -> Options:
                 options.agent = parse_agent(value)
             else:
                 options.tail = parse_tail(value)
+        elif options.verify and not word.startswith("-"):
+            options.verify_files.append(word)
         else:
             raise UsageError(f"unknown argument {word!r}")
+    if options.verify and (options.follow or options.raw or options.show is not None
+                           or options.agent is not None):
+        raise UsageError("--verify takes only files, no other option")
     return options
 
 
@@ -94,9 +130,9 @@ def parse_tail(value: str) -> int | None:
 
 def parse_show(value: str) -> frozenset[str]:
     chosen = {v.strip().lower() for v in value.split(",") if v.strip()}
-    unknown = sorted(chosen - set(VERDICTS))
+    unknown = sorted(chosen - set(KINDS))
     if unknown or not chosen:
-        raise UsageError(f"--show takes a comma-separated list of {', '.join(VERDICTS)}"
+        raise UsageError(f"--show takes a comma-separated list of {', '.join(KINDS)}"
                          + (f", not {', '.join(unknown)}" if unknown else ""))
     return frozenset(chosen)
 
@@ -129,69 +165,131 @@ def safe(text) -> str:
     return "".join(out)
 
 
-def _message(record: dict) -> str:
-    reason = record.get("reason")
-    if isinstance(reason, str) and reason:
-        rule = record.get("rule")
-        if isinstance(rule, str) and reason.startswith(rule + ": "):
-            return reason[len(rule) + 2:]  # the reason repeats the rule name shown before it
-        return reason
-    error = record.get("error")
-    if isinstance(error, str) and error:
-        return error
+def _fields(record: dict) -> dict:
     fields = record.get("output_fields")
-    if isinstance(fields, dict):
-        for key in ("tool.input_command", "tool.file_path", "tool.url"):
-            value = fields.get(key)
-            if isinstance(value, str) and value:
-                return value
-    output = record.get("output")
-    return output if isinstance(output, str) else ""
+    return fields if isinstance(fields, dict) else {}
 
 
-def _field(record: dict, keys: tuple, default: str) -> str:
-    fields = record.get("output_fields")
-    if isinstance(fields, dict):
-        for key in keys:
-            if isinstance(fields.get(key), str):
-                return fields[key]
-    return default
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
 
 
-def _tool(record: dict) -> str:
-    return _field(record, ("tool.name", "tool_name", "toolName"), "?")
-
-
-def _agent(record: dict) -> str:
-    return _field(record, ("agent.name",), "-")
-
-
-def render(record: dict, colour: bool) -> str:
-    """One human line for `record`."""
-    when = record.get("time")
-    when = when[:19].replace("T", " ") + "Z" if isinstance(when, str) and len(when) >= 19 \
-        else "?"
-    verdict = _verdict(record) or "?"
-    label = verdict.upper()
-    if record.get("enforced") is False and verdict in ("deny", "ask"):
-        label += " (monitor)"
-    label = f"{safe(label):<15}"
-    if colour and verdict in COLOURS:
-        label = f"{COLOURS[verdict]}{label}{RESET}"
-    return (f"{safe(when)}  {label} {safe(_agent(record)):<11} {safe(_tool(record)):<12} "
-            f"{safe(record.get('rule'))}: {safe(_message(record))}")
-
-
-def wanted(record: dict, show: frozenset[str] | None, agent: str | None = None) -> bool:
-    return (show is None or _verdict(record) in show) and (agent is None
-                                                           or _agent(record) == agent)
-
-
-def _verdict(record: dict) -> str | None:
+def kind(record: dict) -> str | None:
+    """deny, ask, allow or none for a decision; "event" for a hook event that is not a
+    decision point; None when the record has no verdict."""
+    event_name = _fields(record).get("agent.hook_event_name")
+    if isinstance(event_name, str) and event_name and event_name not in DECISION_EVENTS:
+        return "event"
     verdict = record.get("verdict")
     if not isinstance(verdict, str):
         return None
     return _OLD_NAMES.get(verdict, verdict)
+
+
+def _label(record: dict) -> str:
+    what = kind(record)
+    if what == "event":
+        return _text(_fields(record).get("agent.hook_event_name"))
+    label = (what or "?").upper()
+    if record.get("enforced") is False and what in ("deny", "ask"):
+        label += " (monitor)"
+    return label
+
+
+def _call(record: dict) -> str:
+    """What the call was: the command, the file, the URL, or the tool's input."""
+    fields = _fields(record)
+    for key in ("tool.input_command", "tool.file_path", "tool.url"):
+        value = fields.get(key)
+        if isinstance(value, str) and value:
+            return value
+    tool_input = fields.get("tool.input")
+    if isinstance(tool_input, str) and tool_input not in ("", "{}"):
+        return tool_input
+    return ""
+
+
+def _output_message(record: dict) -> str:
+    """Falco's `output` without its `<time>: <Priority> ` prefix."""
+    output = _text(record.get("output"))
+    priority = _text(record.get("priority"))
+    _, found, message = output.partition(f": {priority} ") if priority else ("", "", "")
+    return message if found else output
+
+
+def _what(record: dict) -> str:
+    """The rule and why, or what the call was, or what failed."""
+    error = _text(record.get("error"))
+    if error:
+        return error
+    rule = _text(record.get("rule"))
+    if rule and rule != NO_MATCH_RULE:
+        reason = _text(record.get("reason"))
+        if reason.startswith(rule + ": "):
+            reason = reason[len(rule) + 2:]  # the reason repeats the rule name
+        reason = reason or _output_message(record)  # a rule that only logs: its output
+        return f"{rule}: {reason}" if reason else rule
+    return _call(record) or _output_message(record)
+
+
+def _tool(record: dict) -> str:
+    fields = _fields(record)
+    for key in ("tool.name", "tool_name", "toolName"):
+        if isinstance(fields.get(key), str) and fields[key]:
+            return fields[key]
+    return "-"
+
+
+def _agent(record: dict) -> str:
+    agent = _fields(record).get("agent.name")
+    return agent if isinstance(agent, str) and agent else "-"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class Renderer:
+    """Human lines with aligned columns. The label, agent and tool columns grow to the
+    longest value seen (so `-f` stays aligned until a longer name arrives), tools up to
+    TOOL_WIDTH."""
+
+    def __init__(self, colour: bool, records=()) -> None:
+        self.colour = colour
+        self.label_width = LABEL_WIDTH
+        self.agent_width = 5
+        self.tool_width = 4
+        for record in records:
+            self.widen(record)
+
+    def widen(self, record: dict) -> None:
+        self.label_width = min(max(self.label_width, len(safe(_label(record)))), LABEL_MAX)
+        self.agent_width = min(max(self.agent_width, len(safe(_agent(record)))), AGENT_MAX)
+        self.tool_width = min(max(self.tool_width, len(safe(_tool(record)))), TOOL_WIDTH)
+
+    def render(self, record: dict) -> str:
+        self.widen(record)
+        when = record.get("time")
+        when = when[:19].replace("T", " ") + "Z" if isinstance(when, str) and len(when) >= 19 \
+            else "?"
+        label = f"{_clip(safe(_label(record)), self.label_width):<{self.label_width}}"
+        what = kind(record)
+        if self.colour and what in COLOURS:
+            label = f"{COLOURS[what]}{label}{RESET}"
+        agent = f"{_clip(safe(_agent(record)), self.agent_width):<{self.agent_width}}"
+        tool = f"{_clip(safe(_tool(record)), self.tool_width):<{self.tool_width}}"
+        text = _clip(safe(_what(record)), WHAT_CHARS)
+        return f"{safe(when)}  {label} {agent}  {tool}  {text}".rstrip()
+
+
+def render(record: dict, colour: bool) -> str:
+    """One human line for `record` (columns as wide as this record needs)."""
+    return Renderer(colour).render(record)
+
+
+def wanted(record: dict, show: frozenset[str] | None, agent: str | None = None) -> bool:
+    return (show is None or kind(record) in show) and (agent is None
+                                                       or _agent(record) == agent)
 
 
 def use_colour(stream) -> bool:
@@ -207,36 +305,44 @@ def _emit(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def print_records(pairs, options: Options, colour: bool) -> None:
+def print_records(pairs, options: Options, renderer: Renderer) -> None:
     for raw, record in pairs:
         if not wanted(record, options.show, options.agent):
             continue
         if options.raw:
             _emit(safe(raw.decode("utf-8", "replace")))
         else:
-            _emit(render(record, colour))
+            _emit(renderer.render(record))
 
 
 # Following --------------------------------------------------------------------------------
 
 class Follower:
-    """New lines of the log as they are appended, across rotations: when events.jsonl is
-    renamed away, the rest of the old file is read, then any rotated files newer than it,
-    then the new events.jsonl from its start."""
+    """New lines of the log as they are appended, across files: files are never renamed, so
+    the file being followed is read to its end, then every newer numbered file in turn."""
 
     def __init__(self, log_file: str) -> None:
         self.log_file = log_file
         self.file = None
-        self.inode = None
+        self.number = 0  # of the numbered file followed; 0: none yet, or an older version's
         self.partial = b""
 
     def start_at_end(self) -> None:
-        try:
-            self.file = open(self.log_file, "rb")  # noqa: SIM115 - kept open while following
-        except FileNotFoundError:
-            return
-        self.inode = os.fstat(self.file.fileno()).st_ino
+        files = auditlog.numbered(self.log_file)
+        if files:
+            self._open(*files[-1])
+        else:
+            legacy = auditlog.log_files(self.log_file)
+            if not legacy:
+                return
+            self._open(0, legacy[-1])
         self.file.seek(0, os.SEEK_END)
+
+    def _open(self, number: int, path: str) -> None:
+        file = auditlog.open_for_reading(path)  # kept open while following
+        if self.file is not None:
+            self.file.close()
+        self.file, self.number, self.partial = file, number, b""
 
     def _lines(self, data: bytes) -> list[bytes]:
         data = self.partial + data
@@ -248,40 +354,18 @@ class Follower:
         out: list[bytes] = []
         if self.file is not None:
             out += self._lines(self.file.read())
-        try:
-            inode = os.stat(self.log_file).st_ino
-        except FileNotFoundError:
-            return out
-        if inode == self.inode:
-            return out
-        # Rotated (or created): finish the old file, then every newer rotated file.
-        if self.file is not None:
-            out += self._lines(self.file.read())
-            self.file.close()
-            self.file = None
-        newer = []
-        for path in reversed(auditlog.rotated_files(self.log_file)):  # newest first
-            try:
-                if os.stat(path).st_ino == self.inode:
-                    break
-            except FileNotFoundError:
+        for number, path in auditlog.numbered(self.log_file):
+            if number <= self.number:
                 continue
-            newer.append(path)
-        if self.inode is not None:
-            for path in reversed(newer):  # oldest first
-                try:
-                    with open(path, "rb") as f:
-                        out += self._lines(f.read())
-                except FileNotFoundError:
-                    continue
-        self.partial = b""
-        self.file = open(self.log_file, "rb")  # noqa: SIM115
-        self.inode = os.fstat(self.file.fileno()).st_ino
-        out += self._lines(self.file.read())
+            try:
+                self._open(number, path)
+            except FileNotFoundError:
+                continue  # started and already deleted (log_backups 0)
+            out += self._lines(self.file.read())
         return out
 
 
-def follow(log_file: str, options: Options, colour: bool, sleep=time.sleep,
+def follow(log_file: str, options: Options, renderer: Renderer, sleep=time.sleep,
            keep_going=lambda: True) -> None:
     follower = Follower(log_file)
     follower.start_at_end()
@@ -289,9 +373,34 @@ def follow(log_file: str, options: Options, colour: bool, sleep=time.sleep,
         lines = follower.poll()
         pairs = [(raw, record) for raw in lines
                  if (record := auditlog.parse_line(raw)) is not None]
-        print_records(pairs, options, colour)
+        print_records(pairs, options, renderer)
         sys.stdout.flush()
         sleep(POLL_SECONDS)
+
+
+def verify(options: Options, log_file: str) -> int:
+    """`--verify`: check the chain; print the problems (up to MAX_LISTED), the notes and a
+    summary; exit 1 when anything is broken."""
+    from .. import auditverify
+
+    try:
+        if options.verify_files:
+            report = auditverify.verify_files(options.verify_files)
+        else:
+            report = auditverify.verify_log(log_file)
+    except OSError as e:
+        print(f"prempti-hook: cannot read {e.filename or log_file}: {e.strerror or e}",
+              file=sys.stderr)
+        return 2
+    broken = report.broken
+    for finding in broken[:auditverify.MAX_LISTED]:
+        _emit(safe(str(finding)))
+    if len(broken) > auditverify.MAX_LISTED:
+        _emit(f"... and {len(broken) - auditverify.MAX_LISTED} more problem(s)")
+    for finding in [f for f in report.findings if not f.breaks][:auditverify.MAX_LISTED]:
+        _emit(safe(str(finding)))
+    _emit(report.summary())
+    return 1 if broken else 0
 
 
 def main(word: str, args: list[str]) -> int:
@@ -299,23 +408,27 @@ def main(word: str, args: list[str]) -> int:
         options = parse_args(args)
     except UsageError as e:
         print(f"prempti-hook: {e} (usage: prempti-hook logs [-f] [--tail N|all] "
-              f"[--show {','.join(VERDICTS)}] [--raw])", file=sys.stderr)
+              f"[--show {','.join(KINDS)}] [--agent NAME] [--raw] | --verify [FILE...])",
+              file=sys.stderr)
         return 2
     cfg = config.load()
-    colour = not options.raw and use_colour(sys.stdout)
+    if options.verify:
+        return verify(options, cfg.log_file)
     reader = auditlog.LogReader(cfg.log_file)
     try:
         pairs = [(raw, record) for raw, record in reader.raw_records()
                  if wanted(record, options.show, options.agent)]
         if options.tail is not None:
             pairs = list(deque(pairs, maxlen=options.tail)) if options.tail else []
-        print_records(pairs, options, colour)
+        renderer = Renderer(not options.raw and use_colour(sys.stdout),
+                            (record for _, record in pairs))
+        print_records(pairs, options, renderer)
         if reader.skipped:
             print(f"prempti-hook: skipped {reader.skipped} unreadable line(s) in "
-                  f"{cfg.log_file}*", file=sys.stderr)
+                  f"{cfg.log_dir}", file=sys.stderr)
         if options.follow:
             sys.stdout.flush()
-            follow(cfg.log_file, options, colour)
+            follow(cfg.log_file, options, renderer)
     except KeyboardInterrupt:
         return 0
     except BrokenPipeError:

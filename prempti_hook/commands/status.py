@@ -156,7 +156,7 @@ def cache_lines(cfg) -> list[str]:
 
 
 def log_lines(cfg) -> list[str]:
-    from .logs import render
+    from .logs import Renderer
 
     size, count = auditlog.total_size(cfg.log_file)
     if not count:
@@ -174,7 +174,8 @@ def log_lines(cfg) -> list[str]:
         lines.append(f"  problem: {reader.skipped} unreadable line(s)")
     if last:
         lines.append("last calls:")
-        lines += [f"  {render(record, colour=False)}" for record in last]
+        renderer = Renderer(colour=False, records=last)
+        lines += [f"  {renderer.render(record)}" for record in last]
     return lines
 
 

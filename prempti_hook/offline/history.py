@@ -92,13 +92,11 @@ def _text(value) -> str:
 # -- the audit log ------------------------------------------------------------------------------
 
 def log_files(path: str) -> list[str]:
-    """`path` and its rotations (`path.N` ... `path.1`, oldest first), as they exist."""
-    rotated = []
-    n = 1
-    while os.path.exists(f"{path}.{n}"):
-        rotated.append(f"{path}.{n}")
-        n += 1
-    return [*reversed(rotated), *([path] if os.path.exists(path) else [])]
+    """The files of the audit log configured as `path`, oldest first, as they exist: the
+    numbered files (`events-N.jsonl`), after those of older versions (`path.N` ... `path`)."""
+    from .. import auditlog
+
+    return auditlog.log_files(path)
 
 
 def read_log(path: str, skipped: Skipped):

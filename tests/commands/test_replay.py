@@ -143,7 +143,7 @@ def test_json(machine, capsys):
     assert (first["before"], first["after"], first["kind"]) == ("deny", "none",
                                                                 "no longer denied")
     assert first["tool_input"] == {"command": "rm -rf build"}
-    assert first["origin"].endswith("events.jsonl:1")
+    assert first["origin"].endswith("events-00000001.jsonl:1")  # the numbered log file
 
 
 def test_rotations_are_read_oldest_first_and_limit_lists_fewer(machine, capsys):

@@ -187,19 +187,21 @@ class HookHome:
     def cache_file(self) -> Path:
         return self.cache_dir / "ruleset.cache"
 
+    @property
+    def writing_file(self) -> Path:
+        """The file the next audit line goes to: the newest numbered file (the first one on
+        an empty log)."""
+        from prempti_hook import auditlog
+
+        files = auditlog.numbered_files(str(self.log_file))
+        return Path(files[-1] if files else auditlog.numbered_path(str(self.log_file), 1))
+
     def log_files(self) -> list[Path]:
-        """events.jsonl.N (oldest first) then events.jsonl."""
-        if not self.log_dir.is_dir():
-            return []
-        numbered = []
-        for path in self.log_dir.iterdir():
-            suffix = path.name[len("events.jsonl."):]
-            if path.name.startswith("events.jsonl.") and suffix.isdigit():
-                numbered.append((int(suffix), path))
-        files = [p for _, p in sorted(numbered, reverse=True)]
-        if self.log_file.is_file():
-            files.append(self.log_file)
-        return files
+        """Every file of the log, oldest first (auditlog's own listing)."""
+        from prempti_hook import auditlog
+
+        return [Path(p) for p in auditlog.log_files(str(self.log_file))
+                if Path(p).is_file()]  # not a FIFO a test planted: reading it would hang
 
     def log_lines(self) -> list[bytes]:
         lines: list[bytes] = []
@@ -208,8 +210,12 @@ class HookHome:
         return lines
 
     def clear_log(self) -> None:
-        for path in self.log_files():
-            path.unlink()
+        from prempti_hook import auditlog
+
+        for path in auditlog.log_files(str(self.log_file)):
+            os.unlink(path)
+        if self.log_file.is_symlink():
+            self.log_file.unlink()
 
     # Running -------------------------------------------------------------------------------
     def _descriptors(self) -> tuple[int, int, int]:

@@ -54,7 +54,7 @@ from reliability_harness import (
     warm,
 )
 
-from prempti_hook import cache, hook, rulefiles
+from prempti_hook import auditlog, cache, hook, rulefiles
 from prempti_hook.commands import check as check_command
 from prempti_hook.falco.stored import StoredRuleset
 
@@ -100,7 +100,7 @@ def test_disk_full_for_the_log(hook_home):
     warm(hook_home)
     hook_home.clear_log()
     try:  # /dev/full's device numbers: every write fails with ENOSPC, for root too
-        os.mknod(hook_home.log_file, 0o600 | stat.S_IFCHR, os.makedev(1, 7))
+        os.mknod(hook_home.writing_file, 0o600 | stat.S_IFCHR, os.makedev(1, 7))
     except PermissionError:
         pytest.skip("mknod is not permitted here (needs CAP_MKNOD)")
     # ENOSPC today; a hook that refuses a log that is not a regular file (see the FIFO
@@ -124,14 +124,22 @@ def test_log_at_the_file_size_limit(installed):
 
 
 def test_a_symlink_planted_at_the_log_is_not_followed(hook_home, tmp_path):
+    """At the file being written: refused and reported. At `events.jsonl` (the link to the
+    newest file, for people): never written through, and put back when a file starts."""
     warm(hook_home)
     target = tmp_path / "elsewhere.txt"
     target.write_text("precious\n")
     hook_home.clear_log()
-    hook_home.log_file.symlink_to(target)
+    hook_home.writing_file.symlink_to(target)
     both_verdicts(lambda data: hook_home.run(data, clear_log=False), "audit log",
                   logged=False)
     assert target.read_text() == "precious\n"
+    hook_home.clear_log()
+    hook_home.log_file.symlink_to(target)
+    result = hook_home.run(DENY, clear_log=False)
+    enforced(result, DENY, "deny", logged=False)
+    assert target.read_text() == "precious\n" and len(hook_home.log_lines()) == 1
+    assert os.readlink(hook_home.log_file) == hook_home.writing_file.name
 
 
 def test_full_filesystem_for_the_log_and_the_cache(hook_home):
@@ -274,6 +282,35 @@ def test_a_stuck_rebuild_lock(hook_home, monkeypatch):
         both_verdicts(hook_home.run, "held by another process", "last rules that compiled")
     finally:
         os.close(fd)
+
+
+def test_both_locks_held_cost_one_budget_not_two(hook_home):
+    """The rebuild lock and the log lock both held by a stuck process (the red team's
+    22 s): the call waits for the rule cache until its deadline, then gives the log lock a
+    short look, and goes on: about LOCK_BUDGET_SECONDS once, not once per lock."""
+    warm(hook_home)
+    _make_stale(hook_home)
+    held = []
+    for path in (hook_home.cache_dir / cache.LOCK_FILE, str(hook_home.log_file) + ".lock"):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.append(fd)
+    try:
+        started = time.monotonic()
+        result = hook_home.run(DENY, clear_log=False)
+        took = time.monotonic() - started
+    finally:
+        for fd in held:
+            os.close(fd)
+    enforced(result, DENY, "deny", logged=False)
+    reported(result, "held by another process", "appended without the lock")
+    assert b'"unlocked":true' in hook_home.log_lines()[-1]
+    _make_stale(hook_home)  # the same call with nothing held: what it costs anyway
+    started = time.monotonic()
+    hook_home.run(DENY, clear_log=False)
+    baseline = time.monotonic() - started
+    waited = took - baseline
+    assert waited < hook.LOCK_BUDGET_SECONDS + auditlog.MIN_STALL_SECONDS + 0.7, (took, baseline)
 
 
 # Rules --------------------------------------------------------------------------------------
@@ -555,7 +592,7 @@ def _fifo_cache(home):
 
 def _fifo_log(home):
     home.clear_log()
-    os.mkfifo(home.log_file)
+    os.mkfifo(home.writing_file)
 
 
 def _fifo_rules(home):
@@ -581,7 +618,7 @@ HANGS = {  # each would block a naive open() or flock() forever
     "config-fifo": (_fifo_config, "config.yaml is a FIFO nobody writes"),
     "cache-fifo": (_fifo_cache, "cache/ruleset.cache is a FIFO"),
     "cache-lock-held": (_held_cache_lock, "cache/rebuild.lock is held by a stuck process"),
-    "log-fifo": (_fifo_log, "log/events.jsonl is a FIFO nobody reads"),
+    "log-fifo": (_fifo_log, "the log file being written is a FIFO nobody reads"),
     "rules-fifo": (_fifo_rules, "a rules file is a FIFO"),
     "log-lock-held": (_held_log_lock, "events.jsonl.lock is held by a stuck process"),
 }

@@ -6,6 +6,8 @@ closed, so they all reach the stale cache and the log lock together. Then:
 - every answer is right (deny, ask and allow inputs mixed), exit 0, nothing on stderr;
 - every call's audit line is there exactly once (matched by tool_use_id) and is valid
   JSON with the verdict that was answered, across all the rotated files;
+- the audit log's hash chain verifies across every file (`logs --verify`): no line broken,
+  missing or out of order;
 - the cache was rebuilt at least once and at most a few times (rebuilds counted with
   inotify: each one writes `ruleset.cache.<pid>.tmp`), reads back, and is fresh: `status`
   says so, and one more call rebuilds nothing.
@@ -36,6 +38,7 @@ from reliability_harness import (
     tool_call,
 )
 
+from prempti_hook import auditverify
 from prempti_hook.falco.stored import StoredRuleset
 
 PROCESSES = 500
@@ -167,6 +170,18 @@ def test_500_hooks_at_once_on_a_stale_cache(loaded_home):
     assert {r["output_fields"]["tool.use_id"]: r["verdict"] for r in records} == expected
     assert len(files) > count // 10, f"only {len(files)} log files: rotation did not run"
 
+    # The hash chain holds across every file: each line follows the one before it. A waiter
+    # that gave up on the lock (a notice says so) may fork it; that is said, not broken.
+    report = auditverify.verify_log(str(home.log_file))
+    assert not report.broken, [str(f) for f in report.broken[:5]]
+    assert report.chained == count and report.files == len(files)
+    forks = [f for f in report.findings if "without the lock" in f.message]
+    assert len(forks) <= report.unlocked, [str(f) for f in forks[:5]]
+    locked = [r["chain"]["seq"] for r in records if not r["chain"].get("unlocked")]
+    assert all(a < b for a, b in zip(locked, locked[1:])), "the locked lines are out of order"
+    unlocked_notices = sum(b"appended without the lock" in answers[k][2] for k in expected)
+    assert report.unlocked == unlocked_notices  # every line without the lock was told
+
     # The cache: rebuilt once or a few times, never corrupt, fresh.
     assert 1 <= rebuilds <= MAX_REBUILDS, f"{rebuilds} rebuilds"
     data = home.cache_file.read_bytes()
@@ -185,5 +200,6 @@ def test_500_hooks_at_once_on_a_stale_cache(loaded_home):
         watch.close()
     print(f"\n{count} hooks: spawned in {spawned - started:.1f} s, all answered "
           f"{finished - spawned:.1f} s after release; {rebuilds} rebuild(s); "
-          f"{len(records)} log lines in {len(files)} files; CPU {total_cpu:.1f} s in all, "
+          f"{len(records)} log lines in {len(files)} files, chain intact "
+          f"({report.unlocked} appended without the lock); CPU {total_cpu:.1f} s in all, "
           f"{worst_cpu:.3f} s at worst; {noticed} answer(s) with a notice")

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-AUDIT = "closed by audit's work (log lines capped as a whole)"
-
 # Python that plants itself: creates the marker when it runs.
 PLANT = 'open("{pwned}", "w").write("planted code ran")'
 # A replacement for the hook's entry point: plants, then answers nothing (= no decision).
@@ -189,8 +187,9 @@ SCENARIOS = (
     Scenario("log-chmod-and-replace", "evidence", (
         bash("cp {log} e && : > e && mv -f e {log}"),
     )),
-    # ~0.9 MB lines: 50 calls write more than the 4 x 10 MiB the default rotation keeps.
-    Scenario("log-flooding", "evidence", (bash(FLOOD),), repeat=50, user=AUDIT),
+    # ~0.9 MB lines uncapped: 50 calls would write more than the 4 x 10 MiB the default
+    # rotation keeps. Lines are capped at 64 KiB as a whole, so the evidence stays.
+    Scenario("log-flooding", "evidence", (bash(FLOOD),), repeat=50),
     # --- bounds ---------------------------------------------------------------------------
     Scenario("expansion-bomb", "bounds", (bash(BOMB),), bounded=True),
     # --- held locks ---------------------------------------------------------------------
