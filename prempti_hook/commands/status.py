@@ -5,11 +5,11 @@ are still shown."""
 from __future__ import annotations
 
 import os
-import sys
 from collections import Counter, deque
 
 from .. import __version__, auditlog, config, rulefiles
 from .. import claude_settings as cs
+from . import arguments
 
 LAST = 5
 LABEL_WIDTH = 10
@@ -183,10 +183,9 @@ SECTIONS = (version_lines, hook_lines, agent_hook_lines, mode_lines, managed_lin
             cache_lines, log_lines)
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
-    if args:
-        print(f"prempti-hook: status takes no arguments, not {args[0]!r}", file=sys.stderr)
-        return 2
+    arguments.parse(args)
     cfg = config.load()
     print(f"home: {cfg.prempti_home}")
     for section in SECTIONS:
