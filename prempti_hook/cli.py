@@ -25,8 +25,8 @@ COMMANDS = {
     "mode": ("mode", "[monitor | guardrails]", "show or set the mode"),
     "config": ("settings", "[KEY [VALUE]]",
                "show the settings and where they come from, or set one (see settings below)"),
-    "logs": ("logs", "[-f] [--tail N|all] [--show deny,ask,allow,none,event] [--agent NAME] "
-                     "[--raw] | --verify [FILE...]",
+    "logs": ("logs", "[-f|--follow] [--tail|-n N|all] [--show deny,ask,allow,none,event] "
+                     "[--agent NAME] [--raw] | --verify [FILE...]",
              "show the audit log, or check its hash chain (--verify)"),
     "status": ("status", "", "installed version, hook registration with every agent, mode, "
                              "rules, cache, log, last verdicts"),
@@ -93,6 +93,8 @@ def _command(args: list[str]) -> int:
 
 
 def _run(word: str, args: list[str]) -> int:
+    if word == "help" and len(args) == 2:  # `prempti-hook help logs`
+        return _run(ALIASES.get(args[1], args[1]), [args[1], "--help"])
     if word in ("--help", "-h", "help"):
         print(usage())
         return 0
