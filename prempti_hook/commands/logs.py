@@ -378,7 +378,7 @@ def verify(options: Options, log_file: str) -> int:
     except OSError as e:
         print(f"prempti-hook: cannot read {e.filename or log_file}: {e.strerror or e}",
               file=sys.stderr)
-        return 2
+        return arguments.FINDINGS  # not done, said in one line (see arguments.EXIT_CODES)
     broken = report.broken
     for finding in broken[:auditverify.MAX_LISTED]:
         _emit(safe(str(finding)))
