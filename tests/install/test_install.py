@@ -47,9 +47,8 @@ def release(tmp_path_factory) -> Path:
 
 
 def user_env(home: Path, **extra: str) -> dict:
-    """installer_env, without the caller's XDG_BIN_HOME (the command goes to ~/.local/bin)."""
+    """installer_env (no XDG_BIN_HOME of the caller's: the command goes to ~/.local/bin)."""
     env = installer_env(home)
-    env.pop("XDG_BIN_HOME", None)
     env.update(extra)
     return env
 
