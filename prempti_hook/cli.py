@@ -104,6 +104,11 @@ def _run(word: str, args: list[str]) -> int:
         print(f"prempti-hook {__version__}")
         return 0
     entry = COMMANDS.get(word)
+    if word == "--agent":  # the hook is `--agent NAME` exactly: this is not a hook call
+        print("prempti-hook: --agent takes one agent name (codex, gemini, copilot) and "
+              "nothing after it; the hook reads the call on stdin (see prempti-hook --help)",
+              file=sys.stderr)
+        return 2
     if entry is None:
         print(f"prempti-hook: unknown command {args[0]!r} (see prempti-hook --help)",
               file=sys.stderr)

@@ -184,7 +184,8 @@ BAD_OPTION = [
     ["logs", "extra"], ["status", "--json"], ["install", "--bogus"], ["install", "--python"],
     ["uninstall", "--python", "x"], ["hook"], ["hook", "frob"], ["hook", "add", "cursor"],
     ["hook", "status", "codex", "--settings", "x"], ["install", "--system", "--bogus"],
-    ["uninstall", "--system", "--user", "x"], ["--check", "--help=x"],
+    ["uninstall", "--system", "--user", "x"], ["--check", "--help=x"], ["--agent"],
+    ["--agent", "codex", "extra"],
 ]
 
 
@@ -196,7 +197,7 @@ def test_a_usage_error_exits_2_with_one_line(args, tmp_path, monkeypatch, capsys
     assert cli.main(args) == 2
     captured = capsys.readouterr()
     assert len(captured.err.splitlines()) == 1, captured.err
-    assert captured.err.startswith("prempti-hook ") and "Traceback" not in captured.err
+    assert re.match(r"prempti-hook[ :]", captured.err) and "Traceback" not in captured.err
     assert "--help" in captured.err  # where to read more
     assert not (tmp_path / ".prempti").exists()  # nothing was done
 
