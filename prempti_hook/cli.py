@@ -28,8 +28,8 @@ COMMANDS = {
     "logs": ("logs", "[-f|--follow] [--tail|-n N|all] [--show deny,ask,allow,none,event] "
                      "[--agent NAME] [--raw] | --verify [FILE...]",
              "show the audit log, or check its hash chain (--verify)"),
-    "status": ("status", "", "installed version, hook registration with every agent, mode, "
-                             "rules, cache, log, last verdicts"),
+    "status": ("status", "", "installed version, the command on PATH, hook registration with "
+                             "every agent, mode, rules, cache, log, last verdicts"),
     "install": ("install", "[--settings FILE] [--python PATH] | --system [--python PATH] "
                            "[--user NAME]...",
                 "register the hook with Claude Code (--system: for every user, as root)"),

@@ -369,6 +369,7 @@ def test_the_command_goes_on_path_and_the_install_says_what_to_try(release, tmp_
                             capture_output=True, text=True, timeout=120)
     assert status.returncode == 0, status.stderr
     assert f"home: {home / '.prempti'}" in status.stdout
+    assert f"command: {launcher}\n" in status.stdout  # found, and on PATH
     assert f"registered in {home / '.claude' / 'settings.json'}" in status.stdout
     version = subprocess.run(["prempti-hook", "--version"], env=env, capture_output=True,
                              text=True, timeout=120)
