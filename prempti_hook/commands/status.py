@@ -17,8 +17,8 @@ USAGE = """usage: prempti-hook status
 
 Show the installed version, where the `prempti-hook` command is (and whether it is on PATH),
 whether and where the hook is registered with each agent (and whether it would fire), the
-mode, which rules are loaded and from where, whether the rule cache is fresh, the audit log size and the last
-verdicts.
+mode, which rules are loaded and from where, whether the rule cache is fresh, the audit log
+size and the last verdicts.
 """
 
 
