@@ -23,9 +23,9 @@ from __future__ import annotations
 import os
 import time
 
+from .event_source import SOURCE
 from .verdict import NO_MATCH_RULE, priority_name
 
-SOURCE = "coding_agent"
 FAILURE_RULE = "prempti-hook: failed to decide"
 FIELD_CAP = 16384
 # Hook events whose answer the agent enforces (agent-protocols.md): Claude Code and Codex

@@ -37,6 +37,7 @@ import sys
 import time
 
 from . import __version__, integrity, rulefiles, running_zipapp
+from .files import NotRegularFile, open_regular, read_all, unlink_quietly, write_atomic
 
 CACHE_FORMAT = 2
 MAGIC = b"prempti-hook cache %d\n" % CACHE_FORMAT
@@ -148,16 +149,16 @@ def open_ours(path: str, seen: list[str] | None = None) -> int | None:
     Raises CacheProblem for a file that is not ours to read, and RulesUnavailable for one
     with another name (a hard link): the hook fails closed on that."""
     try:
-        # O_NONBLOCK: a FIFO planted at the cache's path must not hang the hook on open.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        # Not blocking: a FIFO planted at the cache's path must not hang the hook on open.
+        fd = open_regular(path)
     except FileNotFoundError:
         return None
+    except NotRegularFile:
+        raise CacheProblem(f"cache file {path} is not a regular file") from None
     except OSError as e:
         raise CacheProblem(f"cache file {path} cannot be read: {e.strerror or e}") from None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise CacheProblem(f"cache file {path} is not a regular file")
         _check_private(st, "cache file", path)
         if st.st_nlink > 1:
             raise RulesUnavailable(integrity.linked_message(
@@ -182,15 +183,6 @@ def _tell(notices: list[str], text: str) -> None:
         notices.append(text)
 
 
-def read_all(fd: int) -> bytes:
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
 def read_ours(path: str, seen: list[str] | None = None) -> bytes | None:
     """The bytes of a small cache file we wrote (see `open_ours`), or None."""
     fd = open_ours(path, seen)
@@ -208,29 +200,6 @@ def write_ours(path: str, data: bytes, mode: int = 0o600) -> None:
     integrity.write_record(path)
 
 
-def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never a part."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
-                 0o600)
-    try:
-        if mode != 0o600:
-            os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    except BaseException:
-        os.close(fd)
-        _unlink_quietly(tmp)
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
 def _file_mark(path: str):
     """What changes when a file is replaced or rewritten (None when it does not exist)."""
     try:
@@ -238,13 +207,6 @@ def _file_mark(path: str):
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _stored_ruleset(fd: int, header: bytes | None):
@@ -298,11 +260,11 @@ def read_rules_texts(files: list[str]) -> list[tuple[str, str]]:
     texts = []
     zipapp = running_zipapp()
     for path in files:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(f"{path} is not a regular file")
-            data = f.read()
+        fd = open_regular(path, follow=True)  # a FIFO would block the hook forever
+        try:
+            data = read_all(fd)
+        finally:
+            os.close(fd)
         # The zipapp's embedded rules are checked against the build before they are used.
         problem = zipapp.verify_extracted(path, data) if zipapp is not None else None
         if problem is not None:
@@ -588,7 +550,7 @@ def _compile_and_store(cache_dir: str, files: list[str], header: bytes,
         write_ours(os.path.join(cache_dir, RULESET_FILE), data, mode)
         write_ours(os.path.join(cache_dir, LAST_GOOD_FILE), data, mode)
         for name in (FAILED_FILE, FAILED_FILE + integrity.RECORD_SUFFIX, *FORMER_FILES):
-            _unlink_quietly(os.path.join(cache_dir, name))
+            unlink_quietly(os.path.join(cache_dir, name))
     except OSError as e:
         notices.append(f"could not write the rule cache in {cache_dir}: "
                        f"{e.strerror or e}; every call recompiles the rules until this "

@@ -16,6 +16,8 @@ import os
 import stat
 import sys
 
+from .files import RULE_SUFFIXES, NotRegularFile, open_regular, read_all
+
 MODES = ("guardrails", "monitor")
 # `none`: no decision when no rule decides (the agent's own permission flow asks as usual);
 # `allow`: Prempti's default, approve everything no rule denies or asks. `defer` is the
@@ -136,7 +138,6 @@ RULES_SUBDIR = "rules.d"
 CONFIG_NAME = "config.yaml"
 ENV_DIR = "PREMPTI_MANAGED_DIR"
 ENV_SYSTEM = "PREMPTI_SYSTEM"
-RULE_SUFFIXES = (".yaml", ".yml")
 
 
 def default_dir() -> str:
@@ -301,19 +302,21 @@ def read_config_file(path: str, known=SETTINGS) -> tuple[dict, list[str]]:
     values: dict = {}
     problems: list[str] = []
     try:
-        # O_NONBLOCK and the regular-file check: a FIFO here must not hang every hook call.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return values, [f"cannot read {path}: not a regular file"]
-            data = f.read(CONFIG_MAX_BYTES + 1)
-            if len(data) > CONFIG_MAX_BYTES:
-                problems.append(f"{path} is larger than {CONFIG_MAX_BYTES} bytes; only the "
-                                f"beginning was read")
-                data = data[:CONFIG_MAX_BYTES]
-            text = data.decode("utf-8")
+        # Not blocking, and a regular file: a FIFO here must not hang every hook call.
+        fd = open_regular(path, follow=True)
+        try:
+            data = read_all(fd, CONFIG_MAX_BYTES + 1)
+        finally:
+            os.close(fd)
+        if len(data) > CONFIG_MAX_BYTES:
+            problems.append(f"{path} is larger than {CONFIG_MAX_BYTES} bytes; only the "
+                            f"beginning was read")
+            data = data[:CONFIG_MAX_BYTES]
+        text = data.decode("utf-8")
     except FileNotFoundError:
         return values, problems
+    except NotRegularFile:
+        return values, [f"cannot read {path}: not a regular file"]
     except (OSError, UnicodeDecodeError) as e:
         return values, [f"cannot read {path}: {e}"]
     for number, line in enumerate(text.splitlines(), 1):

@@ -116,9 +116,11 @@ class Streams:
 
 
 def _write_all(fd: int, data: bytes) -> None:
+    """Write what we can: a closed stdout/stderr must not crash the hook."""
+    from .files import write_all
+
     try:
-        while data:
-            data = data[os.write(fd, data):]
+        write_all(fd, data)
     except OSError:
         pass
 
