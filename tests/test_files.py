@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from importcheck import REPO, modules_after
+
 from prempti_hook import files
 
 
