@@ -80,11 +80,36 @@ class Config:
         self.locked = locked or {}  # setting -> the managed file:line that locks it
         self.system = system  # the root-owned system install
 
-    def __getattr__(self, name: str):
-        try:
-            return self.settings[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    # Settings (see SETTINGS: defaults < config.yaml < environment < managed policy) ------
+    @property
+    def mode(self) -> str:
+        """`guardrails` (enforce the verdicts) or `monitor` (log them, decide nothing)."""
+        return self.settings["mode"]
+
+    @property
+    def fail_open(self) -> bool:
+        """Let calls through (rather than deny them) when the rules cannot be used."""
+        return self.settings["fail_open"]
+
+    @property
+    def default_action(self) -> str:
+        """What a call no rule decides gets: `none` (no decision) or `allow`."""
+        return self.settings["default_action"]
+
+    @property
+    def log_max_bytes(self) -> int:
+        """Size at which the audit log is rotated."""
+        return self.settings["log_max_bytes"]
+
+    @property
+    def log_backups(self) -> int:
+        """Rotated audit log files kept."""
+        return self.settings["log_backups"]
+
+    @property
+    def input_max_bytes(self) -> int:
+        """Largest hook input (bytes) the hook reads from stdin."""
+        return self.settings["input_max_bytes"]
 
     # Paths -------------------------------------------------------------------------------
     @property
