@@ -1,4 +1,5 @@
-"""The audit record of one hook call (contract §6), in Falco's JSON alert shape.
+"""The audit record of one hook call (docs/contract.md, "Audit log"), in Falco's JSON alert
+shape.
 
 Falco keys, so falcosidekick and SIEM parsers can ingest the log: `time` (RFC 3339 with
 nanoseconds, `Z`), `hostname`, `source`, `rule`, `priority`, `output` (Falco's text line
@@ -28,8 +29,8 @@ from .verdict import NO_MATCH_RULE, priority_name
 
 FAILURE_RULE = "prempti-hook: failed to decide"
 FIELD_CAP = 16384
-# Hook events whose answer the agent enforces (agent-protocols.md): Claude Code and Codex
-# `PreToolUse`/`PermissionRequest`, Copilot `preToolUse`/`permissionRequest`, Gemini
+# Hook events whose answer the agent enforces (each agent's module in `agents/`): Claude Code
+# and Codex # `PreToolUse`/`PermissionRequest`, Copilot `preToolUse`/`permissionRequest`, Gemini
 # `BeforeTool`, Cursor's `before*` events.
 DECISION_EVENTS = frozenset({"PreToolUse", "PermissionRequest", "preToolUse",
                              "permissionRequest", "BeforeTool", "beforeShellExecution",

@@ -1,7 +1,7 @@
 """Reading and editing Claude Code's user settings (`~/.claude/settings.json`) to register
 the hook, without disturbing anything else in the file.
 
-Shape we add (agent-protocols §1.2, §1.6):
+Shape we add (docs/contract.md, "Claude Code's hook protocol"):
 
     {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [
         {"type": "command", "command": "...", "timeout": 30, "onFailure": "block"}]}]}}

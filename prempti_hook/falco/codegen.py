@@ -1,11 +1,11 @@
 """Compile a condition AST into a hot-path `Condition` (cold path: loading and checking rules).
 
-What libsinsp's `sinsp_filter_compiler` does at compile time happens here, with its
-messages (spec §4.9): field lookup, transformer typing, operator/type compatibility,
-right-hand-side field rules, constants parsed per field type (decimal integers only,
-`true`/`false`, hex for `bcontains`, IP addresses...), RE2 syntax checks for `regex`
-(`re2.py` translates the pattern),
-and the compiler warnings Falco reports as LOAD_COMPILE_CONDITION.
+What libsinsp's `sinsp_filter_compiler` does at compile time happens here, with its messages
+(docs/falco-language.md, "Compile-time checks"): field lookup, transformer typing,
+operator/type compatibility, right-hand-side field rules, constants parsed per field type
+(decimal integers only, `true`/`false`, hex for `bcontains`, IP addresses...), RE2 syntax
+checks for `regex` (`re2.py` translates the pattern), and the compiler warnings Falco
+reports as LOAD_COMPILE_CONDITION.
 
 The result is code, not a tree to walk: each condition becomes ONE Python expression over
 the event `e`, e.g. `((v := e[_c0]) is not None and _c1 in v)`. Every constant and every

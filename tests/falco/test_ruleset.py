@@ -159,7 +159,7 @@ def test_a_restored_rule_condition_refuses_to_run_alone():
     condition = loaded.rules[0].condition
     event = MockEvent({"tool.name": "Bash", "tool.input_command": "rm"})
     assert RULES[0].condition(event) is True  # the original is true for this event...
-    with pytest.raises(TypeError, match="rule 'bash rm' was restored .* without its text"):
+    with pytest.raises(TypeError, match=r"rule 'bash rm' was restored .* without its text"):
         condition(event)  # ...the restored one cannot say
     with pytest.raises(TypeError, match="restored from a compiled ruleset"):
         Ruleset.build(loaded.rules, "tool.name")
