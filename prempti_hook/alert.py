@@ -30,8 +30,8 @@ from .verdict import NO_MATCH_RULE, priority_name
 FAILURE_RULE = "prempti-hook: failed to decide"
 FIELD_CAP = 16384
 # Hook events whose answer the agent enforces (each agent's module in `agents/`): Claude Code
-# and Codex # `PreToolUse`/`PermissionRequest`, Copilot `preToolUse`/`permissionRequest`, Gemini
-# `BeforeTool`, Cursor's `before*` events.
+# and Codex `PreToolUse`/`PermissionRequest`, Copilot `preToolUse`/`permissionRequest`,
+# Gemini `BeforeTool`, Cursor's `before*` events.
 DECISION_EVENTS = frozenset({"PreToolUse", "PermissionRequest", "preToolUse",
                              "permissionRequest", "BeforeTool", "beforeShellExecution",
                              "beforeMCPExecution", "beforeReadFile"})
