@@ -16,6 +16,11 @@ bounded by the call's deadline (`deadline`, a `time.monotonic()` value shared wi
 audit log's lock): a lock held past it costs the call no more; the last good ruleset (or,
 without one, a compile in this process) is used, and the user is told.
 
+The lock is a `flock` on `rebuild.lock`, taken two ways that exclude each other (both are
+flock on the same file): a hook call (one passes `deadline`) takes it with `fcntl` directly,
+because importing `filelock` would cost every hook call that rebuilds ~50 ms; the commands
+(`check`, `status`, `replay`...: no `deadline`) take it with `filelock`.
+
 Reading the cache runs code, so a cache file is used only when it is the very file this
 code wrote: a regular file we own that nobody else can write, with one name (a hard link
 would let it be changed through another name: the hook fails closed and says how to fix
@@ -342,7 +347,8 @@ def defined_names(result) -> dict:
 
 def load(cfg, deadline: float | None = None) -> Loaded:
     """The ruleset to enforce for configuration `cfg` (see the module docstring).
-    `deadline` (`time.monotonic()`) bounds the wait for a lock held by another process.
+    `deadline` (`time.monotonic()`) bounds the wait for a lock held by another process;
+    the hook passes one, the commands do not (see the module docstring on the lock).
 
     Raises RulesUnavailable when nothing can be enforced, or when a rules or cache file has
     another name (a hard link)."""
@@ -359,6 +365,7 @@ def load(cfg, deadline: float | None = None) -> Loaded:
     header = fingerprint(files, linked)
     if linked:
         raise RulesUnavailable("; ".join(linked))
+    on_hook_call = deadline is not None
     if deadline is None:
         deadline = time.monotonic() + LOCK_DEADLINE_SECONDS
     cache_dir = cfg.cache_dir
@@ -368,7 +375,7 @@ def load(cfg, deadline: float | None = None) -> Loaded:
         ruleset = _read_ruleset(os.path.join(cache_dir, RULESET_FILE), header, notices)
         if ruleset is not None:
             return Loaded(ruleset, notices, True)
-        loaded = _rebuild(cache_dir, files, header, notices, deadline, managed)
+        loaded = _rebuild(cache_dir, files, header, notices, deadline, managed, on_hook_call)
         loaded.notices[:0] = notices
         return loaded
     except CacheProblem as problem:
@@ -452,30 +459,71 @@ class _Holder:
         try:
             pid = int(os.pread(self.lock_fd, 32, 0).split()[0])
         except (OSError, ValueError, IndexError):
-            pid = None
+            # Emptied since: filelock before 3.20 (the one bundled for Python 3.9) opens the
+            # lock file with O_TRUNC at each try of a waiting command. Keep the pid we saw.
+            pid = self.sample[0] if self.sample is not None else None
         sample = (pid, _cpu_ticks(pid) if pid else None)
         self.busy = sample[1] is not None and (self.sample is None or sample != self.sample)
         self.sample, self.sampled_at = sample, now
         return self.busy
 
 
-def _wait_for_lock(lock_fd: int, ruleset_path: str, header: bytes, seen: list[str],
-                   deadline: float):
-    """Wait for the rebuild lock: True once held; a ruleset when the holder's result is
-    there first; False when waiting longer would mean waiting for a lock held by a process
-    that does not work toward releasing it."""
-    import fcntl
+class _FcntlLock:
+    """The rebuild lock as a hook call takes it: flock on the descriptor we opened."""
 
+    def __init__(self, lock_fd: int, lock_path: str) -> None:
+        self.fd = lock_fd
+
+    def try_acquire(self) -> bool:
+        import fcntl
+
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def release(self) -> None:
+        pass  # closing the descriptor releases it
+
+
+class _FileLock:
+    """The rebuild lock as the commands take it: `filelock` (flock on Unix, on a descriptor
+    of its own), so it excludes the hook calls' `_FcntlLock` on the same file."""
+
+    def __init__(self, lock_fd: int, lock_path: str) -> None:
+        import filelock
+
+        self.lock = filelock.FileLock(lock_path)
+        self.timeout = filelock.Timeout
+        self.held = False
+
+    def try_acquire(self) -> bool:
+        try:
+            self.lock.acquire(timeout=0)
+        except self.timeout:
+            return False
+        self.held = True
+        return True
+
+    def release(self) -> None:
+        if self.held:
+            self.lock.release()
+            self.held = False
+
+
+def _wait_for_lock(lock, lock_fd: int, ruleset_path: str, header: bytes, seen: list[str],
+                   deadline: float):
+    """Wait for the rebuild lock (`lock`, see `_FcntlLock`): True once held; a ruleset when
+    the holder's result is there first; False when waiting longer would mean waiting for a
+    lock held by a process that does not work toward releasing it."""
     give_up = time.monotonic() + LOCK_WAIT_SECONDS
     holder = _Holder(lock_fd)
     seen_file = _file_mark(ruleset_path)
     pause = 0.005
     while True:
-        try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if lock.try_acquire():
             return True
-        except BlockingIOError:
-            pass
         # Someone else is compiling: once the cache file changes, their result is in place
         # (it is renamed in whole). A stat per wait keeps hundreds of waiting hooks from
         # re-reading an unchanged file.
@@ -493,7 +541,8 @@ def _wait_for_lock(lock_fd: int, ruleset_path: str, header: bytes, seen: list[st
 
 
 def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
-             deadline: float, managed: list[str] | tuple = ()) -> Loaded:
+             deadline: float, managed: list[str] | tuple = (), on_hook_call: bool = True
+             ) -> Loaded:
     """Rebuild the cache under the lock, or use what another process just built."""
     ruleset_path = os.path.join(cache_dir, RULESET_FILE)
     failed_path = os.path.join(cache_dir, FAILED_FILE)
@@ -507,7 +556,12 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
     except OSError as e:
         raise CacheProblem(f"cannot create {lock_path}: {e.strerror or e}") from None
     try:
-        waited = _wait_for_lock(lock_fd, ruleset_path, header, seen, deadline)
+        lock = (_FcntlLock if on_hook_call else _FileLock)(lock_fd, lock_path)
+    except BaseException:
+        os.close(lock_fd)
+        raise
+    try:
+        waited = _wait_for_lock(lock, lock_fd, ruleset_path, header, seen, deadline)
         if waited is False:
             return _lock_held_too_long(cache_dir, files, lock_path, managed)
         if waited is not True:
@@ -527,6 +581,7 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
             return _last_good(cache_dir, failed[len(header):].decode("utf-8", "replace"))
         return _compile_and_store(cache_dir, files, header, managed)
     finally:
+        lock.release()
         os.close(lock_fd)
 
 
