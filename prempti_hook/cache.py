@@ -19,7 +19,7 @@ without one, a compile in this process) is used, and the user is told.
 The lock is a `flock` on `rebuild.lock`, taken two ways that exclude each other (both are
 flock on the same file): a hook call (one passes `deadline`) takes it with `fcntl` directly,
 because importing `filelock` would cost every hook call that rebuilds ~50 ms; the commands
-(`check`, `status`, `replay`...: no `deadline`) take it with `filelock`.
+(`--check` refreshes the cache: no `deadline`) take it with `filelock`.
 
 Reading the cache runs code, so a cache file is used only when it is the very file this
 code wrote: a regular file we own that nobody else can write, with one name (a hard link
