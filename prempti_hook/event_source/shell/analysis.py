@@ -197,7 +197,7 @@ class State:
         self.oldpwd: tuple = (UNSET,)
         self.positional: list | None = []
         self.arg0 = "bash"
-        self.funcs: dict[str, tuple] = {}
+        self.funcs: dict[str, object] = {}  # name -> body (a command of `nodes`)
         self.hashed: dict[str, str] = {}
         self.cond = 0
 

@@ -20,6 +20,7 @@ from ..analysis import (
     name_set,
 )
 from ..expand import CMD
+from ..nodes import SimpleCommand
 from ..parser import Parser
 from ..syntax import is_name
 
@@ -336,9 +337,10 @@ def split_words(ev: Evaluator, text: str, st: State) -> list[str]:
     """The words of `text` split like a shell would (for `env -S`, `watch -x`...)."""
     node = Parser(text[:MAX_INPUT], ev.ctx).parse_script()
     words: list[str] = []
-    for item, _sep in node[1]:
-        if item is not None and item[0] == "simple":
-            for word in item[2]:
+    for item in node.items:
+        command = item.command
+        if isinstance(command, SimpleCommand):
+            for word in command.words:
                 for alt in ev.expand(word, st, CMD)[:1]:
                     words.extend(alt)
             break
