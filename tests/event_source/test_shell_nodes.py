@@ -36,7 +36,7 @@ from prempti_hook.event_source.shell.nodes import (
 from prempti_hook.event_source.shell.parser import Parser
 
 NODE_CLASSES = [cls for _name, cls in inspect.getmembers(nodes, inspect.isclass)
-                if cls.__module__ == nodes.__name__]
+                if cls.__module__ == nodes.__name__ and cls is not nodes.Node]
 
 
 def parse(text: str) -> CommandList:
@@ -63,6 +63,12 @@ def test_every_node_class_has_slots_and_names_its_grammar(cls):
     assert not hasattr(instance, "__dict__")
     doc = inspect.getdoc(cls)
     assert doc and any(" = " in line for line in doc.splitlines()), cls.__name__
+
+
+def test_the_node_classes_are_all_there():
+    assert len(NODE_CLASSES) == 25 and all(issubclass(cls, nodes.Node) for cls in NODE_CLASSES)
+    assert repr(only("ls")) == "SimpleCommand(assignments=[], redirects=[], " \
+                               "words=[[Literal(text='ls')]])"
 
 
 def test_a_simple_command_keeps_assignments_words_and_redirections_apart():

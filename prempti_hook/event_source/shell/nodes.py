@@ -28,9 +28,20 @@ if TYPE_CHECKING:
     Redirection = Union["Redirect", "Heredoc"]
 
 
+class Node:
+    """What every node class shares: a `repr` that shows its fields (for tests and
+    debugging). Instances hold their fields in `__slots__`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
 # --- word parts ---------------------------------------------------------------------------
 
-class Literal:
+class Literal(Node):
     """Unquoted text of a word: brace expansion, `~` and pathname patterns apply to it.
 
     literal = (any character but a metacharacter, a quote, `$`, a backquote or `\\`)+
@@ -41,11 +52,8 @@ class Literal:
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def __repr__(self) -> str:
-        return f"Literal({self.text!r})"
 
-
-class Quoted:
+class Quoted(Node):
     """Quoted text, taken as it is: the text of `'...'`, `$'...'` (decoded), the plain text
     of `"..."` and of a here-document body, and a character escaped with `\\`.
 
@@ -57,11 +65,8 @@ class Quoted:
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def __repr__(self) -> str:
-        return f"Quoted({self.text!r})"
 
-
-class Parameter:
+class Parameter(Node):
     """A parameter expansion: `$name`, `$1`, `$@`, `${name}`, `${#name}` (`length`),
     `${!name}` (`indirect`), `${name[subscript]}`, `${name op arg}` (`op` is one of `:-`,
     `-`, `:=`, `=`, `:+`, `+`, `:?`, `?`, `#`, `##`, `%`, `%%`, `^`, `^^`, `,`, `,,`, `@`,
@@ -88,11 +93,8 @@ class Parameter:
         self.indirect = indirect
         self.subscript = subscript
 
-    def __repr__(self) -> str:
-        return f"Parameter({self.name!r}, op={self.op!r}, arg={self.arg!r})"
 
-
-class CommandSubstitution:
+class CommandSubstitution(Node):
     """A command substitution, whose output becomes text of the word. `quoted`: inside
     double quotes (no field splitting).
 
@@ -105,11 +107,8 @@ class CommandSubstitution:
         self.body = body
         self.quoted = quoted
 
-    def __repr__(self) -> str:
-        return f"CommandSubstitution({self.body!r})"
 
-
-class Arithmetic:
+class Arithmetic(Node):
     """An arithmetic expansion (its value is a number); `parts` are the expression's text
     and the expansions in it. Also the header of an arithmetic `for ((...))`.
 
@@ -122,11 +121,8 @@ class Arithmetic:
         self.parts = parts
         self.quoted = quoted
 
-    def __repr__(self) -> str:
-        return f"Arithmetic({self.parts!r})"
 
-
-class ProcessSubstitution:
+class ProcessSubstitution(Node):
     """A process substitution: a file name (`/dev/fd/63`) for reading the list's output
     (`direction` "<") or for writing its input (">").
 
@@ -139,11 +135,8 @@ class ProcessSubstitution:
         self.body = body
         self.direction = direction
 
-    def __repr__(self) -> str:
-        return f"ProcessSubstitution({self.direction!r}, {self.body!r})"
 
-
-class Assignment:
+class Assignment(Node):
     """An assignment word: `value` (a word) for `NAME=value`, or the words of `array` for
     `NAME=(word ...)`; `append` for `+=`; `subscript` is the text of `NAME[subscript]=`.
     Before a command's name it is a prefix assignment; as an argument of a declaration
@@ -162,13 +155,11 @@ class Assignment:
         self.array = array
         self.subscript = subscript
 
-    def __repr__(self) -> str:
-        return f"Assignment({self.name!r}, value={self.value!r}, array={self.array!r})"
 
 
 # --- redirections ---------------------------------------------------------------------------
 
-class Redirect:
+class Redirect(Node):
     """A redirection of descriptor `fd` (None: the operator's default; a name for
     `{var}>file`) to or from the file `target` (a word), or a here-string (`<<<`).
 
@@ -183,11 +174,8 @@ class Redirect:
         self.fd = fd
         self.target = target
 
-    def __repr__(self) -> str:
-        return f"Redirect({self.op!r}, {self.fd!r}, {self.target!r})"
 
-
-class Heredoc:
+class Heredoc(Node):
     """A here-document: descriptor `fd` reads the lines up to `delimiter`. `parts` is the
     body (filled in when the parser reaches it, after the line's end): expanded unless the
     delimiter was `quoted`; `strip`: leading tabs removed (`<<-`).
@@ -204,13 +192,11 @@ class Heredoc:
         self.delimiter = delimiter
         self.strip = strip
 
-    def __repr__(self) -> str:
-        return f"Heredoc({self.fd!r}, {self.delimiter!r}, {self.parts!r})"
 
 
 # --- commands -------------------------------------------------------------------------------
 
-class CommandList:
+class CommandList(Node):
     """A sequence of commands (a script, the body of a compound command), each run after
     the previous one or in the background.
 
@@ -222,11 +208,8 @@ class CommandList:
     def __init__(self, items: list[ListItem]) -> None:
         self.items = items
 
-    def __repr__(self) -> str:
-        return f"CommandList({self.items!r})"
 
-
-class ListItem:
+class ListItem(Node):
     """One command of a `CommandList` and how it ends (`;` or `&`).
 
     list_item = and_or (";" | "&" | newline)
@@ -238,11 +221,8 @@ class ListItem:
         self.command = command
         self.separator = separator
 
-    def __repr__(self) -> str:
-        return f"ListItem({self.command!r}, {self.separator!r})"
 
-
-class AndOr:
+class AndOr(Node):
     """Pipelines joined by `&&` and `||` (`operators[k]` joins pipelines k and k + 1);
     only the first one surely runs.
 
@@ -255,11 +235,8 @@ class AndOr:
         self.pipelines = pipelines
         self.operators = operators
 
-    def __repr__(self) -> str:
-        return f"AndOr({self.pipelines!r}, {self.operators!r})"
 
-
-class Pipeline:
+class Pipeline(Node):
     """Commands each reading the previous one's output (`!` and `time` are dropped).
 
     pipeline = ["time" ["-p"]] ["!"] command (("|" | "|&") newline* command)*
@@ -270,11 +247,8 @@ class Pipeline:
     def __init__(self, commands: list) -> None:
         self.commands = commands
 
-    def __repr__(self) -> str:
-        return f"Pipeline({self.commands!r})"
 
-
-class SimpleCommand:
+class SimpleCommand(Node):
     """A simple command: prefix assignments, then the words (the first names the
     program), with redirections anywhere.
 
@@ -289,11 +263,8 @@ class SimpleCommand:
         self.words = words
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"SimpleCommand({self.assignments!r}, {self.words!r}, {self.redirects!r})"
 
-
-class Subshell:
+class Subshell(Node):
     """A list run in a subshell (its variables and `cd` do not outlive it).
 
     subshell = "(" list ")" redirect*
@@ -305,11 +276,8 @@ class Subshell:
         self.body = body
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"Subshell({self.body!r})"
 
-
-class Group:
+class Group(Node):
     """A list run in the current shell.
 
     group = "{" list "}" redirect*
@@ -321,11 +289,8 @@ class Group:
         self.body = body
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"Group({self.body!r})"
 
-
-class IfClause:
+class IfClause(Node):
     """A condition of an `if` or `elif` and the list run when it holds.
 
     if_clause = ("if" | "elif") list "then" list
@@ -337,11 +302,8 @@ class IfClause:
         self.condition = condition
         self.body = body
 
-    def __repr__(self) -> str:
-        return f"IfClause({self.condition!r}, {self.body!r})"
 
-
-class If:
+class If(Node):
     """An `if` command: its clauses in order, then the `else` list (or None).
 
     if = if_clause ("elif" list "then" list)* ["else" list] "fi" redirect*
@@ -355,11 +317,8 @@ class If:
         self.else_body = else_body
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"If({self.clauses!r}, {self.else_body!r})"
 
-
-class Loop:
+class Loop(Node):
     """A `while` or `until` loop.
 
     loop = ("while" | "until") list "do" list "done" redirect*
@@ -372,11 +331,8 @@ class Loop:
         self.body = body
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"Loop({self.condition!r}, {self.body!r})"
 
-
-class For:
+class For(Node):
     """A `for` (or `select`) loop: `name` takes each field of `words` (None: no `in`, the
     positional parameters). An arithmetic `for ((...))` has no name and its header as the
     one word.
@@ -394,11 +350,8 @@ class For:
         self.body = body
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"For({self.name!r}, {self.words!r}, {self.body!r})"
 
-
-class CaseItem:
+class CaseItem(Node):
     """The patterns of one `case` branch and the list it runs.
 
     case_item = ["("] word ("|" word)* ")" list [";;" | ";&" | ";;&"]
@@ -410,11 +363,8 @@ class CaseItem:
         self.patterns = patterns
         self.body = body
 
-    def __repr__(self) -> str:
-        return f"CaseItem({self.patterns!r}, {self.body!r})"
 
-
-class Case:
+class Case(Node):
     """A `case` command: the `subject` word matched against each item's patterns.
 
     case = "case" word "in" case_item* "esac" redirect*
@@ -427,11 +377,8 @@ class Case:
         self.items = items
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"Case({self.subject!r}, {self.items!r})"
 
-
-class FunctionDef:
+class FunctionDef(Node):
     """A function definition (`name` "" when it is not a literal word).
 
     function_def = name "(" ")" command | "function" word ["(" ")"] command
@@ -443,11 +390,8 @@ class FunctionDef:
         self.name = name
         self.body = body
 
-    def __repr__(self) -> str:
-        return f"FunctionDef({self.name!r}, {self.body!r})"
 
-
-class Conditional:
+class Conditional(Node):
     """A conditional command; `words` are its operands and operators, unexpanded.
 
     conditional = "[[" word* "]]" redirect*
@@ -459,11 +403,8 @@ class Conditional:
         self.words = words
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"Conditional({self.words!r})"
 
-
-class ArithmeticCommand:
+class ArithmeticCommand(Node):
     """An arithmetic command; `parts` as in `Arithmetic`.
 
     arithmetic_command = "((" expression "))" redirect*
@@ -475,5 +416,3 @@ class ArithmeticCommand:
         self.parts = parts
         self.redirects = redirects
 
-    def __repr__(self) -> str:
-        return f"ArithmeticCommand({self.parts!r})"
