@@ -10,7 +10,8 @@ empty command; a script or a body is a `CommandList`.
 
 The productions in the docstrings are bash's, simplified to what the parser keeps. Plain
 classes with `__slots__` (no `dataclasses`: it imports `re` and `inspect`, and this module is
-on the hook's hot path); the kind of a node is its class (`isinstance`).
+on the hook's hot path). The kind of a node is its class: `isinstance(part, Literal)`, or
+`type(node) is SimpleCommand` in the hottest loops.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
     WordPart = Union["Literal", "Quoted", "Parameter", "CommandSubstitution", "Arithmetic",
                      "ProcessSubstitution", "Assignment"]
-    Word = list  # list[WordPart]
     Command = Optional[Union["SimpleCommand", "Pipeline", "AndOr", "Subshell", "Group", "If",
                              "Loop", "For", "Case", "FunctionDef", "Conditional",
                              "ArithmeticCommand"]]

@@ -880,7 +880,7 @@ class Parser:
             else:
                 depth += (c == "[") - (c == "]")
                 if parts and isinstance(parts[-1], Literal):
-                    parts[-1] = Literal(parts[-1].text + c)
+                    parts[-1].text += c
                 else:
                     parts.append(Literal(c))
                 self.i += 1
