@@ -38,6 +38,7 @@ from .analysis import (
     SOURCED_VARS,
     UNSET,
     Call,
+    Input,
     display,
     has_marker,
 )
@@ -140,7 +141,7 @@ class Evaluator(Expander):
         self.net_fds: set[str] = set()  # descriptors opened on /dev/tcp or /dev/udp
         # descriptors opened for reading (`exec 3< file`): what they read, and the
         # programs that produce it when it is a `<(...)`
-        self.fd_inputs: dict[str, tuple] = {}
+        self.fd_inputs: dict[str, tuple[Input, list]] = {}
         # Files this command line writes (content when known) and links it makes, so that
         # `curl -o x.sh URL; sh x.sh` or `ln -s /etc/shadow x; cat x` are seen through.
         self.written: dict[str, str | None] = {}
@@ -565,7 +566,7 @@ class Evaluator(Expander):
 
     def run_piped(self, node: Command, st: State, stdin: object) -> object:
         """Run one element of a pipeline; what the next element reads: PIPE, or
-        ("pipe", text) when this element is a simple command whose output is known."""
+        Input("pipe", text) when this element is a simple command whose output is known."""
         if type(node) is not SimpleCommand:
             self.run(node, st, stdin)
             return PIPE
@@ -579,7 +580,7 @@ class Evaluator(Expander):
         if len(captured) == 1 and not _decodes_escapes(captured[0][0]):
             text = static_output(captured[0], self)
             if text is not None:
-                return ("pipe", text)
+                return Input("pipe", text)
         return PIPE
 
     def run_for(self, node: For, st: State, stdin: object) -> None:
@@ -666,7 +667,7 @@ class Evaluator(Expander):
             if type(redir) is Heredoc:
                 text = "".join(" ".join(alt) for alt in self.expand(redir.parts, st, PLAIN)[:1])
                 if redir.fd == 0:
-                    stdin = ("text", text)
+                    stdin = Input("text", text)
                 continue
             op, fd = redir.op, redir.fd
             texts = []
@@ -674,7 +675,7 @@ class Evaluator(Expander):
                 texts.extend(alt)
             if op == "<<<":
                 if fd in (None, 0):
-                    stdin = ("text", " ".join(texts) + "\n")
+                    stdin = Input("text", " ".join(texts) + "\n")
                 continue
             if op in (">&", "<&") and all(t == "-" or t.rstrip("-").isdigit() for t in texts):
                 if any(t.rstrip("-") in self.net_fds for t in texts):
@@ -686,8 +687,8 @@ class Evaluator(Expander):
                     for text in texts:
                         opened = self.fd_inputs.get(text.rstrip("-"))
                         if opened is not None:
-                            stdin = opened[0]
-                            self.word_producers.extend(opened[1])
+                            stdin, producers = opened
+                            self.word_producers.extend(producers)
                 continue
             for text in texts:
                 if netaddr.dev_tcp_host(text) is not None:
@@ -701,9 +702,9 @@ class Evaluator(Expander):
                 if output:
                     outputs.append((op, text))
                 if op in ("<", "<&", "<>") and fd in (None, 0):
-                    stdin = ("file", text)
+                    stdin = Input("file", text)
                 elif op in ("<", "<>") and fd is not None and len(self.fd_inputs) < 64:
-                    self.fd_inputs[str(fd)] = (("file", text), list(self.word_producers))
+                    self.fd_inputs[str(fd)] = (Input("file", text), list(self.word_producers))
         return stdin, net
 
     def simple(self, node: SimpleCommand, st: State, stdin: object) -> None:
@@ -963,7 +964,10 @@ class Evaluator(Expander):
         stdin = call.stdin
         if stdin == PIPE or call.net:
             self.pipes()
-        elif isinstance(stdin, tuple) and stdin[0] == "pipe":
+            return
+        if not isinstance(stdin, Input):
+            return
+        if stdin.kind == "pipe":
             # Static text (`printf 'make test\n' | bash`): analysed as the script it is,
             # and still code that came out of a decoder when one made it (`| base64 -d |`).
             decoders = [label for label in self.pipe_producers
@@ -971,19 +975,19 @@ class Evaluator(Expander):
             if decoders:
                 self.pipes(decoders)
             if shell:
-                self.run_code(stdin[1], call, stdin=None)
+                self.run_code(stdin.value, call, stdin=None)
             else:
                 self.pipes()
                 self.reason(R_INLINE_CODE)
-        elif isinstance(stdin, tuple) and stdin[0] == "text":
+        elif stdin.kind == "text":
             if shell:
-                self.run_code(stdin[1], call, stdin=None)
+                self.run_code(stdin.value, call, stdin=None)
             else:
                 self.reason(R_INLINE_CODE)
-                self.unknown(stdin[1], R_DYNAMIC_CODE)
-                if COMPUTED in stdin[1]:
+                self.unknown(stdin.value, R_DYNAMIC_CODE)
+                if COMPUTED in stdin.value:
                     self.pipes()
-        elif isinstance(stdin, tuple) and stdin[0] == "file" and _is_stream(stdin[1]):
+        elif _is_stream(stdin.value):  # a file: `< /dev/stdin`, `< /dev/tcp/...`
             self.pipes()
 
     def script_operand(self, script: str, call: Call, shell: bool) -> None:

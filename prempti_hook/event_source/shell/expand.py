@@ -28,7 +28,9 @@ from .analysis import (
     R_DYNAMIC_CODE,
     R_TOO_COMPLEX,
     UNSET,
+    Input,
     has_marker,
+    known_text,
 )
 from .nodes import (
     Arithmetic,
@@ -636,8 +638,8 @@ class Expander:
             self.substitutions -= 1
             self.consumed -= 1
             self.ctx.leave()
-        if isinstance(piped, tuple) and piped[0] == "pipe":
-            return piped[1].rstrip("\n")
+        if isinstance(piped, Input):
+            return piped.value.rstrip("\n")
         if captured and len(captured) == 1:
             value = static_output(captured[0], self)
             if value is not None:
@@ -899,12 +901,12 @@ def static_output(captured: tuple, ev: Evaluator) -> str | None:
         return printf_output(args[0], args[1:], ev.ctx)
     if base == "pwd":
         return cwd
-    if base == "cat" and not args and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
-        return stdin[1]
-    if base in _DECODERS and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
+    if base == "cat" and not args and known_text(stdin) is not None:
+        return known_text(stdin)
+    if base in _DECODERS and known_text(stdin) is not None:
         from .flows import decoded
 
-        return decoded(base, args, stdin[1])
+        return decoded(base, args, known_text(stdin))
     if base in ("basename", "dirname") and args and not args[0].startswith("-"):
         path = args[0].rstrip("/") or "/"
         if base == "dirname":

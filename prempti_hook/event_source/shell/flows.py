@@ -32,9 +32,11 @@ def settle_pipeline_credentials(ev: Evaluator, pipeline: int) -> None:
     by a later element, or goes wherever the pipeline's output goes."""
     pending, ev.pending_credentials = ev.pending_credentials, []
     for kind, stage in pending:
-        if stage[0] != pipeline:
+        stage_pipeline, position = stage  # see Evaluator.pipe_stage
+        if stage_pipeline != pipeline:
             ev.pending_credentials.append((kind, stage))
-        elif any(other[0] == pipeline and other[1] > stage[1] for other in ev.login_stages):
+        elif any(login_pipeline == pipeline and login_position > position
+                 for login_pipeline, login_position in ev.login_stages):
             ev.out.credential_sinks["login"] = None
         else:
             ev.credential(kind, printed_here=False)
