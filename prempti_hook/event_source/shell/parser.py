@@ -76,6 +76,7 @@ class Parser:
 
     # --- entry points -------------------------------------------------------------------
     def parse_script(self) -> CommandList:
+        """The whole text: a `CommandList` (stray closers are syntax errors, skipped)."""
         node = self.parse_list()
         while self.i < self.n:  # a stray `)` or `;;` at top level
             self.ctx.reason(R_SYNTAX)
@@ -210,6 +211,8 @@ class Parser:
     # --- lists, pipelines, commands --------------------------------------------------------
     def parse_list(self, stops: frozenset = frozenset(), paren: bool = False,
                    case: bool = False) -> CommandList:
+        """list = (and_or (";" | "&" | newline))* [and_or], up to a reserved word of `stops`,
+        a `)` (`paren`, `case`) or a `;;` (`case`)."""
         ctx = self.ctx
         ctx.enter()
         items: list[ListItem] = []
@@ -265,6 +268,7 @@ class Parser:
         return CommandList(items)
 
     def parse_andor(self) -> Command:
+        """and_or = pipeline (("&&" | "||") newline* pipeline)*"""
         first = self.parse_pipeline()
         pipes = [first]
         ops = []
@@ -283,6 +287,7 @@ class Parser:
         return AndOr(pipes, ops)
 
     def parse_pipeline(self) -> Command:
+        """pipeline = ["time" ["-p"]] ["!"] command (("|" | "|&") newline* command)*"""
         while True:
             self.skip_blanks()
             word = self.peek_keyword()
@@ -312,6 +317,8 @@ class Parser:
         return Pipeline(commands)
 
     def parse_command(self) -> Command:
+        """command = simple_command | subshell | group | if | loop | for | case
+                   | function_def | conditional | arithmetic_command"""
         self.skip_blanks()
         if self.i >= self.n:
             return None
@@ -372,6 +379,7 @@ class Parser:
         return False
 
     def parse_if(self) -> If:
+        """if = "if" list "then" list ("elif" list "then" list)* ["else" list] "fi" redirect*"""
         self.i += 2
         clauses = []
         else_body = None
@@ -397,6 +405,8 @@ class Parser:
         return If(clauses, else_body, self.parse_redirs())
 
     def parse_for(self, keyword_len: int) -> For:
+        """for = ("for" | "select") (name ["in" word*] | "((" expression "))") [";"]
+              ("do" list "done" | "{" list "}") redirect*"""
         self.i += keyword_len
         self.skip_blanks()
         s = self.s
@@ -437,6 +447,8 @@ class Parser:
         return For(name, words, body, self.parse_redirs())
 
     def parse_case(self) -> Case:
+        """case = "case" word "in" (["("] word ("|" word)* ")" list [";;" | ";&" | ";;&"])*
+                  "esac" redirect*"""
         self.i += 4
         self.skip_blanks()
         subject = self.read_word() or []
@@ -482,6 +494,7 @@ class Parser:
         return Case(subject, items, self.parse_redirs())
 
     def parse_cond(self) -> Conditional:
+        """conditional = "[[" word* "]]" redirect*"""
         self.i += 2
         words = []
         s = self.s
@@ -502,6 +515,8 @@ class Parser:
         return Conditional(words, self.parse_redirs())
 
     def try_arith_command(self) -> ArithmeticCommand | None:
+        """arithmetic_command = "((" expression "))" redirect*; None (cursor unmoved) when
+        there is no matching `))`: then `((` opens nested subshells."""
         save = self.i
         self.i += 2
         parts = self.read_arith()
@@ -511,6 +526,7 @@ class Parser:
         return ArithmeticCommand(parts, self.parse_redirs())
 
     def parse_redirs(self) -> list[Redirection]:
+        """redirect* (after a compound command)"""
         redirs = []
         while True:
             self.skip_blanks()
@@ -520,6 +536,8 @@ class Parser:
             redirs.append(redir)
 
     def parse_simple(self) -> SimpleCommand | FunctionDef:
+        """simple_command = (assignment | redirect)* (word | redirect)*, or the function
+        definition `name () command` it turns out to start."""
         assigns: list[Assignment] = []
         words: list[list] = []
         redirs: list[Redirection] = []
@@ -588,6 +606,8 @@ class Parser:
     _REDIR_OPS = ("<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "&>>", "&>", "<", ">")
 
     def try_redirect(self) -> Redirection | None:
+        """redirect = [number | "{" name "}"] op word | heredoc; None when the cursor is on
+        none."""
         s, n = self.s, self.n
         i = self.i
         fd: int | str | None = None
@@ -635,6 +655,8 @@ class Parser:
 
     # --- words ----------------------------------------------------------------------------
     def read_word(self) -> list | None:
+        """word = (literal | quoted | parameter | command_substitution | arithmetic
+        | process_substitution)+; None when the cursor is on none."""
         s, n = self.s, self.n
         start = self.i
         parts: list = []
@@ -680,6 +702,7 @@ class Parser:
         return parts
 
     def read_procsub(self, parts: list) -> None:
+        """process_substitution = ("<(" | ">(") list ")" (the cursor is on `<` or `>`)"""
         direction = self.s[self.i]
         self.i += 2
         body = self.parse_list(paren=True)
@@ -687,11 +710,15 @@ class Parser:
         parts.append(ProcessSubstitution(body, direction))
 
     def read_dquote(self, parts: list) -> None:
+        """double_quoted = '"' (char | "\\" char | parameter | command_substitution
+        | arithmetic)* '"' (quoted parts)"""
         self.i += 1
         if not self._read_expanding(parts, _DQ_ESCAPABLE, '"'):
             self.ctx.reason(R_SYNTAX)  # no closing quote
 
     def read_dollar(self, parts: list, quoted: bool) -> None:
+        """What follows a `$`: `$'...'`, `$"..."`, `$((...))`, `$(...)`, `$[...]`,
+        `${...}`, `$name`, `$1`, `$@`..., or a literal `$`."""
         s, n = self.s, self.n
         i = self.i
         nxt = s[i + 1] if i + 1 < n else ""
@@ -737,6 +764,8 @@ class Parser:
                   "/#", "/%", "/", "^^", "^", ",,", ",", "@", ":")
 
     def read_brace_param(self, parts: list, quoted: bool) -> None:
+        """parameter = "${" ["#" | "!"] name ["[" subscript "]"] [op arg ["/" replacement]] "}"
+        (the cursor is on `$`)"""
         s, n = self.s, self.n
         i = self.i + 2
         length = indirect = False
@@ -793,6 +822,7 @@ class Parser:
         parts.append(Parameter(name, quoted, op, arg, replacement, length, indirect, subscript))
 
     def read_brace_arg(self, quoted: bool, stop: str) -> list:
+        """The word after a `${name op`, up to `}` (or `stop`)."""
         s, n = self.s, self.n
         parts: list = []
         start = self.i
@@ -836,6 +866,7 @@ class Parser:
             parts.append(Quoted(text) if quoted else Literal(text))
 
     def read_backtick(self, parts: list, quoted: bool) -> None:
+        """command_substitution = "`" list "`" (backslash-escapes removed first)"""
         s, n = self.s, self.n
         j = self.i + 1
         chunks = []
