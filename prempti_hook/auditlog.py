@@ -55,7 +55,9 @@ if TYPE_CHECKING:
 LOCK_SUFFIX = ".lock"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+# Read as well as append: a file another writer created meanwhile may end in a torn line,
+# which the next line must not be glued to (checked with pread on this descriptor).
+_APPEND_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CREAT
 # A whole line, chain and newline included. Big enough for any ordinary call (about 2 KiB),
 # small enough that a burst of giant calls cannot rotate the evidence out of a 10 MiB x 3 log
 # in a few dozen calls (it takes 640 of the largest lines).

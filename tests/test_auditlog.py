@@ -534,3 +534,17 @@ def test_a_provisioned_log_in_a_folder_the_hook_cannot_write_is_appended_to():
         assert report.findings == [] and report.chained == 5
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_an_unlocked_writer_that_finds_the_first_file_made_meanwhile_appends_on_a_new_line(
+        tmp_path, monkeypatch):
+    # Writers past a stuck lock race: one lists no file, another creates the first one and
+    # leaves a torn line. The late writer must read that file's end, not fail (EBADF on a
+    # write-only descriptor) and lose its line.
+    log = str(tmp_path / "events.jsonl")
+    first = auditlog.numbered_path(log, 1)
+    Path(first).write_bytes(b'{"torn": ')
+    monkeypatch.setattr(auditlog, "_numbers", lambda log_file, names: [])
+    auditlog._append_chained(log, b'{"n": 1}', 0, 0, None)
+    lines = Path(first).read_bytes().split(b"\n")
+    assert lines[0] == b'{"torn": ' and json.loads(lines[1])["n"] == 1

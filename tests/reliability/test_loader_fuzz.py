@@ -357,7 +357,9 @@ def test_check_through_the_zipapp(checker, tmp_path_factory, text):
 
 
 @pytest.mark.parametrize("args, code", [(["--bogus"], 2), (["/nonexistent/rules.yaml"], 1),
-                                        (["/"], 1), (["/dev/null"], 0)])
+                                        (["/"], 1),
+                                        # not a regular file: the hook refuses it too
+                                        (["/dev/null"], 1)])
 def test_check_usage_and_unreadable_files(checker, args, code):
     result = checker.cli("--check", *args)
     assert result.returncode == code, result
