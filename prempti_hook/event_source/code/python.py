@@ -851,6 +851,12 @@ class PythonAnalyzer:
         self.hosts_in(args)
         self.hosts_in([v for k, v in kwargs.items() if k in ("url", "host", "hostname",
                                                              "address", "uri")])
+        if name.endswith(".urlretrieve"):
+            # urlretrieve(url, filename): the download lands in a file, which the shell
+            # analysis then knows as downloaded (running it later is running fetched code)
+            target = args[1] if len(args) > 1 else kwargs.get("filename")
+            if target is not None:
+                report.add(report.writes, as_text(target).s)
         return Obj("response", NETWORK)
 
     def hosts_in(self, values: list, depth: int = 0) -> None:
