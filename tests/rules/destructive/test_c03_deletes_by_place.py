@@ -176,7 +176,8 @@ def test_git_clean_inside_the_project_discards_work(verdict):
 GENERATED = [{"file": "{project}/handbook/Makefile",
               "content": "html:\n\tsphinx-build -b html . _build/html\n"
                          "clean:\n\trm -rf _build/*\n"},
-             {"file": "{project}/site/Makefile", "content": "clean:\n\trm -rf _site .jekyll-cache\n"},
+             {"file": "{project}/site/Makefile",
+              "content": "clean:\n\trm -rf _site .jekyll-cache\n"},
              {"file": "{project}/handbook/conf.py", "content": "project = 'x'\n"}]
 
 
