@@ -384,6 +384,17 @@ def _secrets(ev, _arg):
     return find_secrets(ev.tool_input)
 
 
+def _settings_credentials(ev, _arg):
+    """Credential entries of the agent settings files the call touches (agent_settings)."""
+    found = tool_paths(ev)
+    if found is None:
+        return None
+    from .agent_settings import SETTINGS_NAMES, settings_credentials
+
+    paths = [p for p in found.real if p.rsplit("/", 1)[-1] in SETTINGS_NAMES]
+    return settings_credentials(paths) if paths else ()
+
+
 SHELL_EXTRACTORS = {
     "tool.cmd.names": _cmd_list("names"),
     "tool.cmd.args": _cmd_list("args"),
@@ -416,6 +427,7 @@ SHELL_EXTRACTORS = {
     "tool.write_path_names": _write_path_names,
     "tool.hosts": _hosts,
     "tool.secrets": _secrets,
+    "tool.settings_credentials": _settings_credentials,
 }
 
 # What a call destroys and where its deletes and writes land (tool.effects,
@@ -570,6 +582,12 @@ _DECLARATIONS = (
     ("tool.secrets", True, "CHARBUF",
      "kinds of credentials found in any string of tool_input (aws_access_key_id, "
      "github_token, private_key, jwt...); never the secret itself"),
+    ("tool.settings_credentials", True, "CHARBUF",
+     "credential entries of the agent settings files (settings.json, settings.local.json) "
+     "among tool.paths, read from disk: env:NAME (an `env` entry named like a credential, "
+     "with a value), secret:KIND (a credential anywhere in the file), apiKeyHelper and "
+     "other helpers that print credentials, unreadable (not a regular JSON file within "
+     "256 KiB); never the value"),
 )
 
 
