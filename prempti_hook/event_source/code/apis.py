@@ -7,6 +7,7 @@ Effects (handled by `scripted.TokenAnalyzer.effect_<name>`):
 - shell: the first argument is a command line for a shell
 - system: one argument is a command line, several are a program and its arguments
 - argv: the arguments are a program and its arguments
+- keyring: a password from the OS keychain (the read `keyring get SERVICE ACCOUNT` makes)
 - spawn: a program, then a list of its arguments (`spawn('sh', ['-c', x])`)
 - argv_list: a list holding the program and its arguments (`Bun.spawn([...])`)
 - builder: a command builder (`Command::new("sh").arg("-c").arg(x)`, `Deno.Command`)
@@ -50,6 +51,7 @@ _JS = _build({
     "spawn": "child_process.spawn child_process.spawnSync child_process.execFile "
              "child_process.execFileSync child_process.fork",
     "argv_list": "Bun.spawn Bun.spawnSync",
+    "keyring": "keytar.getPassword keytar.findPassword keytar.findCredentials",
     "builder": "Deno.Command Deno.run",
     "socket": "net.connect net.createConnection net.Socket tls.connect dgram.createSocket "
               "Deno.connect Deno.connectTls Bun.connect",
@@ -287,7 +289,8 @@ _FROM_PYTHON = {"shell": "shell", "popen": "popen", "execv": "argv_list", "execl
                 "delete": "delete", "exec": "exec", "runpath": "include", "b64": "b64",
                 "hex": "hex", "zlib": "zlib", "home": "home", "cwd": "cwd",
                 "expanduser": "expanduser", "join": "join", "path": "join",
-                "getenv": "getenv", "import": "require", "chr": "chars"}
+                "getenv": "getenv", "import": "require", "chr": "chars",
+                "keyring": "keyring"}
 
 
 def python_api() -> Api:

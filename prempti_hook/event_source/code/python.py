@@ -91,6 +91,9 @@ _table("posix_spawn", "os.posix_spawn os.posix_spawnp")
 _table("pty", "pty.spawn")
 _table("shell", "asyncio.create_subprocess_shell")
 _table("argv", "asyncio.create_subprocess_exec")
+# The OS keychain through the keyring library: what `keyring get SERVICE USER` prints.
+_table("keyring", "keyring.get_password keyring.get_credential keyring.core.get_password "
+       "keyring.core.get_credential")
 _table("dup", "os.dup2 os.dup os.dup3")
 _table("socket", "socket.socket socket.create_connection socket.fromfd socket.socketpair "
        "ssl.wrap_socket asyncio.open_connection telnetlib.Telnet")
@@ -805,6 +808,15 @@ class PythonAnalyzer:
 
     def do_argv(self, name, args, kwargs):
         self.argv(list(args))
+
+    def do_keyring(self, name, args, kwargs):
+        """A password from the OS keychain: the same read as the keyring command line, so
+        the shell analysis's credential rules apply (tool.cmd.credential_reads)."""
+        words = [args[0] if args else kwargs.get("service_name"),
+                 args[1] if len(args) > 1 else kwargs.get("username")]
+        self.report.command("argv", ["keyring", "get",
+                                     *(as_text(w).s for w in words if w is not None)])
+        return Text(UNKNOWN)
 
     def do_execv(self, name, args, kwargs):
         words = args[1] if len(args) > 1 and isinstance(args[1], list) else args[:1]
