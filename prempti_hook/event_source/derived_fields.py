@@ -378,6 +378,48 @@ def _hosts(ev, _arg):
     return tuple(hosts)
 
 
+# Settings that name a proxy: a `NAME=` whose name ends in `_proxy` (`HTTPS_PROXY=`,
+# `npm_config_https_proxy=`), or these keys before the value (`npm config set proxy URL`,
+# `git config http.proxy URL`, `pip --proxy URL`, `--proxy=URL`).
+_PROXY_KEYS = frozenset({"proxy", "https-proxy", "http-proxy", "http.proxy", "https.proxy",
+                         "--proxy", "--https-proxy", "--http-proxy"})
+
+
+def _after_proxy_key(text: str, start: int) -> bool:
+    """Whether the value starting at `start` of the command text is a proxy setting's."""
+    head = text[max(0, start - 64):start]
+    if head[-1:] in ("'", '"'):
+        head = head[:-1]
+    if head[-1:] not in ("=", " ", "\t"):
+        return False
+    key = head[:-1].rstrip() if head[-1:] != "=" else head[:-1]
+    cut = max(key.rfind(c) for c in " \t;&|(\n'\"")
+    key = key[cut + 1:].lower()
+    if head[-1:] == "=" and key.endswith("_proxy"):
+        return True
+    return key in _PROXY_KEYS
+
+
+def _proxy_urls(ev, _arg):
+    """tool.cmd.urls that the command text names only as proxies' addresses."""
+    shell = analysis(ev)
+    if shell is None:
+        return None
+    text = ev.tool_input.get(COMMAND_KEY) if isinstance(ev.tool_input, dict) else None
+    if not isinstance(text, str) or "roxy" not in text.lower():
+        return ()
+    found = []
+    for url in list(shell.urls)[:64]:
+        starts = []
+        at = text.find(url)
+        while at >= 0 and len(starts) < 64:
+            starts.append(at)
+            at = text.find(url, at + 1)
+        if starts and all(_after_proxy_key(text, k) for k in starts):
+            found.append(url)
+    return tuple(found)
+
+
 def _secrets(ev, _arg):
     from .secrets import find_secrets
 
@@ -427,6 +469,7 @@ SHELL_EXTRACTORS = {
     "tool.write_path_names": _write_path_names,
     "tool.hosts": _hosts,
     "tool.secrets": _secrets,
+    "tool.cmd.proxy_urls": _proxy_urls,
     "tool.settings_credentials": _settings_credentials,
 }
 
@@ -582,6 +625,11 @@ _DECLARATIONS = (
     ("tool.secrets", True, "CHARBUF",
      "kinds of credentials found in any string of tool_input (aws_access_key_id, "
      "github_token, private_key, jwt...); never the secret itself"),
+    ("tool.cmd.proxy_urls", True, "CHARBUF",
+     "the tool.cmd.urls that the command text names only as a proxy's address "
+     "(HTTPS_PROXY=URL and other *_proxy settings, `npm config set proxy URL`, "
+     "`git config http.proxy URL`, `--proxy URL`): requests are tunnelled through them, code "
+     "does not come from them"),
     ("tool.settings_credentials", True, "CHARBUF",
      "credential entries of the agent settings files (settings.json, settings.local.json) "
      "among tool.paths, read from disk: env:NAME (an `env` entry named like a credential, "
