@@ -710,6 +710,35 @@ def written_path(ev) -> str | None:
     return None
 
 
+# MCP tools that write files into a repository (GitHub's and GitLab's servers): what such a
+# file runs later (a CI workflow on the next push) is analysed like a Write of that path in
+# the project, whose copy on disk (if any) is the text before.
+MCP_REPO_WRITES = ("create_or_update_file", "push_files", "create_file", "update_file")
+MAX_REPO_FILES = 64
+
+
+def mcp_repo_write(ev) -> tuple[str, str] | None:
+    """(path in the repository, content) of the first file an MCP repository write puts
+    where it may run later, else None."""
+    name = ev.tool_name
+    if name in WRITES or name in PATCHES:
+        return None
+    tool = next((t for t in MCP_REPO_WRITES if name.endswith(t)), None)
+    if tool is None or name[:-len(tool)][-1:] not in ("_", "-"):
+        return None
+    data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
+    files = data.get("files")
+    for entry in (files if isinstance(files, list) else [data])[:MAX_REPO_FILES]:
+        if not isinstance(entry, dict):
+            continue
+        path, content = entry.get("path"), entry.get("content")
+        if isinstance(path, str) and isinstance(content, str) and path.strip("/"):
+            path = path.lstrip("/")
+            if may_run_later(resolve(path, ev.real_cwd, ev.home)):
+                return path, content
+    return None
+
+
 def _writes_what_may_run(ev) -> bool:
     """Whether the written file's name says it may run later (without importing the
     analysis: most writes are of data)."""
@@ -748,7 +777,8 @@ def _code_field(name: str):
             if found.code is None:
                 return empty
         elif tool not in WRITES and tool not in PATCHES:
-            return None
+            if mcp_repo_write(ev) is None:
+                return None
         elif not _writes_what_may_run(ev):
             return write_empty
         from .code_fields import EXTRACTORS
