@@ -18,6 +18,8 @@ Effects (handled by `scripted.TokenAnalyzer.effect_<name>`):
 - chars: character codes to a string; format: printf-like formatting
 - home, cwd, getenv, join, expanduser, identity: values
 - require: a module by name; env_whole: the whole environment
+- sql: the first argument is SQL sent to a database (a driver's or ORM's query method);
+  db_wipe: a method that drops a whole database, schema or collection
 """
 
 from __future__ import annotations
@@ -94,6 +96,10 @@ _JS_METHODS = _build({
     "write": "writeFileSync appendFileSync createWriteStream",
     "delete": "rmSync unlinkSync rmdirSync",
     "socket": "createConnection",
+    # database drivers and ORMs, whatever the receiver: SQL judged like a database's command
+    # line's (event_source.sql), and methods that drop everything
+    "sql": "query execute $executeRawUnsafe $queryRawUnsafe executeRawUnsafe raw exec",
+    "db_wipe": "dropDatabase dropCollection dropAllSchemas dropSchema",
 })
 
 _PERL = _build({
