@@ -70,7 +70,7 @@ ASKS = [
     "shred -u .env.local",
     "rm -rf ~/Documents/invoices",
     "rm -rf /srv/www/site",
-    "rm -rf /tmp",
+    "rm -rf /var/tmp",
 ]
 
 ALLOWS = [

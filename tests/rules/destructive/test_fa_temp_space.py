@@ -37,9 +37,16 @@ def test_writing_a_file_in_tmp_is_allowed(verdict):
     assert result == "allow", result.rules
 
 
-@pytest.mark.parametrize("command", ["rm -rf /tmp", "rm -rf /tmp/*", "chmod 777 /tmp"])
+@pytest.mark.parametrize("command", ["rm -rf /var/tmp", "rm -rf /var/tmp/*", "chmod 777 /var/tmp"])
 def test_temp_folders_themselves_keep_their_rules(verdict, command):
     assert verdict(command) == "ask"
+
+
+@pytest.mark.parametrize("command", ["rm -rf /tmp", "rm -rf /tmp/*", "chmod 777 /tmp"])
+def test_tmp_itself_is_never_scratch_space(verdict, command):
+    # At least asked; denied outright when the interpreter running the checks lives under
+    # /tmp (a checkout there: its folders are the hook's own, see prempti.interpreter_paths).
+    assert verdict(command) in ("ask", "deny")
 
 
 def test_running_code_from_temp_keeps_its_rules(verdict):
