@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 
 from .derived_fields import AGENT_SETTINGS_NAMES, HOOK_FOLDERS, analysis, tool_paths
-from .places import MARKERS
 
 # Words that name a production target (as a whole word of the command: `--env production`,
 # `.env.production`, `acme-api-prod`, `$PROD_DATABASE_URL`, `RAILS_ENV=production`).
@@ -220,8 +219,9 @@ def _write_places(ev, _arg):
 # Run-time parts that cannot hide a `/` or `..` the command chose: a variable set neither in
 # the command nor in the hook's environment (the same environment the agent's shell gets),
 # and a run-time number. Program output (`$(...)`) can, and stays a write of its folder.
-_ENTRY_MARKERS = MARKERS[1] + MARKERS[2]   # UNSET, NUMBER (shell/analysis.py)
-_OUTPUT_MARKERS = MARKERS[0] + MARKERS[3]  # COMPUTED, POSITIONAL
+# (places.MARKERS, spelled out: a file tool's call must not import `places`.)
+_ENTRY_MARKERS = "\ue001\ue002"   # UNSET, NUMBER (shell/analysis.py)
+_OUTPUT_MARKERS = "\ue000\ue003"  # COMPUTED, POSITIONAL
 
 
 def _temp_entry_folders(ev, places) -> set:
