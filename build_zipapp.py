@@ -58,7 +58,6 @@ BUILD_ID_PLACEHOLDER = 'BUILD_ID = ""  # filled in by build_zipapp.py'
 BUNDLE_AT_PLACEHOLDER = ("BUNDLE_AT = 0  # filled in by build_zipapp.py: where the code bundle "
                          "starts in the zipapp")
 BUNDLE_NAME = "prempti-hook.bundle"
-RULE_SUFFIXES = (".yaml", ".yml")
 FILE_MODE = 0o100644  # regular file, rw-r--r--: staged modes must not depend on the checkout
 
 
@@ -271,10 +270,12 @@ def copy_tree(source: Path, target: Path, exclude_top: tuple[str, ...] = ()) -> 
 
 def stage(site_packages: Path, deps: Path, rules_dir: Path) -> None:
     """Fill `site_packages` with what the zipapp carries."""
+    from prempti_hook import files
+
     package = site_packages / PACKAGE
     copy_tree(REPO / PACKAGE, package, exclude_top=("rules_default",))
     rules = sorted(p for p in rules_dir.iterdir()
-                   if p.suffix in RULE_SUFFIXES and not p.name.startswith(".")) \
+                   if p.suffix in files.RULE_SUFFIXES and not p.name.startswith(".")) \
         if rules_dir.is_dir() else []
     (package / "rules_default").mkdir(parents=True, exist_ok=True)
     for path in rules:

@@ -1,4 +1,5 @@
-"""The audit record of one hook call (contract §6), in Falco's JSON alert shape.
+"""The audit record of one hook call (docs/contract.md, "Audit log"), in Falco's JSON alert
+shape.
 
 Falco keys, so falcosidekick and SIEM parsers can ingest the log: `time` (RFC 3339 with
 nanoseconds, `Z`), `hostname`, `source`, `rule`, `priority`, `output` (Falco's text line
@@ -23,14 +24,14 @@ from __future__ import annotations
 import os
 import time
 
+from .event_source import SOURCE
 from .verdict import NO_MATCH_RULE, priority_name
 
-SOURCE = "coding_agent"
 FAILURE_RULE = "prempti-hook: failed to decide"
 FIELD_CAP = 16384
-# Hook events whose answer the agent enforces (agent-protocols.md): Claude Code and Codex
-# `PreToolUse`/`PermissionRequest`, Copilot `preToolUse`/`permissionRequest`, Gemini
-# `BeforeTool`, Cursor's `before*` events.
+# Hook events whose answer the agent enforces (each agent's module in `agents/`): Claude Code
+# and Codex `PreToolUse`/`PermissionRequest`, Copilot `preToolUse`/`permissionRequest`,
+# Gemini `BeforeTool`, Cursor's `before*` events.
 DECISION_EVENTS = frozenset({"PreToolUse", "PermissionRequest", "preToolUse",
                              "permissionRequest", "BeforeTool", "beforeShellExecution",
                              "beforeMCPExecution", "beforeReadFile"})

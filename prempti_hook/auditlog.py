@@ -46,6 +46,7 @@ import stat
 import time
 
 from . import auditchain, jsonio
+from .files import NotRegularFile, open_regular, write_all
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,8 +55,6 @@ if TYPE_CHECKING:
 LOCK_SUFFIX = ".lock"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-# O_NOFOLLOW: a symlink planted at a log file's path must not redirect our writes elsewhere.
-_OPEN_FLAGS = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
 _APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 # A whole line, chain and newline included. Big enough for any ordinary call (about 2 KiB),
 # small enough that a burst of giant calls cannot rotate the evidence out of a 10 MiB x 3 log
@@ -98,22 +97,11 @@ MIN_STALL_SECONDS = 0.5
 LOCK_WAIT_SECONDS = 20.0
 
 
-class NotRegularFile(OSError):
-    """Something other than a regular file (a FIFO, a device) sits at a log file's path."""
-
-
 def _open_regular(path: str, flags: int) -> int:
-    """Open `path` without blocking (a FIFO planted there must not hang the hook) and check
-    it is a regular file."""
-    fd = os.open(path, flags | os.O_NONBLOCK | _OPEN_FLAGS, FILE_MODE)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotRegularFile(f"{path} is not a regular file")
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    """Open `path` without blocking (a FIFO planted there must not hang the hook), without
+    following a symlink (one planted at a log file's path must not redirect our writes
+    elsewhere), and check it is a regular file (NotRegularFile otherwise)."""
+    return open_regular(path, flags, FILE_MODE, blocking=True)
 
 
 class LockStalled(OSError):
@@ -365,12 +353,6 @@ def _point_link(log_file: str, number: int) -> None:
             pass
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
 def _first_file(log_file: str, numbers: list[int], backups: int, locked: bool) -> int:
     """The file to write when there is no numbered file yet: the first one; or, in a folder
     the hook may not create files in (the hardened install provisions one append-only
@@ -411,7 +393,7 @@ def _append_chained(log_file: str, body: bytes, max_bytes: int, backups: int,
             fd = None
             line = line.lstrip(b"\n")
             fd = _start_file(log_file, numbers[-1] + 1, numbers, backups)
-        _write_all(fd, line)
+        write_all(fd, line)
     finally:
         if fd is not None:
             os.close(fd)

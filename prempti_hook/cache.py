@@ -16,6 +16,11 @@ bounded by the call's deadline (`deadline`, a `time.monotonic()` value shared wi
 audit log's lock): a lock held past it costs the call no more; the last good ruleset (or,
 without one, a compile in this process) is used, and the user is told.
 
+The lock is a `flock` on `rebuild.lock`, taken two ways that exclude each other (both are
+flock on the same file): a hook call (one passes `deadline`) takes it with `fcntl` directly,
+because importing `filelock` would cost every hook call that rebuilds ~50 ms; the commands
+(`--check` refreshes the cache: no `deadline`) take it with `filelock`.
+
 Reading the cache runs code, so a cache file is used only when it is the very file this
 code wrote: a regular file we own that nobody else can write, with one name (a hard link
 would let it be changed through another name: the hook fails closed and says how to fix
@@ -37,6 +42,7 @@ import sys
 import time
 
 from . import __version__, integrity, rulefiles, running_zipapp
+from .files import NotRegularFile, open_regular, read_all, unlink_quietly, write_atomic
 
 CACHE_FORMAT = 2
 MAGIC = b"prempti-hook cache %d\n" % CACHE_FORMAT
@@ -148,16 +154,16 @@ def open_ours(path: str, seen: list[str] | None = None) -> int | None:
     Raises CacheProblem for a file that is not ours to read, and RulesUnavailable for one
     with another name (a hard link): the hook fails closed on that."""
     try:
-        # O_NONBLOCK: a FIFO planted at the cache's path must not hang the hook on open.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        # Not blocking: a FIFO planted at the cache's path must not hang the hook on open.
+        fd = open_regular(path)
     except FileNotFoundError:
         return None
+    except NotRegularFile:
+        raise CacheProblem(f"cache file {path} is not a regular file") from None
     except OSError as e:
         raise CacheProblem(f"cache file {path} cannot be read: {e.strerror or e}") from None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise CacheProblem(f"cache file {path} is not a regular file")
         _check_private(st, "cache file", path)
         if st.st_nlink > 1:
             raise RulesUnavailable(integrity.linked_message(
@@ -182,15 +188,6 @@ def _tell(notices: list[str], text: str) -> None:
         notices.append(text)
 
 
-def read_all(fd: int) -> bytes:
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
 def read_ours(path: str, seen: list[str] | None = None) -> bytes | None:
     """The bytes of a small cache file we wrote (see `open_ours`), or None."""
     fd = open_ours(path, seen)
@@ -208,29 +205,6 @@ def write_ours(path: str, data: bytes, mode: int = 0o600) -> None:
     integrity.write_record(path)
 
 
-def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never a part."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
-                 0o600)
-    try:
-        if mode != 0o600:
-            os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    except BaseException:
-        os.close(fd)
-        _unlink_quietly(tmp)
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
 def _file_mark(path: str):
     """What changes when a file is replaced or rewritten (None when it does not exist)."""
     try:
@@ -238,13 +212,6 @@ def _file_mark(path: str):
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _stored_ruleset(fd: int, header: bytes | None):
@@ -298,11 +265,11 @@ def read_rules_texts(files: list[str]) -> list[tuple[str, str]]:
     texts = []
     zipapp = running_zipapp()
     for path in files:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(f"{path} is not a regular file")
-            data = f.read()
+        fd = open_regular(path, follow=True)  # a FIFO would block the hook forever
+        try:
+            data = read_all(fd)
+        finally:
+            os.close(fd)
         # The zipapp's embedded rules are checked against the build before they are used.
         problem = zipapp.verify_extracted(path, data) if zipapp is not None else None
         if problem is not None:
@@ -380,7 +347,8 @@ def defined_names(result) -> dict:
 
 def load(cfg, deadline: float | None = None) -> Loaded:
     """The ruleset to enforce for configuration `cfg` (see the module docstring).
-    `deadline` (`time.monotonic()`) bounds the wait for a lock held by another process.
+    `deadline` (`time.monotonic()`) bounds the wait for a lock held by another process;
+    the hook passes one, the commands do not (see the module docstring on the lock).
 
     Raises RulesUnavailable when nothing can be enforced, or when a rules or cache file has
     another name (a hard link)."""
@@ -397,6 +365,7 @@ def load(cfg, deadline: float | None = None) -> Loaded:
     header = fingerprint(files, linked)
     if linked:
         raise RulesUnavailable("; ".join(linked))
+    on_hook_call = deadline is not None
     if deadline is None:
         deadline = time.monotonic() + LOCK_DEADLINE_SECONDS
     cache_dir = cfg.cache_dir
@@ -406,7 +375,7 @@ def load(cfg, deadline: float | None = None) -> Loaded:
         ruleset = _read_ruleset(os.path.join(cache_dir, RULESET_FILE), header, notices)
         if ruleset is not None:
             return Loaded(ruleset, notices, True)
-        loaded = _rebuild(cache_dir, files, header, notices, deadline, managed)
+        loaded = _rebuild(cache_dir, files, header, notices, deadline, managed, on_hook_call)
         loaded.notices[:0] = notices
         return loaded
     except CacheProblem as problem:
@@ -490,30 +459,71 @@ class _Holder:
         try:
             pid = int(os.pread(self.lock_fd, 32, 0).split()[0])
         except (OSError, ValueError, IndexError):
-            pid = None
+            # Emptied since: filelock before 3.20 (the one bundled for Python 3.9) opens the
+            # lock file with O_TRUNC at each try of a waiting command. Keep the pid we saw.
+            pid = self.sample[0] if self.sample is not None else None
         sample = (pid, _cpu_ticks(pid) if pid else None)
         self.busy = sample[1] is not None and (self.sample is None or sample != self.sample)
         self.sample, self.sampled_at = sample, now
         return self.busy
 
 
-def _wait_for_lock(lock_fd: int, ruleset_path: str, header: bytes, seen: list[str],
-                   deadline: float):
-    """Wait for the rebuild lock: True once held; a ruleset when the holder's result is
-    there first; False when waiting longer would mean waiting for a lock held by a process
-    that does not work toward releasing it."""
-    import fcntl
+class _FcntlLock:
+    """The rebuild lock as a hook call takes it: flock on the descriptor we opened."""
 
+    def __init__(self, lock_fd: int, lock_path: str) -> None:
+        self.fd = lock_fd
+
+    def try_acquire(self) -> bool:
+        import fcntl
+
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def release(self) -> None:
+        pass  # closing the descriptor releases it
+
+
+class _FileLock:
+    """The rebuild lock as the commands take it: `filelock` (flock on Unix, on a descriptor
+    of its own), so it excludes the hook calls' `_FcntlLock` on the same file."""
+
+    def __init__(self, lock_fd: int, lock_path: str) -> None:
+        import filelock
+
+        self.lock = filelock.FileLock(lock_path)
+        self.timeout = filelock.Timeout
+        self.held = False
+
+    def try_acquire(self) -> bool:
+        try:
+            self.lock.acquire(timeout=0)
+        except self.timeout:
+            return False
+        self.held = True
+        return True
+
+    def release(self) -> None:
+        if self.held:
+            self.lock.release()
+            self.held = False
+
+
+def _wait_for_lock(lock, lock_fd: int, ruleset_path: str, header: bytes, seen: list[str],
+                   deadline: float):
+    """Wait for the rebuild lock (`lock`, see `_FcntlLock`): True once held; a ruleset when
+    the holder's result is there first; False when waiting longer would mean waiting for a
+    lock held by a process that does not work toward releasing it."""
     give_up = time.monotonic() + LOCK_WAIT_SECONDS
     holder = _Holder(lock_fd)
     seen_file = _file_mark(ruleset_path)
     pause = 0.005
     while True:
-        try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if lock.try_acquire():
             return True
-        except BlockingIOError:
-            pass
         # Someone else is compiling: once the cache file changes, their result is in place
         # (it is renamed in whole). A stat per wait keeps hundreds of waiting hooks from
         # re-reading an unchanged file.
@@ -531,7 +541,8 @@ def _wait_for_lock(lock_fd: int, ruleset_path: str, header: bytes, seen: list[st
 
 
 def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
-             deadline: float, managed: list[str] | tuple = ()) -> Loaded:
+             deadline: float, managed: list[str] | tuple = (), on_hook_call: bool = True
+             ) -> Loaded:
     """Rebuild the cache under the lock, or use what another process just built."""
     ruleset_path = os.path.join(cache_dir, RULESET_FILE)
     failed_path = os.path.join(cache_dir, FAILED_FILE)
@@ -545,7 +556,12 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
     except OSError as e:
         raise CacheProblem(f"cannot create {lock_path}: {e.strerror or e}") from None
     try:
-        waited = _wait_for_lock(lock_fd, ruleset_path, header, seen, deadline)
+        lock = (_FcntlLock if on_hook_call else _FileLock)(lock_fd, lock_path)
+    except BaseException:
+        os.close(lock_fd)
+        raise
+    try:
+        waited = _wait_for_lock(lock, lock_fd, ruleset_path, header, seen, deadline)
         if waited is False:
             return _lock_held_too_long(cache_dir, files, lock_path, managed)
         if waited is not True:
@@ -565,6 +581,7 @@ def _rebuild(cache_dir: str, files: list[str], header: bytes, seen: list[str],
             return _last_good(cache_dir, failed[len(header):].decode("utf-8", "replace"))
         return _compile_and_store(cache_dir, files, header, managed)
     finally:
+        lock.release()
         os.close(lock_fd)
 
 
@@ -588,7 +605,7 @@ def _compile_and_store(cache_dir: str, files: list[str], header: bytes,
         write_ours(os.path.join(cache_dir, RULESET_FILE), data, mode)
         write_ours(os.path.join(cache_dir, LAST_GOOD_FILE), data, mode)
         for name in (FAILED_FILE, FAILED_FILE + integrity.RECORD_SUFFIX, *FORMER_FILES):
-            _unlink_quietly(os.path.join(cache_dir, name))
+            unlink_quietly(os.path.join(cache_dir, name))
     except OSError as e:
         notices.append(f"could not write the rule cache in {cache_dir}: "
                        f"{e.strerror or e}; every call recompiles the rules until this "

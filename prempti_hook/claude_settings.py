@@ -1,7 +1,7 @@
 """Reading and editing Claude Code's user settings (`~/.claude/settings.json`) to register
 the hook, without disturbing anything else in the file.
 
-Shape we add (agent-protocols §1.2, §1.6):
+Shape we add (docs/contract.md, "Claude Code's hook protocol"):
 
     {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [
         {"type": "command", "command": "...", "timeout": 30, "onFailure": "block"}]}]}}
@@ -258,28 +258,12 @@ def render(data: dict, like: bytes | None) -> bytes:
 
 
 def write_atomic(path: str, content: bytes, mode: int = 0o600) -> None:
-    """Replace `path` with `content` in one rename. A symlinked settings file (dotfile
-    managers) keeps its link: the file it points to is replaced."""
-    target = os.path.realpath(path)
-    folder = os.path.dirname(target)
-    temporary = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        view = memoryview(content)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fchmod(fd, mode)
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        os.unlink(temporary)
-        raise
-    os.close(fd)
-    try:
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    """Replace `path` with `content` in one rename, fsynced first (a person's settings must
+    survive a crash). A symlinked settings file (dotfile managers) keeps its link: the file
+    it points to is replaced."""
+    from .files import write_atomic as write
+
+    write(path, content, mode, durable=True, through_symlink=True)
 
 
 def file_mode(path: str, default: int = 0o600) -> int:

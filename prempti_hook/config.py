@@ -16,6 +16,8 @@ import os
 import stat
 import sys
 
+from .files import RULE_SUFFIXES, NotRegularFile, open_regular, read_all
+
 MODES = ("guardrails", "monitor")
 # `none`: no decision when no rule decides (the agent's own permission flow asks as usual);
 # `allow`: Prempti's default, approve everything no rule denies or asks. `defer` is the
@@ -78,11 +80,36 @@ class Config:
         self.locked = locked or {}  # setting -> the managed file:line that locks it
         self.system = system  # the root-owned system install
 
-    def __getattr__(self, name: str):
-        try:
-            return self.settings[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    # Settings (see SETTINGS: defaults < config.yaml < environment < managed policy) ------
+    @property
+    def mode(self) -> str:
+        """`guardrails` (enforce the verdicts) or `monitor` (log them, decide nothing)."""
+        return self.settings["mode"]
+
+    @property
+    def fail_open(self) -> bool:
+        """Let calls through (rather than deny them) when the rules cannot be used."""
+        return self.settings["fail_open"]
+
+    @property
+    def default_action(self) -> str:
+        """What a call no rule decides gets: `none` (no decision) or `allow`."""
+        return self.settings["default_action"]
+
+    @property
+    def log_max_bytes(self) -> int:
+        """Size at which the audit log is rotated."""
+        return self.settings["log_max_bytes"]
+
+    @property
+    def log_backups(self) -> int:
+        """Rotated audit log files kept."""
+        return self.settings["log_backups"]
+
+    @property
+    def input_max_bytes(self) -> int:
+        """Largest hook input (bytes) the hook reads from stdin."""
+        return self.settings["input_max_bytes"]
 
     # Paths -------------------------------------------------------------------------------
     @property
@@ -136,7 +163,6 @@ RULES_SUBDIR = "rules.d"
 CONFIG_NAME = "config.yaml"
 ENV_DIR = "PREMPTI_MANAGED_DIR"
 ENV_SYSTEM = "PREMPTI_SYSTEM"
-RULE_SUFFIXES = (".yaml", ".yml")
 
 
 def default_dir() -> str:
@@ -301,19 +327,21 @@ def read_config_file(path: str, known=SETTINGS) -> tuple[dict, list[str]]:
     values: dict = {}
     problems: list[str] = []
     try:
-        # O_NONBLOCK and the regular-file check: a FIFO here must not hang every hook call.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return values, [f"cannot read {path}: not a regular file"]
-            data = f.read(CONFIG_MAX_BYTES + 1)
-            if len(data) > CONFIG_MAX_BYTES:
-                problems.append(f"{path} is larger than {CONFIG_MAX_BYTES} bytes; only the "
-                                f"beginning was read")
-                data = data[:CONFIG_MAX_BYTES]
-            text = data.decode("utf-8")
+        # Not blocking, and a regular file: a FIFO here must not hang every hook call.
+        fd = open_regular(path, follow=True)
+        try:
+            data = read_all(fd, CONFIG_MAX_BYTES + 1)
+        finally:
+            os.close(fd)
+        if len(data) > CONFIG_MAX_BYTES:
+            problems.append(f"{path} is larger than {CONFIG_MAX_BYTES} bytes; only the "
+                            f"beginning was read")
+            data = data[:CONFIG_MAX_BYTES]
+        text = data.decode("utf-8")
     except FileNotFoundError:
         return values, problems
+    except NotRegularFile:
+        return values, [f"cannot read {path}: not a regular file"]
     except (OSError, UnicodeDecodeError) as e:
         return values, [f"cannot read {path}: {e}"]
     for number, line in enumerate(text.splitlines(), 1):

@@ -21,8 +21,8 @@ link would let it be changed without naming it): its settings file and the agent
 files it is registered in here, the rules files and the rule cache in `cache.load`, the
 zipapp in the launcher. One that has makes the call fail closed, with how to fix it.
 
-Failure policy (contract §5), because every agent treats some failures (exit 1, crashes,
-garbage, timeouts) as "let the tool run":
+Failure policy (docs/contract.md, "Failure policy"), because every agent treats some
+failures (exit 1, crashes, garbage, timeouts) as "let the tool run":
 - unreadable input (empty, not JSON, not an object, too big): exit 2, one line on stderr;
 - any failure to decide: a deny that says what failed and how to fix it (or no decision,
   if the user chose fail-open);
@@ -116,9 +116,11 @@ class Streams:
 
 
 def _write_all(fd: int, data: bytes) -> None:
+    """Write what we can: a closed stdout/stderr must not crash the hook."""
+    from .files import write_all
+
     try:
-        while data:
-            data = data[os.write(fd, data):]
+        write_all(fd, data)
     except OSError:
         pass
 

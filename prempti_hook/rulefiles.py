@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 
 from . import running_zipapp
+from .files import RULE_SUFFIXES
 
-RULE_SUFFIXES = (".yaml", ".yml")
 EMBEDDED = "prempti_hook/rules_default"  # the shipped rules, as package data of the zipapp
 
 

@@ -1,4 +1,4 @@
-"""From matching rules to a verdict (contract §3, §4).
+"""From matching rules to a verdict (docs/contract.md, "Verdicts" and "Modes").
 
 Tags decide, not priority: a rule tagged `coding_agent_deny` denies, `coding_agent_ask`
 asks, `coding_agent_allow` allows, anything else only logs. deny > ask > allow > none.

@@ -317,9 +317,12 @@ def test_without_a_last_good_ruleset_a_timed_out_call_compiles_for_itself(env):
     assert not cache_file(cfg).exists()  # nothing written without the lock
 
 
-def test_a_holder_that_is_working_is_waited_for_past_the_deadline(env):
+@pytest.mark.parametrize("emptied", [False, True])
+def test_a_holder_that_is_working_is_waited_for_past_the_deadline(env, emptied, monkeypatch):
     """A compile under heavy load can hold the lock longer than a call's deadline: a live
-    holder using CPU is waited for (up to LOCK_WAIT_SECONDS), then its result is used."""
+    holder using CPU is waited for (up to LOCK_WAIT_SECONDS), then its result is used.
+    Also when the lock file is emptied while it works (older filelock versions, as a waiting
+    command uses them, open it with O_TRUNC at each try)."""
     cfg, _, compiled = env
     os.makedirs(cfg.cache_dir, mode=0o700, exist_ok=True)
     lock = os.path.join(cfg.cache_dir, cache.LOCK_FILE)
@@ -334,6 +337,15 @@ def test_a_holder_that_is_working_is_waited_for_past_the_deadline(env):
     try:
         assert busy.stdout.readline() == "held\n"
         started = time.monotonic()
+        if emptied:
+            real_working = cache._Holder.working
+
+            def working_then_emptied(self, now):
+                busy = real_working(self, now)
+                os.truncate(lock, 0)  # the pid is gone after the first look
+                return busy
+
+            monkeypatch.setattr(cache._Holder, "working", working_then_emptied)
         loaded = cache.load(cfg, deadline=started + 0.2)
         elapsed = time.monotonic() - started
     finally:
@@ -342,3 +354,80 @@ def test_a_holder_that_is_working_is_waited_for_past_the_deadline(env):
     assert elapsed >= 0.9
     assert (names(loaded), loaded.notices) == (["good 1"], [])
     assert len(compiled) == 1
+
+
+# The two ways of taking the rebuild lock exclude each other ---------------------------------
+#
+# A hook call takes `rebuild.lock` with fcntl (importing filelock would cost it ~50 ms); the
+# commands take it with filelock. Both are flock on the same file: each must wait for the
+# other, across real processes.
+
+REPO = Path(__file__).resolve().parent.parent
+HOLD_SECONDS = 1.0
+
+
+def _holder(lock: str, how: str) -> subprocess.Popen:
+    """A process that holds `lock` (`how`: filelock or fcntl) for HOLD_SECONDS."""
+    take = {"filelock": "import filelock\nheld = filelock.FileLock(lock)\nheld.acquire()\n",
+            "fcntl": ("import fcntl, os\nfd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)\n"
+                      "fcntl.flock(fd, fcntl.LOCK_EX)\n")}[how]
+    code = (f"import time\nlock = {lock!r}\n{take}"
+            f"print('held', flush=True)\ntime.sleep({HOLD_SECONDS})\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def _load_in_a_process(tmp_path, rules, on_hook_call: bool) -> dict:
+    """`cache.load` in a fresh process, as a hook call (with a deadline) or as a command."""
+    deadline = "deadline=time.monotonic() + 10" if on_hook_call else ""
+    code = (f"import json, sys, time\nsys.path.insert(0, {str(REPO)!r})\n"
+            "from prempti_hook import cache, config\n"
+            f"cfg = config.load({{'HOME': {str(tmp_path)!r}, 'PREMPTI_RULES': {str(rules)!r}}})\n"
+            f"started = time.monotonic()\nloaded = cache.load(cfg, {deadline})\n"
+            "print(json.dumps({'elapsed': time.monotonic() - started,\n"
+            "                  'from_cache': loaded.from_cache, 'notices': loaded.notices,\n"
+            "                  'filelock': 'filelock' in sys.modules}))\n")
+    import json
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+@pytest.mark.parametrize(("holder_way", "on_hook_call"), [("filelock", True),
+                                                           ("fcntl", False)])
+def test_a_hook_call_and_a_command_wait_for_each_other_on_the_rebuild_lock(
+        env, tmp_path, holder_way, on_hook_call):
+    cfg, rules, _ = env
+    os.makedirs(cfg.cache_dir, mode=0o700, exist_ok=True)
+    holder = _holder(os.path.join(cfg.cache_dir, cache.LOCK_FILE), holder_way)
+    try:
+        result = _load_in_a_process(tmp_path, rules, on_hook_call)
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    # It waited for the holder to let go, then rebuilt the cache itself, quietly.
+    assert result["elapsed"] >= HOLD_SECONDS * 0.8, result
+    assert (result["from_cache"], result["notices"]) == (False, []), result
+    assert cache_file(cfg).exists()
+    # A hook call never imports filelock; a command takes the lock with it.
+    assert result["filelock"] is (not on_hook_call)
+
+
+def test_a_command_holding_the_lock_with_filelock_is_not_overtaken_by_a_hook_call(env):
+    """While a command holds the lock through filelock, a hook call cannot take it with
+    fcntl: past its deadline it uses its own compile, writes nothing, and says so."""
+    cfg, _, _ = env
+    os.makedirs(cfg.cache_dir, mode=0o700, exist_ok=True)
+    holder = _holder(os.path.join(cfg.cache_dir, cache.LOCK_FILE), "filelock")
+    try:
+        loaded = cache.load(cfg, deadline=time.monotonic() + 0.2)
+        held_meanwhile = holder.poll() is None
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    assert held_meanwhile
+    assert names(loaded) == ["good 1"] and loaded.from_cache is False
+    assert "compiled the rules for itself" in loaded.notices[0]
+    assert not cache_file(cfg).exists()  # nothing written without the lock

@@ -68,3 +68,16 @@ def test_default_action_values_and_the_old_name(tmp_path, written, meant):
     (tmp_path / "config.yaml").write_text(f"default_action: {written}\n")
     cfg = config.load({"HOME": str(tmp_path), "PREMPTI_HOME": str(tmp_path)})
     assert (cfg.default_action, cfg.problems) == (meant, [])
+
+
+def test_every_setting_is_an_explicit_attribute_of_config():
+    """Settings are properties that readers and tools can find, not served by __getattr__."""
+    assert "__getattr__" not in vars(config.Config)
+    cfg = config.load({"HOME": "/nonexistent-home", "PREMPTI_MODE": "monitor",
+                       "PREMPTI_LOG_BACKUPS": "7", "PREMPTI_MANAGED_DIR": "/nonexistent"})
+    for key in config.SETTINGS:
+        assert isinstance(vars(config.Config).get(key), property), key
+        assert getattr(cfg, key) == cfg.settings[key]
+    assert (cfg.mode, cfg.log_backups) == ("monitor", 7)
+    with pytest.raises(AttributeError):
+        cfg.no_such_setting  # noqa: B018

@@ -1,4 +1,5 @@
-"""Claude Code: hook input -> Call, Decision -> hook output (agent-protocols.md §1).
+"""Claude Code: hook input -> Call, Decision -> hook output (docs/contract.md,
+"Claude Code's hook protocol").
 
 Claude Code treats exit 1, crashes, garbage on stdout and timeouts as "continue", so this
 module never raises anything but `MalformedCall` from `read`, and `write` always returns

@@ -9,8 +9,8 @@ path. `tests/event_source/test_fields.py` checks the two agree.
 from __future__ import annotations
 
 from ..falco.fields import ARG_OPTIONAL, FieldInfo, FieldTable
+from . import SOURCE as SOURCE  # the source these fields belong to
 
-SOURCE = "coding_agent"
 INDEX_FIELD = "tool.name"
 
 

@@ -3,7 +3,8 @@
 Three functions, one per direction of travel:
 
 * `unescape_str(token)` turns a quoted-string token, quotes included, into its value (the
-  table of spec §4.4, `\\xHH` included, errors with libsinsp's messages);
+  table in docs/falco-language.md, "Strings and escapes", `\\xHH` included, errors with
+  libsinsp's messages);
 * `escape_str(value)` is libsinsp's rendering of a value inside `ast::as_string()`: quotes
   only when needed, and it is lossy on purpose (the empty string renders as nothing);
 * `quote_str(value)` always quotes, and `unescape_str(quote_str(v)) == v` for every `v`: what

@@ -1,5 +1,5 @@
-"""Output formats (spec §6.1): `%field` tokens in a rule's output, compiled once, rendered on
-every alert.
+"""Output formats (docs/falco-language.md, "Outputs"): `%field` tokens in a rule's output,
+compiled once, rendered on every alert.
 
 `compile_format(text, table)` (cold path) turns a format string into an `OutputFormat`; the
 parser and the field table are only needed there and are imported lazily. An `OutputFormat`

@@ -17,14 +17,15 @@ reached; giving libsinsp's message *and* position in all 650 vectors would take 
 hand-written fail action on nearly every element. So the grammar is split in two layers:
 
 * the **lexical productions** are named regular expressions (`Token`), declared below in
-  grammar order, each named after the spec's production (blanks are a production of their
-  own). The lexer runs each pattern at the cursor. They used to be pyparsing `Regex`
-  elements, but only their compiled pattern was ever used: pyparsing's per-call machinery
-  (`try_parse`) costs 2-4 µs per attempt against 0.3-0.5 µs for the pattern itself, and
-  importing pyparsing costs about 40 ms of the first hook call after a rules edit;
+  grammar order, each named after its production in libsinsp's grammar (blanks are a
+  production of their own). The lexer runs each pattern at the cursor. They used to be
+  pyparsing `Regex` elements, but only their compiled pattern was ever used: pyparsing's
+  per-call machinery (`try_parse`) costs 2-4 µs per attempt against 0.3-0.5 µs for the
+  pattern itself, and importing pyparsing costs about 40 ms of the first hook call after a
+  rules edit;
 * the **phrase productions** are the methods of `_Parser`, one per production, in grammar
   order, mirroring libsinsp's functions and their order of alternatives; each docstring is
-  the EBNF it implements (spec §4.3; `/` is ordered choice).
+  the EBNF it implements (`/` is ordered choice; docs/falco-language.md, "Condition grammar").
 
 Positions follow libsinsp (`parser::get_pos()`): a 0-based *byte* index (UTF-8, with
 U+DC80..U+DCFF counting as the one raw byte they stand for) and 1-based line and column,
@@ -72,8 +73,9 @@ __all__ = ["char_index", "parse", "parse_field_or_transformer", "render_error", 
 DEFAULT_MAX_DEPTH = 100  # libsinsp's default; Falco's rule loader sets 1000
 
 # --------------------------------------------------------------------------------------
-# Lexical productions (spec §4.2), in grammar order. `space` inside the patterns is POSIX
-# [:space:] (SP HT LF VT FF CR), which is not the same set as a `blank`.
+# Lexical productions (docs/falco-language.md, "Condition grammar"), in grammar order.
+# `space` inside the patterns is POSIX [:space:] (SP HT LF VT FF CR), which is not the same
+# set as a `blank`.
 
 
 class Token:

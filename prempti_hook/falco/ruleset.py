@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import marshal
 
-from .runtime import PYTHON_TAG, RUNTIME_GLOBALS
+from .runtime import PYTHON_TAG, RUNTIME_GLOBALS, Condition
 from .stored import RulesetVersionError  # one error for both stored forms
 
-__all__ = ["Rule", "Ruleset", "RulesetVersionError"]
+__all__ = ["DetachedCondition", "Rule", "Ruleset", "RulesetVersionError"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    from .runtime import Condition
 
 FORMAT = "prempti-ruleset/3"
 
@@ -59,6 +57,34 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"Rule({self.name!r})"
+
+
+class DetachedCondition(Condition):
+    """The condition of a rule restored from a pickled Ruleset: its code lives in the
+    ruleset's generated module and only the ruleset evaluates it; its text is not kept.
+    It keeps what indexing needs (constants, index values) and refuses to be evaluated or
+    recompiled on its own (it would otherwise be an empty expression, silently false)."""
+
+    __slots__ = ("rule_name",)
+
+    def __init__(self, rule_name: str, consts: tuple, index_values, index_field) -> None:
+        super().__init__("", consts, index_values=index_values, index_field=index_field)
+        self.rule_name = rule_name
+
+    def _refuse(self):
+        raise TypeError(
+            f"the condition of rule {self.rule_name!r} was restored from a compiled ruleset "
+            f"without its text: evaluate it through its Ruleset (`match`), or compile the "
+            f"rule again")
+
+    def source(self, name: str) -> str:
+        self._refuse()
+
+    def __call__(self, event: Mapping) -> bool:
+        self._refuse()
+
+    def __repr__(self) -> str:
+        return f"DetachedCondition(rule={self.rule_name!r})"
 
 
 class Ruleset:
@@ -193,11 +219,8 @@ def _restore(fmt: str, python_tag, rules, index_field, code: bytes, positions) -
         raise RulesetVersionError(
             f"compiled ruleset was built by {_describe(python_tag)}, this is "
             f"{_describe(PYTHON_TAG)}; rebuild the rule cache")
-    from .runtime import Condition
-
-    restored = [Rule(name, Condition("", consts, index_values=index_values,
-                                     index_field=condition_index), priority, tags, source,
-                     output, enabled)
+    restored = [Rule(name, DetachedCondition(name, consts, index_values, condition_index),
+                     priority, tags, source, output, enabled)
                 for (name, consts, index_values, condition_index, priority, tags, source,
                      output, enabled) in rules]
     return Ruleset(restored, index_field, code, positions)

@@ -1,6 +1,6 @@
 """What compiled conditions call at evaluation time (HOT PATH: imported on every hook call).
 
-`compiler.py` turns each condition into one Python expression over the event `e`; every
+`codegen.py` turns each condition into one Python expression over the event `e`; every
 constant it needs (field keys, parsed values, glob patterns, value trees...) is passed in
 as `_c0, _c1, ...`, and the helpers below are the only other names the expression uses.
 This module must stay cheap to import: no `re`, `typing`, `dataclasses`, `enum`, `json`
@@ -12,7 +12,8 @@ Value model (see `fields.py`): strings are `str`, numbers `int` (DOUBLE: `float`
 Strings are compared as Falco compares them, byte by byte: equality, `contains`,
 `startswith` and `endswith` are the same on `str` as on their UTF-8 bytes, ordering and
 `len()` go through the bytes, and `glob`/`pmatch` match bytes (`?` is one byte, as
-glibc's fnmatch in the C locale). A raw byte that is not valid UTF-8 is represented in
+glibc's fnmatch in the C locale; that engine is `glob.py`, loaded only by rules with
+globs). A raw byte that is not valid UTF-8 is represented in
 a `str` the way Python does it for file names (`surrogateescape`: byte 0xff is U+DCFF).
 Case folding (`icontains`, `iglob`, `tolower`, `toupper`) is ASCII only, like C's
 `tolower` in the C locale: `É` never matches `é`.
@@ -115,521 +116,6 @@ def as_text(value: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# glob / iglob: glibc fnmatch(pattern, value, 0 or FNM_CASEFOLD), C locale
-# ---------------------------------------------------------------------------------------
-
-# A compiled pattern is a tuple of segments (the parts between `*`s). A segment is a str
-# when it is all literal characters, else a tuple of items: a 1-char str (literal),
-# None (`?`), or a bracket (negated: bool, chars: frozenset, ranges: tuple of (lo, hi)).
-# Every item matches exactly one character, which is what makes the leftmost placement
-# of the middle segments correct (no backtracking needed).
-
-_CCLASS = {
-    "alnum": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-    "alpha": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-    "blank": " \t",
-    "cntrl": "".join(map(chr, range(32))) + "\x7f",
-    "digit": "0123456789",
-    "graph": "".join(map(chr, range(33, 127))),
-    "lower": "abcdefghijklmnopqrstuvwxyz",
-    "print": "".join(map(chr, range(32, 127))),
-    "punct": "".join(c for c in map(chr, range(33, 127)) if not c.isalnum()),
-    "space": " \t\n\r\x0b\x0c",
-    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "xdigit": "0123456789ABCDEFabcdef",
-}
-
-
-_IRREGULAR = "irregular"
-
-
-def _bracket_end(p: str, i: int, fold: bool):
-    """Parse a well-formed bracket expression starting just after its `[`.
-
-    Returns (item, index after `]`), or (_IRREGULAR, 0) for anything glibc treats in a
-    way that depends on the character being matched (unterminated brackets, malformed
-    `[:`, `[=` or `[.` constructs, collating symbols in ranges...): those patterns are
-    matched by `_fnmatch_slow` instead.
-    """
-    n = len(p)
-    negated = False
-    if i < n and p[i] in "!^":
-        negated = True
-        i += 1
-    chars: set[str] = set()
-    ranges: list[tuple[str, str]] = []
-    first = True
-    while True:
-        if i >= n:
-            return _IRREGULAR, 0
-        c = p[i]
-        if c == "]" and not first:
-            return (negated, frozenset(chars), tuple(ranges)), i + 1
-        first = False
-        if c == "[" and i + 1 < n and p[i + 1] == ":":
-            j = i + 2
-            while j < n and "a" <= p[j] < "z":
-                j += 1
-            name = p[i + 2:j]
-            members = _CCLASS.get(name)
-            if members is None or not p.startswith(":]", j) or (fold and name in
-                                                                ("upper", "lower")):
-                # glibc tests a class against the unfolded character, so under iglob
-                # [:upper:] is not [:alpha:]: the slow path keeps the raw character
-                return _IRREGULAR, 0
-            chars.update(members)
-            i = j + 2
-            continue
-        if c == "[" and i + 1 < n and p[i + 1] in "=.":
-            kind = p[i + 1]
-            if not p.startswith(kind + "]", i + 3) or (fold and p[i + 2].isascii()
-                                                        and p[i + 2].isalpha()):
-                return _IRREGULAR, 0
-            if p.startswith("-", i + 5) and kind == ".":
-                return _IRREGULAR, 0
-            chars.add(p[i + 2])
-            i += 5
-            continue
-        if c == "\\":
-            if i + 1 >= n:
-                return _IRREGULAR, 0
-            i += 1
-            c = p[i]
-        lo = ascii_lower(c) if fold else c
-        i += 1
-        if i + 1 < n and p[i] == "-" and p[i + 1] != "]":
-            hi = p[i + 1]
-            i += 2
-            if hi == "[" and i < n and p[i] in ":=.":
-                # glibc skips `[:`, `[=`, `[.` as units once a bracket has matched, but
-                # reads a plain `[` here: where the bracket ends depends on the character
-                return _IRREGULAR, 0
-            if hi == "\\":
-                if i >= n:
-                    return _IRREGULAR, 0
-                hi = p[i]
-                i += 1
-            ranges.append((lo, ascii_lower(hi) if fold else hi))
-        else:
-            chars.add(lo)
-
-
-def compile_glob(pattern: str, fold: bool = False):
-    """Parse an fnmatch pattern.
-
-    Returns a tuple of segments (the common case), None when the pattern can never match
-    (a trailing backslash), or the pattern's byte form (a str) when it is malformed in a
-    way only glibc's own algorithm reproduces (`_fnmatch_slow`).
-    """
-    p = byte_form(pattern)
-    items: list = []
-    segments: list = []
-    i, n = 0, len(p)
-    while i < n:
-        c = p[i]
-        i += 1
-        if c == "*":
-            segments.append(items)
-            items = []
-            while i < n and p[i] == "*":
-                i += 1
-        elif c == "?":
-            items.append(None)
-        elif c == "\\":
-            if i >= n:
-                return None  # a trailing backslash never matches (glibc)
-            items.append(ascii_lower(p[i]) if fold else p[i])
-            i += 1
-        elif c == "[":
-            item, i = _bracket_end(p, i, fold)
-            if item is _IRREGULAR:
-                return p
-            items.append(item)
-        else:
-            items.append(ascii_lower(c) if fold else c)
-    segments.append(items)
-    return tuple("".join(s) if all(type(x) is str for x in s) else tuple(s)
-                 for s in segments)
-
-
-def _fnmatch_slow(p: str, s: str, fold: bool) -> bool:
-    """glibc's fnmatch loop (flags 0 or FNM_CASEFOLD, C locale) on byte-form strings.
-
-    Used only for malformed patterns, where the meaning of a `[` depends on the
-    character it is tried against. Like glibc, the pattern ends at a NUL.
-    """
-    if "\0" in p:
-        p = p[:p.index("\0")]
-    return _fnmatch_at(p + "\0", 0, s, 0, fold)
-
-
-def _fnmatch_at(p: str, pi: int, s: str, si: int, fold: bool) -> bool:
-    """Match p[pi:] (NUL-terminated) against s[si:]."""
-    fl = ascii_lower if fold else _same
-    ns = len(s)
-    while True:
-        c = fl(p[pi])
-        pi += 1
-        if c == "\0":
-            return si == ns
-        if c == "?":
-            if si == ns:
-                return False
-            si += 1
-        elif c == "\\":
-            c = p[pi]
-            if c == "\0":
-                return False
-            pi += 1
-            if si == ns or fl(c) != fl(s[si]):
-                return False
-            si += 1
-        elif c == "*":
-            c = p[pi]
-            pi += 1
-            while c in "?*":
-                if c == "?":
-                    if si == ns:
-                        return False
-                    si += 1
-                c = p[pi]
-                pi += 1
-            if c == "\0":
-                return True
-            if c == "[":
-                return any(_fnmatch_at(p, pi - 1, s, k, fold) for k in range(si, ns))
-            if c == "\\":
-                c = p[pi]
-            c = fl(c)
-            return any(fl(s[k]) == c and _fnmatch_at(p, pi - 1, s, k, fold)
-                       for k in range(si, ns))
-        elif c == "[":
-            if si == ns:
-                return False
-            after = _bracket_slow(p, pi, s[si], fold)
-            if after is None:  # unterminated: the `[` is an ordinary character
-                if fl(s[si]) != "[":
-                    return False
-            elif after is False:
-                return False
-            else:
-                pi = after
-            si += 1
-        elif si == ns or c != fl(s[si]):
-            return False
-        else:
-            si += 1
-
-
-def _same(c: str) -> str:
-    return c
-
-
-def _collating_symbol(p: str, k: int):
-    """`[.x.]` with `k` on the `.`: (symbol, index after `.]`), or None (no match at all:
-    unterminated, or not exactly one character in the C locale)."""
-    count = 0
-    while True:
-        k += 1
-        if p[k] == "." and p[k + 1] == "]":
-            break
-        if p[k] == "\0":
-            return None
-        count += 1
-    return (p[k - 1], k + 2) if count == 1 else None
-
-
-def _bracket_slow(p: str, pi: int, ch: str, fold: bool):
-    """One bracket at `pi` (just after `[`) against `ch`: the index after it when it
-    matches, False when it does not, None when it is unterminated (a literal `[`)."""
-    fl = ascii_lower if fold else _same
-    negated = p[pi] in "!^"
-    if negated:
-        pi += 1
-    fn = fl(ch)
-    c = p[pi]
-    pi += 1
-    while True:
-        ordinary = False  # an ordinary character (or collating symbol) that may start a range
-        if c == "\\":
-            if p[pi] == "\0":
-                return False
-            c = fl(p[pi])
-            pi += 1
-            ordinary = True
-        elif c == "[" and p[pi] == ":":
-            k, name = pi, ""
-            while True:
-                if len(name) == 256:
-                    return False
-                k += 1
-                if p[k] == ":" and p[k + 1] == "]":
-                    break
-                if not ("a" <= p[k] < "z"):
-                    k = -1
-                    break
-                name += p[k]
-            if k < 0:
-                c, ordinary = "[", True  # not a class name: a plain `[`
-            else:
-                members = _CCLASS.get(name)
-                if members is None:
-                    return False
-                pi = k + 2
-                if ch in members:  # the unfolded character, as glibc
-                    return _skip_matched(p, pi, negated)
-                c = p[pi]
-                pi += 1
-        elif c == "[" and p[pi] == "=":
-            if p[pi + 1] == "\0" or p[pi + 2] != "=" or p[pi + 3] != "]":
-                c, ordinary = "[", True
-            else:
-                symbol = p[pi + 1]
-                pi += 4
-                if ch == symbol:
-                    return _skip_matched(p, pi, negated)
-                c = p[pi]
-                pi += 1
-        elif c == "\0":
-            return None
-        elif c == "[" and p[pi] == ".":
-            found = _collating_symbol(p, pi)
-            if found is None:
-                return False
-            cold, pi = found
-            if not (p[pi] == "-" and p[pi + 1] != "\0") and ch == cold:
-                return _skip_matched(p, pi, negated)
-            c = p[pi]
-            pi += 1
-            if (matched := _range_slow(p, pi, c, cold, fn, fold)) is not None:
-                if matched is False:
-                    return False
-                hit, pi, c = matched
-                if hit:
-                    return _skip_matched(p, pi, negated)
-        else:
-            c = fl(c)
-            ordinary = True
-        if ordinary:
-            if not (p[pi] == "-" and p[pi + 1] not in "\0]") and c == fn:
-                return _skip_matched(p, pi, negated)
-            cold = c
-            c = p[pi]
-            pi += 1
-            if (matched := _range_slow(p, pi, c, cold, fn, fold)) is not None:
-                if matched is False:
-                    return False
-                hit, pi, c = matched
-                if hit:
-                    return _skip_matched(p, pi, negated)
-        if c == "]":
-            return pi if negated else False
-
-
-def _range_slow(p: str, pi: int, c: str, cold: str, fn: str, fold: bool):
-    """After a range start `cold`, with `c` the next pattern character: None when `c` does
-    not start a range end, False when the pattern is broken there, else (matched, index,
-    next character)."""
-    if not (c == "-" and p[pi] != "]"):
-        return None
-    cend = p[pi]
-    pi += 1
-    if cend == "[" and p[pi] == ".":
-        found = _collating_symbol(p, pi)
-        if found is None:
-            return False
-        cend, pi = found
-    else:
-        if cend == "\\":
-            cend = p[pi]
-            pi += 1
-        if cend == "\0":
-            return False
-        cend = ascii_lower(cend) if fold else cend
-    if cold <= fn <= cend:
-        return True, pi, ""
-    return False, pi + 1, p[pi]
-
-
-def _skip_matched(p: str, pi: int, negated: bool):
-    """Skip the rest of a bracket whose item matched, with glibc's own rules (2.36: an
-    unterminated bracket makes its `[` a literal, None)."""
-    while True:
-        c = p[pi]
-        pi += 1
-        if c == "]":
-            break
-        if c == "\0":
-            return None  # glibc >= 2.36: unterminated after all, the `[` is a literal
-        if c == "\\":
-            if p[pi] == "\0":
-                return False
-            pi += 1
-        elif c == "[" and p[pi] == ":":
-            start, count = pi, 0
-            while True:
-                pi += 1
-                count += 1
-                if count == 256:
-                    return False
-                if p[pi] == ":" and p[pi + 1] == "]":
-                    break
-                if not ("a" <= p[pi] < "z"):
-                    pi = start - 2
-                    break
-            pi += 2
-        elif c == "[" and p[pi] == "=":
-            if p[pi + 1] == "\0" or p[pi + 2] != "=" or p[pi + 3] != "]":
-                return False
-            pi += 4
-        elif c == "[" and p[pi] == ".":
-            while True:
-                pi += 1
-                if p[pi] == "\0":
-                    return False
-                if p[pi] == "." and p[pi + 1] == "]":
-                    break
-            pi += 2
-    return False if negated else pi
-
-
-def _item_matches(item, ch: str) -> bool:
-    if item is None:
-        return True
-    if type(item) is str:
-        return item == ch
-    negated, chars, ranges = item
-    hit = ch in chars or any(lo <= ch <= hi for lo, hi in ranges)
-    return hit != negated
-
-
-def _segment_at(seg, s: str, i: int) -> bool:
-    if type(seg) is str:
-        return s.startswith(seg, i)
-    return all(_item_matches(item, s[i + k]) for k, item in enumerate(seg))
-
-
-def _anchor(seg: tuple) -> tuple[int, str]:
-    """The longest run of literal characters in a segment, and its offset."""
-    best, best_at, run, run_at = "", 0, "", 0
-    for k, item in enumerate(seg):
-        if type(item) is str:
-            if not run:
-                run_at = k
-            run += item
-            if len(run) > len(best):
-                best, best_at = run, run_at
-        else:
-            run = ""
-    return best_at, best
-
-
-# Beyond this many candidate positions, a segment with no literal character is searched
-# with a regular expression (in C) instead of item by item (in Python).
-_LONG_SCAN = 2048
-_SEGMENT_RX: dict = {}
-
-
-def _segment_regex(seg: tuple):
-    """A compiled `re` pattern matching one glob segment (imports `re` on first use)."""
-    compiled = _SEGMENT_RX.get(seg)
-    if compiled is None:
-        import re
-
-        parts = []
-        for item in seg:
-            if item is None:
-                parts.append(".")
-            elif type(item) is str:
-                parts.append(re.escape(item))
-            else:
-                negated, chars, ranges = item
-                body = "".join(re.escape(c) for c in sorted(chars))
-                body += "".join(f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in ranges
-                                if lo <= hi)
-                parts.append(f"[{'^' if negated else ''}{body}]" if body
-                             else ("." if negated else "(?!)"))
-        compiled = _SEGMENT_RX[seg] = re.compile("".join(parts), re.DOTALL)
-    return compiled
-
-
-def _segment_find(seg, s: str, start: int, end: int) -> int:
-    """Leftmost i in [start, end - len(seg)] where `seg` matches, or -1.
-
-    Candidates come from `str.find` of the segment's longest literal run, so a value of
-    megabytes is scanned in C, not character by character in Python.
-    """
-    if type(seg) is str:
-        return s.find(seg, start, end)
-    last = end - len(seg)
-    offset, literal = _anchor(seg)
-    if not literal:
-        if last - start > _LONG_SCAN:
-            found = _segment_regex(seg).search(s, start, end)
-            return found.start() if found else -1
-        for i in range(start, last + 1):
-            if _segment_at(seg, s, i):
-                return i
-        return -1
-    i = start
-    while i <= last:
-        hit = s.find(literal, i + offset, last + offset + len(literal))
-        if hit < 0:
-            return -1
-        i = hit - offset
-        if _segment_at(seg, s, i):
-            return i
-        i += 1
-    return -1
-
-
-def glob_match(segments, value: str, fold: bool = False) -> bool:
-    """fnmatch(pattern, value) for a pattern compiled by `compile_glob`."""
-    if segments is None:
-        return False
-    s = byte_form(value)
-    if type(segments) is str:
-        return _fnmatch_slow(segments, s, fold)
-    if fold:
-        s = ascii_lower(s)
-    n = len(s)
-    first = segments[0]
-    if len(segments) == 1:
-        return n == len(first) and _segment_at(first, s, 0)
-    last = segments[-1]
-    if n < len(first) + len(last) or not _segment_at(first, s, 0) \
-            or not _segment_at(last, s, n - len(last)):
-        return False
-    pos, end = len(first), n - len(last)
-    for seg in segments[1:-1]:
-        i = _segment_find(seg, s, pos, end)
-        if i < 0:
-            return False
-        pos = i + len(seg)
-    return True
-
-
-class Glob:
-    """A `glob`/`iglob` constant, parsed once; `match(value)` is fnmatch without flags."""
-
-    __slots__ = ("fold", "pattern", "segments")
-
-    def __init__(self, pattern: str, fold: bool = False, segments=False) -> None:
-        self.pattern = pattern
-        self.fold = fold
-        self.segments = compile_glob(pattern, fold) if segments is False else segments
-
-    def match(self, value: str) -> bool:
-        return glob_match(self.segments, value, self.fold)
-
-    def __reduce__(self):
-        return (Glob, (self.pattern, self.fold, self.segments))
-
-    def __repr__(self) -> str:
-        return f"Glob({self.pattern!r}{', fold=True' if self.fold else ''})"
-
-
-# ---------------------------------------------------------------------------------------
 # pmatch: path-prefix search (libsinsp prefix_search.h)
 # ---------------------------------------------------------------------------------------
 
@@ -665,6 +151,8 @@ class PathPrefixes:
                             node = child
                             break
                     else:
+                        from .glob import Glob
+
                         child = [False, {}, []]
                         node[2].append((Glob(comp), child))
                         node = child
@@ -1095,13 +583,27 @@ class ValueExpr:
 # Compiled conditions
 # ---------------------------------------------------------------------------------------
 
+def _glob_match(segments, value: str, fold: bool) -> bool:
+    from .glob import glob_match
+
+    return glob_match(segments, value, fold)
+
+
+def _compile_glob(pattern: str, fold: bool):
+    from .glob import compile_glob
+
+    return compile_glob(pattern, fold)
+
+
 # Every name a generated expression may use besides `e`, `v`, `w` and its `_cN` constants.
+# (`_glob`/`_compile_glob` serve `glob` against another field, known only at evaluation;
+# they load the fnmatch engine, `glob.py`, on first use.)
 RUNTIME_GLOBALS: dict[str, object] = {
     "__builtins__": {},
     "_lower": lower_once,
     "_bytes": to_bytes,
-    "_glob": glob_match,
-    "_compile_glob": compile_glob,
+    "_glob": _glob_match,
+    "_compile_glob": _compile_glob,
     "_in_net": ip_in_net,
     "_in_any": ip_in_any,
     "_all_in": ips_in_nets,

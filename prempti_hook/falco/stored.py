@@ -68,7 +68,11 @@ def _encode(value):
         pairs = tuple((_encode(k)[0], _encode(v)[0]) for k, v in value.items())
         return (_OBJECT, "dict", pairs), True
     name = kind.__name__
-    if _output_classes().get(name) is not kind:
+    try:
+        known = _output_classes()[name]  # (not .get: `Glob` is found by __missing__)
+    except KeyError:
+        known = None
+    if known is not kind:
         raise TypeError(f"{name} objects cannot be stored in the rule cache")
     made, args = value.__reduce__()
     if made is not kind:
@@ -173,13 +177,26 @@ def dump(ruleset) -> bytes:
 
 # Reading (hot path) -------------------------------------------------------------------------
 
-_CLASSES: dict = {}
+class _ClassTable(dict):
+    """Class name -> class, for every object a stored rule may hold. `Glob` is looked up
+    on first use: the fnmatch engine (`glob.py`) is only loaded by rules with globs."""
+
+    def __missing__(self, name: str):
+        if name != "Glob":
+            raise KeyError(name)
+        from .glob import Glob
+
+        self[name] = Glob
+        return Glob
+
+
+_CLASSES = _ClassTable()
 
 
 def _classes() -> dict:
-    """Class name -> class, for every object a stored rule may hold."""
+    """The class table (see `_ClassTable`), filled on first use."""
     if not _CLASSES:
-        for cls in (runtime.Glob, runtime.PathPrefixes, runtime.Regex, runtime.FieldValue,
+        for cls in (runtime.PathPrefixes, runtime.Regex, runtime.FieldValue,
                     runtime.ConstValue, runtime.Transform, runtime.ListItems, runtime.Join,
                     runtime.Concat, runtime.Getopt, runtime.ValueExpr):
             _CLASSES[cls.__name__] = cls

@@ -1,6 +1,7 @@
 """A tool call from a short form, or from the agent's real event JSON (as the hook reads it).
 
-Short forms (Claude Code's tool names and input shapes, agent-protocols.md §1.4):
+Short forms (Claude Code's tool names and input shapes, docs/contract.md, "Claude Code's
+hook protocol"):
 
     bash: "cat ~/.ssh/id_rsa"                 Bash {command}
     read: ~/.aws/credentials                  Read {file_path}

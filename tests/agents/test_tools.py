@@ -197,3 +197,17 @@ def test_the_shipped_rules_protect_every_agent(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.splitlines()[-1].startswith("prempti-hook test: 19 passed")
+
+
+def test_the_tool_tables_are_defined_once():
+    """One source of truth: no other module keeps its own list of shell (or other) tools,
+    which is how one of two `SHELL_TOOLS` once missed Gemini's `run_shell_command`."""
+    import re
+
+    names = ("SHELL_TOOLS", "READS", "MANY_READS", "WRITES", "PATCHES", "SEARCHES",
+             "FETCHES", "SUBAGENTS", "NAME_SEARCHES")
+    defined = re.compile(rf"^\s*({'|'.join(names)})\s*(:[^=]+)?=", re.M)
+    where = sorted(str(p.relative_to(REPO)) for p in (REPO / "prempti_hook").rglob("*.py")
+                   if defined.search(p.read_text(encoding="utf-8")))
+    assert where == ["prempti_hook/event_source/tools.py"]
+    assert "run_shell_command" in tools.SHELL_TOOLS  # Gemini's shell tool

@@ -100,7 +100,7 @@ MCP_TOOL_RE = re.compile(r"^mcp__([A-Za-z0-9_-]+?)__([A-Za-z0-9_-]+)$")
 
 _STR, _INT, _BOOL, _LIST, _NUM = str, int, bool, list, (int, float)
 
-# tool_input shapes of Claude Code 2.1.332 (agent-protocols.md §1.4): required keys, and the
+# tool_input shapes of Claude Code 2.1.332 (docs/contract.md): required keys, and the
 # type of every key a model may send. Anything else is a typo in the corpus.
 TOOL_SHAPES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "Bash": (("command",), {

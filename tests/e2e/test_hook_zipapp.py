@@ -290,6 +290,8 @@ def test_a_hook_call_never_imports_yaml_pyparsing_or_filelock(home):
     heavy = {m for m in imported if m.split(".")[0] in ("yaml", "pyparsing", "filelock", "re",
                                                          "json", "pickle", "typing", "enum")}
     assert heavy == set()
+    # The rule compiler and its RE2 translator are for rebuilds only.
+    assert not {"prempti_hook.falco.codegen", "prempti_hook.falco.re2"} & imported
 
 
 def test_code_analysis_loads_only_for_calls_that_carry_code(home):

@@ -8,7 +8,7 @@ import re
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from importcheck import modules_after
+from importcheck import REPO, modules_after
 from vectors import cases, params
 
 from prempti_hook.falco import parse as lazily_imported_parse
@@ -358,9 +358,22 @@ def test_package_exposes_parse() -> None:
     assert lazily_imported_parse is parse
 
 
-def test_parser_is_the_only_module_importing_pyparsing() -> None:
-    assert "pyparsing" not in modules_after("import prempti_hook.falco")
-    assert "pyparsing" not in modules_after("import prempti_hook.falco.ast")
+def test_nothing_imports_pyparsing() -> None:
+    """The lexical productions are compiled patterns of our own (`Token`): pyparsing is not
+    a dependency any more (pyproject.toml), and no module may import it."""
+    assert "pyparsing" not in modules_after("import prempti_hook.falco.parser")
+    assert "pyparsing" not in modules_after("import prempti_hook.falco.codegen")
+    import ast as python_ast
+
+    importing = []
+    for path in (REPO / "prempti_hook").rglob("*.py"):
+        for node in python_ast.walk(python_ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, python_ast.Import) else
+                     [node.module or ""] if isinstance(node, python_ast.ImportFrom) else [])
+            if any(n.split(".")[0] == "pyparsing" for n in names):
+                importing.append(str(path))
+    assert importing == []
+    assert "pyparsing" not in (REPO / "pyproject.toml").read_text()
 
 
 def test_productions_are_named_and_documented() -> None:

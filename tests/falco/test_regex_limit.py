@@ -61,7 +61,7 @@ def test_ordinary_patterns_are_unaffected_and_timer_is_cleared():
     ("([^ab]|a)", "[^b]"),
 ])
 def test_alternatives_of_one_character_become_one_class(pattern, python):
-    from prempti_hook.falco.codegen import translate_re2
+    from prempti_hook.falco.re2 import translate_re2
 
     assert python in translate_re2(pattern) and "|" not in translate_re2(pattern)
 

@@ -152,6 +152,20 @@ def test_pickle_round_trip_keeps_rules_and_results():
         assert _names(loaded.match(MockEvent(values))) == _names(rs.match(MockEvent(values)))
 
 
+def test_a_restored_rule_condition_refuses_to_run_alone():
+    """A restored condition keeps no text: evaluating or recompiling it alone must fail
+    loudly, not answer False (which would read as "no match")."""
+    loaded = pickle.loads(pickle.dumps(Ruleset.build(RULES, "tool.name")))
+    condition = loaded.rules[0].condition
+    event = MockEvent({"tool.name": "Bash", "tool.input_command": "rm"})
+    assert RULES[0].condition(event) is True  # the original is true for this event...
+    with pytest.raises(TypeError, match=r"rule 'bash rm' was restored .* without its text"):
+        condition(event)  # ...the restored one cannot say
+    with pytest.raises(TypeError, match="restored from a compiled ruleset"):
+        Ruleset.build(loaded.rules, "tool.name")
+    assert "bash rm" in [r.name for r in loaded.match(event)]  # through its ruleset: fine
+
+
 def test_a_loaded_ruleset_uses_the_pickled_index(monkeypatch):
     rs = Ruleset.build(RULES, "tool.name")
     data = pickle.dumps(rs)

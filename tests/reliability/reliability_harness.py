@@ -5,7 +5,8 @@ hostile_inputs.py).
 Used by the tests in this folder and by `long_run.py`, so the CI budget and the long run
 check exactly the same things.
 
-The contract being checked (coding-agent-source.md §5 and §6, agent-protocols.md §1.6):
+The contract being checked (docs/contract.md, "Failure policy", "Audit log" and
+"Claude Code's hook protocol"):
 - unreadable input (empty, not UTF-8, not JSON, not an object, over the size limit):
   exit 2, nothing on stdout, exactly one line on stderr;
 - anything else: exit 0 with exactly one JSON object on stdout, or an empty stdout where

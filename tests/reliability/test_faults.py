@@ -1,5 +1,5 @@
 """Fault injection: what is around the hook goes wrong, and the hook still does what
-contract §5 demands.
+docs/contract.md ("Failure policy") demands.
 
 - A failure after deciding (audit log unwritable, disk full, cache not writable): the
   verdict is still given and enforced, and the failure is reported in `systemMessage` and

@@ -48,7 +48,7 @@ from prempti_hook.falco.stored import StoredRuleset, dump
 PROFILE = settings.get_profile("reliability")
 SOURCES = {SOURCE: table()}
 
-# Conditions, from the grammar of the language (spec §4.3) with hostile leaves ---------------
+# Conditions, from the grammar (docs/falco-language.md) with hostile leaves -----------------
 
 FIELDS = ("tool.name", "tool.input_command", "tool.input", "tool.input[command]",
           "tool.input[/edits/0/new_string]", "tool.input[]", "tool.real_file_path",

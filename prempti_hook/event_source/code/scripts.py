@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import stat
 
+from ...files import open_regular, read_all
 from . import language_of_file, language_of_shebang
 from .report import UNKNOWN
 
@@ -29,8 +30,6 @@ MAX_EXPAND = 8              # nested make variable expansions
 
 # Files the kernel makes up: never scripts, and some hold the hook's own secrets.
 _KERNEL_FILES = ("/proc/", "/sys/", "/dev/")
-_O_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-            | getattr(os, "O_CLOEXEC", 0))
 
 
 class Step:
@@ -89,29 +88,20 @@ class FileReader:
         if self.files_read >= MAX_FILES or self.bytes_read >= MAX_TOTAL:
             self.limited = True
             return None
+        budget = min(MAX_SCRIPT + 1, MAX_TOTAL - self.bytes_read)
         try:
-            fd = os.open(real, _O_FLAGS)
-        except (OSError, ValueError):
+            fd = open_regular(real, os.O_RDONLY | getattr(os, "O_NOCTTY", 0), follow=True)
+        except (OSError, ValueError):  # NotRegularFile included
             return None
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None
-            budget = min(MAX_SCRIPT + 1, MAX_TOTAL - self.bytes_read)
-            chunks = []
-            size = 0
-            while size < budget:
-                chunk = os.read(fd, budget - size)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
+            data = read_all(fd, budget)
         except OSError:
             return None
         finally:
             os.close(fd)
+        size = len(data)
         self.files_read += 1
         self.bytes_read += size
-        data = b"".join(chunks)
         truncated = len(data) > MAX_SCRIPT or (size >= budget and budget <= MAX_SCRIPT)
         data = data[:MAX_SCRIPT]
         if b"\x00" in data[:4096]:

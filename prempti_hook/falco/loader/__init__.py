@@ -4,11 +4,12 @@
         -> LoadResult
 
 `files` are (name, text) pairs in load order; `sources` maps a source name (`syscall`,
-`coding_agent`...) to its FieldTable. Falco's semantics (spec §2.5): one collector shared by
-all files; each file is read into it and then *everything collected so far* is compiled
-again, so a file can use and change what earlier files defined but not the reverse;
-loading stops at the first file with an error. Plugin requirements are checked at the end
-against `plugins` (name -> version; by default none are loaded, so any requirement fails).
+`coding_agent`...) to its FieldTable. Falco's semantics (docs/falco-language.md, "Load order
+across files"): one collector shared by all files; each file is read into it and then
+*everything collected so far* is compiled again, so a file can use and change what earlier
+files defined but not the reverse; loading stops at the first file with an error. Plugin
+requirements are checked at the end against `plugins` (name -> version; by default none are
+loaded, so any requirement fails).
 `required_engine_version` is checked against ENGINE_VERSION (0.63.0, Falco master's rules
 engine, whose language this implements); rules requiring a newer 0.x engine, or 1.x, fail.
 

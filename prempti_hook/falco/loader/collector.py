@@ -1,5 +1,6 @@
 """Stage 2 of loading: apply the reader's items, in order, to one shared collection of lists,
-macros and rules (Falco's `rule_loader_collector`, spec §2.1-§2.4, §3.2-§3.3).
+macros and rules (Falco's `rule_loader_collector.cpp`; docs/falco-language.md, "Defining, appending,
+overriding" and "Exceptions").
 
 Bookkeeping only, no parsing: a global counter gives every definition an `index` (its place
 in the load order, kept across redefinitions) and every define/append/replace a new
@@ -303,7 +304,8 @@ class Collector:
             replaced = True
         if "exceptions" in values:
             # Falco assigns replaced exceptions unvalidated; we validate them as definitions
-            # (spec §3.2) so that defaults (comps) are filled in and typos are caught.
+            # (see `validate_exception`) so that defaults (comps) are filled in and typos are
+            # caught.
             exceptions = [e.copy() for e in values["exceptions"]]
             if not prev.unknown_source:
                 for ex in exceptions:
@@ -316,7 +318,8 @@ class Collector:
                             item.ctx)
 
     def validate_exception(self, ex: ExceptionInfo, source: str) -> None:
-        """Falco's validate_exception_info: default and check comps, check fields (spec §3.2).
+        """Falco's validate_exception_info: default and check comps, check fields
+        (docs/falco-language.md, "Exceptions").
         Mutates `ex.comps` to the normalized form the compiler uses."""
         if isinstance(ex.fields, list):
             if ex.comps is None:

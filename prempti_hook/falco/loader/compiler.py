@@ -1,5 +1,6 @@
 """Stage 3 of loading: everything collected so far -> compiled lists, macros, rules and
-outputs (Falco's `rule_loader_compiler`, spec §2.6, §3.4, §6.2).
+outputs (Falco's `rule_loader_compiler.cpp`; docs/falco-language.md, "Compiling: lists, macros,
+rules", "Exceptions" and "Outputs").
 
 Three phases, in Falco's order, stopping at the first error:
 1. lists: a list item naming a list defined earlier (index < the list's visibility) is
@@ -60,8 +61,9 @@ def quote_item(item: str) -> str:
 
 
 def resolve_list(cond: str, name: str, items: list[str]) -> tuple[str, bool]:
-    """Falco's textual list substitution of list `name` in `cond` (spec §2.6, quirks
-    included). Returns (new text, whether the list was substituted)."""
+    """Falco's textual list substitution of list `name` in `cond` (quirks included;
+    docs/falco-language.md, "Compiling: lists, macros, rules"). Returns (new text,
+    whether the list was substituted)."""
     if not name:
         return cond, False
     used = False
@@ -100,8 +102,9 @@ def _takes_list(comp: str) -> bool:
 
 
 def exceptions_condition(condition: str, exceptions: list[ExceptionInfo]) -> str:
-    """Falco's build_rule_exception_infos (spec §3.4): the rule condition with each
-    exception appended as `and not (...)`. Raises LoadError for malformed values."""
+    """Falco's build_rule_exception_infos (docs/falco-language.md, "Exceptions"): the rule
+    condition with each exception appended as `and not (...)`. Raises LoadError for
+    malformed values."""
     condition = "(" + condition + ")"
     for ex in exceptions:
         values = ex.values or []

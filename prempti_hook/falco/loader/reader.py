@@ -6,12 +6,14 @@ error exactly where Falco would (the error becomes the last element, an `Item` o
 `"error"`). Running the items through the collector in order then reproduces Falco's
 interleaving of reader and collector errors.
 
-Every check and message follows Falco's reader (spec §1, §2.4, §3.1): item dispatch by
-first known key, scalar/sequence decoding with yaml-cpp's conversions (booleans
-`true/yes/on/y`... in lower, Capitalised or UPPER case; unsigned integers), the four rule
-forms (override, legacy append, enable-only, full definition), override validation,
-exceptions decoding, unknown keys. YAML is composed (not constructed) so that every node
-keeps its position; duplicate keys resolve to the first occurrence, like yaml-cpp.
+Every check and message follows Falco's reader (`rule_loader_reader.cpp`;
+docs/falco-language.md, "Reading a rules file", "Defining, appending, overriding",
+"Exceptions"): item dispatch by first known key, scalar/sequence decoding with yaml-cpp's
+conversions (booleans `true/yes/on/y`... in lower, Capitalised or UPPER case; unsigned
+integers), the four rule forms (override, legacy append, enable-only, full definition),
+override validation, exceptions decoding, unknown keys. YAML is composed (not constructed)
+so that every node keeps its position; duplicate keys resolve to the first occurrence, like
+yaml-cpp.
 """
 
 from __future__ import annotations
