@@ -14,15 +14,15 @@ of those files is worth a question when they hold such an entry:
     unreadable    the file is there but is not a regular file, is larger than MAX_BYTES
                   or is not JSON: what it holds is not known
 
-A missing file holds nothing. Files are opened without following them into a FIFO or a
-device (`O_NONBLOCK`, `fstat` on the descriptor) and read bounded, like the scripts a
-command runs (event_source/code/scripts.py).
+A missing file holds nothing. Files are opened with `files.open_regular` (no blocking on a
+FIFO, a regular-file check on the descriptor) and read bounded.
 """
 
 from __future__ import annotations
 
 import os
-import stat
+
+from ..files import open_regular, read_all
 
 MAX_BYTES = 256 * 1024
 MAX_FILES = 4
@@ -33,25 +33,20 @@ _CREDENTIAL_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL
 # Settings whose value is a command that prints a credential.
 HELPER_KEYS = ("apiKeyHelper", "awsCredentialExport", "awsAuthRefresh", "otelHeadersHelper",
                "gcpAuthRefresh")
-_O_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-            | getattr(os, "O_CLOEXEC", 0))
 _MISSING = object()
 
 
 def _read(path: str):
-    """The text of a regular file, _MISSING when there is none, None when it cannot be
-    read within the bounds."""
+    """The text of a regular file (paths are resolved already), _MISSING when there is
+    none, None when it cannot be read within the bounds."""
     try:
-        fd = os.open(path, _O_FLAGS)
+        fd = open_regular(path, follow=True)
     except FileNotFoundError:
         return _MISSING
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # not a regular file, unreadable, a NUL in the path
         return None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
-            return None
-        data = os.read(fd, MAX_BYTES + 1)
+        data = read_all(fd, MAX_BYTES + 1)
     except OSError:
         return None
     finally:
