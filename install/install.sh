@@ -2,13 +2,15 @@
 # Install prempti-hook for the current user, or remove it.
 #
 #   install/install.sh                       build the zipapp if needed, install it into
-#                                            $PREMPTI_HOME (default ~/.prempti), register the
-#                                            hook in ~/.claude/settings.json, prove it works
+#                                            $PREMPTI_HOME (default ~/.prempti), put the
+#                                            `prempti-hook` command in ~/.local/bin (or
+#                                            $XDG_BIN_HOME), register the hook in
+#                                            ~/.claude/settings.json, prove it works
 #   install/install.sh --agent NAME ...      register it with these agents instead (claude,
 #                                            codex, gemini, copilot; repeat --agent for more)
 #   install/install.sh --uninstall           unregister the hook from every agent, remove the
-#                                            installed files; keep rules/user/, config.yaml
-#                                            and the logs
+#                                            installed files and the command; keep
+#                                            rules/user/, config.yaml and the logs
 #   install/install.sh --uninstall --purge   ... and remove those too
 #   install/install.sh --system [--user=NAME]...
 #                                            as root: the hardened install for every user
@@ -19,13 +21,16 @@
 #   install/install.sh --system --uninstall [--purge]
 #
 # Environment: PYTHON (the interpreter to run the hook with; default python3, and
-# /usr/bin/python3 with --system), PREMPTI_HOME, HOME, CLAUDE_CONFIG_DIR (moves ~/.claude),
-# CODEX_HOME, GEMINI_CLI_HOME, COPILOT_HOME. Safe to run again. Uninstalling the per-user
-# install asks you to type a code (only a person may switch the guard off).
+# /usr/bin/python3 with --system), PREMPTI_HOME, HOME, XDG_BIN_HOME (where the command goes),
+# CLAUDE_CONFIG_DIR (moves ~/.claude), CODEX_HOME, GEMINI_CLI_HOME, COPILOT_HOME. Safe to run
+# again. Uninstalling the per-user install asks you to type a code (only a person may switch
+# the guard off).
 set -euo pipefail
 
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+# A command line that cannot be run: exit 2, as every prempti-hook command does.
+usage_error() { printf 'install.sh: %s (see install/install.sh --help)\n' "$*" >&2; exit 2; }
+usage() { sed -n '2,27s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 action=install
@@ -39,24 +44,24 @@ while [ $# -gt 0 ]; do
         --purge) purge=1 ;;
         --system) system=1 ;;
         --user=*) users+=("$1") ;;
-        --agent) [ $# -ge 2 ] || die "--agent needs a name (claude, codex, gemini, copilot)"
+        --agent) [ $# -ge 2 ] || usage_error "--agent needs a name (claude, codex, gemini, copilot)"
                  agents+=("$2"); shift ;;
         --agent=*) agents+=("${1#--agent=}") ;;
         -h|--help) usage; exit 0 ;;
-        *) die "unknown argument '$1' (try --help)" ;;
+        *) usage_error "unknown argument '$1'" ;;
     esac
     shift
 done
 for agent in ${agents[@]+"${agents[@]}"}; do
     case "$agent" in
         claude|claude_code|claude-code|codex|gemini|copilot) ;;
-        *) die "unknown agent '$agent' (claude, codex, gemini or copilot)" ;;
+        *) usage_error "unknown agent '$agent' (claude, codex, gemini or copilot)" ;;
     esac
 done
 [ "${#agents[@]}" -gt 0 ] || agents=(claude)
-[ "$action" = install ] || [ "${#agents[@]}" = 1 ] || die "--uninstall removes the hook from every agent; it takes no --agent"
-[ "$purge" = 0 ] || [ "$action" = uninstall ] || die "--purge only goes with --uninstall"
-[ "${#users[@]}" = 0 ] || [ "$system" = 1 ] || die "--user only goes with --system"
+[ "$action" = install ] || [ "${#agents[@]}" = 1 ] || usage_error "--uninstall removes the hook from every agent; it takes no --agent"
+[ "$purge" = 0 ] || [ "$action" = uninstall ] || usage_error "--purge only goes with --uninstall"
+[ "${#users[@]}" = 0 ] || [ "$system" = 1 ] || usage_error "--user only goes with --system"
 [ -n "${HOME:-}" ] || die "HOME is not set"
 if [ "$system" = 1 ]; then
     [ "$(id -u)" = 0 ] || die "--system needs root (try: sudo $0 --system)"
@@ -180,6 +185,98 @@ print(f"  check{label}: {tool} `cat ~/.ssh/id_rsa` -> {decision}" + (f": {reason
     rm -f "$errors"
 }
 
+# The `prempti-hook` command: a small launcher in ~/.local/bin (or $XDG_BIN_HOME) that runs
+# the installed zipapp the way the hook command does (this interpreter, isolated, this
+# PREMPTI_HOME). It is ours when it holds LAUNCHER_MARK; one that is not is never replaced
+# or removed. $home/install/launcher records where it went and the folders made for it.
+LAUNCHER_MARK="# prempti-hook launcher, written by install/install.sh (--uninstall removes it)"
+launcher_record="$home/install/launcher"
+bin_dir=${XDG_BIN_HOME:-$HOME/.local/bin}
+case "$bin_dir" in /*) ;; *) bin_dir="$PWD/$bin_dir" ;; esac
+bin_dir=${bin_dir%/}
+launcher="$bin_dir/prempti-hook"
+
+is_our_launcher() {
+    [ -f "$1" ] && [ ! -L "$1" ] && [ "$(sed -n 2p "$1" 2>/dev/null)" = "$LAUNCHER_MARK" ]
+}
+
+install_launcher() {
+    if [ -e "$launcher" ] || [ -L "$launcher" ]; then
+        if ! is_our_launcher "$launcher"; then
+            echo "install.sh: $launcher exists and is not ours: left alone (run $installed through $python -I -S instead)" >&2
+            return 0
+        fi
+    fi
+    local made=() folder=$bin_dir
+    while [ -n "$folder" ] && [ ! -e "$folder" ]; do
+        made=("$folder" ${made[@]+"${made[@]}"})
+        folder=${folder%/*}
+    done
+    mkdir -p "$bin_dir" || { echo "install.sh: cannot make $bin_dir: no prempti-hook command" >&2; return 0; }
+    local quoted_home quoted_python quoted_zipapp
+    quoted_home=$(printf '%q' "$home")
+    quoted_python=$(printf '%q' "$python")
+    quoted_zipapp=$(printf '%q' "$installed")
+    printf '#!/bin/sh\n%s\nPREMPTI_HOME=%s exec %s -I -S %s "$@"\n' "$LAUNCHER_MARK" \
+        "$quoted_home" "$quoted_python" "$quoted_zipapp" > "$launcher.new.$$"
+    chmod 755 "$launcher.new.$$"
+    mv -f "$launcher.new.$$" "$launcher"
+    mkdir -p "$home/install"
+    chmod 700 "$home/install"
+    {   # the folders made by an earlier install stay recorded
+        printf '%s\n' "$launcher"
+        [ ! -f "$launcher_record" ] || tail -n +2 "$launcher_record"
+        [ "${#made[@]}" = 0 ] || printf '%s\n' "${made[@]}"
+    } > "$launcher_record.new.$$"
+    mv -f "$launcher_record.new.$$" "$launcher_record"
+}
+
+remove_launcher() {
+    [ -f "$launcher_record" ] || return 0
+    local recorded folder
+    recorded=$(head -n 1 "$launcher_record")
+    if is_our_launcher "$recorded"; then
+        rm -f -- "$recorded"
+    elif [ -e "$recorded" ]; then
+        echo "install.sh: $recorded is no longer ours: left alone" >&2
+    fi
+    # The folders made for it (recorded outermost first), innermost first, while empty.
+    local folders=() i
+    while IFS= read -r folder; do folders+=("$folder"); done < <(tail -n +2 "$launcher_record")
+    for ((i = ${#folders[@]} - 1; i >= 0; i--)); do
+        rmdir -- "${folders[i]}" 2>/dev/null || break
+    done
+    rm -f -- "$launcher_record"
+}
+
+# What to try next, and how to reach the command when its folder is not on PATH.
+next_steps() {
+    local run="prempti-hook"
+    if ! is_our_launcher "$launcher"; then
+        run="$python -I -S $installed"
+        [ "$home" = "$HOME/.prempti" ] || run="PREMPTI_HOME=$home $run"
+    else
+        case ":$PATH:" in
+            *":$bin_dir:"*) ;;
+            *)
+                echo "$bin_dir is not on your PATH: add this line to your shell's startup file (~/.bashrc, ~/.zshrc or ~/.profile) and open a new shell"
+                # shellcheck disable=SC2016
+                case "$bin_dir" in
+                    "$HOME"/*) printf '  export PATH="$HOME/%s:$PATH"\n' "${bin_dir#"$HOME"/}" ;;
+                    *) printf '  export PATH="%s:$PATH"\n' "$bin_dir" ;;
+                esac
+                echo "(until then, type $launcher for prempti-hook)"
+                ;;
+        esac
+    fi
+    echo "next:"
+    printf '  %-37s %s\n' "$run status" "is the hook registered with each agent, and would it fire?" \
+        "$run logs -f" "watch the verdicts while your agent works" \
+        "$run explain bash 'rm -rf ~'" "why a call gets its verdict, rule by rule" \
+        "$run --check" "check the rules (yours go in $home/rules/user/)" \
+        "$run --help" "every command, setting and environment variable"
+}
+
 do_install() {
     if needs_build; then
         echo "building $dist ..."
@@ -193,10 +290,12 @@ do_install() {
             *) "$python" -I -S "$installed" hook add "$agent" ;;
         esac || exit 1  # the command said why, in one line
     done
+    install_launcher
     echo "prempti-hook $("$python" -I -S "$installed" --version | cut -d' ' -f2) installed in $home"
     for agent in "${agents[@]}"; do
         prove "$agent"
     done
+    next_steps
 }
 
 # The zipapp builds with the interpreter that runs the build (python3 on PATH, or
@@ -233,6 +332,7 @@ do_uninstall() {
     else
         PYTHONPATH="$repo" "$python" -m prempti_hook uninstall
     fi || die "could not unregister the hook; nothing else was removed"
+    remove_launcher
     rm -rf -- "$home/bin" "$home/rules/default" "$home/cache" "$home/lib" "$home/install"
     if [ "$purge" = 1 ]; then
         rm -rf -- "$home/rules/user" "$home/log" "$home/config.yaml"

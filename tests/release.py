@@ -45,12 +45,13 @@ def release_copy(parent: Path) -> Path:
 
 
 def installer_env(home: Path, **extra: str) -> dict:
-    """The caller's environment minus anything that would redirect prempti-hook or Claude
-    Code, or mark the caller as an agent (commands that weaken the guard refuse then), with
-    HOME set to `home`."""
+    """The caller's environment minus anything that would redirect prempti-hook, its
+    command (XDG_BIN_HOME) or Claude Code, or mark the caller as an agent (commands that
+    weaken the guard refuse then), with HOME set to `home`."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PREMPTI_", "SHIV_", "PYTHON", "CLAUDE", "GEMINI_",
-                                  "CODEX_", "COPILOT_", "CURSOR_AGENT"))}
+                                  "CODEX_", "COPILOT_", "CURSOR_AGENT"))
+           and key != "XDG_BIN_HOME"}  # install.sh puts the command there: stay in `home`
     env.update(HOME=str(home), PYTHON=PYTHON)
     env.update(extra)  # may name another PYTHON
     return env

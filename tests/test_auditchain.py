@@ -178,10 +178,10 @@ def test_a_shipped_copy_verifies_from_its_files(tmp_path, capsys, monkeypatch):
     assert out[-1].startswith(f"audit log chain: BROKEN, 1 problem(s), the first at {copy}:5")
 
 
-def test_verify_of_a_missing_file_is_one_line_and_exit_2(tmp_path, capsys):
+def test_verify_of_a_missing_file_is_one_line_and_exit_1(tmp_path, capsys):
     from prempti_hook.commands import logs
 
-    assert logs.main("logs", ["--verify", str(tmp_path / "nope.jsonl")]) == 2
+    assert logs.main("logs", ["--verify", str(tmp_path / "nope.jsonl")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope.jsonl" in err
 

@@ -12,13 +12,15 @@ Text output: per problem, `file:line:col: error|warning: CODE: message (item typ
 at the exact token, the source line with a caret span under it, and `help:` suggestions
 ("did you mean `tool.path_names`?"); each warning once; then the summary line, on stdout.
 `--concise` prints only the first lines, `--json` Falco's load-result JSON instead. Exit
-status 1 if there is any error, 0 otherwise (warnings alone do not fail), 2 for a usage
-error.
+status (`arguments.py`): 1 if there is any error in the rules, 0 otherwise (warnings alone
+do not fail), 2 for a usage error or an internal error (cli.py reports it in one line).
 """
 
 from __future__ import annotations
 
 import sys
+
+from . import arguments
 
 MAX_RULES_FILE_BYTES = 64 * 1024 * 1024
 
@@ -198,26 +200,10 @@ def _refresh_cache(cfg) -> str:
     return "; the hook's rule cache is up to date"
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
-    as_json = concise = False
-    paths: list[str] = []
-    for arg in args:
-        if arg == "--json":
-            as_json = True
-        elif arg == "--concise":
-            concise = True
-        elif arg in ("-h", "--help"):
-            print(USAGE)
-            return 0
-        elif arg.startswith("-") and arg != "-":
-            print(f"prempti-hook --check: unknown option {arg!r}\n{USAGE}", file=sys.stderr)
-            return 2
-        else:
-            paths.append(arg)
+    parsed = arguments.parse(args, flags=("--json", "--concise"), operands=None)
     try:
-        return check(paths, as_json, concise=concise)
+        return check(parsed.operands, parsed.flag("--json"), concise=parsed.flag("--concise"))
     except KeyboardInterrupt:
-        return 130
-    except Exception as e:  # never a traceback: say what broke and fail
-        print(f"prempti-hook --check: internal error: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
+        return arguments.INTERRUPTED

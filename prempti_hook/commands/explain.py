@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 import sys
 
+from . import arguments
+
 USAGE = """usage: prempti-hook explain [FORM ARGS... | -] [--rules PATH]... [--cwd DIR]
                             [--agent NAME] [--rule NAME] [--full] [--json]
        prempti-hook explain --fields
@@ -53,27 +55,20 @@ class Options:
 
 
 def parse_args(args: list[str]) -> Options:
+    """Options, or arguments.UsageError. A short form's words are free text after its first
+    word (`explain bash ls -la`); the options are recognised anywhere."""
+    parsed = arguments.parse(args, flags=("--json", "--full", "--fields"),
+                             valued=("--rules", "--cwd", "--agent", "--rule"),
+                             operands=None, free_operands=True)
     opts = Options()
-    it = iter(args)
-    for arg in it:
-        if arg in ("--rules", "--cwd", "--agent", "--rule"):
-            value = next(it, None)
-            if value is None:
-                raise ValueError(f"{arg} needs a value")
-            if arg == "--rules":
-                opts.rules.append(value)
-            else:
-                setattr(opts, arg[2:], value)
-        elif arg == "--json":
-            opts.as_json = True
-        elif arg == "--full":
-            opts.full = True
-        elif arg == "--fields":
-            opts.fields = True
-        elif arg.startswith("--") and opts.words == []:
-            raise ValueError(f"unknown option {arg!r}")
-        else:
-            opts.words.append(arg)
+    opts.words = parsed.operands
+    opts.rules = parsed.all("--rules")
+    opts.cwd = parsed.value("--cwd", "")
+    opts.agent = parsed.value("--agent", "claude_code")
+    opts.rule = parsed.value("--rule", "")
+    opts.as_json = parsed.flag("--json")
+    opts.full = parsed.flag("--full")
+    opts.fields = parsed.flag("--fields")
     return opts
 
 
@@ -85,12 +80,12 @@ def short_form(words: list[str]) -> tuple[str, object, object]:
     arity = {"bash": (1, 1), "read": (1, 1), "fetch": (1, 1), "write": (1, 2), "edit": (3, 3),
              "mcp": (2, 3), "tool": (1, 2)}
     if form not in arity:
-        raise ValueError(f"unknown call form {form!r} (bash, read, write, edit, fetch, mcp, "
-                         f"tool, or the hook input on stdin)")
+        raise arguments.UsageError(f"unknown call form {form!r} (bash, read, write, edit, "
+                                   f"fetch, mcp, tool, or the hook input on stdin)")
     low, high = arity[form]
     if not low <= len(rest) <= high:
-        raise ValueError(f"`{form}` takes {low}{'' if low == high else f' to {high}'} "
-                         f"argument(s)")
+        raise arguments.UsageError(f"`{form}` takes {low}"
+                                   f"{'' if low == high else f' to {high}'} argument(s)")
     if form in ("bash", "read", "fetch"):
         return form, rest[0], None
     if form == "write":
@@ -100,7 +95,7 @@ def short_form(words: list[str]) -> tuple[str, object, object]:
     try:
         data = json.loads(rest[-1]) if len(rest) == high else {}
     except ValueError as e:
-        raise ValueError(f"`{form}` arguments are not valid JSON: {e}") from None
+        raise arguments.UsageError(f"`{form}` arguments are not valid JSON: {e}") from None
     if form == "mcp":
         return form, {"server": rest[0], "tool": rest[1], "args": data}, None
     return form, rest[0], data
@@ -308,25 +303,20 @@ def field_lines() -> list[str]:
     return lines
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
     from .. import config
     from ..offline.calls import CallError
     from ..offline.decide import DecideError
     from ..offline.rules import RulesError
 
-    try:
-        opts = parse_args(args)
-    except ValueError as e:
-        print(f"prempti-hook explain: {e}\n{USAGE}", file=sys.stderr)
-        return 2
+    opts = parse_args(args)
     if opts.fields:
         print("\n".join(field_lines()))
         return 0
     cfg = config.load()
     if not opts.words and sys.stdin.isatty():
-        print(f"prempti-hook explain: give a short form or pipe the hook input on stdin\n"
-              f"{USAGE}", file=sys.stderr)
-        return 2
+        raise arguments.UsageError("give a short form or pipe the hook input on stdin")
     try:
         payload = read_payload(opts, cfg)
         explanation = explain(payload, opts, cfg)

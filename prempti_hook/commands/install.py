@@ -17,12 +17,14 @@ copilot; the last three are `registration/<agent>.py`, which keep their own inst
 (`$PREMPTI_HOME/install/<agent>/`) and restore their files the same way.
 
 Claude Code:
-Registering is idempotent (one entry, updated in place), keeps every other key and hook,
-and first copies the file to `settings.json.prempti-backup-<time>`. What uninstalling
-needs is kept in `$PREMPTI_HOME/install/`: the bytes of the settings file before the first
-install, and a hash of what we wrote. If the file is still exactly what we wrote,
-uninstalling puts the old bytes back (or deletes the file if there was none); if the user
-changed it since, only our entry (and the containers we created, when left empty) goes.
+Registering is idempotent (one entry, updated in place) and keeps every other key and hook.
+What uninstalling needs is kept in `$PREMPTI_HOME/install/`: the bytes of the settings file
+before the first install, and a hash of what we wrote. If the file is still exactly what we
+wrote, uninstalling puts the old bytes back (or deletes the file if there was none); if the
+user changed it since, only our entry (and the containers we created, when left empty) goes.
+A copy is left next to the file (`settings.json.prempti-backup-<time>`) only when we change
+bytes kept nowhere else: our entry is removed from, or updated in, a file changed since we
+wrote it. So an install and uninstall leave the agent's folder exactly as it was.
 """
 
 from __future__ import annotations
@@ -33,32 +35,31 @@ import sys
 
 from .. import claude_settings as cs
 from .. import config, registration
+from . import arguments
 
 STATE_DIR = "install"
 STATE_FILE = "state.json"
 BEFORE_FILE = "settings-before.json"
-USAGE = ("usage: prempti-hook install|uninstall|hook add|remove|status|command "
-         "[claude|codex|gemini|copilot] [--settings FILE] [--python PATH]")
+USAGE = """usage: prempti-hook install [--settings FILE] [--python PATH]
+       prempti-hook uninstall [--settings FILE]
+       prempti-hook hook add [AGENT] [--settings FILE] [--python PATH]
+       prempti-hook hook remove|status|command [AGENT] [--settings FILE]
+       prempti-hook install --system [--python PATH] [--user NAME]...
+       prempti-hook uninstall --system [--purge]
 
-
-class UsageError(Exception):
-    pass
-
-
-def parse_options(args: list[str], allowed: tuple[str, ...]) -> dict:
-    options: dict = {}
-    rest = list(args)
-    while rest:
-        word = rest.pop(0)
-        name, sep, value = word.partition("=")
-        if name not in allowed:
-            raise UsageError(f"unknown argument {word!r}")
-        if not sep:
-            if not rest:
-                raise UsageError(f"{name} needs a value")
-            value = rest.pop(0)
-        options[name] = value
-    return options
+The agents' settings part of installing (install/install.sh copies the files, then runs
+these). AGENT: claude (the default), codex, gemini or copilot.
+  install           register the hook with Claude Code
+  uninstall         remove it from every agent it was added to
+  hook add          register it with AGENT
+  hook remove       remove it from AGENT
+  hook status       is it registered with AGENT, and would it fire? (exit 1 if not)
+  hook command      print the command line registered with AGENT
+  --settings FILE   Claude Code's settings file (default ~/.claude/settings.json, or
+                    $CLAUDE_CONFIG_DIR/settings.json)
+  --python PATH     the interpreter the hook runs with (default: this one)
+  --system          as root: the hardened install for every user (see README)
+uninstall and hook remove switch the guard off: only a person at a terminal can run them."""
 
 
 # Install state ---------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def register(cfg, path: str, python: str) -> int:
                              "created": [], "created_dirs": []}, None)
         print(f"prempti-hook: already registered in {path}")
         return 0
-    before_bytes = None
+    before_bytes, backup = None, None
     if same_file and state.get("after") == cs.digest(raw):
         before = state.get("before")  # unchanged since our last write: keep the original
         created = sorted(set(created) | set(state.get("created", [])))
@@ -152,11 +153,11 @@ def register(cfg, path: str, python: str) -> int:
         before = None  # our entry is in there, so these bytes are no "before" to restore
         created = sorted(set(created) | set(state.get("created", []) if same_file else []))
         created_dirs = state.get("created_dirs", []) if same_file else []
+        backup = cs.backup(path, raw)  # bytes we keep nowhere else, about to change
     else:
         before = {"existed": raw is not None, "mode": cs.file_mode(path)}
-        before_bytes = raw
+        before_bytes = raw  # kept in $PREMPTI_HOME/install/, restored by uninstalling
         created_dirs = _missing_dirs(os.path.dirname(path))
-    backup = cs.backup(path, raw) if raw is not None else None
     if created_dirs and not os.path.isdir(os.path.dirname(path)):
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     content = cs.render(new, raw)
@@ -166,6 +167,9 @@ def register(cfg, path: str, python: str) -> int:
     print(f"prempti-hook: registered the PreToolUse hook in {path}")
     if backup:
         print(f"prempti-hook: previous settings saved as {backup}")
+    elif before_bytes is not None:
+        print(f"prempti-hook: previous settings kept in {_before_path(cfg)} (uninstalling "
+              f"restores them)")
     return 0
 
 
@@ -248,36 +252,40 @@ def _error(message: str, code: int = 1) -> int:
     return code
 
 
-def _agent_of(args: list[str]) -> tuple[str, list[str]]:
-    """The agent named first in `args` (default Claude Code), and the other arguments."""
+def _agent_of(operands: list[str]) -> str:
+    """The agent named in `operands` (default Claude Code)."""
     from ..agents import UnknownAgent, canonical
 
-    if args and not args[0].startswith("-"):
-        try:
-            return canonical(args[0]), args[1:]
-        except UnknownAgent as e:
-            raise UsageError(str(e)) from None
-    return "claude_code", args
+    if len(operands) > 1:
+        raise arguments.UsageError(f"unexpected argument {operands[1]!r}")
+    try:
+        return canonical(operands[0]) if operands else "claude_code"
+    except UnknownAgent as e:
+        raise arguments.UsageError(str(e)) from None
 
 
+def parse_options(word: str, args: list[str]) -> tuple[str, str, dict]:
+    """(action, agent, options) of `install`, `uninstall` or `hook ACTION [AGENT]`."""
+    action = {"install": "add", "uninstall": "remove"}.get(word)
+    if action is None:
+        if not args or args[0] not in ("add", "remove", "status", "command"):
+            raise arguments.UsageError("needs one of add, remove, status, command")
+        action, args = args[0], args[1:]
+    valued = ("--settings", "--python") if action == "add" else ("--settings",)
+    parsed = arguments.parse(args, valued=valued, operands=0 if word != "hook" else None)
+    agent = _agent_of(parsed.operands)
+    if agent != "claude_code" and "--settings" in parsed.values:
+        raise arguments.UsageError(f"--settings is for Claude Code only, not {agent}")
+    return action, agent, {name: parsed.value(name) for name in parsed.values}
+
+
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
     if "--system" in args:
         from . import system
 
         return system.main(word, [a for a in args if a != "--system"])
-    action = {"install": "add", "uninstall": "remove"}.get(word)
-    if action is None:
-        if not args or args[0] not in ("add", "remove", "status", "command"):
-            return _error(f"hook needs one of add, remove, status, command ({USAGE})", 2)
-        action, args = args[0], args[1:]
-    try:
-        agent, args = ("claude_code", args) if word != "hook" else _agent_of(args)
-        allowed = ("--settings", "--python") if action == "add" else ("--settings",)
-        if agent != "claude_code":
-            allowed = tuple(a for a in allowed if a != "--settings")
-        options = parse_options(args, allowed)
-    except UsageError as e:
-        return _error(f"{e} ({USAGE})", 2)
+    action, agent, options = parse_options(word, args)
     cfg = config.load()
     if cfg.system and action in ("add", "remove"):
         return _error("this is the system install: run `prempti-hook install --system` or "

@@ -33,6 +33,8 @@ from collections import deque
 from .. import auditlog, config
 from ..alert import DECISION_EVENTS
 from ..verdict import NO_MATCH_RULE
+from . import arguments
+from .arguments import UsageError
 
 VERDICTS = ("deny", "ask", "allow", "none")
 # Records of hook events that are not decision points are shown (and selected) as "event".
@@ -70,10 +72,6 @@ _FORMAT_CHARS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u206
                           "\u2069\u061c\u200b\u200c\u200d\u2060\ufeff")
 
 
-class UsageError(Exception):
-    pass
-
-
 class Options:
     __slots__ = ("agent", "follow", "raw", "show", "tail", "verify", "verify_files")
 
@@ -88,32 +86,24 @@ class Options:
 
 
 def parse_args(args: list[str]) -> Options:
+    """Options, or UsageError."""
+    parsed = arguments.parse(args, flags=("--follow", "--raw", "--verify"),
+                             valued=("--tail", "--show", "--agent"),
+                             aliases={"-f": "--follow", "-n": "--tail"}, operands=None)
     options = Options()
-    rest = list(args)
-    while rest:
-        word = rest.pop(0)
-        name, sep, value = word.partition("=")
-        if word in ("-f", "--follow"):
-            options.follow = True
-        elif word == "--raw":
-            options.raw = True
-        elif word == "--verify":
-            options.verify = True
-        elif name in ("--tail", "-n", "--show", "--agent"):
-            if not sep:
-                if not rest:
-                    raise UsageError(f"{name} needs a value")
-                value = rest.pop(0)
-            if name == "--show":
-                options.show = parse_show(value)
-            elif name == "--agent":
-                options.agent = parse_agent(value)
-            else:
-                options.tail = parse_tail(value)
-        elif options.verify and not word.startswith("-"):
-            options.verify_files.append(word)
-        else:
-            raise UsageError(f"unknown argument {word!r}")
+    options.follow = parsed.flag("--follow")
+    options.raw = parsed.flag("--raw")
+    options.verify = parsed.flag("--verify")
+    if "--tail" in parsed.values:
+        options.tail = parse_tail(parsed.value("--tail"))
+    if "--show" in parsed.values:
+        options.show = parse_show(parsed.value("--show"))
+    if "--agent" in parsed.values:
+        options.agent = parse_agent(parsed.value("--agent"))
+    if parsed.operands and not options.verify:
+        raise UsageError(f"unexpected argument {parsed.operands[0]!r} (only --verify takes "
+                         f"files)")
+    options.verify_files = parsed.operands
     if options.verify and (options.follow or options.raw or options.show is not None
                            or options.agent is not None):
         raise UsageError("--verify takes only files, no other option")
@@ -121,11 +111,8 @@ def parse_args(args: list[str]) -> Options:
 
 
 def parse_tail(value: str) -> int | None:
-    if value == "all":
-        return None
-    if not value.isdigit():
-        raise UsageError(f"--tail needs a number or 'all', not {value!r}")
-    return int(value)
+    tail = arguments.number("--tail", value, allowed=("all",))
+    return None if tail == "all" else tail
 
 
 def parse_show(value: str) -> frozenset[str]:
@@ -391,7 +378,7 @@ def verify(options: Options, log_file: str) -> int:
     except OSError as e:
         print(f"prempti-hook: cannot read {e.filename or log_file}: {e.strerror or e}",
               file=sys.stderr)
-        return 2
+        return arguments.FINDINGS  # not done, said in one line (see arguments.EXIT_CODES)
     broken = report.broken
     for finding in broken[:auditverify.MAX_LISTED]:
         _emit(safe(str(finding)))
@@ -403,14 +390,9 @@ def verify(options: Options, log_file: str) -> int:
     return 1 if broken else 0
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
-    try:
-        options = parse_args(args)
-    except UsageError as e:
-        print(f"prempti-hook: {e} (usage: prempti-hook logs [-f] [--tail N|all] "
-              f"[--show {','.join(KINDS)}] [--agent NAME] [--raw] | --verify [FILE...])",
-              file=sys.stderr)
-        return 2
+    options = parse_args(args)
     cfg = config.load()
     if options.verify:
         return verify(options, cfg.log_file)

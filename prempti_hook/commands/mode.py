@@ -14,7 +14,7 @@ import os
 import sys
 
 from .. import config
-from . import settings
+from . import arguments, settings
 
 KEY = "mode"
 USAGE = """usage: prempti-hook mode [monitor|guardrails]
@@ -42,12 +42,10 @@ def set_mode(cfg, value: str, environ) -> int:
     return settings.set_value(cfg, KEY, value, environ)
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
     environ = os.environ
-    if len(args) > 1:
-        print(f"prempti-hook: mode takes at most one argument ({' | '.join(config.MODES)})",
-              file=sys.stderr)
-        return 2
+    args = arguments.parse(args, operands=1).operands
     cfg = config.load(environ)
     if not args:
         mode, where = current(cfg, environ)
@@ -59,7 +57,6 @@ def main(word: str, args: list[str]) -> int:
         return 0
     value = args[0].strip().lower()
     if value not in config.MODES:
-        print(f"prempti-hook: unknown mode {args[0]!r}: use one of {', '.join(config.MODES)}",
-              file=sys.stderr)
-        return 2
+        raise arguments.UsageError(f"unknown mode {args[0]!r}: use one of "
+                                   f"{', '.join(config.MODES)}")
     return set_mode(cfg, value, environ)

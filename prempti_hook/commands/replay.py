@@ -21,6 +21,8 @@ from __future__ import annotations
 import sys
 import time
 
+from . import arguments
+
 USAGE = """usage: prempti-hook replay [--log FILE]... [--transcript PATH]... [--rules PATH]...
                            [--limit N] [--json]
 
@@ -46,24 +48,15 @@ class Options:
 
 
 def parse_args(args: list[str]) -> Options:
+    """Options, or arguments.UsageError."""
+    parsed = arguments.parse(args, flags=("--json",),
+                             valued=("--log", "--transcript", "--rules", "--limit"))
     opts = Options()
-    it = iter(args)
-    for arg in it:
-        if arg in ("--log", "--transcript", "--rules", "--limit"):
-            value = next(it, None)
-            if value is None:
-                raise ValueError(f"{arg} needs a value")
-            if arg == "--limit":
-                if not value.isdigit():
-                    raise ValueError("--limit takes a number")
-                opts.limit = int(value)
-            else:
-                {"--log": opts.logs, "--transcript": opts.transcripts,
-                 "--rules": opts.rules}[arg].append(value)
-        elif arg == "--json":
-            opts.as_json = True
-        else:
-            raise ValueError(f"unexpected argument {arg!r}")
+    opts.logs = parsed.all("--log")
+    opts.transcripts = parsed.all("--transcript")
+    opts.rules = parsed.all("--rules")
+    opts.limit = arguments.number("--limit", parsed.value("--limit", "50"))
+    opts.as_json = parsed.flag("--json")
     return opts
 
 
@@ -221,15 +214,12 @@ def text_lines(result: Replay, skipped, sources: list, rules_files: list[str],
     return lines
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
     from .. import config
     from ..offline.rules import RulesError
 
-    try:
-        opts = parse_args(args)
-    except ValueError as e:
-        print(f"prempti-hook replay: {e}\n{USAGE}", file=sys.stderr)
-        return 2
+    opts = parse_args(args)
     cfg = config.load()
     started = time.perf_counter()
     try:

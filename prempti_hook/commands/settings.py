@@ -15,6 +15,7 @@ import os
 import sys
 
 from .. import config
+from . import arguments
 
 USAGE = """usage: prempti-hook config [KEY [VALUE]]
 
@@ -120,14 +121,14 @@ def set_value(cfg, key: str, value, environ) -> int:
     return 0
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
     environ = os.environ
-    if len(args) > 2:
-        return _error(f"config takes at most a key and a value ({USAGE.splitlines()[0]})", 2)
+    args = arguments.parse(args, operands=2).operands
     cfg = config.load(environ)
     keys = list(config.SETTINGS)
     if args and args[0] not in config.SETTINGS:
-        return _error(f"unknown setting {args[0]!r}: use one of {', '.join(keys)}", 2)
+        raise arguments.UsageError(f"unknown setting {args[0]!r}: use one of {', '.join(keys)}")
     if len(args) < 2:
         for key in args or keys:
             print(f"{key}: {shown(cfg.settings[key])} ({source_of(cfg, key, environ)})")
@@ -138,5 +139,5 @@ def main(word: str, args: list[str]) -> int:
     try:
         value = config.parse_value(key, args[1].strip().lower() if key == "mode" else args[1])
     except ValueError as e:
-        return _error(str(e), 2)
+        raise arguments.UsageError(str(e)) from None
     return set_value(cfg, key, value, environ)

@@ -5,20 +5,20 @@ are still shown."""
 from __future__ import annotations
 
 import os
-import sys
 from collections import Counter, deque
 
 from .. import __version__, auditlog, config, rulefiles
 from .. import claude_settings as cs
+from . import arguments
 
 LAST = 5
 LABEL_WIDTH = 10
 USAGE = """usage: prempti-hook status
 
-Show the installed version, whether and where the hook is registered with each agent (and
-whether it would fire), the mode, which rules
-are loaded and from where, whether the rule cache is fresh, the audit log size and the last
-verdicts.
+Show the installed version, where the `prempti-hook` command is (and whether it is on PATH),
+whether and where the hook is registered with each agent (and whether it would fire), the
+mode, which rules are loaded and from where, whether the rule cache is fresh, the audit log
+size and the last verdicts.
 """
 
 
@@ -61,6 +61,35 @@ def version_lines(cfg) -> list[str]:
     same = " (this one)" if running and installed == running else ""
     lines.append(f"installed: {zipapp} (build {str(installed)[:12]}){same}")
     return lines
+
+
+# install/install.sh writes the `prempti-hook` command with this second line, and records
+# where in $PREMPTI_HOME/install/launcher (then the folders it made for it).
+LAUNCHER_MARK = "# prempti-hook launcher, written by install/install.sh (--uninstall removes it)"
+LAUNCHER_RECORD = os.path.join("install", "launcher")
+
+
+def command_lines(cfg, environ=None) -> list[str]:
+    """Where the `prempti-hook` command is, and whether a shell finds it."""
+    environ = os.environ if environ is None else environ
+    if cfg.system:
+        return []
+    try:
+        with open(os.path.join(cfg.prempti_home, LAUNCHER_RECORD), encoding="utf-8") as f:
+            launcher = f.readline().rstrip("\n")
+    except OSError:
+        return ["command: none (install/install.sh puts `prempti-hook` in ~/.local/bin)"]
+    try:
+        with open(launcher, encoding="utf-8", errors="replace") as f:
+            ours = f.read(4096).splitlines()[1:2] == [LAUNCHER_MARK]
+    except (OSError, ValueError):
+        return [f"command: {launcher} is gone (install/install.sh puts it back)"]
+    if not ours or os.path.islink(launcher):
+        return [f"command: {launcher} is no longer prempti-hook's launcher"]
+    folder = os.path.dirname(launcher)
+    on_path = folder in environ.get("PATH", "").split(os.pathsep)
+    return [f"command: {launcher}" + ("" if on_path else
+                                      f" (not on PATH: add {folder} to PATH)")]
 
 
 def hook_lines(cfg) -> list[str]:
@@ -179,14 +208,13 @@ def log_lines(cfg) -> list[str]:
     return lines
 
 
-SECTIONS = (version_lines, hook_lines, agent_hook_lines, mode_lines, managed_lines, rules_lines,
-            cache_lines, log_lines)
+SECTIONS = (version_lines, command_lines, hook_lines, agent_hook_lines, mode_lines,
+            managed_lines, rules_lines, cache_lines, log_lines)
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
-    if args:
-        print(f"prempti-hook: status takes no arguments, not {args[0]!r}", file=sys.stderr)
-        return 2
+    arguments.parse(args)
     cfg = config.load()
     print(f"home: {cfg.prempti_home}")
     for section in SECTIONS:

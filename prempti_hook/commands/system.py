@@ -37,6 +37,7 @@ import sys
 
 from .. import claude_settings as cs
 from .. import config
+from . import arguments
 
 SYSTEM_HOME = "/opt/prempti-hook"
 LOG_ROOT = "/var/log/prempti-hook"
@@ -340,22 +341,8 @@ def prove(python: str) -> str:
     return f"check: Bash `cat ~/.ssh/id_rsa` -> deny: {reason}"
 
 
-def install(args: list[str]) -> int:
-    python, users = DEFAULT_PYTHON, []
-    rest = list(args)
-    while rest:
-        word = rest.pop(0)
-        name, sep, value = word.partition("=")
-        if name in ("--python", "--user") and not sep:
-            if not rest:
-                return _error(f"{name} needs a value ({USAGE.splitlines()[0]})", 2)
-            value = rest.pop(0)
-        if name == "--python":
-            python = value
-        elif name == "--user":
-            users.append(value)
-        else:
-            return _error(f"unknown argument {word!r} for install --system", 2)
+def install(parsed: arguments.Parsed) -> int:
+    python, users = parsed.value("--python", DEFAULT_PYTHON), parsed.all("--user")
     zipapp = os.path.realpath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     import zipfile
 
@@ -380,11 +367,8 @@ def install(args: list[str]) -> int:
     return 0
 
 
-def uninstall(args: list[str]) -> int:
-    purge = "--purge" in args
-    unknown = [a for a in args if a != "--purge"]
-    if unknown:
-        return _error(f"unknown argument {unknown[0]!r} for uninstall --system", 2)
+def uninstall(parsed: arguments.Parsed) -> int:
+    purge = parsed.flag("--purge")
     path = dropin_path()
     data, raw = cs.read(path)
     if raw is not None:
@@ -414,14 +398,19 @@ def _error(message: str, code: int = 1) -> int:
     return code
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
     if word not in ("install", "uninstall"):
-        return _error("--system goes with install or uninstall", 2)
+        raise arguments.UsageError("--system goes with install or uninstall")
+    if word == "install":
+        parsed = arguments.parse(args, valued=("--python", "--user"))
+    else:
+        parsed = arguments.parse(args, flags=("--purge",))
     if os.geteuid() != 0:
         return _error(f"{word} --system needs root (it writes {SYSTEM_HOME}, "
                       f"{config.default_dir()} and Claude Code's managed settings)", 2)
     try:
-        return install(args) if word == "install" else uninstall(args)
+        return install(parsed) if word == "install" else uninstall(parsed)
     except SystemInstallError as e:
         return _error(f"{e}; the system install is not complete")
     except cs.SettingsError as e:

@@ -17,6 +17,8 @@ import os
 import sys
 import time
 
+from . import arguments
+
 USAGE = """usage: prempti-hook test [FILE_OR_FOLDER ...] [--rules PATH]... [-k TEXT] [-v]
                          [--json] [--junit FILE]
 
@@ -283,32 +285,16 @@ class Options:
 
 
 def parse_args(args: list[str]) -> Options:
-    """Options, or ValueError with the message for a usage error."""
+    """Options, or arguments.UsageError."""
+    parsed = arguments.parse(args, flags=("-v", "--json"), valued=("--rules", "-k", "--junit"),
+                             operands=None)
     opts = Options()
-    it = iter(args)
-    for arg in it:
-        if arg in ("--rules", "-k", "--junit"):
-            value = next(it, None)
-            if value is None:
-                raise ValueError(f"{arg} needs a value")
-            if arg == "--rules":
-                opts.rules.append(value)
-            elif arg == "-k":
-                opts.keyword = value
-            else:
-                opts.junit = value
-        elif arg.startswith("--rules="):
-            opts.rules.append(arg.split("=", 1)[1])
-        elif arg.startswith("--junit="):
-            opts.junit = arg.split("=", 1)[1]
-        elif arg == "-v":
-            opts.verbose = True
-        elif arg == "--json":
-            opts.as_json = True
-        elif arg.startswith("-") and arg != "-":
-            raise ValueError(f"unknown option {arg!r}")
-        else:
-            opts.paths.append(arg)
+    opts.paths = parsed.operands
+    opts.rules = parsed.all("--rules")
+    opts.keyword = parsed.value("-k", "")
+    opts.junit = parsed.value("--junit", "")
+    opts.verbose = parsed.flag("-v")
+    opts.as_json = parsed.flag("--json")
     return opts
 
 
@@ -383,13 +369,10 @@ def _failure_line(outcome: Outcome) -> str:
     return where + outcome.status.upper() + " " + text[len(where):]
 
 
+@arguments.entry
 def main(word: str, args: list[str]) -> int:
-    try:
-        opts = parse_args(args)
-    except ValueError as e:
-        print(f"prempti-hook test: {e}\n{USAGE}", file=sys.stderr)
-        return 2
+    opts = parse_args(args)
     try:
         return run(opts)
     except KeyboardInterrupt:
-        return 130
+        return arguments.INTERRUPTED

@@ -124,15 +124,16 @@ def test_json(env, capsys):
     assert keys["condition"]["kind"] == "all"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["frobnicate", "x"], "unknown call form 'frobnicate'"),
-    (["edit", "a"], "`edit` takes 3 argument(s)"),
-    (["mcp", "s", "t", "{bad"], "not valid JSON"),
-    (["--rule", "Nope", "bash", "ls"], "no rule named 'Nope'"),
+@pytest.mark.parametrize("args, message, exit_code", [
+    (["frobnicate", "x"], "unknown call form 'frobnicate'", 2),  # the command line: usage
+    (["edit", "a"], "`edit` takes 3 argument(s)", 2),
+    (["mcp", "s", "t", "{bad"], "not valid JSON", 2),
+    (["--rule", "Nope", "bash", "ls"], "no rule named 'Nope'", 1),  # could not be done
 ])
-def test_bad_input_is_one_line(env, capsys, args, message):
+def test_bad_input_is_one_line(env, capsys, args, message, exit_code):
     code, out, err = run(capsys, *args)
-    assert code == 1 and message in err and "Traceback" not in out + err
+    assert code == exit_code and message in err and "Traceback" not in out + err
+    assert len(err.splitlines()) == 1
 
 
 def test_unreadable_stdin(env, capsys, monkeypatch):

@@ -220,7 +220,8 @@ def test_empty_log(cfg, capsys):
 def test_bad_arguments_are_one_line(cfg, capsys, args):
     assert logs.main("logs", args) == 2
     err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1 and err.startswith("prempti-hook: ")
+    assert len(err.splitlines()) == 1 and err.startswith("prempti-hook logs: ")
+    assert err.endswith(" (see prempti-hook logs --help)\n")
 
 
 def test_follower_reads_across_several_rotations_between_polls(tmp_path):
@@ -296,7 +297,7 @@ def test_verify_reports_an_intact_log_and_then_the_first_broken_line(cfg, capsys
                                   ["--verify", "--show", "deny"], ["x.jsonl"]])
 def test_verify_takes_only_files(cfg, capsys, args):
     assert logs.main("logs", args) == 2
-    assert capsys.readouterr().err.startswith("prempti-hook: ")
+    assert capsys.readouterr().err.startswith("prempti-hook logs: ")
 
 
 def test_a_long_event_name_from_the_agent_cannot_push_the_columns_away(cfg, capsys):

@@ -69,7 +69,7 @@ def test_environment_override_is_reported(home, capsys, monkeypatch):
 def test_bad_arguments_are_one_line_and_change_nothing(home, capsys, args):
     assert mode.main("mode", args) == 2
     err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1 and err.startswith("prempti-hook: ")
+    assert len(err.splitlines()) == 1 and err.startswith("prempti-hook mode: ")
     assert not home.exists()
 
 

@@ -96,3 +96,32 @@ def test_a_failing_section_does_not_hide_the_others(home, capsys, monkeypatch):
 def test_arguments_are_refused(home, capsys):
     assert status.main("status", ["--json"]) == 2
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_the_command_on_path(home, capsys, monkeypatch, tmp_path):
+    assert status.main("status", []) == 0
+    assert lines_of(capsys)[0]["command"].startswith("command: none (install/install.sh")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    launcher = bin_dir / "prempti-hook"
+    (home / "install").mkdir(parents=True)
+    (home / "install" / "launcher").write_text(f"{launcher}\n{bin_dir}\n")
+    assert status.main("status", []) == 0
+    assert lines_of(capsys)[0]["command"] == f"command: {launcher} is gone (install/install.sh " \
+        "puts it back)"
+    launcher.write_text(f"#!/bin/sh\n{status.LAUNCHER_MARK}\nexec true\n")
+    monkeypatch.setenv("PATH", f"/usr/bin:{bin_dir}")
+    assert status.main("status", []) == 0
+    assert lines_of(capsys)[0]["command"] == f"command: {launcher}"
+    monkeypatch.setenv("PATH", "/usr/bin")
+    assert status.main("status", []) == 0
+    assert lines_of(capsys)[0]["command"] == \
+        f"command: {launcher} (not on PATH: add {bin_dir} to PATH)"
+    launcher.write_text("#!/bin/sh\necho theirs\n")
+    assert status.main("status", []) == 0
+    assert "is no longer prempti-hook's launcher" in lines_of(capsys)[0]["command"]
+
+
+def test_the_launcher_mark_is_the_installers():
+    installer = (Path(__file__).resolve().parents[2] / "install" / "install.sh").read_text()
+    assert f'LAUNCHER_MARK="{status.LAUNCHER_MARK}"' in installer

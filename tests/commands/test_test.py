@@ -308,7 +308,9 @@ def test_rules_that_do_not_load_are_reported(tmp_path, capsys):
 def test_usage_errors(capsys):
     assert test_command.main("test", ["--frobnicate"]) == 2
     assert test_command.main("test", ["--rules"]) == 2
-    assert "usage:" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines() == [
+        "prempti-hook test: unknown option '--frobnicate' (see prempti-hook test --help)",
+        "prempti-hook test: --rules needs a value (see prempti-hook test --help)"]
 
 
 def test_no_test_files(tmp_path, rules, capsys):

@@ -46,18 +46,40 @@ def release(tmp_path_factory) -> Path:
     return release_copy(tmp_path_factory.getbasetemp())
 
 
+def user_env(home: Path, **extra: str) -> dict:
+    """installer_env (no XDG_BIN_HOME of the caller's: the command goes to ~/.local/bin)."""
+    env = installer_env(home)
+    env.update(extra)
+    return env
+
+
 def install_sh(release: Path, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(release / "install" / "install.sh"), *args],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          env=installer_env(home, **env), timeout=300)
+                          env=user_env(home, **env), timeout=300)
 
 
-def uninstall_sh(release: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+def uninstall_sh(release: Path, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """install.sh --uninstall as a person runs it: at a terminal, typing the code it shows
     (stdout and stderr are the terminal's output, together)."""
     argv = ["bash", str(release / "install" / "install.sh"), "--uninstall", *args]
-    code, output = run_at_terminal(argv, installer_env(home), timeout=300)
+    code, output = run_at_terminal(argv, user_env(home, **env), timeout=300)
     return subprocess.CompletedProcess(argv, code, output, output)
+
+
+def listing(folder: Path) -> dict:
+    """Every path under `folder` -> (type and mode, contents of a file, target of a link)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            what = ("link", os.readlink(path))
+        elif stat.S_ISDIR(st.st_mode):
+            what = ("dir", stat.S_IMODE(st.st_mode))
+        else:
+            what = ("file", stat.S_IMODE(st.st_mode), path.read_bytes())
+        found[str(path.relative_to(folder))] = what
+    return found
 
 
 def settings_of(home: Path) -> dict:
@@ -145,12 +167,15 @@ def test_install_twice_is_one_entry_and_no_new_backup(release, tmp_path):
     first = install_sh(release, home)
     assert first.returncode == 0, first.stderr
     after_first = (home / ".claude" / "settings.json").read_bytes()
-    assert len(backups(home)) == 1
-    assert backups(home)[0].read_bytes() == b'{"model": "opus"}\n'
+    # The bytes before are kept in PREMPTI_HOME (uninstalling restores them), not beside.
+    assert backups(home) == []
+    kept = home / ".prempti" / "install" / "settings-before.json"
+    assert kept.read_bytes() == b'{"model": "opus"}\n'
+    assert f"previous settings kept in {kept}" in first.stdout
     second = install_sh(release, home)
     assert second.returncode == 0, second.stderr
     assert (home / ".claude" / "settings.json").read_bytes() == after_first
-    assert len(backups(home)) == 1
+    assert backups(home) == []
     assert len(our_hooks(settings_of(home), home / ".prempti")) == 1
 
 
@@ -292,6 +317,119 @@ def test_install_builds_when_the_zipapp_is_stale(release, tmp_path):
     assert "building" not in install_sh(copy, home).stdout
 
 
+ALL_AGENTS = ("--agent", "claude", "--agent", "codex", "--agent", "gemini", "--agent", "copilot")
+
+
+@pytest.mark.parametrize("before", ["empty", "existing"])
+def test_install_uninstall_cycles_leave_the_home_exactly_as_it_was(release, tmp_path, before):
+    """The README's "removes exactly what it added": after several install/uninstall cycles
+    (Claude Code alone, then every agent), with --purge at the end, every file and folder of
+    the home is what it was before, bytes and modes included: no settings backups left in
+    ~/.claude or the other agents' folders, no command left in ~/.local/bin."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if before == "existing":
+        for folder in (".claude", ".codex", ".gemini", ".copilot/hooks", ".local/bin"):
+            (home / folder).mkdir(parents=True)
+        (home / ".claude" / "settings.json").write_text('{"model": "opus"}\n')
+        (home / ".codex" / "config.toml").write_text('model = "o3"\n')
+        (home / ".gemini" / "settings.json").write_text('{"theme": "dark"}\n')
+        (home / ".local" / "bin" / "other-tool").write_text("#!/bin/sh\n")
+    original = listing(home)
+    for args in ((), ALL_AGENTS, ()):
+        installed = install_sh(release, home, *args)
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+        assert (home / ".local" / "bin" / "prempti-hook").exists()
+        removed = uninstall_sh(release, home)
+        assert removed.returncode == 0, removed.stdout
+        left = {path for path in listing(home) if not path.startswith(".prempti")}
+        assert left == {path for path in original if not path.startswith(".prempti")}
+    assert install_sh(release, home, *ALL_AGENTS).returncode == 0
+    purged = uninstall_sh(release, home, "--purge")
+    assert purged.returncode == 0, purged.stdout
+    assert listing(home) == original
+
+
+def test_the_command_goes_on_path_and_the_install_says_what_to_try(release, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bin_dir = home / ".local" / "bin"
+    result = install_sh(release, home, PATH=f"{bin_dir}:/usr/bin:/bin")
+    assert result.returncode == 0, result.stderr
+    launcher = bin_dir / "prempti-hook"
+    assert launcher.read_text().splitlines()[1].startswith("# prempti-hook launcher")
+    assert "is not on your PATH" not in result.stdout
+    assert "next:" in result.stdout
+    for command in ("prempti-hook status", "prempti-hook logs -f", "prempti-hook --check",
+                    "prempti-hook --help"):
+        assert f"\n  {command} " in result.stdout, command
+    # The command a person then types, from any folder, found on PATH.
+    env = user_env(home, PATH=f"{bin_dir}:/usr/bin:/bin")
+    status = subprocess.run(["prempti-hook", "status"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    assert f"home: {home / '.prempti'}" in status.stdout
+    assert f"command: {launcher}\n" in status.stdout  # found, and on PATH
+    assert f"registered in {home / '.claude' / 'settings.json'}" in status.stdout
+    version = subprocess.run(["prempti-hook", "--version"], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert version.stdout.startswith("prempti-hook ")
+
+
+def test_a_folder_not_on_path_is_said_with_the_line_to_add(release, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    result = install_sh(release, home, PATH="/usr/bin:/bin")
+    assert result.returncode == 0, result.stderr
+    assert f"{home}/.local/bin is not on your PATH" in result.stdout
+    assert '  export PATH="$HOME/.local/bin:$PATH"\n' in result.stdout
+    assert f"(until then, type {home}/.local/bin/prempti-hook for prempti-hook)" in \
+        result.stdout
+    # XDG_BIN_HOME is where the command goes when it is set
+    other = tmp_path / "home2"
+    other.mkdir()
+    xdg = tmp_path / "my bin"
+    result = install_sh(release, other, PATH="/usr/bin:/bin", XDG_BIN_HOME=str(xdg))
+    assert result.returncode == 0, result.stderr
+    assert (xdg / "prempti-hook").exists() and not (other / ".local").exists()
+    assert f'  export PATH="{xdg}:$PATH"' in result.stdout
+    assert uninstall_sh(release, other, XDG_BIN_HOME=str(xdg)).returncode == 0
+    assert not xdg.exists()  # made for it, so removed with it
+
+
+def test_a_command_that_is_not_ours_is_never_replaced_or_removed(release, tmp_path):
+    home = tmp_path / "home"
+    bin_dir = home / ".local" / "bin"
+    bin_dir.mkdir(parents=True)
+    theirs = bin_dir / "prempti-hook"
+    theirs.write_text("#!/bin/sh\necho someone else's\n")
+    result = install_sh(release, home, PATH=f"{bin_dir}:/usr/bin:/bin")
+    assert result.returncode == 0, result.stderr
+    assert f"{theirs} exists and is not ours: left alone" in result.stderr
+    assert theirs.read_text() == "#!/bin/sh\necho someone else's\n"
+    assert f"{PYTHON} -I -S {home}/.prempti/bin/prempti-hook status" in result.stdout
+    assert uninstall_sh(release, home).returncode == 0
+    assert theirs.read_text() == "#!/bin/sh\necho someone else's\n"
+    # ours, replaced by the user after the install: left alone by the uninstall too
+    theirs.unlink()
+    assert install_sh(release, home).returncode == 0
+    theirs.write_text("#!/bin/sh\n# mine now\n")
+    removed = uninstall_sh(release, home)
+    assert removed.returncode == 0 and "is no longer ours: left alone" in removed.stdout
+    assert theirs.read_text() == "#!/bin/sh\n# mine now\n"
+
+
+@pytest.mark.parametrize("args", [["--frobnicate"], ["--agent"], ["--agent", "cursor"],
+                                  ["--purge"], ["--user=x"]])
+def test_install_sh_usage_errors_exit_2_with_one_line(release, tmp_path, args):
+    home = tmp_path / "home"
+    home.mkdir()
+    result = install_sh(release, home, *args)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("install.sh: ")
+    assert list(home.iterdir()) == []
+
+
 def test_install_as_an_unprivileged_user(release):
     if os.geteuid() != 0:
         # Already unprivileged: every other test here is this test.
@@ -390,7 +528,9 @@ def test_command_errors_are_one_line(installed_home, capsys):
     os.unlink(cs.zipapp_path(str(installed_home / "p")))
     assert install_command.main("install", []) == 1
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 6 and all(line.startswith("prempti-hook: ") for line in err)
+    assert len(err) == 6 and all(line.startswith("prempti-hook") for line in err)
+    assert err[0] == ("prempti-hook hook: needs one of add, remove, status, command (see "
+                      "prempti-hook hook --help)")
     assert not (installed_home / ".claude").exists()
 
 
