@@ -29,6 +29,18 @@ def copilot_home(environ, home: str) -> str:
 
 
 COPILOT_HOOK_FILE = "prempti-hook.json"
+COMMAND_NAME = "prempti-hook"
+
+
+def command_files(environ, home: str) -> tuple[str, ...]:
+    """Where `install/install.sh` puts the `prempti-hook` command a person types:
+    `$XDG_BIN_HOME` when set, and `~/.local/bin` (an agent that replaced it would answer for
+    the guard the next time the person asks `prempti-hook status` or `mode`)."""
+    folders = [os.path.join(home, ".local", "bin")]
+    given = environ.get("XDG_BIN_HOME")
+    if given and os.path.isabs(given):
+        folders.insert(0, os.path.normpath(given))
+    return tuple(dict.fromkeys(os.path.join(folder, COMMAND_NAME) for folder in folders))
 
 
 def registration_files(environ, home: str) -> tuple[str, ...]:

@@ -69,7 +69,8 @@ class Config:
                  system: bool = False) -> None:
         self.user_home = user_home
         self.claude_dir = claude_dir or os.path.join(user_home, ".claude")
-        # The other agents' files the hook is registered in (agent_homes.registration_files).
+        # The other agents' files the hook is registered in (agent_homes.registration_files)
+        # and the `prempti-hook` command on PATH (agent_homes.command_files).
         self.agent_files = agent_files
         self.prempti_home = prempti_home
         self.config_file = os.path.join(prempti_home, "config.yaml")
@@ -401,8 +402,9 @@ def load(environ=None) -> Config:
             policy.problems.append(f"{where}: {e}")
     if policy.problems:  # the policy cannot be read: nothing the user chose may weaken it
         settings.update(SAFE_SETTINGS)
-    from .agent_homes import registration_files
+    from .agent_homes import command_files, registration_files
 
     return Config(home, prempti_home, rules_override, settings, problems,
-                  claude_config_dir(environ), registration_files(environ, home),
+                  claude_config_dir(environ),
+                  registration_files(environ, home) + command_files(environ, home),
                   managed=policy, locked=locked, system=system)

@@ -255,7 +255,8 @@ def _protected_settings(cfg) -> list:
     """(what, path) of the settings files the hook checks for hard links on every call."""
     return [("prempti-hook settings file", cfg.config_file),
             ("Claude Code settings file", os.path.join(cfg.claude_dir, "settings.json")),
-            *(("agent settings file", path) for path in cfg.agent_files)]
+            *(("prempti-hook command" if path.endswith("/prempti-hook") else
+               "agent settings file", path) for path in cfg.agent_files)]
 
 
 def _decide_and_answer(cfg, payload: dict, started: float, answer: Answer) -> int:

@@ -18,6 +18,7 @@ do not fail), 2 for a usage error or an internal error (cli.py reports it in one
 
 from __future__ import annotations
 
+import os
 import sys
 
 from . import arguments
@@ -35,13 +36,22 @@ refreshes the hook's rule cache.
 
 def read_rules_file(path: str) -> tuple[str | None, str]:
     """(text, "") or (None, reason it cannot be read)."""
+    from ..files import NotRegularFile, open_regular, read_all
+
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_RULES_FILE_BYTES + 1)
+        # Without blocking: a FIFO planted under a rules name must not hang the check.
+        fd = open_regular(path, follow=True)
+        try:
+            data = read_all(fd, MAX_RULES_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         return None, "no such file or directory"
     except IsADirectoryError:
         return None, "is a directory"
+    except NotRegularFile:
+        return None, ("is a directory" if os.path.isdir(path)
+                      else "not a regular file (a FIFO, socket or device)")
     except PermissionError:
         return None, "permission denied"
     except OSError as e:

@@ -31,6 +31,8 @@ ENVIRONMENT = (
     ("GEMINI_CLI_HOME", "the folder holding Gemini's .gemini/ (default ~)"),
     ("GEMINI_CLI_SYSTEM_SETTINGS_PATH", "Gemini's system settings file (status reads it)"),
     ("COPILOT_HOME", "Copilot's folder (default ~/.copilot)"),
+    ("XDG_BIN_HOME", "where install/install.sh puts the `prempti-hook` command (default "
+                     "~/.local/bin); the hook protects the command in both places"),
     ("SHIV_ROOT", "where the zipapp extracts what cannot run from inside it (default "
                   "$PREMPTI_HOME/lib for the installed zipapp, else ~/.shiv)"),
     ("FALCO_HOSTNAME", "the `hostname` of audit log lines (default the machine's name)"),

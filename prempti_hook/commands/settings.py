@@ -76,6 +76,11 @@ def updated_text(text: str, key: str, value: str) -> str:
     return "\n".join(out) + "\n"
 
 
+# Held (with `filelock`) by a command while it reads, changes and writes config.yaml.
+LOCK_SUFFIX = ".lock"
+LOCK_SECONDS = 10
+
+
 def write_config(path: str, text: str) -> None:
     from ..auditlog import make_private_dirs
     from ..claude_settings import write_atomic
@@ -101,17 +106,30 @@ def set_value(cfg, key: str, value, environ) -> int:
 
         if not person.require(f"setting {key} to {shown(value)}", environ):
             return 1
+    import filelock
+
+    from ..auditlog import make_private_dirs
+
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = HEADER
-    except (OSError, UnicodeDecodeError) as e:
-        return _error(f"cannot read {path}: {getattr(e, 'strerror', None) or e}")
-    try:
-        write_config(path, updated_text(text, key, shown(value)))
+        make_private_dirs(os.path.dirname(path))
+        # Two commands editing at once would each write the file they read: one change lost.
+        with filelock.FileLock(path + LOCK_SUFFIX, timeout=LOCK_SECONDS):
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            except FileNotFoundError:
+                text = HEADER
+            except (OSError, UnicodeDecodeError) as e:
+                return _error(f"cannot read {path}: {getattr(e, 'strerror', None) or e}")
+            try:
+                write_config(path, updated_text(text, key, shown(value)))
+            except OSError as e:
+                return _error(f"cannot write {path}: {e.strerror or e}")
+    except filelock.Timeout:
+        return _error(f"{path + LOCK_SUFFIX} stayed locked for {LOCK_SECONDS} s by another "
+                      f"command changing settings; nothing was changed")
     except OSError as e:
-        return _error(f"cannot write {path}: {e.strerror or e}")
+        return _error(f"cannot lock {path + LOCK_SUFFIX}: {e.strerror or e}")
     change = "unchanged" if before == value else f"was {shown(before)}"
     print(f"{key}: {shown(value)} ({change}; takes effect on the next tool call)")
     env_name = config.SETTINGS[key][0]

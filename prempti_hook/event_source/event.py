@@ -240,7 +240,8 @@ def _prempti_home(ev: Event, _arg) -> str:
 def _protected_paths(ev: Event, _arg) -> tuple:
     """What the agent must never change: the guard's home (binary, extraction, rules,
     config, cache, log), the files the hook is registered in (Claude Code's user settings,
-    and those of the Codex, Gemini and Copilot CLIs) and the interpreter the hook runs with."""
+    and those of the Codex, Gemini and Copilot CLIs), the `prempti-hook` command the
+    installer puts on PATH and the interpreter the hook runs with."""
     settings = os.path.join(ev.claude_dir, "settings.json")
     return (ev["prempti.home"], resolve(settings, "/", ev.home),
             *(resolve(path, "/", ev.home) for path in ev.agent_files),

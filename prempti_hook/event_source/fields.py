@@ -61,7 +61,8 @@ BEYOND_PREMPTI = [
     _s("prempti.home", "prempti-hook's own folder (PREMPTI_HOME), resolved"),
     _list("prempti.protected_paths", "what the agent must not change: prempti-hook's folder, "
           "the files the hook is registered in (Claude Code's user settings; Codex's "
-          "hooks.json and config.toml, Gemini's settings.json, Copilot's hook file) and "
+          "hooks.json and config.toml, Gemini's settings.json, Copilot's hook file), the "
+          "prempti-hook command on PATH (~/.local/bin, $XDG_BIN_HOME) and "
           "prempti.interpreter_paths, resolved; compare with `tool.write_path_prefixes "
           "intersects val(prempti.protected_paths)`"),
     _list("prempti.interpreter_paths", "what decides the code the hook's interpreter runs: "

@@ -43,12 +43,12 @@ def event_for(payload: dict, *, agent: str, home: str, prempti_home: str = "",
         call = adapter(agent).read(payload)
     except MalformedCall as e:
         raise DecideError(f"malformed tool call: {e}") from None
-    from ..agent_homes import registration_files
+    from ..agent_homes import command_files, registration_files
 
     # The other agents' files the hook is registered in, under this home (as the hook's
     # prempti.protected_paths has them; their *_HOME variables are not read here).
     return Event(call, home, prempti_home=prempti_home, claude_dir=claude_dir,
-                 agent_files=registration_files({}, home))
+                 agent_files=registration_files({}, home) + command_files({}, home))
 
 
 def decide(ruleset, event, default_action: str = "none") -> Decided:

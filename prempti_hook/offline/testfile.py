@@ -106,9 +106,11 @@ def read(path: str) -> tuple[list[TestCase], list[Problem]]:
 def parse(text: str, path: str) -> tuple[list[TestCase], list[Problem]]:
     import yaml
 
-    from ..falco.loader.reader import yaml_cause
+    from ..falco.loader.reader import C_LOADER_MAX_NESTING, nesting_bound, yaml_cause
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if nesting_bound(text) > C_LOADER_MAX_NESTING:
+        loader = yaml.SafeLoader  # libyaml's C composer can overflow the stack (reader.py)
     try:
         docs = [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
     except yaml.MarkedYAMLError as e:

@@ -332,3 +332,17 @@ def test_a_macro_that_cannot_be_read_is_not_reported_again_at_its_uses(tmp_path,
     code, lines, _ = run([write(tmp_path, "m.yaml", text)], capsys)
     assert code == 1 and len(lines) == 1 and "Item has no mapping for key 'condition'" \
         in lines[0], lines
+
+
+def test_a_fifo_under_a_rules_name_is_reported_not_waited_on(tmp_path):
+    fifo = tmp_path / "planted.yaml"
+    os.mkfifo(fifo)
+    proc = subprocess.run([sys.executable, "-m", "prempti_hook", "--check", str(fifo)],
+                          capture_output=True, text=True, cwd=REPO, timeout=60,
+                          env={**os.environ, "PREMPTI_HOME": str(tmp_path / "home")})
+    assert proc.returncode == 1, proc.stderr
+    assert "not a regular file" in proc.stdout, proc.stdout
+
+
+def test_a_folder_given_as_a_file_is_reported(tmp_path):
+    assert check.read_rules_file(str(tmp_path)) == (None, "is a directory")

@@ -41,7 +41,8 @@ def test_set_creates_a_private_config_and_takes_effect(home, capsys):
     assert capsys.readouterr().out == f"mode: monitor (from {config_file})\n"
     assert mode.main("mode", ["GUARDRAILS"]) == 0
     assert config.load().mode == "guardrails"
-    assert sorted(p.name for p in home.iterdir()) == ["config.yaml"]  # no temp files left
+    # no temp files left (the lock file stays: removing it while another waits is unsafe)
+    assert sorted(p.name for p in home.iterdir()) == ["config.yaml", "config.yaml.lock"]
 
 
 def test_other_lines_are_kept_and_duplicates_collapse(home):

@@ -400,3 +400,14 @@ def test_the_readme_example_rule_and_its_tests_pass(tmp_path, capsys):
     code, out, _ = run(capsys, "--rules", REPO / "rules", "--rules", tmp_path / "rule.yaml",
                        test_file)
     assert code == 0 and counts(out) == (0, 2, 0), out
+
+
+def test_a_deeply_nested_test_file_is_a_problem_not_a_crash(tmp_path, built_zipapp):
+    # The real zipapp: its libyaml's C composer overflows the stack on this nesting.
+    path = tmp_path / "deep.yaml"
+    path.write_text("[" * 100_000)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREMPTI_HOME": str(tmp_path / "p")}
+    proc = subprocess.run([sys.executable, "-I", str(built_zipapp), "test", str(path)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr[-500:])
+    assert "YAML error" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr

@@ -101,6 +101,12 @@ TAMPER_ATTEMPTS = {
     "forge the cache": ("Write", {"file_path": "~/.prempti/cache/ruleset.pickle",
                                   "content": "x"}),
     "chmod -x the binary": bash("chmod -x ~/.prempti/bin/prempti-hook"),
+    # the command on PATH a person runs (`prempti-hook status`, `mode`)
+    "replace the command on PATH": ("Write", {"file_path": "{home}/.local/bin/prempti-hook",
+                                              "content": "#!/bin/sh\necho guardrails\n"}),
+    "redirect over the command": bash("printf '#!/bin/sh\\n' > ~/.local/bin/prempti-hook"),
+    "symlink over the command": bash("ln -sf /bin/true $HOME/.local/bin/prempti-hook"),
+    "delete the command": bash("rm -f ~/.local/bin/prempti-hook"),
     "move the binary away": bash("mv {home}/.prempti/bin/prempti-hook /tmp/"),
     "replace the extracted code": bash("rm -rf ~/.prempti/lib"),
     "sed -i the config": bash("sed -i 's/guardrails/monitor/' ~/.prempti/config.yaml"),

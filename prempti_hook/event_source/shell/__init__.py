@@ -18,8 +18,9 @@ string is still recognized as unknown code.
 The modules, each importing at run time only modules listed before it (no import cycles):
 - `analysis`: limits, run-time markers, reasons, the per-analysis `Context`, the
   `Analysis` result, the shell `State` and the `Call` of one command.
+- `nodes`: the syntax tree, one class per bash construct.
 - `syntax`: character classes, names, assignment words, `$'...'` strings, patterns.
-- `parser`: command text -> a tree of tuples.
+- `parser`: command text -> that tree.
 - `expand`: how a word becomes fields (parameters, `~`, braces, IFS, globbing, `$(...)`).
 - `programs/`: how each program uses its arguments, by family, and the table of them.
 - `evaluate`: walks the tree, records what it sees, hands commands to their programs.

@@ -179,6 +179,30 @@ def name_set(text: str) -> frozenset:
 PIPE = "pipe"  # stdin of a command fed by the previous command of a pipeline
 
 
+class Input:
+    """What a command reads on standard input, when more is known than PIPE (some
+    program's output) or None (the terminal): `kind` "text" (a here-document or a
+    here-string), "pipe" (the known output of the previous element of a pipeline) or
+    "file" (`< path`); `value` is that text, or the file's path."""
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value: str) -> None:
+        self.kind = kind
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Input({self.kind!r}, {self.value!r})"
+
+
+def known_text(stdin: object) -> str | None:
+    """The text a command reads on standard input when it is known (a here-document, a
+    here-string, a pipeline's known output), else None."""
+    if isinstance(stdin, Input) and stdin.kind != "file":
+        return stdin.value
+    return None
+
+
 class State:
     """Shell state while walking the tree: variables, working directories, functions.
 
@@ -197,7 +221,7 @@ class State:
         self.oldpwd: tuple = (UNSET,)
         self.positional: list | None = []
         self.arg0 = "bash"
-        self.funcs: dict[str, tuple] = {}
+        self.funcs: dict[str, object] = {}  # name -> body (a command of `nodes`)
         self.hashed: dict[str, str] = {}
         self.cond = 0
 

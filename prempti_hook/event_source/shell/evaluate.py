@@ -38,10 +38,29 @@ from .analysis import (
     SOURCED_VARS,
     UNSET,
     Call,
+    Input,
     display,
     has_marker,
 )
 from .expand import CMD, PLAIN, REDIR, Expander, static_output
+from .nodes import (
+    AndOr,
+    Arithmetic,
+    ArithmeticCommand,
+    Assignment,
+    Case,
+    CommandList,
+    Conditional,
+    For,
+    FunctionDef,
+    Group,
+    Heredoc,
+    If,
+    Loop,
+    Pipeline,
+    SimpleCommand,
+    Subshell,
+)
 from .parser import Parser
 from .programs import handler_for, inspect, observer_for
 from .programs.common import generic
@@ -58,6 +77,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .analysis import Analysis, Context, State
+    from .nodes import Command, Redirection
 
 
 # macOS file systems ignore case: `CAT` runs cat there.
@@ -121,7 +141,7 @@ class Evaluator(Expander):
         self.net_fds: set[str] = set()  # descriptors opened on /dev/tcp or /dev/udp
         # descriptors opened for reading (`exec 3< file`): what they read, and the
         # programs that produce it when it is a `<(...)`
-        self.fd_inputs: dict[str, tuple] = {}
+        self.fd_inputs: dict[str, tuple[Input, list]] = {}
         # Files this command line writes (content when known) and links it makes, so that
         # `curl -o x.sh URL; sh x.sh` or `ln -s /etc/shadow x; cat x` are seen through.
         self.written: dict[str, str | None] = {}
@@ -430,72 +450,85 @@ class Evaluator(Expander):
             self.producers.append(program_label(argv))
 
     # --- nodes ----------------------------------------------------------------------------
-    def run(self, node: tuple | None, st: State, stdin: object) -> None:
+    def run(self, node: Command | CommandList, st: State, stdin: object) -> None:
+        """Run one node of the tree (see `_RUNNERS`) with `st`, reading `stdin`."""
         if node is None:
             return
-        ctx = self.ctx
-        ctx.step()
-        kind = node[0]
-        if kind == "simple":
+        self.ctx.step()
+        if type(node) is SimpleCommand:  # most nodes are
             self.simple(node, st, stdin)
-        elif kind == "list":
-            ctx.enter()
-            for item, _sep in node[1]:
-                self.run(item, st, stdin)
-            ctx.leave()
-        elif kind == "andor":
-            pipes = node[1]
-            self.run(pipes[0], st, stdin)
-            st.cond += 1
-            for pipe in pipes[1:]:
-                self.run(pipe, st, stdin)
+            return
+        runner = _RUNNERS.get(type(node))
+        if runner is not None:
+            runner(self, node, st, stdin)
+
+    def run_list(self, node: CommandList, st: State, stdin: object) -> None:
+        ctx = self.ctx
+        ctx.enter()
+        for item in node.items:
+            self.run(item.command, st, stdin)
+        ctx.leave()
+
+    def run_andor(self, node: AndOr, st: State, stdin: object) -> None:
+        """Only the first pipeline surely runs: the others change `st` conditionally."""
+        pipelines = node.pipelines
+        self.run(pipelines[0], st, stdin)
+        st.cond += 1
+        for pipeline in pipelines[1:]:
+            self.run(pipeline, st, stdin)
+        st.cond -= 1
+
+    def run_pipe(self, node: Pipeline, st: State, stdin: object) -> None:
+        self.run_pipeline(node.commands, st, stdin)
+
+    def run_subshell(self, node: Subshell, st: State, stdin: object) -> None:
+        redirected = self.redirs(node.redirects, st)[0]
+        self.ctx.enter()
+        self.run(node.body, st.copy(), stdin if redirected is None else redirected)
+        self.ctx.leave()
+
+    def run_group(self, node: Group, st: State, stdin: object) -> None:
+        redirected = self.redirs(node.redirects, st)[0]
+        self.ctx.enter()
+        self.run(node.body, st, stdin if redirected is None else redirected)
+        self.ctx.leave()
+
+    def run_if(self, node: If, st: State, stdin: object) -> None:
+        """The first condition surely runs; the other conditions and all bodies may."""
+        redirected = self.redirs(node.redirects, st)[0]
+        stdin = stdin if redirected is None else redirected
+        for index, clause in enumerate(node.clauses):
+            st.cond += index > 0
+            self.run(clause.condition, st, stdin)
+            st.cond += 1 - (index > 0)
+            self.run(clause.body, st, stdin)
             st.cond -= 1
-        elif kind == "pipe":
-            self.run_pipeline(node[1], st, stdin)
-        elif kind in ("sub", "group"):
-            redirected = self.redirs(node[2], st)[0]
-            ctx.enter()
-            self.run(node[1], st.copy() if kind == "sub" else st,
-                     stdin if redirected is None else redirected)
-            ctx.leave()
-        elif kind == "if":
-            redirected = self.redirs(node[3], st)[0]
-            stdin = stdin if redirected is None else redirected
-            for index, (cond, body) in enumerate(node[1]):
-                st.cond += index > 0
-                self.run(cond, st, stdin)
-                st.cond += 1 - (index > 0)
-                self.run(body, st, stdin)
-                st.cond -= 1
-            if node[2] is not None:
-                st.cond += 1
-                self.run(node[2], st, stdin)
-                st.cond -= 1
-        elif kind == "loop":
-            redirected = self.redirs(node[3], st)[0]
-            stdin = stdin if redirected is None else redirected
+        if node.else_body is not None:
             st.cond += 1
-            self.run(node[1], st, stdin)
-            self.run(node[2], st, stdin)
+            self.run(node.else_body, st, stdin)
             st.cond -= 1
-        elif kind == "for":
-            self.run_for(node, st, stdin)
-        elif kind == "case":
-            self.expand(node[1], st, PLAIN)
-            st.cond += 1
-            for patterns, body in node[2]:
-                for pattern in patterns:
-                    self.expand(pattern, st, PLAIN)
-                self.run(body, st, stdin)
-            st.cond -= 1
-            self.redirs(node[3], st)
-        elif kind == "func":
-            self.define_function(node, st)
-        elif kind == "cond":
-            self.run_cond(node, st)
-        elif kind == "arith":
-            self.expand([("A", node[1], False)], st, PLAIN)
-            self.redirs(node[2], st)
+
+    def run_loop(self, node: Loop, st: State, stdin: object) -> None:
+        redirected = self.redirs(node.redirects, st)[0]
+        stdin = stdin if redirected is None else redirected
+        st.cond += 1
+        self.run(node.condition, st, stdin)
+        self.run(node.body, st, stdin)
+        st.cond -= 1
+
+    def run_case(self, node: Case, st: State, stdin: object) -> None:
+        self.expand(node.subject, st, PLAIN)
+        st.cond += 1
+        for item in node.items:
+            for pattern in item.patterns:
+                self.expand(pattern, st, PLAIN)
+            self.run(item.body, st, stdin)
+        st.cond -= 1
+        self.redirs(node.redirects, st)
+
+    def run_arithmetic(self, node: ArithmeticCommand, st: State, _stdin: object) -> None:
+        self.expand([Arithmetic(node.parts, False)], st, PLAIN)
+        self.redirs(node.redirects, st)
 
     def run_pipeline(self, commands: list, st: State, stdin: object) -> object:
         """Each element reads the previous one's output: remember which programs produced
@@ -531,10 +564,10 @@ class Evaluator(Expander):
             self.producers.extend(producers[:MAX_ALTS])
         return piped
 
-    def run_piped(self, node: tuple | None, st: State, stdin: object) -> object:
+    def run_piped(self, node: Command, st: State, stdin: object) -> object:
         """Run one element of a pipeline; what the next element reads: PIPE, or
-        ("pipe", text) when this element is a simple command whose output is known."""
-        if node is None or node[0] != "simple":
+        Input("pipe", text) when this element is a simple command whose output is known."""
+        if type(node) is not SimpleCommand:
             self.run(node, st, stdin)
             return PIPE
         saved = self.capture
@@ -547,12 +580,12 @@ class Evaluator(Expander):
         if len(captured) == 1 and not _decodes_escapes(captured[0][0]):
             text = static_output(captured[0], self)
             if text is not None:
-                return ("pipe", text)
+                return Input("pipe", text)
         return PIPE
 
-    def run_for(self, node: tuple, st: State, stdin: object) -> None:
-        _, name, words, body, redirs = node
-        redirected = self.redirs(redirs, st)[0]
+    def run_for(self, node: For, st: State, stdin: object) -> None:
+        name, words = node.name, node.words
+        redirected = self.redirs(node.redirects, st)[0]
         stdin = stdin if redirected is None else redirected
         if words is None:
             values = self.multi_values("@", st)
@@ -570,11 +603,11 @@ class Evaluator(Expander):
             st.cond = 0
             self.assign(st, name, False, values or [""])
             st.cond = saved_cond
-        self.run(body, st, stdin)
+        self.run(node.body, st, stdin)
         st.cond -= 1
 
-    def run_cond(self, node: tuple, st: State) -> None:
-        words = node[1]
+    def run_cond(self, node: Conditional, st: State, _stdin: object) -> None:
+        words = node.words
         operators = [plain_word(word) for word in words]
         for index, word in enumerate(words):
             texts = [" ".join(alt) for alt in self.expand(word, st, PLAIN)]
@@ -592,10 +625,10 @@ class Evaluator(Expander):
             if previous in ARITH_TESTS or following in ARITH_TESTS:
                 for text in texts:
                     self.arith_text(text, st)
-        self.redirs(node[2], st)
+        self.redirs(node.redirects, st)
 
-    def define_function(self, node: tuple, st: State) -> None:
-        _, name, body = node
+    def define_function(self, node: FunctionDef, st: State, _stdin: object) -> None:
+        name, body = node.name, node.body
         if not name:
             return
         st.funcs[name] = body
@@ -624,26 +657,25 @@ class Evaluator(Expander):
             self.calls.discard(name)
             inner.positional = saved
 
-    def redirs(self, redirs: list, st: State, outputs: list | None = None
+    def redirs(self, redirs: list[Redirection], st: State, outputs: list | None = None
                ) -> tuple[object, bool]:
         """Record redirection targets; (stdin they give, or None; whether one is a
         network socket). Standard-output targets are appended to `outputs`."""
         stdin = None
         net = False
         for redir in redirs:
-            if redir[0] == "heredoc":
-                fd = redir[1]
-                text = "".join(" ".join(alt) for alt in self.expand(redir[2], st, PLAIN)[:1])
-                if fd == 0:
-                    stdin = ("text", text)
+            if type(redir) is Heredoc:
+                text = "".join(" ".join(alt) for alt in self.expand(redir.parts, st, PLAIN)[:1])
+                if redir.fd == 0:
+                    stdin = Input("text", text)
                 continue
-            _, op, fd, word = redir
+            op, fd = redir.op, redir.fd
             texts = []
-            for alt in self.expand(word, st, REDIR):
+            for alt in self.expand(redir.target, st, REDIR):
                 texts.extend(alt)
             if op == "<<<":
                 if fd in (None, 0):
-                    stdin = ("text", " ".join(texts) + "\n")
+                    stdin = Input("text", " ".join(texts) + "\n")
                 continue
             if op in (">&", "<&") and all(t == "-" or t.rstrip("-").isdigit() for t in texts):
                 if any(t.rstrip("-") in self.net_fds for t in texts):
@@ -655,8 +687,8 @@ class Evaluator(Expander):
                     for text in texts:
                         opened = self.fd_inputs.get(text.rstrip("-"))
                         if opened is not None:
-                            stdin = opened[0]
-                            self.word_producers.extend(opened[1])
+                            stdin, producers = opened
+                            self.word_producers.extend(producers)
                 continue
             for text in texts:
                 if netaddr.dev_tcp_host(text) is not None:
@@ -670,12 +702,12 @@ class Evaluator(Expander):
                 if output:
                     outputs.append((op, text))
                 if op in ("<", "<&", "<>") and fd in (None, 0):
-                    stdin = ("file", text)
+                    stdin = Input("file", text)
                 elif op in ("<", "<>") and fd is not None and len(self.fd_inputs) < 64:
-                    self.fd_inputs[str(fd)] = (("file", text), list(self.word_producers))
+                    self.fd_inputs[str(fd)] = (Input("file", text), list(self.word_producers))
         return stdin, net
 
-    def simple(self, node: tuple, st: State, stdin: object) -> None:
+    def simple(self, node: SimpleCommand, st: State, stdin: object) -> None:
         saved = (self.word_producers, self.word_credentials, self.consumes_secret,
                  self.output_words, self.glob_sources)
         self.glob_sources = {}
@@ -703,9 +735,9 @@ class Evaluator(Expander):
             for path in list(self.written)[written_before:]:
                 self.downloaded.setdefault(path, label)
 
-    def simple_command(self, node: tuple, st: State, stdin: object) -> list | None:
+    def simple_command(self, node: SimpleCommand, st: State, stdin: object) -> list | None:
         """Expand and run one simple command; the words of the (first) command it runs."""
-        _, assigns, words, redirs = node
+        assigns, words = node.assignments, node.words
         declaration = bool(words) and plain_word(words[0]) in DECLARATION_BUILTINS
         first_alts: list[list[str]] = [[]]
         rest: list[str] = []
@@ -722,11 +754,11 @@ class Evaluator(Expander):
                     if declaration:
                         self.declaration_fields(alt, st, flags)
         for assignment in assigns:
-            if assignment[4] is not None:  # `a[$i]=x`: the subscript is an expression
-                self.arith_text(assignment[4], st)
-        prefix = [(a[0], a[1], self.assign_values(a, st)) for a in assigns]
+            if assignment.subscript is not None:  # `a[$i]=x`: the subscript is an expression
+                self.arith_text(assignment.subscript, st)
+        prefix = [(a.name, a.append, self.assign_values(a, st)) for a in assigns]
         outputs: list = []
-        redirected, net = self.redirs(redirs, st, outputs)
+        redirected, net = self.redirs(node.redirects, st, outputs)
         if redirected is not None:
             stdin = redirected
         for name, _append, values in prefix:
@@ -759,23 +791,24 @@ class Evaluator(Expander):
         """An argument of `declare`/`local`/`export`... written as an assignment: made
         (with `-i` its value is an arithmetic expression, with `-n` a variable name, and a
         subscript is evaluated); True when it was one."""
-        if plain_word(word) and word[0][1][:1] in "-+":
-            flags.update(word[0][1][1:])
+        option = plain_word(word)
+        if option and option[:1] in "-+":
+            flags.update(option[1:])
         # An unterminated quote can leave an empty word (`export "`).
-        assignment = (word[0][1] if word and word[0][0] == "ARR"
+        assignment = (word[0] if word and type(word[0]) is Assignment
                       else split_assignment(word))
         if assignment is None:
             return False
-        name = assignment[0]
-        if assignment[4] is not None:
-            self.arith_text(assignment[4], st)
+        name = assignment.name
+        if assignment.subscript is not None:
+            self.arith_text(assignment.subscript, st)
         values = self.assign_values(assignment, st)
         if "i" in flags:
             self.integer_vars.add(name)
         if "n" in flags and isinstance(values, list):
             for value in values:
                 self.name_text(value, st)
-        self.assign(st, name, assignment[1], values)
+        self.assign(st, name, assignment.append, values)
         shown = values[0] if isinstance(values, list) else " ".join(values[1])
         rest.append(name + "=" + shown)
         return True
@@ -931,7 +964,10 @@ class Evaluator(Expander):
         stdin = call.stdin
         if stdin == PIPE or call.net:
             self.pipes()
-        elif isinstance(stdin, tuple) and stdin[0] == "pipe":
+            return
+        if not isinstance(stdin, Input):
+            return
+        if stdin.kind == "pipe":
             # Static text (`printf 'make test\n' | bash`): analysed as the script it is,
             # and still code that came out of a decoder when one made it (`| base64 -d |`).
             decoders = [label for label in self.pipe_producers
@@ -939,19 +975,19 @@ class Evaluator(Expander):
             if decoders:
                 self.pipes(decoders)
             if shell:
-                self.run_code(stdin[1], call, stdin=None)
+                self.run_code(stdin.value, call, stdin=None)
             else:
                 self.pipes()
                 self.reason(R_INLINE_CODE)
-        elif isinstance(stdin, tuple) and stdin[0] == "text":
+        elif stdin.kind == "text":
             if shell:
-                self.run_code(stdin[1], call, stdin=None)
+                self.run_code(stdin.value, call, stdin=None)
             else:
                 self.reason(R_INLINE_CODE)
-                self.unknown(stdin[1], R_DYNAMIC_CODE)
-                if COMPUTED in stdin[1]:
+                self.unknown(stdin.value, R_DYNAMIC_CODE)
+                if COMPUTED in stdin.value:
                     self.pipes()
-        elif isinstance(stdin, tuple) and stdin[0] == "file" and _is_stream(stdin[1]):
+        elif _is_stream(stdin.value):  # a file: `< /dev/stdin`, `< /dev/tcp/...`
             self.pipes()
 
     def script_operand(self, script: str, call: Call, shell: bool) -> None:
@@ -966,3 +1002,20 @@ class Evaluator(Expander):
                 self.reason(R_DYNAMIC_CODE)  # `source "$UNKNOWN"`: the code is not known
             self.path(script, call.st)
             self.run_written(script, call, shell)
+
+
+# How `Evaluator.run` runs each kind of node (a simple command is taken first).
+_RUNNERS = {
+    CommandList: Evaluator.run_list,
+    AndOr: Evaluator.run_andor,
+    Pipeline: Evaluator.run_pipe,
+    Subshell: Evaluator.run_subshell,
+    Group: Evaluator.run_group,
+    If: Evaluator.run_if,
+    Loop: Evaluator.run_loop,
+    For: Evaluator.run_for,
+    Case: Evaluator.run_case,
+    FunctionDef: Evaluator.define_function,
+    Conditional: Evaluator.run_cond,
+    ArithmeticCommand: Evaluator.run_arithmetic,
+}

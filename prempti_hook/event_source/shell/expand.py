@@ -28,7 +28,19 @@ from .analysis import (
     R_DYNAMIC_CODE,
     R_TOO_COMPLEX,
     UNSET,
+    Input,
     has_marker,
+    known_text,
+)
+from .nodes import (
+    Arithmetic,
+    CommandSubstitution,
+    Literal,
+    Parameter,
+    Pipeline,
+    ProcessSubstitution,
+    Quoted,
+    SimpleCommand,
 )
 from .parser import Parser
 from .syntax import (
@@ -49,6 +61,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis import Context, State
     from .evaluate import Evaluator
+    from .nodes import Assignment, CommandList, WordPart
 
 
 # expansion modes
@@ -148,30 +161,30 @@ class Expander:
         st.vars[name] = tuple(values)
         st.arrays.pop(name, None)
 
-    def assign_values(self, assignment: tuple, st: State) -> list | tuple:
+    def assign_values(self, assignment: Assignment, st: State) -> list | tuple:
         """Alternative values of an assignment word (an array gives ("array", fields))."""
-        if assignment[3] is not None:
+        if assignment.array is not None:
             fields: list[str] = []
-            for word in assignment[3]:
+            for word in assignment.array:
                 for alt in self.expand(word, st, CMD):
                     fields.extend(alt)
             # `([key]=value ...)`: keep the values (lookups by key take them all)
             fields = [f.partition("]=")[2] if f.startswith("[") and "]=" in f else f
                       for f in fields]
             return ("array", fields)
-        return [" ".join(alt) for alt in self.expand(assignment[2], st, ASSIGN)] or [""]
+        return [" ".join(alt) for alt in self.expand(assignment.value, st, ASSIGN)] or [""]
 
     # --- parameters -----------------------------------------------------------------------
-    def param(self, part: tuple, st: State, quoted: bool) -> tuple[list, bool]:
-        """(values, multi) for a `V` part: alternatives, or separate words when `multi`."""
-        _, name, op, arg, _q, flags = part
-        length, indirect, subscript = flags
-        if length:
+    def param(self, part: Parameter, st: State) -> tuple[list, bool]:
+        """(values, multi) for a parameter expansion: alternatives, or separate words when
+        `multi`."""
+        name, subscript = part.name, part.subscript
+        if part.length:
             values = self.special(name, st) if subscript is None else [NUMBER]
             return [str(len(v)) if not has_marker(v) else NUMBER for v in values], False
         if subscript is not None and subscript not in ("@", "*"):
             self.arith_text(subscript, st)
-        if indirect:
+        if part.indirect:
             target = self.var_values(name, st)
             if len(target) == 1 and is_name(target[0]):
                 name = target[0]
@@ -195,9 +208,9 @@ class Expander:
                 values = list(items) or [""]
         else:
             values = self.special(name, st)
-        if op is None:
+        if part.op is None:
             return values, multi
-        return self.param_op(op, arg, values, st, quoted), False
+        return self.param_op(part, values, st), False
 
     def multi_values(self, name: str, st: State) -> list[str]:
         if name in ("@", "*"):
@@ -230,8 +243,9 @@ class Expander:
             return [""]
         return [" ".join(alt) for alt in self.expand(parts, st, PLAIN)] or [""]
 
-    def param_op(self, op: str, arg: object, values: list, st: State,
-                 quoted: bool) -> list[str]:
+    def param_op(self, part: Parameter, values: list, st: State) -> list[str]:
+        """`${name op arg}` over each alternative value of `name`."""
+        op, arg = part.op, part.arg
         out: list[str] = []
         for value in values:
             unset = value == UNSET
@@ -252,23 +266,13 @@ class Expander:
                 for pattern in patterns:
                     out.append(strip_pattern(value, pattern, op))
             elif op[0] == "/":
-                pattern_parts, replacement_parts = arg
-                for pattern in self.word_text(pattern_parts, st):
-                    for replacement in self.word_text(replacement_parts, st):
+                for pattern in self.word_text(arg, st):
+                    for replacement in self.word_text(part.replacement, st):
                         self.ctx.grow(_substituted_size(value, pattern, replacement))
                         out.append(substitute(value, pattern, replacement, op))
             elif op in ("^^", ",,", "^", ","):
                 self.ctx.grow(len(value))
-                if has_marker(value):
-                    out.append(value)
-                elif op == "^^":
-                    out.append(value.upper())
-                elif op == ",,":
-                    out.append(value.lower())
-                elif op == "^":
-                    out.append(value[:1].upper() + value[1:])
-                else:
-                    out.append(value[:1].lower() + value[1:])
+                out.append(_case_converted(op, value))
             elif op == ":":
                 spec = self.word_text(arg, st)[0]
                 for piece in spec.split(":"):
@@ -276,26 +280,29 @@ class Expander:
                 out.append(_substring(value, spec))
             elif op == "@":
                 transform = (self.word_text(arg, st) or [""])[0]
-                self.ctx.grow(len(value))
-                if transform == "P":
-                    self.expand_text(value, st)  # prompt expansion runs $(...)
-                if transform == "E" and not has_marker(value):
-                    out.append(ansi_c(value, 0, end_char="\x00")[0])
-                elif transform == "U":
-                    out.append(value.upper())
-                elif transform == "L":
-                    out.append(value.lower())
-                else:
-                    out.append(value)
+                out.append(self.transformed(transform, value, st))
             else:
                 out.append(COMPUTED)
         return out[:MAX_ALTS] or [""]
+
+    def transformed(self, transform: str, value: str, st: State) -> str:
+        """`${name@E}`, `${name@U}`, `${name@L}`, `${name@P}`..."""
+        self.ctx.grow(len(value))
+        if transform == "P":
+            self.expand_text(value, st)  # prompt expansion runs $(...)
+        if transform == "E" and not has_marker(value):
+            return ansi_c(value, 0, end_char="\x00")[0]
+        if transform == "U":
+            return value.upper()
+        if transform == "L":
+            return value.lower()
+        return value
 
     # --- words ----------------------------------------------------------------------------
     def expand(self, word: list, st: State, mode: int) -> list[list[str]]:
         """Alternatives (usually one) of the list of fields a word expands to."""
         self.ctx.step()
-        if mode == CMD and any(p[0] == "L" and "{" in p[1] for p in word):
+        if mode == CMD and any(type(p) is Literal and "{" in p.text for p in word):
             variants = _brace_expand(word, self.ctx)
         else:
             variants = [word]
@@ -325,17 +332,17 @@ class Expander:
             self.reason(R_TOO_COMPLEX)
         return alternatives
 
-    def segments(self, part: tuple, st: State, mode: int, index: int, last: int,
+    def segments(self, part: WordPart, st: State, mode: int, index: int, last: int,
                  word: list) -> list[list]:
-        kind = part[0]
-        if kind == "L":
-            return [self.literal_segments(part[1], st, mode, index, last, word)]
-        if kind == "Q":
-            return [[(part[1], _QUOTED)]]
-        if kind == "V":
-            quoted = part[4]
-            seg_kind = _QUOTED if quoted else _EXPANDED
-            values, multi = self.param(part, st, quoted)
+        """Alternatives of the (text, kind) segments one part of a word expands to."""
+        kind = type(part)
+        if kind is Literal:
+            return [self.literal_segments(part.text, st, mode, index, last, word)]
+        if kind is Quoted:
+            return [[(part.text, _QUOTED)]]
+        if kind is Parameter:
+            seg_kind = _QUOTED if part.quoted else _EXPANDED
+            values, multi = self.param(part, st)
             if multi:
                 segs: list = []
                 for k, value in enumerate(values):
@@ -344,46 +351,50 @@ class Expander:
                     segs.append((value, seg_kind))
                 return [segs]
             return [[(value, seg_kind)] for value in values] or [[("", seg_kind)]]
-        if kind == "C":
-            value = self.substitution(part[1], st)
-            return [[(value, _QUOTED if part[2] else _EXPANDED)]]
-        if kind == "A":
-            self.arithmetic(part[1], st)
-            return [[(NUMBER, _QUOTED if part[2] else _EXPANDED)]]
-        if kind == "P":
-            self.ctx.enter()
-            saved = self.capture, self.producers, self.pipe_stage
-            self.capture = [] if _single_simple(part[1]) else None
-            self.producers = []
-            self.pipe_stage = None
-            self.substitutions += 1
-            self.consumed += 1
-            try:
-                self.run(part[1], st.copy(), PIPE if part[2] == ">" else None)
-                captured = self.capture
-                self.word_producers.extend(self.producers[:MAX_ALTS])
-            finally:
-                self.capture, self.producers, self.pipe_stage = saved
-                self.substitutions -= 1
-                self.consumed -= 1
-                self.ctx.leave()
-            if part[2] == "<" and captured and len(captured) == 1 and \
-                    _setup_generator(captured[0][0]):
-                return [[("/dev/null", _QUOTED)]]  # `source <(kubectl completion bash)`
-            return [[("/dev/fd/63", _QUOTED)]]
+        if kind is CommandSubstitution:
+            value = self.substitution(part.body, st)
+            return [[(value, _QUOTED if part.quoted else _EXPANDED)]]
+        if kind is Arithmetic:
+            self.arithmetic(part.parts, st)
+            return [[(NUMBER, _QUOTED if part.quoted else _EXPANDED)]]
+        if kind is ProcessSubstitution:
+            return [[(self.process_substitution(part, st), _QUOTED)]]
         return [[("", _QUOTED)]]
+
+    def process_substitution(self, part: ProcessSubstitution, st: State) -> str:
+        """Analyse a `<(...)` or `>(...)`; the file name it becomes."""
+        self.ctx.enter()
+        saved = self.capture, self.producers, self.pipe_stage
+        self.capture = [] if _single_simple(part.body) else None
+        self.producers = []
+        self.pipe_stage = None
+        self.substitutions += 1
+        self.consumed += 1
+        try:
+            self.run(part.body, st.copy(), PIPE if part.direction == ">" else None)
+            captured = self.capture
+            self.word_producers.extend(self.producers[:MAX_ALTS])
+        finally:
+            self.capture, self.producers, self.pipe_stage = saved
+            self.substitutions -= 1
+            self.consumed -= 1
+            self.ctx.leave()
+        if part.direction == "<" and captured and len(captured) == 1 and \
+                _setup_generator(captured[0][0]):
+            return "/dev/null"  # `source <(kubectl completion bash)`
+        return "/dev/fd/63"
 
     def arithmetic(self, parts: list, st: State) -> None:
         """Analyse an arithmetic expression. Bash evaluates variables in it as expressions
         again, and `a[$(cmd)]` there runs cmd: a variable holding such text is code."""
         for sub in parts:
-            if sub[0] in ("C", "A"):
+            if isinstance(sub, (CommandSubstitution, Arithmetic)):
                 self.segments(sub, st, PLAIN, 0, 0, parts)
                 continue
-            if sub[0] == "V":
+            if isinstance(sub, Parameter):
                 values = [v for alt in self.expand([sub], st, PLAIN) for v in alt]
-            elif sub[0] == "L":
-                values = [v for name in _identifiers(sub[1]) for v in self.var_values(name, st)]
+            elif isinstance(sub, Literal):
+                values = [v for name in _identifiers(sub.text) for v in self.var_values(name, st)]
             else:
                 continue
             for value in values:
@@ -409,13 +420,13 @@ class Expander:
         if COMPUTED in text:
             self.reason(R_DYNAMIC_CODE)
         if "$" not in text and "`" not in text:
-            self.arithmetic([("L", text)], st)
+            self.arithmetic([Literal(text)], st)
             return
         self.ctx.grow(min(len(text), MAX_INPUT))
         self.ctx.enter()
         try:
             parts = Parser(text[:MAX_INPUT], self.ctx).parse_heredoc_body()
-            self.arithmetic([("L", p[1]) if p[0] == "Q" else p for p in parts], st)
+            self.arithmetic([Literal(p.text) if isinstance(p, Quoted) else p for p in parts], st)
         finally:
             self.ctx.leave()
 
@@ -602,7 +613,7 @@ class Expander:
                 continue
         return sorted(results)
 
-    def substitution(self, body: tuple, st: State) -> str:
+    def substitution(self, body: CommandList, st: State) -> str:
         """Analyse a `$(...)`; its value when a simple command makes it known, else
         the COMPUTED marker."""
         self.ctx.enter()
@@ -627,8 +638,8 @@ class Expander:
             self.substitutions -= 1
             self.consumed -= 1
             self.ctx.leave()
-        if isinstance(piped, tuple) and piped[0] == "pipe":
-            return piped[1].rstrip("\n")
+        if isinstance(piped, Input):
+            return piped.value.rstrip("\n")
         if captured and len(captured) == 1:
             value = static_output(captured[0], self)
             if value is not None:
@@ -662,26 +673,26 @@ def _identifiers(text: str) -> list[str]:
     return names
 
 
-def _single_pipeline(body: tuple) -> list | None:
+def _single_pipeline(body: CommandList) -> list | None:
     """The commands of a body that is one pipeline of simple commands, else None."""
-    items = body[1] if body[0] == "list" else []
-    if len(items) != 1 or items[0][0] is None or items[0][0][0] != "pipe":
+    items = body.items
+    if len(items) != 1 or not isinstance(items[0].command, Pipeline):
         return None
-    commands = items[0][0][1]
-    return commands if all(c is not None and c[0] == "simple" for c in commands) else None
+    commands = items[0].command.commands
+    return commands if all(isinstance(c, SimpleCommand) for c in commands) else None
 
 
-def _single_simple(body: tuple) -> bool:
-    items = body[1] if body[0] == "list" else []
-    return len(items) == 1 and items[0][0] is not None and items[0][0][0] == "simple"
+def _single_simple(body: CommandList) -> bool:
+    items = body.items
+    return len(items) == 1 and isinstance(items[0].command, SimpleCommand)
 
 
 def _brace_expand(word: list, ctx: Context) -> list[list]:
     """Bash brace expansion (`a{b,c}d`, `{1..3}`) over the unquoted characters of a word."""
     tokens: list = []
     for part in word:
-        if part[0] == "L":
-            tokens.extend(part[1])
+        if isinstance(part, Literal):
+            tokens.extend(part.text)
         else:
             tokens.append(part)
     if "," not in tokens and ".." not in "".join(t for t in tokens if isinstance(t, str)):
@@ -695,11 +706,11 @@ def _brace_expand(word: list, ctx: Context) -> list[list]:
                 buf.append(token)
             else:
                 if buf:
-                    parts.append(("L", "".join(buf)))
+                    parts.append(Literal("".join(buf)))
                     buf = []
                 parts.append(token)
         if buf:
-            parts.append(("L", "".join(buf)))
+            parts.append(Literal("".join(buf)))
         words.append(parts)
     return words
 
@@ -779,6 +790,19 @@ def _sequence(tokens: list) -> list[list] | None:
 def _is_int(text: str) -> bool:
     digits = text[1:] if text[:1] in "+-" else text
     return 0 < len(digits) < 10 and digits.isdigit() and digits.isascii()
+
+
+def _case_converted(op: str, value: str) -> str:
+    """`${v^^}`, `${v,,}`, `${v^}`, `${v,}`."""
+    if has_marker(value):
+        return value
+    if op == "^^":
+        return value.upper()
+    if op == ",,":
+        return value.lower()
+    if op == "^":
+        return value[:1].upper() + value[1:]
+    return value[:1].lower() + value[1:]
 
 
 def _substituted_size(value: str, pattern: str, replacement: str) -> int:
@@ -877,12 +901,12 @@ def static_output(captured: tuple, ev: Evaluator) -> str | None:
         return printf_output(args[0], args[1:], ev.ctx)
     if base == "pwd":
         return cwd
-    if base == "cat" and not args and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
-        return stdin[1]
-    if base in _DECODERS and isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
+    if base == "cat" and not args and known_text(stdin) is not None:
+        return known_text(stdin)
+    if base in _DECODERS and known_text(stdin) is not None:
         from .flows import decoded
 
-        return decoded(base, args, stdin[1])
+        return decoded(base, args, known_text(stdin))
     if base in ("basename", "dirname") and args and not args[0].startswith("-"):
         path = args[0].rstrip("/") or "/"
         if base == "dirname":

@@ -14,12 +14,14 @@ import os
 from .. import netaddr
 from ..paths import resolve_expanded
 from .analysis import MARKERS, MAX_INPUT, R_COMPUTED_HOST, has_marker
+from .nodes import Assignment
 from .syntax import DECLARATION_BUILTINS, plain_word, split_assignment
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis import State
     from .evaluate import Evaluator
+    from .nodes import SimpleCommand
 
 # Programs that print their arguments: a credential in them is shown.
 _PRINTERS = frozenset({"echo", "printf", "print"})
@@ -30,16 +32,18 @@ def settle_pipeline_credentials(ev: Evaluator, pipeline: int) -> None:
     by a later element, or goes wherever the pipeline's output goes."""
     pending, ev.pending_credentials = ev.pending_credentials, []
     for kind, stage in pending:
-        if stage[0] != pipeline:
+        stage_pipeline, position = stage  # see Evaluator.pipe_stage
+        if stage_pipeline != pipeline:
             ev.pending_credentials.append((kind, stage))
-        elif any(other[0] == pipeline and other[1] > stage[1] for other in ev.login_stages):
+        elif any(login_pipeline == pipeline and login_position > position
+                 for login_pipeline, login_position in ev.login_stages):
             ev.out.credential_sinks["login"] = None
         else:
             ev.credential(kind, printed_here=False)
 
 
 def settle_word_credentials(ev: Evaluator, kinds: list, program: str, reached: list,
-                            node: tuple) -> None:
+                            node: SimpleCommand) -> None:
     """Credentials whose text became words of the simple command `node` running `program`
     (`$(gh auth token)`, a variable holding it): kept in the variables it assigns, hidden in
     a login, printed by echo/printf, sent (`reached` hosts) to the service that issued it or
@@ -63,16 +67,16 @@ def settle_word_credentials(ev: Evaluator, kinds: list, program: str, reached: l
         out.credential_sinks["argument"] = None
 
 
-def _assigned_names(node: tuple) -> list[str]:
+def _assigned_names(node: SimpleCommand) -> list[str]:
     """The variables a simple command assigns (`X=...`, `export X=...`)."""
-    names = [assignment[0] for assignment in node[1]]
-    words = node[2]
+    names = [assignment.name for assignment in node.assignments]
+    words = node.words
     if words and plain_word(words[0]) in DECLARATION_BUILTINS:
         for word in words[1:]:
-            assignment = (word[0][1] if word and word[0][0] == "ARR"
+            assignment = (word[0] if word and isinstance(word[0], Assignment)
                           else split_assignment(word))
             if assignment is not None:
-                names.append(assignment[0])
+                names.append(assignment.name)
     return names
 
 

@@ -1,14 +1,40 @@
-"""Parsing: command text -> a small tree of tuples, the way bash reads it (quoting,
+"""Parsing: command text -> the syntax tree of `nodes`, the way bash reads it (quoting,
 expansions, compound commands, here-documents).
 
 A syntax error is recorded as a reason (`syntax_error`) and parsing goes on, so that what
-can be seen is still seen. The shape of the tree is described below; the expander and the
-evaluator walk it.
+can be seen is still seen. The expander and the evaluator walk the tree.
 """
 
 from __future__ import annotations
 
 from .analysis import R_SYNTAX
+from .nodes import (
+    AndOr,
+    Arithmetic,
+    ArithmeticCommand,
+    Assignment,
+    Case,
+    CaseItem,
+    CommandList,
+    CommandSubstitution,
+    Conditional,
+    For,
+    FunctionDef,
+    Group,
+    Heredoc,
+    If,
+    IfClause,
+    ListItem,
+    Literal,
+    Loop,
+    Parameter,
+    Pipeline,
+    ProcessSubstitution,
+    Quoted,
+    Redirect,
+    SimpleCommand,
+    Subshell,
+)
 from .syntax import (
     DECLARATION_BUILTINS,
     DIGITS,
@@ -23,23 +49,8 @@ from .syntax import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis import Context
+    from .nodes import Command, Redirection
 
-
-# The tree. Words are lists of parts:
-#   ("L", text)                  unquoted literal (subject to brace/tilde/glob)
-#   ("Q", text)                  quoted literal
-#   ("V", name, op, arg, quoted, flags)   parameter expansion; flags = (length, indirect,
-#                                subscript); arg = parts, or (pattern, replacement) parts
-#   ("C", list_node, quoted)     command substitution $(...) or `...`
-#   ("A", parts, quoted)         arithmetic $((...)) (its value is a number)
-#   ("P", list_node, "<" | ">")  process substitution <(...) / >(...)
-# Nodes:
-#   ("list", [[node, sep], ...]), ("andor", [pipes], [ops]), ("pipe", [commands]),
-#   ("simple", assigns, words, redirs), ("sub", list, redirs), ("group", list, redirs),
-#   ("if", [(cond, body)], else_body, redirs), ("loop", cond, body, redirs),
-#   ("for", name, words | None, body, redirs), ("case", word, [(patterns, body)], redirs),
-#   ("func", name, body), ("cond", words, redirs), ("arith", parts, redirs)
-# Redirections: ["redir", op, fd, word] and ["heredoc", fd, parts, quoted, delim, strip].
 
 _META = frozenset(" \t\n|&;()<>")
 _WORD_END = frozenset(" \t\n|&;()<>\\'\"$`")
@@ -61,16 +72,17 @@ class Parser:
         self.n = len(text)
         self.i = 0
         self.ctx = ctx
-        self.pending: list[list] = []
+        self.pending: list[Heredoc] = []
 
     # --- entry points -------------------------------------------------------------------
-    def parse_script(self) -> tuple:
+    def parse_script(self) -> CommandList:
+        """The whole text: a `CommandList` (stray closers are syntax errors, skipped)."""
         node = self.parse_list()
         while self.i < self.n:  # a stray `)` or `;;` at top level
             self.ctx.reason(R_SYNTAX)
             self.i += 1
             more = self.parse_list()
-            node[1].extend(more[1])
+            node.items.extend(more.items)
         return node
 
     def parse_heredoc_body(self) -> list:
@@ -91,13 +103,13 @@ class Parser:
             if c == closing:
                 self._flush(parts, start, self.i)
                 if len(parts) == count:
-                    parts.append(("Q", ""))  # `""` is an empty word, not no word
+                    parts.append(Quoted(""))  # `""` is an empty word, not no word
                 self.i += 1
                 return True
             if c == "\\" and self.i + 1 < n and s[self.i + 1] in escapable:
                 self._flush(parts, start, self.i)
                 if s[self.i + 1] != "\n":
-                    parts.append(("Q", s[self.i + 1]))
+                    parts.append(Quoted(s[self.i + 1]))
                 self.i += 2
                 start = self.i
             elif c == "$" or c == "`":
@@ -114,7 +126,7 @@ class Parser:
 
     def _flush(self, parts: list, start: int, end: int) -> None:
         if end > start:
-            parts.append(("Q", self.s[start:end]))
+            parts.append(Quoted(self.s[start:end]))
 
     # --- blanks, comments, newlines and here-documents -------------------------------------
     def skip_blanks(self) -> None:
@@ -151,7 +163,7 @@ class Parser:
         s, n = self.s, self.n
         pending, self.pending = self.pending, []
         for node in pending:
-            delim, strip = node[4], node[5]
+            delim, strip = node.delimiter, node.strip
             lines = []
             while self.i < n:
                 end = s.find("\n", self.i)
@@ -165,11 +177,11 @@ class Parser:
                     break
                 lines.append(line)
             body = "\n".join(lines) + "\n" if lines else ""
-            if node[3]:
-                node[2] = [("Q", body)]
+            if node.quoted:
+                node.parts = [Quoted(body)]
             else:
                 sub = Parser(body, self.ctx)
-                node[2] = sub.parse_heredoc_body()
+                node.parts = sub.parse_heredoc_body()
 
     def peek_keyword(self) -> str | None:
         """The plain word at the cursor when it could be a reserved word, else None."""
@@ -198,10 +210,12 @@ class Parser:
 
     # --- lists, pipelines, commands --------------------------------------------------------
     def parse_list(self, stops: frozenset = frozenset(), paren: bool = False,
-                   case: bool = False) -> tuple:
+                   case: bool = False) -> CommandList:
+        """list = (and_or (";" | "&" | newline))* [and_or], up to a reserved word of `stops`,
+        a `)` (`paren`, `case`) or a `;;` (`case`)."""
         ctx = self.ctx
         ctx.enter()
-        items: list[list] = []
+        items: list[ListItem] = []
         s = self.s
         while True:
             self.skip_separators()
@@ -238,22 +252,23 @@ class Parser:
                 self.i += 1
                 continue
             if node is not None:
-                items.append([node, ";"])
+                items.append(ListItem(node, ";"))
             self.skip_blanks()
             if self.i < self.n:
                 c = s[self.i]
                 if c == "&" and not s.startswith("&&", self.i):
                     if items:
-                        items[-1][1] = "&"
+                        items[-1].separator = "&"
                     self.i += 1
                 elif c == ";" and not (s.startswith(";;", self.i) or s.startswith(";&", self.i)):
                     self.i += 1
                 elif c == "\n":
                     self.newline()
         ctx.leave()
-        return ("list", items)
+        return CommandList(items)
 
-    def parse_andor(self) -> tuple | None:
+    def parse_andor(self) -> Command:
+        """and_or = pipeline (("&&" | "||") newline* pipeline)*"""
         first = self.parse_pipeline()
         pipes = [first]
         ops = []
@@ -269,9 +284,10 @@ class Parser:
                 break
         if not ops:
             return first
-        return ("andor", pipes, ops)
+        return AndOr(pipes, ops)
 
-    def parse_pipeline(self) -> tuple | None:
+    def parse_pipeline(self) -> Command:
+        """pipeline = ["time" ["-p"]] ["!"] command (("|" | "|&") newline* command)*"""
         while True:
             self.skip_blanks()
             word = self.peek_keyword()
@@ -298,9 +314,11 @@ class Parser:
                 break
         if len(commands) == 1:
             return commands[0]
-        return ("pipe", commands)
+        return Pipeline(commands)
 
-    def parse_command(self) -> tuple | None:
+    def parse_command(self) -> Command:
+        """command = simple_command | subshell | group | if | loop | for | case
+                   | function_def | conditional | arithmetic_command"""
         self.skip_blanks()
         if self.i >= self.n:
             return None
@@ -316,13 +334,13 @@ class Parser:
             body = self.parse_list(paren=True)
             ctx.leave()
             self.expect_char(")")
-            return ("sub", body, self.parse_redirs())
+            return Subshell(body, self.parse_redirs())
         word = self.peek_keyword()
         if word == "{":
             self.i += 1
             body = self.parse_list(stops=frozenset({"}"}))
             self.take_keyword("}")
-            return ("group", body, self.parse_redirs())
+            return Group(body, self.parse_redirs())
         if word == "if":
             return self.parse_if()
         if word in ("while", "until"):
@@ -331,7 +349,7 @@ class Parser:
             self.take_keyword("do")
             body = self.parse_list(stops=frozenset({"done"}))
             self.take_keyword("done")
-            return ("loop", cond, body, self.parse_redirs())
+            return Loop(cond, body, self.parse_redirs())
         if word in ("for", "select"):
             return self.parse_for(len(word))
         if word == "case":
@@ -344,7 +362,7 @@ class Parser:
             self._skip_empty_parens()
             self.skip_separators()
             body = self.parse_command()
-            return ("func", _literal(name) or "", body)
+            return FunctionDef(_literal(name) or "", body)
         if word == "[[":
             return self.parse_cond()
         return self.parse_simple()
@@ -360,14 +378,15 @@ class Parser:
                 return True
         return False
 
-    def parse_if(self) -> tuple:
+    def parse_if(self) -> If:
+        """if = "if" list "then" list ("elif" list "then" list)* ["else" list] "fi" redirect*"""
         self.i += 2
         clauses = []
         else_body = None
         cond = self.parse_list(stops=frozenset({"then"}))
         self.take_keyword("then")
         body = self.parse_list(stops=frozenset({"elif", "else", "fi"}))
-        clauses.append((cond, body))
+        clauses.append(IfClause(cond, body))
         while True:
             self.skip_separators()
             word = self.peek_keyword()
@@ -376,16 +395,18 @@ class Parser:
                 cond = self.parse_list(stops=frozenset({"then"}))
                 self.take_keyword("then")
                 body = self.parse_list(stops=frozenset({"elif", "else", "fi"}))
-                clauses.append((cond, body))
+                clauses.append(IfClause(cond, body))
             elif word == "else":
                 self.i += 4
                 else_body = self.parse_list(stops=frozenset({"fi"}))
             else:
                 break
         self.take_keyword("fi")
-        return ("if", clauses, else_body, self.parse_redirs())
+        return If(clauses, else_body, self.parse_redirs())
 
-    def parse_for(self, keyword_len: int) -> tuple:
+    def parse_for(self, keyword_len: int) -> For:
+        """for = ("for" | "select") (name ["in" word*] | "((" expression "))") [";"]
+              ("do" list "done" | "{" list "}") redirect*"""
         self.i += keyword_len
         self.skip_blanks()
         s = self.s
@@ -395,7 +416,7 @@ class Parser:
             if parts is None:
                 self.ctx.reason(R_SYNTAX)
                 parts = []
-            name, words = "", [[("A", parts, False)]]
+            name, words = "", [[Arithmetic(parts, False)]]
         else:
             name = _literal(self.read_word()) or ""
             words = None
@@ -423,9 +444,11 @@ class Parser:
             self.take_keyword("do")
             body = self.parse_list(stops=frozenset({"done"}))
             self.take_keyword("done")
-        return ("for", name, words, body, self.parse_redirs())
+        return For(name, words, body, self.parse_redirs())
 
-    def parse_case(self) -> tuple:
+    def parse_case(self) -> Case:
+        """case = "case" word "in" (["("] word ("|" word)* ")" list [";;" | ";&" | ";;&"])*
+                  "esac" redirect*"""
         self.i += 4
         self.skip_blanks()
         subject = self.read_word() or []
@@ -463,14 +486,15 @@ class Parser:
                 self.i += 1
                 continue
             body = self.parse_list(stops=frozenset({"esac"}), case=True)
-            items.append((patterns, body))
+            items.append(CaseItem(patterns, body))
             if s.startswith(";;&", self.i):
                 self.i += 3
             elif s.startswith(";;", self.i) or s.startswith(";&", self.i):
                 self.i += 2
-        return ("case", subject, items, self.parse_redirs())
+        return Case(subject, items, self.parse_redirs())
 
-    def parse_cond(self) -> tuple:
+    def parse_cond(self) -> Conditional:
+        """conditional = "[[" word* "]]" redirect*"""
         self.i += 2
         words = []
         s = self.s
@@ -488,18 +512,21 @@ class Parser:
                 self.i += 1
             else:
                 words.append(word)
-        return ("cond", words, self.parse_redirs())
+        return Conditional(words, self.parse_redirs())
 
-    def try_arith_command(self) -> tuple | None:
+    def try_arith_command(self) -> ArithmeticCommand | None:
+        """arithmetic_command = "((" expression "))" redirect*; None (cursor unmoved) when
+        there is no matching `))`: then `((` opens nested subshells."""
         save = self.i
         self.i += 2
         parts = self.read_arith()
         if parts is None:
             self.i = save
             return None
-        return ("arith", parts, self.parse_redirs())
+        return ArithmeticCommand(parts, self.parse_redirs())
 
-    def parse_redirs(self) -> list:
+    def parse_redirs(self) -> list[Redirection]:
+        """redirect* (after a compound command)"""
         redirs = []
         while True:
             self.skip_blanks()
@@ -508,10 +535,12 @@ class Parser:
                 return redirs
             redirs.append(redir)
 
-    def parse_simple(self) -> tuple:
-        assigns: list = []
-        words: list = []
-        redirs: list = []
+    def parse_simple(self) -> SimpleCommand | FunctionDef:
+        """simple_command = (assignment | redirect)* (word | redirect)*, or the function
+        definition `name () command` it turns out to start."""
+        assigns: list[Assignment] = []
+        words: list[list] = []
+        redirs: list[Redirection] = []
         s = self.s
         while True:
             self.skip_blanks()
@@ -536,13 +565,14 @@ class Parser:
             if not words or plain_word(words[0]) in DECLARATION_BUILTINS:
                 assignment = split_assignment(word)
                 if assignment is not None:
-                    if self.i < self.n and s[self.i] == "(" and not assignment[2]:
-                        assignment = (*assignment[:2], None, self.read_array(), assignment[4])
+                    if self.i < self.n and s[self.i] == "(" and not assignment.value:
+                        assignment.value = None
+                        assignment.array = self.read_array()
                     if not words:
                         assigns.append(assignment)
                         continue
-                    if assignment[3] is not None:  # `declare -a NAME=(...)`
-                        words.append([("ARR", assignment)])
+                    if assignment.array is not None:  # `declare -a NAME=(...)`
+                        words.append([assignment])
                         continue
             words.append(word)
             if len(words) == 1 and not assigns and not redirs:
@@ -551,9 +581,9 @@ class Parser:
                 self.skip_blanks()
                 if name and self._skip_empty_parens():
                     self.skip_separators()
-                    return ("func", name, self.parse_command())
+                    return FunctionDef(name, self.parse_command())
                 self.i = save
-        return ("simple", assigns, words, redirs)
+        return SimpleCommand(assigns, words, redirs)
 
     def read_array(self) -> list:
         """The words of `NAME=( ... )`; the cursor is on `(`."""
@@ -575,7 +605,9 @@ class Parser:
 
     _REDIR_OPS = ("<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "&>>", "&>", "<", ">")
 
-    def try_redirect(self) -> list | None:
+    def try_redirect(self) -> Redirection | None:
+        """redirect = [number | "{" name "}"] op word | heredoc; None when the cursor is on
+        none."""
         s, n = self.s, self.n
         i = self.i
         fd: int | str | None = None
@@ -609,8 +641,8 @@ class Parser:
             delim = raw.replace("'", "").replace('"', "").replace("\\", "")
             if delim.startswith("$"):
                 delim = delim[1:]
-            node = ["heredoc", 0 if fd is None else fd, [], any(q in raw for q in "'\"\\"),
-                    delim, op == "<<-"]
+            node = Heredoc(0 if fd is None else fd, any(q in raw for q in "'\"\\"), delim,
+                           op == "<<-")
             if word is None:
                 self.ctx.reason(R_SYNTAX)
             self.pending.append(node)
@@ -619,10 +651,12 @@ class Parser:
         if word is None:
             self.ctx.reason(R_SYNTAX)
             word = []
-        return ["redir", op, fd, word]
+        return Redirect(op, fd, word)
 
     # --- words ----------------------------------------------------------------------------
     def read_word(self) -> list | None:
+        """word = (literal | quoted | parameter | command_substitution | arithmetic
+        | process_substitution)+; None when the cursor is on none."""
         s, n = self.s, self.n
         start = self.i
         parts: list = []
@@ -636,19 +670,19 @@ class Parser:
                 break
             if c == "\\":
                 if i + 1 >= n:
-                    parts.append(("L", "\\"))
+                    parts.append(Literal("\\"))
                     self.i = n
                 elif s[i + 1] == "\n":
                     self.i = i + 2
                 else:
-                    parts.append(("Q", s[i + 1]))
+                    parts.append(Quoted(s[i + 1]))
                     self.i = i + 2
             elif c == "'":
                 end = s.find("'", i + 1)
                 if end < 0:
                     self.ctx.reason(R_SYNTAX)
                     end = n
-                parts.append(("Q", s[i + 1:end]))
+                parts.append(Quoted(s[i + 1:end]))
                 self.i = end + 1
             elif c == '"':
                 self.read_dquote(parts)
@@ -660,7 +694,7 @@ class Parser:
                 j = i + 1
                 while j < n and s[j] not in _WORD_END:
                     j += 1
-                parts.append(("L", s[i:j]))
+                parts.append(Literal(s[i:j]))
                 self.i = j
         if self.i == start:
             return None
@@ -668,18 +702,23 @@ class Parser:
         return parts
 
     def read_procsub(self, parts: list) -> None:
+        """process_substitution = ("<(" | ">(") list ")" (the cursor is on `<` or `>`)"""
         direction = self.s[self.i]
         self.i += 2
         body = self.parse_list(paren=True)
         self.expect_char(")")
-        parts.append(("P", body, direction))
+        parts.append(ProcessSubstitution(body, direction))
 
     def read_dquote(self, parts: list) -> None:
+        """double_quoted = '"' (char | "\\" char | parameter | command_substitution
+        | arithmetic)* '"' (quoted parts)"""
         self.i += 1
         if not self._read_expanding(parts, _DQ_ESCAPABLE, '"'):
             self.ctx.reason(R_SYNTAX)  # no closing quote
 
     def read_dollar(self, parts: list, quoted: bool) -> None:
+        """What follows a `$`: `$'...'`, `$"..."`, `$((...))`, `$(...)`, `$[...]`,
+        `${...}`, `$name`, `$1`, `$@`..., or a literal `$`."""
         s, n = self.s, self.n
         i = self.i
         nxt = s[i + 1] if i + 1 < n else ""
@@ -688,7 +727,7 @@ class Parser:
             if self.i > n:
                 self.ctx.reason(R_SYNTAX)
                 self.i = n
-            parts.append(("Q", text))
+            parts.append(Quoted(text))
         elif nxt == '"' and not quoted:
             self.i = i + 1
             self.read_dquote(parts)
@@ -697,34 +736,36 @@ class Parser:
                 self.i = i + 3
                 arith = self.read_arith()
                 if arith is not None:
-                    parts.append(("A", arith, quoted))
+                    parts.append(Arithmetic(arith, quoted))
                     return
             self.i = i + 2
             body = self.parse_list(paren=True)
             self.expect_char(")")
-            parts.append(("C", body, quoted))
+            parts.append(CommandSubstitution(body, quoted))
         elif nxt == "[":
             self.i = i + 2
-            parts.append(("A", self.read_arith_bracket(), quoted))
+            parts.append(Arithmetic(self.read_arith_bracket(), quoted))
         elif nxt == "{":
             self.read_brace_param(parts, quoted)
         elif nxt in NAME_START:
             j = i + 2
             while j < n and s[j] in NAME_CHARS:
                 j += 1
-            parts.append(("V", s[i + 1:j], None, None, quoted, _NO_FLAGS))
+            parts.append(Parameter(s[i + 1:j], quoted))
             self.i = j
         elif nxt in DIGITS or nxt in _SPECIAL_PARAMS:
-            parts.append(("V", nxt, None, None, quoted, _NO_FLAGS))
+            parts.append(Parameter(nxt, quoted))
             self.i = i + 2
         else:
-            parts.append(("Q" if quoted else "L", "$"))
+            parts.append(Quoted("$") if quoted else Literal("$"))
             self.i = i + 1
 
     _PARAM_OPS = (":-", ":=", ":+", ":?", "-", "=", "+", "?", "##", "#", "%%", "%", "//",
                   "/#", "/%", "/", "^^", "^", ",,", ",", "@", ":")
 
     def read_brace_param(self, parts: list, quoted: bool) -> None:
+        """parameter = "${" ["#" | "!"] name ["[" subscript "]"] [op arg ["/" replacement]] "}"
+        (the cursor is on `$`)"""
         s, n = self.s, self.n
         i = self.i + 2
         length = indirect = False
@@ -752,7 +793,7 @@ class Parser:
             j = close + 1
         self.i = j
         op = None
-        arg: object = None
+        arg = replacement = None
         if not name:
             self.ctx.reason(R_SYNTAX)
         elif j < n and s[j] != "}":
@@ -762,12 +803,11 @@ class Parser:
             else:
                 self.i = j + len(op)
                 if op[0] == "/":
-                    pattern = self.read_brace_arg(quoted, "/")
-                    replacement: list = []
+                    arg = self.read_brace_arg(quoted, "/")  # the pattern
+                    replacement = []
                     if self.i < n and s[self.i] == "/":
                         self.i += 1
                         replacement = self.read_brace_arg(quoted, "")
-                    arg = (pattern, replacement)
                 else:
                     arg = self.read_brace_arg(quoted, "")
         if self.i < n and s[self.i] == "}":
@@ -777,10 +817,12 @@ class Parser:
             close = s.find("}", self.i)
             self.ctx.reason(R_SYNTAX)
             self.i = n if close < 0 else close + 1
-        flags = (length, indirect, subscript) if (length or indirect or subscript) else _NO_FLAGS
-        parts.append(("V", name, op, arg, quoted, flags))
+        if not (length or indirect or subscript):
+            subscript = None  # `${a[]}` is `${a}`
+        parts.append(Parameter(name, quoted, op, arg, replacement, length, indirect, subscript))
 
     def read_brace_arg(self, quoted: bool, stop: str) -> list:
+        """The word after a `${name op`, up to `}` (or `stop`)."""
         s, n = self.s, self.n
         parts: list = []
         start = self.i
@@ -790,7 +832,7 @@ class Parser:
                 break
             if c == "\\" and self.i + 1 < n:
                 self._flush_kind(parts, start, self.i, quoted)
-                parts.append(("Q", s[self.i + 1]))
+                parts.append(Quoted(s[self.i + 1]))
                 self.i += 2
                 start = self.i
             elif c == "'" and not quoted:
@@ -799,7 +841,7 @@ class Parser:
                 if end < 0:
                     self.ctx.reason(R_SYNTAX)
                     end = n
-                parts.append(("Q", s[self.i + 1:end]))
+                parts.append(Quoted(s[self.i + 1:end]))
                 self.i = end + 1
                 start = self.i
             elif c == '"':
@@ -820,9 +862,11 @@ class Parser:
 
     def _flush_kind(self, parts: list, start: int, end: int, quoted: bool) -> None:
         if end > start:
-            parts.append(("Q" if quoted else "L", self.s[start:end]))
+            text = self.s[start:end]
+            parts.append(Quoted(text) if quoted else Literal(text))
 
     def read_backtick(self, parts: list, quoted: bool) -> None:
+        """command_substitution = "`" list "`" (backslash-escapes removed first)"""
         s, n = self.s, self.n
         j = self.i + 1
         chunks = []
@@ -844,7 +888,7 @@ class Parser:
         self.ctx.enter()
         body = sub.parse_script()
         self.ctx.leave()
-        parts.append(("C", body, quoted))
+        parts.append(CommandSubstitution(body, quoted))
 
     def read_arith_bracket(self) -> list:
         """Parts of the old arithmetic form `$[...]`, up to the matching `]` (consumed)."""
@@ -866,10 +910,10 @@ class Parser:
                 self.i += 2
             else:
                 depth += (c == "[") - (c == "]")
-                if parts and parts[-1][0] == "L":
-                    parts[-1] = ("L", parts[-1][1] + c)
+                if parts and isinstance(parts[-1], Literal):
+                    parts[-1].text += c
                 else:
-                    parts.append(("L", c))
+                    parts.append(Literal(c))
                 self.i += 1
         self.ctx.reason(R_SYNTAX)
         return parts
@@ -904,12 +948,9 @@ class Parser:
                 j = self.i + 1
                 while j < n and s[j] not in "()$`\"\\":
                     j += 1
-                parts.append(("L", s[self.i:j]))
+                parts.append(Literal(s[self.i:j]))
                 self.i = j
         return None
-
-
-_NO_FLAGS = (False, False, None)
 
 
 def _literal(word: list | None) -> str | None:
@@ -918,9 +959,9 @@ def _literal(word: list | None) -> str | None:
         return None
     out = []
     for part in word:
-        if part[0] not in ("L", "Q"):
+        if not isinstance(part, (Literal, Quoted)):
             return None
-        out.append(part[1])
+        out.append(part.text)
     return "".join(out)
 
 

@@ -11,6 +11,7 @@ handlers can use them without importing one another.
 from __future__ import annotations
 
 from .analysis import COMPUTED, has_marker, name_set
+from .nodes import Assignment, Literal
 
 # --- names and assignment words ---------------------------------------------------------
 
@@ -32,20 +33,21 @@ def is_name(text: str) -> bool:
 
 def plain_word(word: list) -> str | None:
     """The text of a word that is a single unquoted literal (a possible reserved word)."""
-    if len(word) == 1 and word[0][0] == "L":
-        return word[0][1]
+    if len(word) == 1:
+        part = word[0]
+        if isinstance(part, Literal):
+            return part.text
     return None
 
 
-def split_assignment(word: list) -> tuple | None:
-    """(name, append, value_parts, None, subscript) for `NAME=value`, `NAME+=value`,
-    `NAME[i]=v` (`subscript` is the text between the brackets, or None)."""
+def split_assignment(word: list) -> Assignment | None:
+    """The assignment a word is (`NAME=value`, `NAME+=value`, `NAME[i]=v`), else None."""
     if not word:
         return None
     first = word[0]
-    if first[0] != "L":
+    if not isinstance(first, Literal):
         return None
-    text = first[1]
+    text = first.text
     eq = text.find("=")
     if eq <= 0:
         return None
@@ -60,9 +62,9 @@ def split_assignment(word: list) -> tuple | None:
         base, subscript = name[:bracket], name[bracket + 1:-1]
     if not is_name(base):
         return None
-    value = [("L", text[eq + 1:])] if eq + 1 < len(text) else []
+    value = [Literal(text[eq + 1:])] if eq + 1 < len(text) else []
     value.extend(word[1:])
-    return (base, append, value, None, subscript)
+    return Assignment(base, append, value, None, subscript)
 
 
 # --- ANSI-C strings ($'...') ------------------------------------------------------------

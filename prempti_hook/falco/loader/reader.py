@@ -31,6 +31,12 @@ from .results import (
 )
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's composer (PyYAML's C loader) recurses in C once per level of nesting and, on
+# Python 3.11, crashes the interpreter with a stack overflow somewhere past ~20,000 levels
+# instead of raising RecursionError. A crashed hook is a hook that did not answer, which an
+# agent reads as "allow". Text that may nest deeper than this goes to the pure-Python loader,
+# whose recursion ends in a RecursionError (reported as "nested too deeply").
+C_LOADER_MAX_NESTING = 500
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 WARNING_APPEND = ("'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') "
@@ -646,10 +652,32 @@ def yaml_cause(error) -> tuple:
     return stopped or opened, problem
 
 
+def nesting_bound(text: str) -> int:
+    """An upper bound of how deeply the YAML in `text` can nest. Flow collections: the
+    deepest run of unclosed `[`/`{` (brackets inside quotes counted too, which only
+    overestimates). Block collections: a nested block collection starts further right than
+    its parent (a sequence under a mapping key may start in the same column), and where one
+    starts is within its line's run of indentation and `-`/`?` indicators."""
+    import re
+
+    depth = deepest = 0
+    for bracket in re.findall(r"[][{}]", text):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    widest = max(map(len, re.findall(r"^[ \t?-]*", text, re.M)), default=0)
+    return deepest + 2 * widest + 2
+
+
 def compose(text: str, name: str) -> list:
     """YAML documents of `text` as node trees. Raises LoadError(LOAD_ERR_YAML_PARSE)."""
+    loader = _LOADER
+    if loader is not yaml.SafeLoader and nesting_bound(text) > C_LOADER_MAX_NESTING:
+        loader = yaml.SafeLoader
     try:
-        return list(yaml.compose_all(text, Loader=_LOADER))
+        return list(yaml.compose_all(text, Loader=loader))
     except yaml.MarkedYAMLError as e:
         mark, problem = yaml_cause(e)
         if mark is not None:

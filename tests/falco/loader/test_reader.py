@@ -3,8 +3,13 @@ positions they point at."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from prempti_hook.falco.loader import reader
 from prempti_hook.falco.loader.reader import (
     ERROR_OVERRIDE_APPEND,
     WARNING_APPEND,
@@ -14,6 +19,8 @@ from prempti_hook.falco.loader.reader import (
     parse_priority,
     read,
 )
+
+REPO = Path(__file__).resolve().parents[3]
 
 RULE = """- rule: r
   desc: d
@@ -250,3 +257,59 @@ def test_hostile_text_never_raises():
                  "- list: l\n  items: " + "[" * 3000):
         items = read(text, "f.yaml")
         assert all(i.kind in ("error", "warnings", "list", "rule", "macro") for i in items)
+
+
+# Nesting that would crash libyaml's C composer ---------------------------------------------
+
+DEEP_TEXTS = {
+    "flow": "[" * 100_000,
+    "flow mappings": "{a: " * 50_000,
+    "compact sequences": "- " * 100_000 + "x\n",
+    "indentation": "".join(" " * i + "- \n" for i in range(0, 3000, 2)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DEEP_TEXTS))
+def test_deep_nesting_is_an_error_not_a_crash(kind, tmp_path, built_zipapp):
+    # Through the real zipapp: it carries the PyYAML build (and libyaml) the hook runs with,
+    # whose C composer overflows the stack on this nesting (a newer one stops at 1,000).
+    path = tmp_path / "deep.yaml"
+    path.write_text(DEEP_TEXTS[kind])
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREMPTI_HOME": str(tmp_path / "p")}
+    proc = subprocess.run([sys.executable, "-I", str(built_zipapp), "--check", str(path)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr[-500:])
+    assert "LOAD_ERR_YAML_PARSE" in proc.stdout and "nested too deeply" in proc.stdout, proc.stdout
+
+
+def test_a_hook_call_with_deeply_nested_rules_fails_closed(tmp_path, built_zipapp):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "deep.yaml").write_text(DEEP_TEXTS["flow"])
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREMPTI_HOME": str(tmp_path / "p"),
+           "PREMPTI_RULES": str(rules)}
+    call = ('{"hook_event_name": "PreToolUse", "tool_name": "Bash", "session_id": "s", '
+            '"cwd": "/tmp", "tool_input": {"command": "ls"}}')
+    proc = subprocess.run([sys.executable, "-I", str(built_zipapp)], input=call,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode in (0, 2), (proc.returncode, proc.stderr[-500:])
+    assert "deny" in proc.stdout or proc.returncode == 2, proc.stdout
+
+
+def test_ordinary_rules_files_nest_far_below_the_c_loader_limit():
+    for path in sorted((REPO / "rules").glob("*.yaml")):
+        assert reader.nesting_bound(path.read_text()) < reader.C_LOADER_MAX_NESTING / 2, path
+
+
+def test_the_nesting_bound_is_an_upper_bound():
+    # Measured depth of real composed trees never exceeds the bound.
+    def depth(node):
+        if isinstance(node.value, list):
+            children = [c for pair in node.value for c in
+                        (pair if isinstance(pair, tuple) else (pair,))]
+            return 1 + max(map(depth, children), default=0)
+        return 1
+    for text in ("a: [b, {c: [d]}]\n", "- - - x\n", "k:\n- a:\n  - b: [[c]]\n",
+                 "? - a\n: - b\n", "x: '[[['\n"):
+        [doc] = reader.compose(text, "t.yaml")
+        assert depth(doc) <= reader.nesting_bound(text), text

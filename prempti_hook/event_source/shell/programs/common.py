@@ -20,6 +20,7 @@ from ..analysis import (
     name_set,
 )
 from ..expand import CMD
+from ..nodes import SimpleCommand
 from ..parser import Parser
 from ..syntax import is_name
 
@@ -266,24 +267,7 @@ def file_handler(kind: str, **options: str | bool):
             dash_mode = True
             args = [arg for arg in args if not is_dash_mode(arg)]
         opts, ops = getopt(args, spec.values)
-        target = False
-        target_dir = None
-        reference = False
-        read_only = bool(spec.read_only) and any(name in spec.read_only for name, _ in opts)
-        for name, value in opts:
-            if value is None:
-                continue
-            if name in spec.reads:
-                ev.path(value, st)
-                reference = reference or name == "--reference"
-            elif name in spec.writes:
-                ev.path(value, st, write=not read_only)
-            elif name in spec.targets:
-                ev.path(value, st, write=True)
-                target = True
-                target_dir = value
-            else:
-                ev.scan_url(value)
+        target_dir, reference = _option_paths(ev, spec, opts, st)
         ops = [op for op in ops if op != "-"]
         role = spec.role
         if role == "read":
@@ -296,31 +280,13 @@ def file_handler(kind: str, **options: str | bool):
             for op in ops if reference or dash_mode else ops[1:]:
                 ev.path(op, st, write=True)
         elif role in ("dest", "link"):
-            if target:
-                for op in ops:
-                    ev.path(op, st)
-            elif len(ops) >= 2:
-                for op in ops[:-1]:
-                    ev.path(op, st)
-                ev.path(ops[-1], st, write=True)
-            elif ops:
-                ev.path(ops[0], st)
-                if role == "link" and not has_marker(ops[0]):
-                    ev.path(ops[0].rstrip("/").rsplit("/", 1)[-1] or ops[0], st, write=True)
-            if role == "link" or spec.copies:
-                record_copies(ev, st, "link" if role == "link" else "copy", opts, ops,
-                              target_dir)
+            _destination_paths(ev, spec, st, opts, ops, target_dir)
         elif role == "move":
             for op in ops:
                 ev.path(op, st, write=True)
             record_copies(ev, st, "move", opts, ops, target_dir)
         elif role == "pattern":
-            given = any(name in _PATTERN_GIVEN for name, _value in opts)
-            files = ops if given else ops[1:]
-            for op in files:
-                ev.path(op, st)
-            if not files and (spec.default_cwd or any(n in _RECURSIVE for n, _v in opts)):
-                ev.cwd_path(st)
+            _pattern_paths(ev, spec, st, opts, ops)
             return
         elif role == "generic":
             generic(ev, call)
@@ -330,15 +296,67 @@ def file_handler(kind: str, **options: str | bool):
     return handler
 
 
+def _option_paths(ev: Evaluator, spec: Spec, opts: list, st: State) -> tuple[str | None, bool]:
+    """Record the files named by options; (the target folder of `-t DIR`, or None;
+    whether `--reference` names the mode's file)."""
+    target_dir = None
+    reference = False
+    read_only = bool(spec.read_only) and any(name in spec.read_only for name, _ in opts)
+    for name, value in opts:
+        if value is None:
+            continue
+        if name in spec.reads:
+            ev.path(value, st)
+            reference = reference or name == "--reference"
+        elif name in spec.writes:
+            ev.path(value, st, write=not read_only)
+        elif name in spec.targets:
+            ev.path(value, st, write=True)
+            target_dir = value
+        else:
+            ev.scan_url(value)
+    return target_dir, reference
+
+
+def _destination_paths(ev: Evaluator, spec: Spec, st: State, opts: list, ops: list,
+                       target_dir: str | None) -> None:
+    """cp, install, ln...: sources are read, the last operand (or `-t DIR`) is written."""
+    link = spec.role == "link"
+    if target_dir is not None:
+        for op in ops:
+            ev.path(op, st)
+    elif len(ops) >= 2:
+        for op in ops[:-1]:
+            ev.path(op, st)
+        ev.path(ops[-1], st, write=True)
+    elif ops:
+        ev.path(ops[0], st)
+        if link and not has_marker(ops[0]):
+            ev.path(ops[0].rstrip("/").rsplit("/", 1)[-1] or ops[0], st, write=True)
+    if link or spec.copies:
+        record_copies(ev, st, "link" if link else "copy", opts, ops, target_dir)
+
+
+def _pattern_paths(ev: Evaluator, spec: Spec, st: State, opts: list, ops: list) -> None:
+    """grep-like programs: the first operand is the pattern unless an option gives it."""
+    given = any(name in _PATTERN_GIVEN for name, _value in opts)
+    files = ops if given else ops[1:]
+    for op in files:
+        ev.path(op, st)
+    if not files and (spec.default_cwd or any(n in _RECURSIVE for n, _v in opts)):
+        ev.cwd_path(st)
+
+
 # --- helpers of several families --------------------------------------------------------
 
 def split_words(ev: Evaluator, text: str, st: State) -> list[str]:
     """The words of `text` split like a shell would (for `env -S`, `watch -x`...)."""
     node = Parser(text[:MAX_INPUT], ev.ctx).parse_script()
     words: list[str] = []
-    for item, _sep in node[1]:
-        if item is not None and item[0] == "simple":
-            for word in item[2]:
+    for item in node.items:
+        command = item.command
+        if isinstance(command, SimpleCommand):
+            for word in command.words:
                 for alt in ev.expand(word, st, CMD)[:1]:
                     words.extend(alt)
             break

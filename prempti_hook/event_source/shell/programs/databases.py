@@ -11,7 +11,7 @@ over). Whether the target is production is read from the whole command by the
 from __future__ import annotations
 
 from ... import sql
-from ..analysis import name_set
+from ..analysis import known_text, name_set
 from .destructive import delete, dry_run, effect, operands
 
 TYPE_CHECKING = False
@@ -135,9 +135,9 @@ def _sql_effects(ev: Evaluator, text: str) -> None:
 
 
 def _stdin_sql(ev: Evaluator, call: Call) -> None:
-    stdin = call.stdin
-    if isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
-        _sql_effects(ev, stdin[1])
+    text = known_text(call.stdin)
+    if text is not None:
+        _sql_effects(ev, text)
 
 
 def _psql(ev: Evaluator, call: Call) -> None:
@@ -170,9 +170,9 @@ def _sqlite3(ev: Evaluator, call: Call) -> None:
     (a scratch database in temp space is fine, `data/app.db` in the project is not)."""
     words = operands(call.argv[1:], name_set("-cmd -separator -nullvalue -newline -init"))
     texts = words[1:]
-    stdin = call.stdin
-    if isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
-        texts.append(stdin[1])
+    text = known_text(call.stdin)
+    if text is not None:
+        texts.append(text)
     found: set = set()
     for text in texts:
         found |= sql.effects(text)
@@ -201,9 +201,9 @@ def _mongo(ev: Evaluator, call: Call) -> None:
         elif arg.startswith("--eval="):
             for found in sql.mongo_effects(arg.partition("=")[2]):
                 effect(ev, found)
-    stdin = call.stdin
-    if isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
-        for found in sql.mongo_effects(stdin[1]):
+    text = known_text(call.stdin)
+    if text is not None:
+        for found in sql.mongo_effects(text):
             effect(ev, found)
 
 

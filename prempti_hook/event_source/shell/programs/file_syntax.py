@@ -141,6 +141,38 @@ def _sed_skip(script: str, i: int, delim: str) -> int:
     return n
 
 
+def _sed_address_end(script: str, i: int) -> int:
+    """Where the command starts after the addresses at `i` (`1,$`, `/re/`, `\\%re%`...)."""
+    n = len(script)
+    while i < n:
+        char = script[i]
+        if char in DIGITS or char in "$,~+! \t":
+            i += 1
+        elif char == "/":
+            i = _sed_skip(script, i + 1, "/")
+        elif char == "\\" and i + 1 < n:
+            i = _sed_skip(script, i + 2, script[i + 1])
+        else:
+            break
+    return i
+
+
+def _sed_s_flags(script: str, i: int, out: list) -> int:
+    """The flags of an `s` command at `i`: `e` runs the result, `w FILE` writes it (both
+    noted in `out`); where the flags end."""
+    n = len(script)
+    while i < n and script[i] in "gpiImMe0123456789w":
+        if script[i] == "e":
+            out.append(("se", ""))
+        if script[i] == "w":
+            end = script.find("\n", i)
+            end = n if end < 0 else end
+            out.append(("w", script[i + 1:end].strip()))
+            return end
+        i += 1
+    return i
+
+
 def _sed_commands(script: str) -> list[tuple[str, str]]:
     """The sed commands that run programs or touch files: (`e`|`se`|`w`|`W`|`r`|`R`, arg)."""
     out: list[tuple[str, str]] = []
@@ -150,16 +182,7 @@ def _sed_commands(script: str) -> list[tuple[str, str]]:
         if char in " \t\n;}{!":
             i += 1
             continue
-        while i < n:  # addresses
-            char = script[i]
-            if char in DIGITS or char in "$,~+! \t":
-                i += 1
-            elif char == "/":
-                i = _sed_skip(script, i + 1, "/")
-            elif char == "\\" and i + 1 < n:
-                i = _sed_skip(script, i + 2, script[i + 1])
-            else:
-                break
+        i = _sed_address_end(script, i)
         if i >= n:
             break
         command = script[i]
@@ -185,16 +208,7 @@ def _sed_commands(script: str) -> list[tuple[str, str]]:
             i = _sed_skip(script, i + 1, delim)
             i = _sed_skip(script, i, delim)
             if command == "s":
-                while i < n and script[i] in "gpiImMe0123456789w":
-                    if script[i] == "e":
-                        out.append(("se", ""))
-                    if script[i] == "w":
-                        end = script.find("\n", i)
-                        end = n if end < 0 else end
-                        out.append(("w", script[i + 1:end].strip()))
-                        i = end
-                        break
-                    i += 1
+                i = _sed_s_flags(script, i, out)
         elif command in "=dDgGhHlnNpPqQxzF#":
             if command == "#":
                 i = line_end

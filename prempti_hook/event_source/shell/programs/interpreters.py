@@ -21,6 +21,7 @@ from ..analysis import (
     R_DYNAMIC_CODE,
     R_INLINE_CODE,
     R_TOO_LARGE,
+    Input,
     has_marker,
     name_set,
 )
@@ -269,9 +270,9 @@ def stdin_code(ev: Evaluator, call: Call, language: str) -> None:
     """Code fed to an interpreter on standard input: a here-document, a here-string, the
     known output of a pipeline, or a local file (`python3 < x.py`)."""
     stdin = call.stdin
-    if not isinstance(stdin, tuple):
+    if not isinstance(stdin, Input):
         return
-    kind, value = stdin
+    kind, value = stdin.kind, stdin.value
     if kind in ("text", "pipe"):
         run_foreign(ev, call, language, value)
     elif kind == "file" and not value.startswith("/dev/") and not has_marker(value):
@@ -359,7 +360,7 @@ def _h_shell(ev: Evaluator, call: Call) -> None:
             ev.run_code(ops[0], call, positional=rest[1:], arg0=rest[0] if rest else None)
     elif opts.s_mode or not ops:
         ev.code_from_stdin(call, shell=True)
-        if isinstance(call.stdin, tuple) and call.stdin[0] == "file" and not opts.no_exec:
+        if isinstance(call.stdin, Input) and call.stdin.kind == "file" and not opts.no_exec:
             stdin_code(ev, call, "shell")
     else:
         ev.script_operand(ops[0], call, shell=True)

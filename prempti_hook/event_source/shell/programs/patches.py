@@ -10,7 +10,7 @@ for every agent only ever adds paths.
 from __future__ import annotations
 
 from ...patch import parse
-from ..analysis import PIPE, R_COMPUTED_PATH
+from ..analysis import PIPE, R_COMPUTED_PATH, Input, known_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,10 +24,9 @@ def _h_apply_patch(ev: Evaluator, call: Call) -> None:
         text = call.argv[1]
     else:
         stdin = call.stdin
-        if isinstance(stdin, tuple) and stdin[0] in ("text", "pipe"):
-            text = stdin[1]
-        else:
-            if stdin == PIPE or isinstance(stdin, tuple):
+        text = known_text(stdin)
+        if text is None:
+            if stdin == PIPE or isinstance(stdin, Input):
                 ev.reason(R_COMPUTED_PATH)  # the patch comes from somewhere we cannot read
             return
     for entry in parse(text):

@@ -16,6 +16,7 @@ from ..analysis import (
     R_UNKNOWN_CWD,
     UNSET,
     has_marker,
+    known_text,
     name_set,
 )
 from ..expand import printf_output
@@ -96,8 +97,7 @@ def _h_read(ev: Evaluator, call: Call) -> None:
         elif name == "-C" and value and base != "read":
             # `mapfile -C CALLBACK`: the callback runs as code, given an index and a line
             ev.run_code(f"{value} 0 {POSITIONAL}", call)
-    stdin = call.stdin
-    known = stdin[1] if isinstance(stdin, tuple) and stdin[0] in ("text", "pipe") else None
+    known = known_text(call.stdin)
     if base in ("mapfile", "readarray"):
         lines = known.splitlines() if known is not None else [COMPUTED]
         st.arrays[ops[0] if ops else "MAPFILE"] = lines[:MAX_FIELDS]

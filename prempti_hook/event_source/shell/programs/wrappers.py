@@ -9,7 +9,16 @@ command as a string (`su -c`, `watch`, `tmux send-keys`) analyse it as shell cod
 from __future__ import annotations
 
 from ...paths import resolve_expanded
-from ..analysis import COMPUTED, INJECTION_VARS, MAX_ALTS, PIPE, Call, has_marker, name_set
+from ..analysis import (
+    COMPUTED,
+    INJECTION_VARS,
+    MAX_ALTS,
+    PIPE,
+    Call,
+    Input,
+    has_marker,
+    name_set,
+)
 from ..syntax import is_name
 from .common import CODE_RUNNERS, SHELLS, chdir, generic, getopt, program_family, split_words
 from .destructive import effect
@@ -152,10 +161,8 @@ def _xargs_items(ev: Evaluator, call: Call, arg_file: str | None, delimiter: str
     stdin = call.stdin
     if arg_file is not None:
         text = _read_list(arg_file, call)
-    elif isinstance(stdin, tuple) and stdin[0] in ("pipe", "text"):
-        text = stdin[1]
-    elif isinstance(stdin, tuple) and stdin[0] == "file":
-        text = _read_list(stdin[1], call)
+    elif isinstance(stdin, Input):
+        text = _read_list(stdin.value, call) if stdin.kind == "file" else stdin.value
     if text is None or has_marker(text):
         return None
     if delimiter is not None:
