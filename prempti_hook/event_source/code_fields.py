@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from .derived_fields import analysis, may_run_later, written_path
+from .derived_fields import analysis, may_run_later, mcp_repo_write, written_path
 from .tools import CONTENT_KEYS, PATCHES, SHELL_TOOLS, WRITES
 
 TYPE_CHECKING = False
@@ -195,6 +195,13 @@ def later(ev) -> Later | None:
                 if patch is not None:  # Codex apply_patch: this file of the patch
                     tool, data = _patch_as_write(patch, data, PATCHES[tool], real)
                 result = _analyse_write(ev, tool, data, real)
+    else:
+        found = mcp_repo_write(ev)
+        if found is not None:
+            from .paths import resolve
+
+            real = resolve(found[0], ev.real_cwd, ev.home)
+            result = _analyse_write(ev, "Write", {"content": found[1]}, real)
     memo["code.later"] = result
     return result
 

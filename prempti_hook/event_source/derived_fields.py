@@ -378,10 +378,63 @@ def _hosts(ev, _arg):
     return tuple(hosts)
 
 
+# Settings that name a proxy: a `NAME=` whose name ends in `_proxy` (`HTTPS_PROXY=`,
+# `npm_config_https_proxy=`), or these keys before the value (`npm config set proxy URL`,
+# `git config http.proxy URL`, `pip --proxy URL`, `--proxy=URL`).
+_PROXY_KEYS = frozenset({"proxy", "https-proxy", "http-proxy", "http.proxy", "https.proxy",
+                         "--proxy", "--https-proxy", "--http-proxy"})
+
+
+def _after_proxy_key(text: str, start: int) -> bool:
+    """Whether the value starting at `start` of the command text is a proxy setting's."""
+    head = text[max(0, start - 64):start]
+    if head[-1:] in ("'", '"'):
+        head = head[:-1]
+    if head[-1:] not in ("=", " ", "\t"):
+        return False
+    key = head[:-1].rstrip() if head[-1:] != "=" else head[:-1]
+    cut = max(key.rfind(c) for c in " \t;&|(\n'\"")
+    key = key[cut + 1:].lower()
+    if head[-1:] == "=" and key.endswith("_proxy"):
+        return True
+    return key in _PROXY_KEYS
+
+
+def _proxy_urls(ev, _arg):
+    """tool.cmd.urls that the command text names only as proxies' addresses."""
+    shell = analysis(ev)
+    if shell is None:
+        return None
+    text = ev.tool_input.get(COMMAND_KEY) if isinstance(ev.tool_input, dict) else None
+    if not isinstance(text, str) or "roxy" not in text.lower():
+        return ()
+    found = []
+    for url in list(shell.urls)[:64]:
+        starts = []
+        at = text.find(url)
+        while at >= 0 and len(starts) < 64:
+            starts.append(at)
+            at = text.find(url, at + 1)
+        if starts and all(_after_proxy_key(text, k) for k in starts):
+            found.append(url)
+    return tuple(found)
+
+
 def _secrets(ev, _arg):
     from .secrets import find_secrets
 
     return find_secrets(ev.tool_input)
+
+
+def _settings_credentials(ev, _arg):
+    """Credential entries of the agent settings files the call touches (agent_settings)."""
+    found = tool_paths(ev)
+    if found is None:
+        return None
+    from .agent_settings import SETTINGS_NAMES, settings_credentials
+
+    paths = [p for p in found.real if p.rsplit("/", 1)[-1] in SETTINGS_NAMES]
+    return settings_credentials(paths) if paths else ()
 
 
 SHELL_EXTRACTORS = {
@@ -416,6 +469,8 @@ SHELL_EXTRACTORS = {
     "tool.write_path_names": _write_path_names,
     "tool.hosts": _hosts,
     "tool.secrets": _secrets,
+    "tool.cmd.proxy_urls": _proxy_urls,
+    "tool.settings_credentials": _settings_credentials,
 }
 
 # What a call destroys and where its deletes and writes land (tool.effects,
@@ -570,6 +625,17 @@ _DECLARATIONS = (
     ("tool.secrets", True, "CHARBUF",
      "kinds of credentials found in any string of tool_input (aws_access_key_id, "
      "github_token, private_key, jwt...); never the secret itself"),
+    ("tool.cmd.proxy_urls", True, "CHARBUF",
+     "the tool.cmd.urls that the command text names only as a proxy's address "
+     "(HTTPS_PROXY=URL and other *_proxy settings, `npm config set proxy URL`, "
+     "`git config http.proxy URL`, `--proxy URL`): requests are tunnelled through them, code "
+     "does not come from them"),
+    ("tool.settings_credentials", True, "CHARBUF",
+     "credential entries of the agent settings files (settings.json, settings.local.json) "
+     "among tool.paths, read from disk: env:NAME (an `env` entry named like a credential, "
+     "with a value), secret:KIND (a credential anywhere in the file), apiKeyHelper and "
+     "other helpers that print credentials, unreadable (not a regular JSON file within "
+     "256 KiB); never the value"),
 )
 
 
@@ -644,6 +710,35 @@ def written_path(ev) -> str | None:
     return None
 
 
+# MCP tools that write files into a repository (GitHub's and GitLab's servers): what such a
+# file runs later (a CI workflow on the next push) is analysed like a Write of that path in
+# the project, whose copy on disk (if any) is the text before.
+MCP_REPO_WRITES = ("create_or_update_file", "push_files", "create_file", "update_file")
+MAX_REPO_FILES = 64
+
+
+def mcp_repo_write(ev) -> tuple[str, str] | None:
+    """(path in the repository, content) of the first file an MCP repository write puts
+    where it may run later, else None."""
+    name = ev.tool_name
+    if name in WRITES or name in PATCHES:
+        return None
+    tool = next((t for t in MCP_REPO_WRITES if name.endswith(t)), None)
+    if tool is None or name[:-len(tool)][-1:] not in ("_", "-"):
+        return None
+    data = ev.tool_input if isinstance(ev.tool_input, dict) else {}
+    files = data.get("files")
+    for entry in (files if isinstance(files, list) else [data])[:MAX_REPO_FILES]:
+        if not isinstance(entry, dict):
+            continue
+        path, content = entry.get("path"), entry.get("content")
+        if isinstance(path, str) and isinstance(content, str) and path.strip("/"):
+            path = path.lstrip("/")
+            if may_run_later(resolve(path, ev.real_cwd, ev.home)):
+                return path, content
+    return None
+
+
 def _writes_what_may_run(ev) -> bool:
     """Whether the written file's name says it may run later (without importing the
     analysis: most writes are of data)."""
@@ -682,7 +777,8 @@ def _code_field(name: str):
             if found.code is None:
                 return empty
         elif tool not in WRITES and tool not in PATCHES:
-            return None
+            if mcp_repo_write(ev) is None:
+                return None
         elif not _writes_what_may_run(ev):
             return write_empty
         from .code_fields import EXTRACTORS

@@ -15,6 +15,8 @@ when it writes an agent's settings or a git hook).
 
 from __future__ import annotations
 
+import os
+
 from .derived_fields import AGENT_SETTINGS_NAMES, HOOK_FOLDERS, analysis, tool_paths
 
 # Words that name a production target (as a whole word of the command: `--env production`,
@@ -210,7 +212,47 @@ def _write_places(ev, _arg):
     if not paths.writes:
         return ()
     places = _places(ev)
-    return tuple(dict.fromkeys(places.of_write(p) for p in paths.writes))
+    judged = _temp_entry_folders(ev, places)
+    return tuple(dict.fromkeys(places.of_write(p) for p in paths.writes if p not in judged))
+
+
+# Run-time parts that cannot hide a `/` or `..` the command chose: a variable set neither in
+# the command nor in the hook's environment (the same environment the agent's shell gets),
+# and a run-time number. Program output (`$(...)`) can, and stays a write of its folder.
+# (places.MARKERS, spelled out: a file tool's call must not import `places`.)
+_ENTRY_MARKERS = "\ue001\ue002"   # UNSET, NUMBER (shell/analysis.py)
+_OUTPUT_MARKERS = "\ue000\ue003"  # COMPUTED, POSITIONAL
+
+
+def _temp_entry_folders(ev, places) -> set:
+    """Temp folders that a delete names an entry of by a run-time name part
+    (`rm -rf /tmp/pytest-of-$USER`, `/var/tmp/build-$CI_JOB_ID`).
+
+    The shell analysis records such a written path as its known folder (`/tmp`), which
+    alone would be a write of the whole temp folder; the delete analysis judges the entry
+    (`temp`). The folder is left out of tool.write_places when that delete lands in temp
+    space and the name part holds literal text besides the run-time value (an empty
+    `$X` in `/tmp/$X` would name /tmp itself)."""
+    shell = analysis(ev)
+    if shell is None or not shell.deletes:
+        return set()
+    found = set()
+    for target in shell.deletes:
+        comps = target.split("/")
+        cut = next((k for k, c in enumerate(comps) if any(m in c for m in _ENTRY_MARKERS)),
+                   None)
+        if cut is None or cut < 2 or any(m in target for m in _OUTPUT_MARKERS):
+            continue
+        name = comps[cut]
+        rest = comps[cut + 1:]
+        literal = "".join(ch for ch in name if ch not in _ENTRY_MARKERS)
+        if not literal.strip("*?") or ".." in rest or any(
+                ch in "*?[" for ch in "".join(comps[:cut])):
+            continue
+        if places.of_delete(target, "many") == ["temp"]:
+            folder = "/".join(comps[:cut])
+            found.update((folder, os.path.realpath(folder)))
+    return found
 
 
 EXTRACTORS = {

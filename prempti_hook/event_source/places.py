@@ -22,7 +22,7 @@ Place words (docs/fields-destructive.md):
                    uploads/, .env files (deleting them is not undone by git)
     project_git    the .git folder
     project_build  build outputs, caches and logs (node_modules, dist, build, target,
-                   __pycache__, tmp, *.pyc, *.log...)
+                   _build, _site, __pycache__, tmp, *.pyc, *.log...)
     project_ignored  what the project's .gitignore ignores
     temp           the user's temp space: /tmp/<x>, /var/tmp/<x>, $TMPDIR/<x>
     temp_root      a temp folder itself, all of it, or another user's files in it
@@ -77,6 +77,12 @@ BUILD_DIRS = frozenset({
     ".angular", ".expo", ".vercel", ".output", ".docusaurus", ".terraform", ".serverless",
     "bower_components", ".sass-cache", ".vite", ".pnpm-store", ".venv", ".webpack",
     "tmp", "temp", "cache",
+    # generated sites and compiler output of other toolchains: Sphinx, Elixir (mix), dune
+    # and Bazel-like `_build`; Jekyll and Eleventy `_site`; Dart, Haskell (stack, cabal),
+    # Zig, CMake (IDE build folders), Jupyter checkpoints
+    "_build", "_site", ".jekyll-cache", ".dart_tool", ".stack-work", "dist-newstyle",
+    ".zig-cache", "zig-cache", "zig-out", "cmake-build-debug", "cmake-build-release",
+    ".ipynb_checkpoints", ".pytype", ".pyre",
 })
 # Files a tool writes and nobody keeps: compiled files, caches, logs.
 BUILD_FILES = ("*.pyc", "*.pyo", "*.o", "*.obj", "*.class", "*.tsbuildinfo", "*.egg-info",

@@ -142,3 +142,11 @@ def test_markers_agree_with_the_shell_analysis():
     from prempti_hook.event_source.shell import analysis
 
     assert places.MARKERS == analysis.MARKERS
+
+
+def test_write_places_markers_agree_with_the_shell_analysis():
+    from prempti_hook.event_source import destructive_fields
+    from prempti_hook.event_source.shell import analysis
+
+    assert destructive_fields._ENTRY_MARKERS == analysis.UNSET + analysis.NUMBER
+    assert destructive_fields._OUTPUT_MARKERS == analysis.COMPUTED + analysis.POSITIONAL

@@ -174,9 +174,22 @@ def test_reading_the_guard_is_allowed(installed, name) -> None:
     assert verdict == "allow", (name, verdict, reason)
 
 
-def test_reading_the_hook_entry_asks(installed) -> None:
+def test_reading_the_hook_entry_asks_only_when_the_settings_hold_credentials(installed) -> None:
+    """The hook entry is no secret (every deny names the guard); an API key in the settings'
+    env block is."""
+    settings = installed / ".claude" / "settings.json"
+    original = settings.read_text(encoding="utf-8")
     verdict, reason = _ask_hook(installed, "Read", {"file_path": "~/.claude/settings.json"})
-    assert verdict == "ask", reason
+    assert verdict == "allow", reason
+    data = json.loads(original)
+    data["env"] = {"ANTHROPIC_API_KEY": "sk-ant-api03-" + "x" * 40}
+    try:
+        settings.write_text(json.dumps(data), encoding="utf-8")
+        verdict, reason = _ask_hook(installed, "Read", {"file_path": "~/.claude/settings.json"})
+        assert verdict == "ask", reason
+        assert "env:ANTHROPIC_API_KEY" in reason
+    finally:
+        settings.write_text(original, encoding="utf-8")
 
 
 def test_the_installer_demo_call_is_denied(installed) -> None:

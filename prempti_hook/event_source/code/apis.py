@@ -7,6 +7,7 @@ Effects (handled by `scripted.TokenAnalyzer.effect_<name>`):
 - shell: the first argument is a command line for a shell
 - system: one argument is a command line, several are a program and its arguments
 - argv: the arguments are a program and its arguments
+- keyring: a password from the OS keychain (the read `keyring get SERVICE ACCOUNT` makes)
 - spawn: a program, then a list of its arguments (`spawn('sh', ['-c', x])`)
 - argv_list: a list holding the program and its arguments (`Bun.spawn([...])`)
 - builder: a command builder (`Command::new("sh").arg("-c").arg(x)`, `Deno.Command`)
@@ -17,6 +18,8 @@ Effects (handled by `scripted.TokenAnalyzer.effect_<name>`):
 - chars: character codes to a string; format: printf-like formatting
 - home, cwd, getenv, join, expanduser, identity: values
 - require: a module by name; env_whole: the whole environment
+- sql: the first argument is SQL sent to a database (a driver's or ORM's query method);
+  db_wipe: a method that drops a whole database, schema or collection
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ _JS = _build({
     "spawn": "child_process.spawn child_process.spawnSync child_process.execFile "
              "child_process.execFileSync child_process.fork",
     "argv_list": "Bun.spawn Bun.spawnSync",
+    "keyring": "keytar.getPassword keytar.findPassword keytar.findCredentials",
     "builder": "Deno.Command Deno.run",
     "socket": "net.connect net.createConnection net.Socket tls.connect dgram.createSocket "
               "Deno.connect Deno.connectTls Bun.connect",
@@ -92,6 +96,10 @@ _JS_METHODS = _build({
     "write": "writeFileSync appendFileSync createWriteStream",
     "delete": "rmSync unlinkSync rmdirSync",
     "socket": "createConnection",
+    # database drivers and ORMs, whatever the receiver: SQL judged like a database's command
+    # line's (event_source.sql), and methods that drop everything
+    "sql": "query execute $executeRawUnsafe $queryRawUnsafe executeRawUnsafe raw exec",
+    "db_wipe": "dropDatabase dropCollection dropAllSchemas dropSchema",
 })
 
 _PERL = _build({
@@ -287,7 +295,8 @@ _FROM_PYTHON = {"shell": "shell", "popen": "popen", "execv": "argv_list", "execl
                 "delete": "delete", "exec": "exec", "runpath": "include", "b64": "b64",
                 "hex": "hex", "zlib": "zlib", "home": "home", "cwd": "cwd",
                 "expanduser": "expanduser", "join": "join", "path": "join",
-                "getenv": "getenv", "import": "require", "chr": "chars"}
+                "getenv": "getenv", "import": "require", "chr": "chars",
+                "keyring": "keyring"}
 
 
 def python_api() -> Api:

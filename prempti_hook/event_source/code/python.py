@@ -91,6 +91,9 @@ _table("posix_spawn", "os.posix_spawn os.posix_spawnp")
 _table("pty", "pty.spawn")
 _table("shell", "asyncio.create_subprocess_shell")
 _table("argv", "asyncio.create_subprocess_exec")
+# The OS keychain through the keyring library: what `keyring get SERVICE USER` prints.
+_table("keyring", "keyring.get_password keyring.get_credential keyring.core.get_password "
+       "keyring.core.get_credential")
 _table("dup", "os.dup2 os.dup os.dup3")
 _table("socket", "socket.socket socket.create_connection socket.fromfd socket.socketpair "
        "ssl.wrap_socket asyncio.open_connection telnetlib.Telnet")
@@ -136,7 +139,18 @@ _table("expandvars", "os.path.expandvars posixpath.expandvars")
 _table("join", "os.path.join posixpath.join")
 _table("path", "pathlib.Path pathlib.PurePath pathlib.PosixPath pathlib.PurePosixPath")
 _table("identity", "os.path.abspath os.path.realpath os.path.normpath os.fspath str "
-       "os.path.normcase repr bytes.decode")
+       "os.path.normcase repr bytes.decode sqlalchemy.text sqlalchemy.sql.text "
+       "sqlalchemy.sql.expression.text")
+# Django's management commands that empty or drop the database.
+_table("django_command", "django.core.management.call_command")
+_DJANGO_WIPES = frozenset({"flush", "reset_db", "sqlflush"})
+# Database access through a driver or an ORM, whatever the receiver (a cursor, a
+# connection, a session, an engine): SQL given to these methods is judged like SQL given to
+# a database's command line (event_source.sql), and these ORM methods drop every table.
+_SQL_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql",
+                          "execute_sql", "raw", "run_sql"})
+_DROP_ALL_METHODS = frozenset({"drop_all", "drop_tables", "dropDatabase", "drop_database",
+                               "drop_collection"})
 _table("getenv", "os.getenv os.environ.get os.getenvb")
 _table("import", "__import__ importlib.import_module importlib.__import__")
 _table("getattr", "getattr")
@@ -627,12 +641,15 @@ class PythonAnalyzer:
         if isinstance(callee, Function):
             return self.call_function(callee, args, kwargs)
         if method is not None:
+            self.database_method(method, args, kwargs)
             return self.method(receiver, method, args, kwargs)
         if name is None:
             self.env_sinks(args, kwargs, None)
             return None
         if "." in name or effect:
             self.report.call(name)
+        if effect is None and "." in name:  # `db.drop_all()` of an imported module's object
+            self.database_method(name.rsplit(".", 1)[1], args, kwargs)
         result = self.effect(effect, name, args, kwargs) if effect else None
         if effect not in ("environ_pass", "popen", "execv", "execl", "spawnv", "spawnl",
                           "posix_spawn", "getenv", "import", "getattr"):
@@ -641,6 +658,22 @@ class PythonAnalyzer:
             flags = flags_of(args)
             return Text(UNKNOWN, flags & ~BUILT) if flags else None
         return result
+
+    def database_method(self, name: str, args: list, kwargs: dict) -> None:
+        """SQL sent through a driver or ORM method, and ORM methods that drop everything."""
+        if name in _DROP_ALL_METHODS:
+            self.report.effects["db.wipe"] = None
+        elif name in _SQL_METHODS:
+            statement = args[0] if args else kwargs.get("sql") or kwargs.get("statement")
+            if isinstance(statement, Text) and statement.s:
+                from ..sql import effects
+
+                for found in effects(statement.s):
+                    self.report.effects[found] = None
+
+    def do_django_command(self, name, args, kwargs):
+        if args and isinstance(args[0], Text) and args[0].s in _DJANGO_WIPES:
+            self.report.effects["db.wipe"] = None
 
     def env_sinks(self, args: list, kwargs: dict, effect: str | None) -> None:
         """The whole environment handed to anything but a child process's `env=`."""
@@ -806,6 +839,15 @@ class PythonAnalyzer:
     def do_argv(self, name, args, kwargs):
         self.argv(list(args))
 
+    def do_keyring(self, name, args, kwargs):
+        """A password from the OS keychain: the same read as the keyring command line, so
+        the shell analysis's credential rules apply (tool.cmd.credential_reads)."""
+        words = [args[0] if args else kwargs.get("service_name"),
+                 args[1] if len(args) > 1 else kwargs.get("username")]
+        self.report.command("argv", ["keyring", "get",
+                                     *(as_text(w).s for w in words if w is not None)])
+        return Text(UNKNOWN)
+
     def do_execv(self, name, args, kwargs):
         words = args[1] if len(args) > 1 and isinstance(args[1], list) else args[:1]
         if words and args:
@@ -851,6 +893,12 @@ class PythonAnalyzer:
         self.hosts_in(args)
         self.hosts_in([v for k, v in kwargs.items() if k in ("url", "host", "hostname",
                                                              "address", "uri")])
+        if name.endswith(".urlretrieve"):
+            # urlretrieve(url, filename): the download lands in a file, which the shell
+            # analysis then knows as downloaded (running it later is running fetched code)
+            target = args[1] if len(args) > 1 else kwargs.get("filename")
+            if target is not None:
+                report.add(report.writes, as_text(target).s)
         return Obj("response", NETWORK)
 
     def hosts_in(self, values: list, depth: int = 0) -> None:

@@ -90,13 +90,15 @@ class CodeReport:
     """What code would do: facts for rules, and what the shell analysis takes over.
 
     `reads`/`writes`/`deletes` hold path values (home expanded, relative to the working
-    directory, run-time parts as `UNKNOWN`); `commands` holds ("shell", text) for a command
+    directory, run-time parts as `UNKNOWN`); `effects` holds tool.effects words the code has
+    without a command line (`db.wipe`: SQL that drops or empties tables sent through a
+    database driver, an ORM's drop_all); `commands` holds ("shell", text) for a command
     line given to a shell and ("argv", [words]) for a program run with arguments, both
     analysed in turn by the shell analysis; `runs_fetched` says code from the network runs.
     """
 
-    __slots__ = ("actions", "calls", "commands", "deletes", "hosts", "languages", "reads",
-                 "reasons", "runs_fetched", "signals", "urls", "writes")
+    __slots__ = ("actions", "calls", "commands", "deletes", "effects", "hosts", "languages",
+                 "reads", "reasons", "runs_fetched", "signals", "urls", "writes")
 
     def __init__(self) -> None:
         self.languages: dict[str, None] = {}
@@ -106,6 +108,7 @@ class CodeReport:
         self.reads: dict[str, None] = {}
         self.writes: dict[str, None] = {}
         self.deletes: dict[str, None] = {}
+        self.effects: dict[str, None] = {}
         self.urls: dict[str, None] = {}
         self.hosts: dict[str, None] = {}
         self.commands: list[tuple] = []
@@ -146,7 +149,7 @@ class CodeReport:
     def merge(self, other: CodeReport) -> None:
         """Add another report's facts to this one (several snippets of one call)."""
         for name in ("languages", "actions", "signals", "calls", "reads", "writes", "deletes",
-                     "urls", "hosts", "reasons"):
+                     "effects", "urls", "hosts", "reasons"):
             mine = getattr(self, name)
             for key in getattr(other, name):
                 if len(mine) < MAX_ITEMS:

@@ -95,9 +95,10 @@ _PS_KEYWORDS = frozenset({"if", "else", "elseif", "foreach", "for", "while", "do
 _MAX_TOKENS = 200_000
 # Effects whose value does not depend on the arguments: in a value, they are not evaluated
 # (the walk evaluates them once, for the effect).
-_EFFECT_ONLY = frozenset({"shell", "system", "argv", "spawn", "argv_list", "popen", "socket",
-                          "fetch", "go_dial", "go_command_ctx", "write", "write2", "move",
-                          "delete", "exec", "include", "env_whole", "ps_start"})
+_EFFECT_ONLY = frozenset({"shell", "system", "argv", "keyring", "sql", "db_wipe", "spawn",
+                          "argv_list", "popen", "socket", "fetch", "go_dial", "go_command_ctx",
+                          "write", "write2", "move", "delete", "exec", "include", "env_whole",
+                          "ps_start"})
 # Words after which an expression starts (`of [...]` is an array, not an index).
 _KEYWORDS = frozenset({"return", "of", "in", "typeof", "instanceof", "await", "yield",
                        "throw", "void", "delete", "case", "new", "else", "elsif", "when",
@@ -834,6 +835,31 @@ class TokenAnalyzer:
     def fx_argv(self, name, spans, effects):
         if effects:
             self.argv_command(self.args(spans))
+        return Text(UNKNOWN)
+
+    def fx_sql(self, name, spans, effects):
+        """SQL sent through a driver or an ORM (`client.query("TRUNCATE t")`)."""
+        if effects:
+            statement = self.arg(spans, 0)
+            if statement is not None:
+                from ..sql import effects as sql_effects
+
+                for found in sql_effects(as_text(statement).s):
+                    self.report.effects[found] = None
+        return Text(UNKNOWN)
+
+    def fx_db_wipe(self, name, spans, effects):
+        if effects:
+            self.report.effects["db.wipe"] = None
+        return Text(UNKNOWN)
+
+    def fx_keyring(self, name, spans, effects):
+        """A password from the OS keychain (keytar, Python's keyring): the read the keyring
+        command line makes (`keyring get SERVICE ACCOUNT`)."""
+        if effects:
+            words = [self.arg(spans, 0), self.arg(spans, 1)]
+            self.report.command("argv", ["keyring", "get",
+                                         *(as_text(w).s for w in words if w is not None)])
         return Text(UNKNOWN)
 
     def fx_spawn(self, name, spans, effects):

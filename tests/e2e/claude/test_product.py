@@ -46,14 +46,6 @@ USER_RULE_TEXT = f"""\
   source: coding_agent
   tags: [coding_agent_deny]
 """
-# A user who trusts the agent to read (not change) Claude Code's settings turns that ask off.
-TRUST_SETTINGS_READ = f"""\
-- rule: {READ_SETTINGS_RULE}
-  enabled: false
-  override:
-    enabled: replace
-"""
-
 
 def bash(command: str, description: str = "Scripted command") -> dict:
     return tool_call("Bash", command=command, description=description)
@@ -86,24 +78,27 @@ def test_write_to_claude_settings_removing_the_hook_is_denied(product):
     read = tool_call("Read", file_path=str(product.settings_file))
     write = tool_call("Write", file_path=str(product.settings_file), content=without_hook)
 
-    # Out of the box, reading the settings asks (refused in -p), and Claude Code will not
-    # Write a file the agent has not read: the attack stops before the Write is even tried.
-    session = product.run([read, write])
-    assert_asked(product, session, session.only_result_for("Read"), READ_SETTINGS_RULE)
-    refused = session.only_result_for("Write")
-    assert "has not been read" in refused["content"]
-    assert not [record for record in product.records()
-                if record["output_fields"]["tool.use_id"] == refused["tool_use_id"]]
-    assert product.settings_file.read_bytes() == original
-
-    # A user who allows reading them: the Write reaches the hook, and the hook denies it
-    # (in bypass mode, so that nothing but the hook stands between the Write and the file).
-    product.write_user_rules("trust-settings-read.yaml", TRUST_SETTINGS_READ)
+    # Settings that hold no credential may be read (the hook entry is no secret: every deny
+    # names the guard), so Claude Code lets the Write through, and the hook denies it (in
+    # bypass mode, so that nothing but the hook stands between the Write and the file).
     session = product.run([read, write], permission_mode=BYPASS)
     assert session.only_result_for("Read")["is_error"] is False, session.describe()
     assert_denied(product, session, session.only_result_for("Write"), SELF_RULE)
     assert product.settings_file.read_bytes() == original
     product.hook_command()  # still registered
+
+
+def test_reading_settings_that_hold_a_token_asks(product):
+    original = product.settings_file.read_bytes()
+    data = json.loads(original)
+    data["env"] = {"ACME_DEPLOY_TOKEN": "dpl_" + "7f3a9c" * 6}
+    try:
+        product.settings_file.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        session = product.run([tool_call("Read", file_path=str(product.settings_file))])
+        assert_asked(product, session, session.only_result_for("Read"), READ_SETTINGS_RULE)
+        assert "dpl_7f3a9c" not in session.describe(), "the token reached the model"
+    finally:
+        product.settings_file.write_bytes(original)
 
 
 def test_pipe_to_shell_is_denied_and_nothing_runs(product, connection_recorder):

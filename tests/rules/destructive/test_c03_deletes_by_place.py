@@ -168,3 +168,38 @@ def test_git_clean_outside_the_project_is_a_wipe(verdict, command):
 def test_git_clean_inside_the_project_discards_work(verdict):
     result = verdict("git -C src clean -fdx", setup=IGNORE)
     assert result == "ask" and "Ask before discarding uncommitted work" in result.rules
+
+
+# Class: generated sites and other toolchains' compiler output are build folders too (Sphinx
+# and Elixir's `_build`, Jekyll's `_site`, Dart's `.dart_tool`...), also when a recipe of a
+# Makefile in a subfolder deletes them; the same names as data or source still ask.
+GENERATED = [{"file": "{project}/handbook/Makefile",
+              "content": "html:\n\tsphinx-build -b html . _build/html\n"
+                         "clean:\n\trm -rf _build/*\n"},
+             {"file": "{project}/site/Makefile",
+              "content": "clean:\n\trm -rf _site .jekyll-cache\n"},
+             {"file": "{project}/handbook/conf.py", "content": "project = 'x'\n"}]
+
+
+@pytest.mark.parametrize("command", [
+    "rm -rf _build",
+    "rm -rf api/_build/dev",
+    "rm -rf handbook/_build/*",
+    "make -C handbook clean",
+    "cd site && make clean",
+    "rm -rf .dart_tool .stack-work zig-out",
+    "find . -name .ipynb_checkpoints -type d -exec rm -rf {} +",
+])
+def test_generated_output_folders_are_build_outputs(verdict, command):
+    result = verdict(command, setup=[*IGNORE, *GENERATED])
+    assert result == "allow", (result.rules, result.places)
+
+
+@pytest.mark.parametrize("command", [
+    "rm -rf handbook",             # the sources of the generated site
+    "rm -rf _build_notes",         # only the exact folder names are build output
+    "rm -rf _site/../handbook",
+])
+def test_sources_next_to_generated_folders_still_ask(verdict, command):
+    result = verdict(command, setup=[*IGNORE, *GENERATED])
+    assert result == "ask", (result.rules, result.places)

@@ -72,3 +72,29 @@ def test_other_users_files_in_tmp_are_not_the_users(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "getuid", lambda: 2 ** 31 - 7)
     assert places.of_write("/tmp/" + existing[0].name + "/x") == "temp_root"
     assert places.of_delete("/tmp/" + existing[0].name, "many") == ["temp_root"]
+
+
+# Class: a temp entry named partly by a variable the hook does not see (it is not set in the
+# hook's environment, which the agent's shell shares) is still an entry of the temp folder:
+# the shell analysis records the write as the folder, the delete analysis judges the entry.
+@pytest.mark.parametrize("command", [
+    "rm -rf /var/tmp/jest-cache-$LOGNAME",
+    "rm -rf /var/tmp/ci-build-$CI_PIPELINE_ID/out",
+    'rm -rf "/var/tmp/playwright-$RUN_ID" && mkdir -p "/var/tmp/playwright-$RUN_ID"',
+])
+def test_a_temp_entry_named_by_an_unseen_variable_is_temp_space(verdict, command):
+    # (/var/tmp: a checkout under /tmp makes /tmp a folder of the hook's own interpreter)
+    result = verdict(command)
+    assert result == "allow", (result.rules, result.places)
+
+
+@pytest.mark.parametrize("command", [
+    "rm -rf /tmp/$WORKDIR",                # empty: /tmp itself
+    "rm -rf /tmp/cache-$(cat name.txt)",   # program output may hold ../
+    "rm -rf /tmp/cache-$RUN/../..",
+    "rm -rf /tmp/cache-$RUN ~/Documents/old",
+    "rm -rf /tmp/cache-$RUN; mv ~/notes /tmp/",
+])
+def test_run_time_temp_names_that_can_reach_further_still_ask(verdict, command):
+    result = verdict(command)
+    assert result in ("ask", "deny"), (result.rules, result.places)

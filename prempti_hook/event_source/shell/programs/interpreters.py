@@ -169,6 +169,8 @@ def _take_over(ev: Evaluator, call: Call, report: CodeReport, st: State) -> None
             ev.path(known, st, write=True)
     for url in report.urls:
         ev.url(url)
+    for name in report.effects:  # db.wipe through a driver or an ORM
+        ev.out.effects[name] = None
     for host in report.hosts:
         ev.host(host)
     for why in report.reasons:
