@@ -94,6 +94,12 @@ _table("argv", "asyncio.create_subprocess_exec")
 # The OS keychain through the keyring library: what `keyring get SERVICE USER` prints.
 _table("keyring", "keyring.get_password keyring.get_credential keyring.core.get_password "
        "keyring.core.get_credential")
+# Libraries that decrypt a browser's cookie store: the read of that browser's profile.
+_table("browser_store", "browser_cookie3.chrome browser_cookie3.chromium browser_cookie3.brave "
+       "browser_cookie3.edge browser_cookie3.opera browser_cookie3.vivaldi "
+       "browser_cookie3.firefox browser_cookie3.librewolf browser_cookie3.safari "
+       "browser_cookie3.load pycookiecheat.chrome_cookies pycookiecheat.firefox_cookies "
+       "browsercookie.chrome browsercookie.firefox browsercookie.load")
 _table("dup", "os.dup2 os.dup os.dup3")
 _table("socket", "socket.socket socket.create_connection socket.fromfd socket.socketpair "
        "ssl.wrap_socket asyncio.open_connection telnetlib.Telnet")
@@ -846,6 +852,20 @@ class PythonAnalyzer:
                  args[1] if len(args) > 1 else kwargs.get("username")]
         self.report.command("argv", ["keyring", "get",
                                      *(as_text(w).s for w in words if w is not None)])
+        return Text(UNKNOWN)
+
+    def do_browser_store(self, name, args, kwargs):
+        """A browser's cookies and saved logins, decrypted: the read of its profile folder
+        (which the credential-store rules know), Chromium-family and Firefox for `load`."""
+        report = self.report
+        short = name.rsplit(".", 1)[-1]
+        profiles = []
+        if short != "firefox_cookies" and short not in ("firefox", "librewolf"):
+            profiles.append("/.config/google-chrome")
+        if short in ("firefox", "librewolf", "firefox_cookies", "load"):
+            profiles.append("/.mozilla/firefox")
+        for profile in profiles:
+            report.add(report.reads, self.home + profile)
         return Text(UNKNOWN)
 
     def do_execv(self, name, args, kwargs):
