@@ -389,3 +389,26 @@ def test_browser_cookie_libraries_read_the_profile(src, profile):
 def test_the_standard_cookie_jar_reads_no_browser():
     report = run("import http.cookiejar\njar = http.cookiejar.MozillaCookieJar('cookies.txt')")
     assert not any(".config/google-chrome" in r or ".mozilla" in r for r in report.reads)
+
+
+# --- the names of environment variables are not their values (quality2) ----------------------
+
+@pytest.mark.parametrize("src", [
+    "import os\nprint(sorted(k for k in os.environ if k.startswith('GITHUB_')))",
+    "import os\nprint(list(os.environ.keys()))",
+    "import os\nprint(sorted(os.environ))",
+    "import os\nfor name in os.environ:\n    print(name)",
+])
+def test_listing_variable_names_is_no_dump(src):
+    assert "env_dump" not in run(src).actions
+
+
+@pytest.mark.parametrize("src", [
+    "import os\nprint([os.environ[k] for k in os.environ])",
+    "import os\nfor name in os.environ:\n    print(name, os.environ[name])",
+    "import os\nprint([os.getenv(k) for k in os.environ.keys()])",
+    "import os\nfor k, v in os.environ.items():\n    print(k, v)",
+    "import os\nprint(dict(os.environ))",
+])
+def test_values_looked_up_by_every_name_are_a_dump(src):
+    assert "env_dump" in run(src).actions

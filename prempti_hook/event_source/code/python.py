@@ -22,6 +22,7 @@ from .report import (
     DECODED,
     DELETE_ACTION,
     ENV_DUMP_ACTION,
+    ENV_NAME,
     ENVIRON,
     FETCHED,
     FILE,
@@ -168,7 +169,11 @@ _table("quiet", "print logging.info logging.debug logging.warning logging.error 
        "logging.critical logging.exception os.path.exists os.path.isfile os.path.isdir "
        "os.path.islink os.path.lexists os.path.getsize os.path.getmtime os.access os.stat "
        "os.lstat warnings.warn sys.exit")
-_table("env_dump", "os.environ.items os.environ.keys os.environ.values")
+# Iterating the environment mapping gives the variables' names.
+_NAME_LISTS = frozenset({"list", "tuple", "sorted"})
+_table("env_dump", "os.environ.items os.environ.values")
+# The names of the variables, not their values (`os.environ.keys()`, `sorted(os.environ)`).
+_table("env_names", "os.environ.keys")
 
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "fish", "ash",
                      "cmd", "cmd.exe", "powershell", "pwsh", "powershell.exe"})
@@ -418,7 +423,9 @@ class PythonAnalyzer:
                 self.body(node.orelse)
                 return
         elif isinstance(iterable, Obj) and iterable.kind == "environ":
-            self.bind(node.target, Text(UNKNOWN, ENVIRON))
+            # `for name in os.environ`: the names; `.items()`, `.values()`: the values too
+            names = not isinstance(node.iter, _ast.Call)
+            self.bind(node.target, Text(UNKNOWN, ENV_NAME if names else ENVIRON))
         else:
             self.bind(node.target, Text(UNKNOWN, flags_of(iterable)))
         self.body(node.body)
@@ -608,8 +615,10 @@ class PythonAnalyzer:
             name = generators[0].target.id
             if isinstance(arg, _ast.Name) and arg.id == name:
                 return [Text(c, DECODED) for c in chars(iterable).s]
+        names = (isinstance(iterable, Obj) and iterable.kind == "environ"
+                 and not isinstance(generators[0].iter, _ast.Call))
         self.bind(generators[0].target if generators else None,
-                  Text(UNKNOWN, flags_of(iterable)))
+                  Text(UNKNOWN, ENV_NAME if names else flags_of(iterable)))
         return self.ev(elt)
 
     # --- calls ----------------------------------------------------------------------------
@@ -708,7 +717,9 @@ class PythonAnalyzer:
             if kind == "environ":
                 if name in ("get", "setdefault", "pop", "__getitem__"):
                     return self.env_get(args[0] if args else None)
-                if name in ("copy", "items", "keys", "values"):
+                if name == "keys":
+                    return Text(UNKNOWN, ENV_NAME)  # the names of the variables
+                if name in ("copy", "items", "values"):
                     if name != "copy":
                         self.env_sinks([receiver], {}, None)
                     return Obj("environ", ENVIRON)
@@ -1074,6 +1085,8 @@ class PythonAnalyzer:
     def env_get(self, key, default=None):
         if isinstance(key, Text) and key.s in ("HOME", "USERPROFILE"):
             return Text(self.home)
+        if flags_of(key) & ENV_NAME:
+            return Text(UNKNOWN, ENVIRON)  # `os.environ[name]` for every name in it
         return Text(UNKNOWN) if default is None else concat([default], built=False)
 
     def do_import(self, name, args, kwargs):
@@ -1106,12 +1119,18 @@ class PythonAnalyzer:
         return as_text(args[0]) if args and isinstance(args[0], Text) else None
 
     def do_environ_pass(self, name, args, kwargs):
+        if name in _NAME_LISTS and args and isinstance(args[0], Obj) \
+                and args[0].kind == "environ":
+            return Text(UNKNOWN, ENV_NAME)  # `sorted(os.environ)`: the variables' names
         if args and (flags_of(args[0]) & ENVIRON or (isinstance(args[0], Obj)
                      and args[0].kind == "environ")):
             return Obj("environ", ENVIRON) if name == "dict" else Text(UNKNOWN, ENVIRON)
         if args and isinstance(args[0], list):
             return args[0]
         return Text(UNKNOWN, flags_of(args)) if flags_of(args) else None
+
+    def do_env_names(self, name, args, kwargs):
+        return Text(UNKNOWN, ENV_NAME)
 
     def do_env_dump(self, name, args, kwargs):
         self.report.act(ENV_DUMP_ACTION)
