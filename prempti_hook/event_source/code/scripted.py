@@ -85,6 +85,27 @@ _ENV_WHOLE_METHODS = frozenset({"to_h", "to_a", "to_hash", "each", "each_pair", 
 _STATEMENT_END = frozenset({";", "}"})
 _MODIFIERS = frozenset({"if", "unless", "or", "and", "while", "until", "then", "do", "||",
                         "&&", "|", "rescue"})
+def _perl_indirect_new(toks: list) -> list:
+    """Perl's indirect object syntax `new IO::Socket::INET(...)` written as the method call
+    it is, `IO::Socket::INET->new(...)`."""
+    if (ID, "new") not in toks:
+        return toks
+    out: list = []
+    k, n = 0, len(toks)
+    while k < n:
+        if toks[k] == (ID, "new") and k + 1 < n and toks[k + 1][0] == ID:
+            end = k + 2
+            while end + 1 < n and toks[end] == (OP, "::") and toks[end + 1][0] == ID:
+                end += 2
+            out.extend(toks[k + 1:end])
+            out.extend([(OP, "->"), (ID, "new")])
+            k = end
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
+
+
 # Programs whose output is what they download (`io.popen("curl -s URL")`, `` `wget -qO- URL` ``).
 _DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c"})
 
@@ -170,6 +191,8 @@ class TokenAnalyzer:
             toks, renamed = tokenize(self.lang, src[:MAX_CODE], _MAX_TOKENS, self.budget)
             if renamed:
                 self.report.act(OBFUSCATED_ACTION)
+            if self.lang == "perl":
+                toks = _perl_indirect_new(toks)
             self.walk(toks)
         except OverflowError:
             self.report.reason(R_TOO_COMPLEX)
