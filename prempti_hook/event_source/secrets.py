@@ -222,7 +222,7 @@ MAX_LABELS = 256
 def _labelled_secret(text: str) -> bool:
     pos = text.find("=")
     seen = 0
-    while 0 < pos and seen < MAX_LABELS:
+    while pos > 0 and seen < MAX_LABELS:
         seen += 1
         start = pos
         while start > 0 and pos - start < 64 and text[start - 1] in _NAME_CHARS:
