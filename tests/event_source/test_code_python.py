@@ -409,6 +409,7 @@ def test_listing_variable_names_is_no_dump(src):
     "import os\nprint([os.getenv(k) for k in os.environ.keys()])",
     "import os\nfor k, v in os.environ.items():\n    print(k, v)",
     "import os\nprint(dict(os.environ))",
+    "import os\nprint('\\n'.join(f'{k}={v}' for k, v in os.environ.items()))",
 ])
 def test_values_looked_up_by_every_name_are_a_dump(src):
     assert "env_dump" in run(src).actions

@@ -270,8 +270,10 @@ class PythonAnalyzer:
             self.scopes[-1][target.id] = value
         elif isinstance(target, (_ast.Tuple, _ast.List)):
             items = value if isinstance(value, list) else []
+            # unpacking a value known only by its flags (`k, v` of the environment's items)
+            part = Text(UNKNOWN, value.flags) if isinstance(value, Text) and value.flags else None
             for index, element in enumerate(target.elts):
-                self.bind(element, items[index] if index < len(items) else None)
+                self.bind(element, items[index] if index < len(items) else part)
         elif isinstance(target, _ast.Starred):
             self.bind(target.value, None)
         else:
