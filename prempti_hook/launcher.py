@@ -162,7 +162,9 @@ def matches_record(st, path):
 # The code bundle ----------------------------------------------------------------------------
 
 def _python_magic():
-    from importlib.util import MAGIC_NUMBER
+    # The frozen module importlib.util takes it from: already loaded at startup, whereas
+    # importing importlib.util pulls in contextlib, collections and functools (~1 ms).
+    from _frozen_importlib_external import MAGIC_NUMBER
 
     return MAGIC_NUMBER
 
@@ -215,7 +217,7 @@ class Bundle:
         if entry is None:
             relpath = self.extensions.get(name)
             return None if relpath is None else self._extension_spec(name, relpath)
-        from importlib.machinery import ModuleSpec
+        from _frozen_importlib import ModuleSpec  # importlib.machinery's, without the import
 
         origin = self.archive + "/" + entry[2]
         package = entry[2].endswith("/__init__.py")

@@ -431,10 +431,17 @@ def _settings_credentials(ev, _arg):
     found = tool_paths(ev)
     if found is None:
         return None
-    from .agent_settings import SETTINGS_NAMES, settings_credentials
+    paths = [p for p in found.real if p.rsplit("/", 1)[-1] in _SETTINGS_NAMES]
+    if not paths:
+        return ()  # most calls: nothing to import or read
+    from .agent_settings import settings_credentials
 
-    paths = [p for p in found.real if p.rsplit("/", 1)[-1] in SETTINGS_NAMES]
-    return settings_credentials(paths) if paths else ()
+    return settings_credentials(paths)
+
+
+# agent_settings.SETTINGS_NAMES, spelled out here so that a call touching no settings file
+# does not import that module (tests/event_source/test_agent_settings.py checks they agree).
+_SETTINGS_NAMES = frozenset({"settings.json", "settings.local.json"})
 
 
 SHELL_EXTRACTORS = {
