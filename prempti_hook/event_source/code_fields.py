@@ -451,7 +451,8 @@ for _name in ("network", "process", "delete", "decode_exec", "env_dump", "remote
 
 _CODE_SCOPE = ("for a shell command, the interpreter code it runs at any depth (inline, "
                "here-documents, scripts it runs by path or by interpreter, make recipes, "
-               "npm scripts, git hooks); for a file write, the code the file will run")
+               "npm scripts, git hooks, conftest.py under pytest, setup.py under pip install ., "
+               ".envrc under direnv allow); for a file write, the code the file will run")
 # name, is_list, type, description
 DECLARATIONS = (
     ("tool.code.languages", True, "CHARBUF",

@@ -153,6 +153,11 @@ def _real_file_path(ev: Event, _arg) -> str:
     return resolve(path, ev["agent.real_cwd"], ev.home) if path else ""
 
 
+def _file_exists(ev: Event, _arg) -> bool:
+    path = ev["tool.real_file_path"]
+    return bool(path) and "\x00" not in path and os.path.lexists(path)
+
+
 def _real_cwd(ev: Event, _arg) -> str:
     cwd = ev.call.cwd
     if not cwd:
@@ -318,6 +323,7 @@ EXTRACTORS = {
     "tool.file_path": lambda ev, _arg: file_path(ev),
     "tool.file_name": _file_name,
     "tool.real_file_path": _real_file_path,
+    "tool.file_exists": _file_exists,
     "tool.patch_op": lambda ev, _arg: "" if ev.patch_file is None else ev.patch_file.op,
     "tool.content": _content,
     "tool.url": _url,

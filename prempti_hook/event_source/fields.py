@@ -54,6 +54,9 @@ PREMPTI_FIELDS = [
 
 BEYOND_PREMPTI = [
     _s("tool.content", "text the call would write (Write content, Edit new_string, ...)"),
+    FieldInfo("tool.file_exists", "BOOL", desc="something (a file, a folder, a link) is at "
+              "tool.real_file_path when the call is checked: a Write that creates a file "
+              "overwrites nothing"),
     _s("tool.url", "WebFetch url"),
     _s("tool.url.host", "lowercase host of tool.url (IP literals and IDNA normalized)"),
     _s("mcp.server", "MCP server of an mcp__<server>__<tool> call"),

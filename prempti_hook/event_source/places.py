@@ -77,6 +77,8 @@ BUILD_DIRS = frozenset({
     ".angular", ".expo", ".vercel", ".output", ".docusaurus", ".terraform", ".serverless",
     "bower_components", ".sass-cache", ".vite", ".pnpm-store", ".venv", ".webpack",
     "tmp", "temp", "cache",
+    # Next.js static export, TypeScript and IntelliJ compiler output
+    "out",
     # generated sites and compiler output of other toolchains: Sphinx, Elixir (mix), dune
     # and Bazel-like `_build`; Jekyll and Eleventy `_site`; Dart, Haskell (stack, cabal),
     # Zig, CMake (IDE build folders), Jupyter checkpoints

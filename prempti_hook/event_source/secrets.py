@@ -208,6 +208,43 @@ def _aws_secret(text: str, lowered: str) -> bool:
     return False
 
 
+# `NAME=value` lines of an environment or config file whose name says the value is a secret
+# (`STRIPE_SECRET_KEY=...`, `JWT_SECRET=...`, `:_authToken=...`): `labelled_secret`.
+_SECRET_NAME_WORDS = ("secret", "token", "passw", "apikey", "api_key", "access_key",
+                      "private_key", "signing_key", "client_key", "auth_key")
+_PLACEHOLDER_WORDS = ("example", "changeme", "change_me", "your", "xxxx", "placeholder",
+                      "dummy", "redacted", "sample", "fake", "test", "...", "****")
+_NAME_CHARS = _URLSAFE | frozenset(".")
+_VALUE_STOP = frozenset(" \t\r\n\"'`,;&|)")
+MAX_LABELS = 256
+
+
+def _labelled_secret(text: str) -> bool:
+    pos = text.find("=")
+    seen = 0
+    while pos > 0 and seen < MAX_LABELS:
+        seen += 1
+        start = pos
+        while start > 0 and pos - start < 64 and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        before = text[start - 1] if start else "\n"
+        name = text[start:pos].lower()
+        if name and before in "\n \t:" and any(w in name for w in _SECRET_NAME_WORDS):
+            begin = pos + 1 + (text[pos + 1:pos + 2] in ("'", '"'))
+            end = begin
+            while end < len(text) and end - begin <= 512 and text[end] not in _VALUE_STOP:
+                end += 1
+            value = text[begin:end]
+            lowered = value.lower()
+            if (8 <= len(value) <= 512 and value[0] not in "$<{%*"
+                    and any(c in _DIGITS for c in value)
+                    and any(c in _UPPER or c in _LOWER for c in value)
+                    and not any(w in lowered for w in _PLACEHOLDER_WORDS)):
+                return True
+        pos = text.find("=", pos + 1)
+    return False
+
+
 def scan_text(text: str, found: set[str]) -> None:
     """Add to `found` the kinds of credentials that occur in `text`."""
     for anchor, kind, check in _ANCHORS:
@@ -226,6 +263,8 @@ def scan_text(text: str, found: set[str]) -> None:
     if "aws_secret_access_key" not in found and ("ecret" in text or "ECRET" in text) \
             and _aws_secret(text, text.lower()):
         found.add("aws_secret_access_key")
+    if "labelled_secret" not in found and "=" in text and _labelled_secret(text):
+        found.add("labelled_secret")
 
 
 def find_secrets(value: object) -> tuple[str, ...]:

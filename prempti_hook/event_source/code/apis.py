@@ -110,7 +110,9 @@ _PERL = _build({
               "Net::Telnet.new socket",
     "fetch": "LWP::Simple::get LWP::Simple::getstore LWP::Simple::getprint "
              "LWP::UserAgent.new HTTP::Tiny.new Net::FTP.new Net::SMTP.new "
-             "Mojo::UserAgent.new getstore getprint",
+             "Mojo::UserAgent.new getstore getprint "
+             # LWP::Simple exports get (perl -MLWP::Simple -e 'eval get(URL)')
+             "get",
     "read": "File::Slurp::read_file read_file",
     "write": "mkdir chmod chown symlink link",
     "move": "rename",

@@ -22,6 +22,7 @@ from .report import (
     DECODED,
     DELETE_ACTION,
     ENV_DUMP_ACTION,
+    ENV_NAME,
     ENVIRON,
     FETCHED,
     FILE,
@@ -94,6 +95,12 @@ _table("argv", "asyncio.create_subprocess_exec")
 # The OS keychain through the keyring library: what `keyring get SERVICE USER` prints.
 _table("keyring", "keyring.get_password keyring.get_credential keyring.core.get_password "
        "keyring.core.get_credential")
+# Libraries that decrypt a browser's cookie store: the read of that browser's profile.
+_table("browser_store", "browser_cookie3.chrome browser_cookie3.chromium browser_cookie3.brave "
+       "browser_cookie3.edge browser_cookie3.opera browser_cookie3.vivaldi "
+       "browser_cookie3.firefox browser_cookie3.librewolf browser_cookie3.safari "
+       "browser_cookie3.load pycookiecheat.chrome_cookies pycookiecheat.firefox_cookies "
+       "browsercookie.chrome browsercookie.firefox browsercookie.load")
 _table("dup", "os.dup2 os.dup os.dup3")
 _table("socket", "socket.socket socket.create_connection socket.fromfd socket.socketpair "
        "ssl.wrap_socket asyncio.open_connection telnetlib.Telnet")
@@ -162,7 +169,11 @@ _table("quiet", "print logging.info logging.debug logging.warning logging.error 
        "logging.critical logging.exception os.path.exists os.path.isfile os.path.isdir "
        "os.path.islink os.path.lexists os.path.getsize os.path.getmtime os.access os.stat "
        "os.lstat warnings.warn sys.exit")
-_table("env_dump", "os.environ.items os.environ.keys os.environ.values")
+# Iterating the environment mapping gives the variables' names.
+_NAME_LISTS = frozenset({"list", "tuple", "sorted"})
+_table("env_dump", "os.environ.items os.environ.values")
+# The names of the variables, not their values (`os.environ.keys()`, `sorted(os.environ)`).
+_table("env_names", "os.environ.keys")
 
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "fish", "ash",
                      "cmd", "cmd.exe", "powershell", "pwsh", "powershell.exe"})
@@ -259,8 +270,10 @@ class PythonAnalyzer:
             self.scopes[-1][target.id] = value
         elif isinstance(target, (_ast.Tuple, _ast.List)):
             items = value if isinstance(value, list) else []
+            # unpacking a value known only by its flags (`k, v` of the environment's items)
+            part = Text(UNKNOWN, value.flags) if isinstance(value, Text) and value.flags else None
             for index, element in enumerate(target.elts):
-                self.bind(element, items[index] if index < len(items) else None)
+                self.bind(element, items[index] if index < len(items) else part)
         elif isinstance(target, _ast.Starred):
             self.bind(target.value, None)
         else:
@@ -412,7 +425,9 @@ class PythonAnalyzer:
                 self.body(node.orelse)
                 return
         elif isinstance(iterable, Obj) and iterable.kind == "environ":
-            self.bind(node.target, Text(UNKNOWN, ENVIRON))
+            # `for name in os.environ`: the names; `.items()`, `.values()`: the values too
+            names = not isinstance(node.iter, _ast.Call)
+            self.bind(node.target, Text(UNKNOWN, ENV_NAME if names else ENVIRON))
         else:
             self.bind(node.target, Text(UNKNOWN, flags_of(iterable)))
         self.body(node.body)
@@ -602,8 +617,10 @@ class PythonAnalyzer:
             name = generators[0].target.id
             if isinstance(arg, _ast.Name) and arg.id == name:
                 return [Text(c, DECODED) for c in chars(iterable).s]
+        names = (isinstance(iterable, Obj) and iterable.kind == "environ"
+                 and not isinstance(generators[0].iter, _ast.Call))
         self.bind(generators[0].target if generators else None,
-                  Text(UNKNOWN, flags_of(iterable)))
+                  Text(UNKNOWN, ENV_NAME if names else flags_of(iterable)))
         return self.ev(elt)
 
     # --- calls ----------------------------------------------------------------------------
@@ -702,7 +719,9 @@ class PythonAnalyzer:
             if kind == "environ":
                 if name in ("get", "setdefault", "pop", "__getitem__"):
                     return self.env_get(args[0] if args else None)
-                if name in ("copy", "items", "keys", "values"):
+                if name == "keys":
+                    return Text(UNKNOWN, ENV_NAME)  # the names of the variables
+                if name in ("copy", "items", "values"):
                     if name != "copy":
                         self.env_sinks([receiver], {}, None)
                     return Obj("environ", ENVIRON)
@@ -846,6 +865,20 @@ class PythonAnalyzer:
                  args[1] if len(args) > 1 else kwargs.get("username")]
         self.report.command("argv", ["keyring", "get",
                                      *(as_text(w).s for w in words if w is not None)])
+        return Text(UNKNOWN)
+
+    def do_browser_store(self, name, args, kwargs):
+        """A browser's cookies and saved logins, decrypted: the read of its profile folder
+        (which the credential-store rules know), Chromium-family and Firefox for `load`."""
+        report = self.report
+        short = name.rsplit(".", 1)[-1]
+        profiles = []
+        if short != "firefox_cookies" and short not in ("firefox", "librewolf"):
+            profiles.append("/.config/google-chrome")
+        if short in ("firefox", "librewolf", "firefox_cookies", "load"):
+            profiles.append("/.mozilla/firefox")
+        for profile in profiles:
+            report.add(report.reads, self.home + profile)
         return Text(UNKNOWN)
 
     def do_execv(self, name, args, kwargs):
@@ -1054,6 +1087,8 @@ class PythonAnalyzer:
     def env_get(self, key, default=None):
         if isinstance(key, Text) and key.s in ("HOME", "USERPROFILE"):
             return Text(self.home)
+        if flags_of(key) & ENV_NAME:
+            return Text(UNKNOWN, ENVIRON)  # `os.environ[name]` for every name in it
         return Text(UNKNOWN) if default is None else concat([default], built=False)
 
     def do_import(self, name, args, kwargs):
@@ -1086,12 +1121,18 @@ class PythonAnalyzer:
         return as_text(args[0]) if args and isinstance(args[0], Text) else None
 
     def do_environ_pass(self, name, args, kwargs):
+        if name in _NAME_LISTS and args and isinstance(args[0], Obj) \
+                and args[0].kind == "environ":
+            return Text(UNKNOWN, ENV_NAME)  # `sorted(os.environ)`: the variables' names
         if args and (flags_of(args[0]) & ENVIRON or (isinstance(args[0], Obj)
                      and args[0].kind == "environ")):
             return Obj("environ", ENVIRON) if name == "dict" else Text(UNKNOWN, ENVIRON)
         if args and isinstance(args[0], list):
             return args[0]
         return Text(UNKNOWN, flags_of(args)) if flags_of(args) else None
+
+    def do_env_names(self, name, args, kwargs):
+        return Text(UNKNOWN, ENV_NAME)
 
     def do_env_dump(self, name, args, kwargs):
         self.report.act(ENV_DUMP_ACTION)

@@ -33,6 +33,8 @@ NETWORK = 2      # came from the network
 BUILT = 4        # assembled from several literal pieces ('o' + 's', chr codes...)
 ENVIRON = 8      # holds the whole environment (os.environ, process.env, %ENV...)
 FILE = 16        # read from a file at run time
+ENV_NAME = 32    # the name of an environment variable taken from the environment itself
+#                  (`for name in os.environ`): its value (`os.environ[name]`) is any of them
 
 # --- reasons (the shell analysis's names, so that rules see one vocabulary) ---------------
 R_TOO_LARGE = "too_large"

@@ -85,6 +85,44 @@ _ENV_WHOLE_METHODS = frozenset({"to_h", "to_a", "to_hash", "each", "each_pair", 
 _STATEMENT_END = frozenset({";", "}"})
 _MODIFIERS = frozenset({"if", "unless", "or", "and", "while", "until", "then", "do", "||",
                         "&&", "|", "rescue"})
+def _perl_indirect_new(toks: list) -> list:
+    """Perl's indirect object syntax `new IO::Socket::INET(...)` written as the method call
+    it is, `IO::Socket::INET->new(...)`."""
+    if (ID, "new") not in toks:
+        return toks
+    out: list = []
+    k, n = 0, len(toks)
+    while k < n:
+        if toks[k] == (ID, "new") and k + 1 < n and toks[k + 1][0] == ID:
+            end = k + 2
+            while end + 1 < n and toks[end] == (OP, "::") and toks[end + 1][0] == ID:
+                end += 2
+            out.extend(toks[k + 1:end])
+            out.extend([(OP, "->"), (ID, "new")])
+            k = end
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
+
+
+# Programs whose output is what they download (`io.popen("curl -s URL")`, `` `wget -qO- URL` ``).
+_DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c"})
+
+
+def _output_of(command):
+    """What a command run for its output gives back: a response from the network (its
+    text read through the handle, `h:read("*a")`) when the command is a download program
+    given a URL, else a run-time value."""
+    if isinstance(command, list):  # an argv list: IO.popen(["curl", "-s", URL])
+        command = Text(" ".join(w.s if isinstance(w, Text) else UNKNOWN for w in command[:16]))
+    if isinstance(command, Text):
+        words = command.s.split()
+        if words and words[0].rsplit("/", 1)[-1] in _DOWNLOADERS and "://" in command.s:
+            return Obj("response", NETWORK)
+    return Text(UNKNOWN)
+
+
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "fish", "ash", "cmd",
                      "cmd.exe", "powershell", "pwsh"})
 _STD_STREAMS = frozenset({"STDIN", "STDOUT", "STDERR", "$stdin", "$stdout", "$stderr"})
@@ -95,8 +133,9 @@ _PS_KEYWORDS = frozenset({"if", "else", "elseif", "foreach", "for", "while", "do
 _MAX_TOKENS = 200_000
 # Effects whose value does not depend on the arguments: in a value, they are not evaluated
 # (the walk evaluates them once, for the effect).
-_EFFECT_ONLY = frozenset({"shell", "system", "argv", "keyring", "sql", "db_wipe", "spawn",
-                          "argv_list", "popen", "socket", "fetch", "go_dial", "go_command_ctx",
+# (`shell` and `popen` are not: what a download command gives back is their value.)
+_EFFECT_ONLY = frozenset({"system", "argv", "keyring", "sql", "db_wipe", "spawn",
+                          "argv_list", "socket", "fetch", "go_dial", "go_command_ctx",
                           "write", "write2", "move", "delete", "exec", "include", "env_whole",
                           "ps_start"})
 # Words after which an expression starts (`of [...]` is an array, not an index).
@@ -152,6 +191,8 @@ class TokenAnalyzer:
             toks, renamed = tokenize(self.lang, src[:MAX_CODE], _MAX_TOKENS, self.budget)
             if renamed:
                 self.report.act(OBFUSCATED_ACTION)
+            if self.lang == "perl":
+                toks = _perl_indirect_new(toks)
             self.walk(toks)
         except OverflowError:
             self.report.reason(R_TOO_COMPLEX)
@@ -607,8 +648,12 @@ class TokenAnalyzer:
             elif kind == STR:
                 parts.append(self.string_value(value))
                 k += 1
-            elif kind in (NUM, CMD):
-                parts.append(value if kind == NUM else Text(UNKNOWN))
+            elif kind == NUM:
+                parts.append(value)
+                k += 1
+            elif kind == CMD:  # `curl -s URL` in backquotes gives what it downloads
+                output = _output_of(self.string_value(value))
+                parts.append(Text(FETCHED, NETWORK) if isinstance(output, Obj) else output)
                 k += 1
             elif kind == ID:
                 k = self.name_value(k, stop, parts)
@@ -816,9 +861,10 @@ class TokenAnalyzer:
                     report.add(report.hosts, host)
 
     def fx_shell(self, name, spans, effects):
+        command = self.arg(spans, 0)
         if effects:
-            self.shell_command(self.arg(spans, 0))
-        return Text(UNKNOWN)
+            self.shell_command(command)
+        return _output_of(command)
 
     def fx_system(self, name, spans, effects):
         if effects:
@@ -891,7 +937,7 @@ class TokenAnalyzer:
                 self.argv_command(values)
             else:
                 self.shell_command(first)
-        return Text(UNKNOWN)
+        return _output_of(self.arg(spans, 0))
 
     def fx_builder(self, name, spans, effects):
         program = self.arg(spans, 0)

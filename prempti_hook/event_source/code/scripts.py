@@ -664,3 +664,88 @@ def git_hook_steps(reader: FileReader, subcommand: str, args: list[str], cwd: st
         language = language_of_shebang(text.split("\n", 1)[0]) or "shell"
         steps.append(Step(language, text, top, path, truncated))
     return steps
+
+
+# --- project files a tool runs on its own --------------------------------------------------
+
+# pytest collects `conftest.py` from the folders it is given (or the working directory) and
+# their test subfolders, and imports each before any test runs.
+_TEST_FOLDERS = ("", "tests", "test", "testing", "src/tests")
+
+
+def _pytest_steps(reader: FileReader, args: list[str], cwd: str) -> list[Step]:
+    roots = [a.split("::", 1)[0] for a in args if a and not a.startswith("-")]
+    folders = []
+    for root in roots or ["."]:
+        path = _join(cwd, root)
+        folder = path if not path.endswith(".py") else os.path.dirname(path)
+        folders.append(folder)
+        if not roots:
+            folders.extend(os.path.join(folder, sub) for sub in _TEST_FOLDERS[1:])
+    steps = []
+    seen: set = set()
+    for folder in folders[:8]:
+        for candidate in (folder, os.path.dirname(folder)):
+            conftest = os.path.join(candidate, "conftest.py")
+            if conftest in seen:
+                continue
+            seen.add(conftest)
+            step = script_step(reader, conftest, "python", cwd)
+            if step is not None:
+                steps.append(step)
+    return steps
+
+
+def _pip_steps(reader: FileReader, args: list[str], cwd: str) -> list[Step]:
+    """`pip install .` / `pip install -e DIR`: a local project's setup.py runs to build it."""
+    if "install" not in args and "wheel" not in args and "download" not in args:
+        return []
+    steps = []
+    for index, arg in enumerate(args):
+        local = arg in (".", "..") or arg.startswith(("./", "../", "/"))
+        after_editable = index > 0 and args[index - 1] in ("-e", "--editable")
+        if arg.startswith("--editable="):
+            arg, local = arg.partition("=")[2], True
+        if (local or after_editable) and "://" not in arg and "+" not in arg.partition(":")[0]:
+            step = script_step(reader, os.path.join(_join(cwd, arg.split("[", 1)[0]),
+                                                    "setup.py"), "python", cwd)
+            if step is not None:
+                steps.append(step)
+    return steps[:4]
+
+
+def _direnv_steps(reader: FileReader, args: list[str], cwd: str) -> list[Step]:
+    """`direnv allow [DIR|FILE]`: the .envrc is sourced by the user's shell from now on
+    (`reload` sources it now)."""
+    if not args or args[0] not in ("allow", "permit", "grant", "reload"):
+        return []
+    target = next((a for a in args[1:] if not a.startswith("-")), ".")
+    path = _join(cwd, target)
+    if not path.endswith((".envrc", ".env")):
+        path = os.path.join(path, ".envrc")
+    step = script_step(reader, path, "shell", cwd)
+    if step is None:
+        return []
+    # direnv's own functions load files into the environment (not into the conversation)
+    # or pick a layout; the rest of the file is shell code that runs.
+    step.text = "\n".join(line for line in step.text.split("\n")
+                          if line.strip().split(" ", 1)[0] not in _DIRENV_STDLIB)
+    return [step]
+
+
+_DIRENV_STDLIB = frozenset({
+    "dotenv", "dotenv_if_exists", "source_env", "source_env_if_exists", "source_up",
+    "source_up_if_exists", "watch_file", "watch_dir", "layout", "use", "env_vars_required",
+    "strict_env", "unstrict_env", "PATH_add", "path_add", "MANPATH_add", "load_prefix"})
+
+
+def project_steps(reader: FileReader, program: str, args: list[str], cwd: str) -> list[Step]:
+    """Project files a tool runs without being told to (pytest's conftest.py, the setup.py of
+    `pip install .`, the .envrc `direnv allow` lets run)."""
+    if program in ("pytest", "py.test"):
+        return _pytest_steps(reader, args, cwd)
+    if program == "pip":
+        return _pip_steps(reader, args, cwd)
+    if program == "direnv":
+        return _direnv_steps(reader, args, cwd)
+    return []

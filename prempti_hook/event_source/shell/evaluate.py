@@ -977,8 +977,11 @@ class Evaluator(Expander):
             if shell:
                 self.run_code(stdin.value, call, stdin=None)
             else:
-                self.pipes()
+                # literal code piped to an interpreter is `python3 -c CODE` (analysed by the
+                # interpreter's handler); text with a part made at run time is generated code
                 self.reason(R_INLINE_CODE)
+                if COMPUTED in stdin.value or UNSET in stdin.value:
+                    self.pipes()
         elif stdin.kind == "text":
             if shell:
                 self.run_code(stdin.value, call, stdin=None)

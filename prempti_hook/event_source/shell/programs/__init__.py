@@ -177,7 +177,8 @@ _NAMES_BY_MODULE = {
         "valgrind firejail cgexec numactl prlimit systemd-run nsenter unshare gosu su-exec "
         "chpst setpriv coproc railway",
     "find": "find gfind",
-    "interpreters": "bun eval source . trap alias hash pwsh powershell npm just ztcp",
+    "interpreters": "bun eval source . trap alias hash pwsh powershell npm just ztcp pytest "
+                    "py.test",
     "shell_state":
         "cd pushd popd read mapfile readarray printf unset set shift getopts test [ let "
         "compgen",

@@ -277,8 +277,10 @@ def file_handler(kind: str, **options: str | bool):
             for op in ops:
                 ev.path(op, st, write=True)
         elif role == "mode":
+            # a mode or owner change leaves the content as it was: running the file
+            # afterwards (`chmod +x x.sh && ./x.sh`) runs what is on the disk
             for op in ops if reference or dash_mode else ops[1:]:
-                ev.path(op, st, write=True)
+                ev.path(op, st, write=True, record=False)
         elif role in ("dest", "link"):
             _destination_paths(ev, spec, st, opts, ops, target_dir)
         elif role == "move":

@@ -168,6 +168,12 @@ def _h_docker(ev: Evaluator, call: Call) -> None:
         _copy(ev, st, ops)
     else:
         generic(ev, call)
+        if sub == "compose" and any(a in ("up", "run", "create", "start") for a in args):
+            files = [args[k + 1] for k, a in enumerate(args[:-1]) if a in ("-f", "--file")]
+            _manifest_files(ev, st, files or list(_COMPOSE_FILES))
+
+
+_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
 def _copy(ev: Evaluator, st: State, ops: list) -> None:
@@ -271,6 +277,26 @@ def _h_kubectl(ev: Evaluator, call: Call) -> None:
         _copy(ev, st, ops[1:])
     else:
         generic(ev, call)
+        if sub in ("apply", "create", "replace"):
+            _manifest_files(ev, st, [v for n, v in opts if n in ("-f", "--filename") and v])
+
+
+def _manifest_files(ev: Evaluator, st: State, names: list) -> None:
+    """`kubectl apply -f FILE|DIR`: what the manifests on disk give their pods
+    (`event_source.manifests`), as if given on the command line."""
+    cwd = next((c for c in st.cwds if not has_marker(c)), None)
+    paths = [resolve_expanded(n, cwd) for n in names[:8]
+             if cwd is not None and n != "-" and "://" not in n and not has_marker(n)]
+    if not paths:
+        return
+    from ...manifests import read_manifests
+
+    facts = read_manifests(paths)
+    for privilege in facts.privileges:
+        ev.out.container_privileges[privilege] = None
+    for host in facts.host_paths[:32]:
+        if host.startswith("/"):
+            _record_mount(ev, st, Mount(host, "/", False))
 
 
 def _pod_overrides(ev: Evaluator, st: State, text: str | None) -> list[Mount]:

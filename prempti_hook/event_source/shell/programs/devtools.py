@@ -327,6 +327,10 @@ def handle_pip(ev: Evaluator, call: Call) -> None:
         if not (ev.scan_url(op) or ev.scan_url(op.partition("@")[2].strip())) \
                 and looks_like_path(op):
             ev.path(op, st)
+    if ops[:1] in (["install"], ["wheel"], ["download"]):
+        from .interpreters import project_files  # a local project's setup.py runs
+
+        project_files(ev, call, "pip", call.argv[1:])
 
 
 def _h_make(ev: Evaluator, call: Call) -> None:

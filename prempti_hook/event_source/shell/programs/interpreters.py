@@ -526,6 +526,8 @@ def _module(ev: Evaluator, call: Call, module: str, rest_args: list,
         from .devtools import handle_pip  # here: load devtools only when needed
 
         return handle_pip(ev, call.but(["pip", *rest_args]))
+    if module == "pytest":
+        return _h_pytest(ev, call.but(["pytest", *rest_args]))
     cwd = _cwd(call.st)
     if language == "python" and cwd is not None and not has_marker(module):
         from ...code.scripts import module_path
@@ -680,6 +682,22 @@ def package_scripts(ev: Evaluator, call: Call, manager: str) -> None:
     run_steps(ev, call, package_steps(_state(ev).reader, manager, call.argv[1:], cwd))
 
 
+def project_files(ev: Evaluator, call: Call, program: str, args: list) -> None:
+    """Project files `program` runs on its own (`code.scripts.project_steps`): pytest's
+    conftest.py, the setup.py of `pip install .`, the .envrc of `direnv allow`."""
+    cwd = _cwd(call.st)
+    if cwd is None or any(has_marker(a) for a in args):
+        return
+    from ...code.scripts import project_steps
+
+    run_steps(ev, call, project_steps(_state(ev).reader, program, args, cwd))
+
+
+def _h_pytest(ev: Evaluator, call: Call) -> None:
+    generic(ev, call)
+    project_files(ev, call, "pytest", call.argv[1:])
+
+
 def _h_npm(ev: Evaluator, call: Call) -> Call | None:
     args = call.argv[1:]
     if args[:1] in (["exec"], ["x"]):
@@ -746,6 +764,7 @@ HANDLERS: dict = {
     "bun": _h_bun, "eval": _h_eval, "source": _h_source, ".": _h_source,
     "trap": _h_trap, "alias": _h_alias, "hash": _h_hash, "pwsh": _h_pwsh,
     "powershell": _h_pwsh, "npm": _h_npm, "just": _h_just, "ztcp": _h_ztcp,
+    "pytest": _h_pytest, "py.test": _h_pytest,
 }
 # By family name (`python3.12` -> `python`, `ksh93` -> `ksh`): versioned names need no entry.
 FAMILY_HANDLERS: dict = {name: _h_shell for name in SHELLS}

@@ -313,6 +313,10 @@ def _h_run_subcommand(ev: Evaluator, call: Call) -> Call | None:
         from .interpreters import package_scripts
 
         package_scripts(ev, call, base)
+    if base == "direnv":  # `direnv allow`: the .envrc runs in the user's shell
+        from .interpreters import project_files
+
+        project_files(ev, call, "direnv", args)
     for index, arg in enumerate(args):
         if arg in ("run", "exec", "dlx", "x"):
             _opts, ops = getopt(args[index + 1:], name_set(
