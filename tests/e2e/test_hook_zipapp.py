@@ -283,9 +283,12 @@ def _imports(home: Home, call: dict) -> set[str]:
             if line.startswith("import time:") and "|" in line}
 
 
-def test_a_hook_call_never_imports_yaml_pyparsing_or_filelock(home):
+@pytest.mark.parametrize("command", ["cat x", "cat ~/.ssh/id_rsa", "ls -la src"])
+def test_a_hook_call_never_imports_yaml_pyparsing_or_filelock(home, command):
+    # The benchmark's calls among them: a rule that reaches a `regex` for them would import
+    # re (~1.5 ms) on every such call; cheap tests must come first in such conditions.
     home.run(home.payload("Bash", {"command": "ls"}))  # first call: compiles, writes the cache
-    imported = _imports(home, home.payload("Bash", {"command": "cat x"}))
+    imported = _imports(home, home.payload("Bash", {"command": command}))
     assert "prempti_hook.hook" in imported
     heavy = {m for m in imported if m.split(".")[0] in ("yaml", "pyparsing", "filelock", "re",
                                                          "json", "pickle", "typing", "enum")}
