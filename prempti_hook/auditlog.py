@@ -46,14 +46,13 @@ import stat
 import time
 
 from . import auditchain, jsonio
-from .files import NotRegularFile, open_regular, write_all
+from .files import NotRegularFile, make_private_dirs, open_regular, write_all
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 LOCK_SUFFIX = ".lock"
-DIR_MODE = 0o700
 FILE_MODE = 0o600
 # Read as well as append: a file another writer created meanwhile may end in a torn line,
 # which the next line must not be glued to (checked with pread on this descriptor).
@@ -66,21 +65,6 @@ LINE_MAX_BYTES = 65536
 TAIL_BYTES = 2 * auditchain.MAX_CHAIN_BYTES
 # Numbered files: <stem>-<number><suffix>, e.g. events-00000012.jsonl.
 NUMBER_DIGITS = 8
-
-
-def make_private_dirs(path: str) -> None:
-    """Create `path` and any missing parents with mode 0700 (os.makedirs applies the mode
-    only to the last component)."""
-    if os.path.isdir(path):
-        return
-    parent = os.path.dirname(path)
-    if parent and parent != path:
-        make_private_dirs(parent)
-    try:
-        os.mkdir(path, DIR_MODE)
-    except FileExistsError:
-        if not os.path.isdir(path):
-            raise NotADirectoryError(f"{path} is not a folder") from None
 
 
 # Waiting for the log lock: many hooks at once (500 on 2 cores in the load test) can queue

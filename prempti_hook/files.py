@@ -101,3 +101,18 @@ def unlink_quietly(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def make_private_dirs(path: str) -> None:
+    """Create `path` and any missing parents with mode 0700 (os.makedirs applies the mode
+    only to the last component)."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(path)
+    if parent and parent != path:
+        make_private_dirs(parent)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise NotADirectoryError(f"{path} is not a folder") from None

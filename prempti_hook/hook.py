@@ -40,6 +40,7 @@ import os
 import time
 
 from . import jsonio
+from .agent_homes import COMMAND_NAME
 
 EXIT_OK = 0
 EXIT_BLOCK = 2
@@ -255,7 +256,7 @@ def _protected_settings(cfg) -> list:
     """(what, path) of the settings files the hook checks for hard links on every call."""
     return [("prempti-hook settings file", cfg.config_file),
             ("Claude Code settings file", os.path.join(cfg.claude_dir, "settings.json")),
-            *(("prempti-hook command" if path.endswith("/prempti-hook") else
+            *(("prempti-hook command" if os.path.basename(path) == COMMAND_NAME else
                "agent settings file", path) for path in cfg.agent_files)]
 
 

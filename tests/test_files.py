@@ -167,10 +167,11 @@ COPIES = {
     "an atomic write": re.compile(r"def _?write_atomic\b"),
     "the rules file suffixes": re.compile(r"""\(["']\.yaml["'], ["']\.yml["']\)"""),
     "the source name": re.compile(r"""^SOURCE = ["']coding_agent["']""", re.M),
+    "private folders": re.compile(r"def _?make_private_dirs\b"),
 }
 HOME = {"a write-all loop": "files.py", "a non-blocking open": "files.py",
         "an atomic write": "files.py", "the rules file suffixes": "files.py",
-        "the source name": "event_source/__init__.py"}
+        "the source name": "event_source/__init__.py", "private folders": "files.py"}
 EXEMPT = {"launcher.py"}
 
 
@@ -182,3 +183,14 @@ def test_each_helper_is_written_once(what):
                    and COPIES[what].search(p.read_text(encoding="utf-8")))
     allowed = {HOME[what]} | ({"claude_settings.py"} if what == "an atomic write" else set())
     assert set(found) <= allowed and HOME[what] in found, found
+
+
+def test_make_private_dirs_makes_every_missing_folder_private(tmp_path):
+    target = tmp_path / "a" / "b" / "c"
+    files.make_private_dirs(str(target))
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", target):
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
+    files.make_private_dirs(str(target))  # already there: nothing to do
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(NotADirectoryError):
+        files.make_private_dirs(str(tmp_path / "f"))

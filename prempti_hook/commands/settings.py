@@ -82,10 +82,9 @@ LOCK_SECONDS = 10
 
 
 def write_config(path: str, text: str) -> None:
-    from ..auditlog import make_private_dirs
+    """Replace config.yaml with `text` (its folder exists: made before the lock is taken)."""
     from ..claude_settings import write_atomic
 
-    make_private_dirs(os.path.dirname(path))
     write_atomic(path, text.encode("utf-8"), 0o600)
 
 
@@ -108,7 +107,7 @@ def set_value(cfg, key: str, value, environ) -> int:
             return 1
     import filelock
 
-    from ..auditlog import make_private_dirs
+    from ..files import make_private_dirs
 
     try:
         make_private_dirs(os.path.dirname(path))

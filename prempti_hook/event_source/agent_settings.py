@@ -23,10 +23,10 @@ from __future__ import annotations
 import os
 
 from ..files import open_regular, read_all
+from .derived_fields import CLAUDE_SETTINGS_NAMES as SETTINGS_NAMES
 
 MAX_BYTES = 256 * 1024
 MAX_FILES = 4
-SETTINGS_NAMES = frozenset({"settings.json", "settings.local.json"})
 # Words that make an environment variable's name a credential's name.
 _CREDENTIAL_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH",
                      "BEARER", "COOKIE", "SESSION", "PRIVATE")

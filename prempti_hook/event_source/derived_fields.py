@@ -431,7 +431,7 @@ def _settings_credentials(ev, _arg):
     found = tool_paths(ev)
     if found is None:
         return None
-    paths = [p for p in found.real if p.rsplit("/", 1)[-1] in _SETTINGS_NAMES]
+    paths = [p for p in found.real if p.rsplit("/", 1)[-1] in CLAUDE_SETTINGS_NAMES]
     if not paths:
         return ()  # most calls: nothing to import or read
     from .agent_settings import settings_credentials
@@ -439,9 +439,9 @@ def _settings_credentials(ev, _arg):
     return settings_credentials(paths)
 
 
-# agent_settings.SETTINGS_NAMES, spelled out here so that a call touching no settings file
-# does not import that module (tests/event_source/test_agent_settings.py checks they agree).
-_SETTINGS_NAMES = frozenset({"settings.json", "settings.local.json"})
+# The names of Claude Code's settings files (agent_settings reads them): here, so that a call
+# touching no settings file does not import that module.
+CLAUDE_SETTINGS_NAMES = frozenset({"settings.json", "settings.local.json"})
 
 
 SHELL_EXTRACTORS = {

@@ -106,13 +106,10 @@ def read(path: str) -> tuple[list[TestCase], list[Problem]]:
 def parse(text: str, path: str) -> tuple[list[TestCase], list[Problem]]:
     import yaml
 
-    from ..falco.loader.reader import C_LOADER_MAX_NESTING, nesting_bound, yaml_cause
+    from ..falco.loader.reader import loader_for, yaml_cause
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if nesting_bound(text) > C_LOADER_MAX_NESTING:
-        loader = yaml.SafeLoader  # libyaml's C composer can overflow the stack (reader.py)
     try:
-        docs = [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
+        docs = [d for d in yaml.compose_all(text, Loader=loader_for(text)) if d is not None]
     except yaml.MarkedYAMLError as e:
         mark, problem = yaml_cause(e)
         return [], [Problem(path, mark.line + 1 if mark else 0, f"YAML error: {problem}")]

@@ -347,7 +347,8 @@ def test_a_file_tool_call_loads_no_shell_or_destructive_analysis(home, tool, too
     assert analysis == allowed
 
 
-@pytest.mark.parametrize("protected", ["settings.json", "config.yaml", "rules", "cache"])
+@pytest.mark.parametrize("protected", ["settings.json", "config.yaml", "rules", "cache",
+                                       "command"])
 def test_a_hard_link_to_a_protected_file_fails_closed_with_the_fix(home, protected):
     """The red team's route: a second name for a protected file, made where no rule sees it,
     lets the file be changed through that name. While it exists, every call is denied and
@@ -355,13 +356,16 @@ def test_a_hard_link_to_a_protected_file_fails_closed_with_the_fix(home, protect
     (home.root / ".claude").mkdir()
     (home.root / ".claude" / "settings.json").write_text("{}\n")
     (home.prempti / "config.yaml").write_text("mode: guardrails\n")
+    (home.root / ".local" / "bin").mkdir(parents=True)
+    (home.root / ".local" / "bin" / "prempti-hook").write_text("#!/bin/sh\n")
     assert decision(home.run(home.payload("Bash", {"command": "ls"})))[0] == "none"
     target = {"settings.json": home.root / ".claude" / "settings.json",
               "config.yaml": home.prempti / "config.yaml",
               "rules": next((home.prempti / "cache").parent.glob("lib/*/site-packages/"
                                                                  "prempti_hook/rules_default/"
                                                                  "*.yaml")),
-              "cache": home.prempti / "cache" / "ruleset.cache"}[protected]
+              "cache": home.prempti / "cache" / "ruleset.cache",
+              "command": home.root / ".local" / "bin" / "prempti-hook"}[protected]
     other = home.project / "innocent.txt"
     os.link(target, other)
     verdict, reason = decision(home.run(home.payload("Bash", {"command": "ls"})))

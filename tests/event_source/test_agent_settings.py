@@ -57,9 +57,3 @@ def test_a_fifo_is_never_opened_for_reading(tmp_path):
     os.mkfifo(fifo)
     # O_NONBLOCK: no writer, no hang; not a regular file: nothing known about it
     assert settings_credentials([str(fifo)]) == ("unreadable",)
-
-
-def test_the_hot_path_copy_of_the_settings_names_agrees():
-    from prempti_hook.event_source import agent_settings, derived_fields
-
-    assert derived_fields._SETTINGS_NAMES == agent_settings.SETTINGS_NAMES

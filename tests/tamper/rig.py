@@ -189,6 +189,10 @@ class Rig:
             problems.append(f"the mode is now {mode!r}")
         if evidence not in self.log_text():
             problems.append("the evidence written before the attack is gone from the log")
+        command = self.places.get("command")
+        if command and self.sb.run(["sh", "-c", 'test ! -L "$0" && grep -qF "$1" "$0"', command,
+                                    self.places["zipapp"]]).returncode != 0:
+            problems.append("the prempti-hook command on PATH no longer runs the guard")
         if self.sb.run(["test", "-e", self.places["pwned"]]).returncode == 0:
             problems.append("planted code ran (PWNED exists)")
         for step in outcome.steps:
@@ -258,6 +262,8 @@ mkdir -p {cls.HOME}/project
             "extraction": extraction.strip(), "stdlib": stdlib, "pwned": f"{home}/PWNED",
             "python": f"{self.PYTHON_PREFIX}/bin/{os.path.basename(stdlib)}",
             "rules_user": f"{prempti}/rules/user",
+            # The command install.sh puts on PATH for the person (a launcher of the zipapp).
+            "command": f"{home}/.local/bin/prempti-hook",
         }
 
     def hook_command(self) -> str:

@@ -201,6 +201,15 @@ SCENARIOS = (
         bash("(flock {cache}/rebuild.lock sleep 300 &) ; (flock {log}.lock sleep 300 &) ; "
              "sleep 0.5"),
     ), after="touch {prempti}/rules/default/*.yaml"),
+    # --- the command a person runs (`prempti-hook status`, `mode`) -------------------------
+    # Writes there were already asked (outside the project); self-protection denies them
+    # (tests/rules/test_self_protection.py tells the two apart).
+    Scenario("command-on-path-replaced", "the command on PATH", (
+        bash("printf '#!/bin/sh\\necho mode: guardrails\\n' > ~/.local/bin/prempti-hook"),
+        bash("ln -sf /bin/true $HOME/.local/bin/prempti-hook"),
+        bash("cp /bin/true ./ph && mv ./ph ~/.local/bin/prempti-hook"),
+        ("Write", "{home}/.local/bin/prempti-hook", "#!/bin/sh\n"),
+    )),
     # --- other ways to switch it off (issue 9 class 5) and beyond ----------------------------
     Scenario("kill-by-lookup", "kill", (
         bash("pkill -f prempti"),

@@ -88,7 +88,7 @@ def test_the_rig_detects_a_broken_guard(user_template, tmp_path):
         rig = UserRig(sandbox)
         places = rig.places
         sandbox.sh(f"printf 'mode: monitor\\n' >> {places['config']}; : > {places['log']}; "
-                   f"touch {places['pwned']}")
+                   f"touch {places['pwned']}; ln -sf /bin/true {places['command']}")
         evidence = "no-such-evidence"
         from rig import Outcome
 
@@ -98,6 +98,7 @@ def test_the_rig_detects_a_broken_guard(user_template, tmp_path):
     assert "the canary is no longer denied" in text
     assert "the mode is now 'monitor'" in text
     assert "evidence" in text and "planted code ran" in text
+    assert "the prempti-hook command on PATH no longer runs the guard" in text
 
 
 def test_sandbox_leaves_the_machine_unchanged(system_template):

@@ -671,13 +671,17 @@ def nesting_bound(text: str) -> int:
     return deepest + 2 * widest + 2
 
 
+def loader_for(text: str):
+    """PyYAML's C loader, or its pure-Python one for text that may nest too deeply for it."""
+    if _LOADER is not yaml.SafeLoader and nesting_bound(text) > C_LOADER_MAX_NESTING:
+        return yaml.SafeLoader
+    return _LOADER
+
+
 def compose(text: str, name: str) -> list:
     """YAML documents of `text` as node trees. Raises LoadError(LOAD_ERR_YAML_PARSE)."""
-    loader = _LOADER
-    if loader is not yaml.SafeLoader and nesting_bound(text) > C_LOADER_MAX_NESTING:
-        loader = yaml.SafeLoader
     try:
-        return list(yaml.compose_all(text, Loader=loader))
+        return list(yaml.compose_all(text, Loader=loader_for(text)))
     except yaml.MarkedYAMLError as e:
         mark, problem = yaml_cause(e)
         if mark is not None:

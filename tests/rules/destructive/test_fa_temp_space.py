@@ -5,6 +5,7 @@ code from there keep their rules."""
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -44,9 +45,13 @@ def test_temp_folders_themselves_keep_their_rules(verdict, command):
 
 @pytest.mark.parametrize("command", ["rm -rf /tmp", "rm -rf /tmp/*", "chmod 777 /tmp"])
 def test_tmp_itself_is_never_scratch_space(verdict, command):
-    # At least asked; denied outright when the interpreter running the checks lives under
-    # /tmp (a checkout there: its folders are the hook's own, see prempti.interpreter_paths).
-    assert verdict(command) in ("ask", "deny")
+    # Asked; denied outright when the interpreter running the checks lives under /tmp (a
+    # checkout there: its folders are the hook's own, see prempti.interpreter_paths).
+    ours_in_tmp = any(p == "/tmp" or p.startswith("/tmp/") for p in [sys.executable, *sys.path])
+    result = verdict(command)
+    assert result == ("deny" if ours_in_tmp else "ask"), result.rules
+    if ours_in_tmp:
+        assert "Deny changes to prempti-hook files" in result.rules
 
 
 def test_running_code_from_temp_keeps_its_rules(verdict):
