@@ -148,18 +148,28 @@ def test_another_python_or_format_is_refused(tmp_path, monkeypatch):
         stored.StoredRuleset(os.open(path, os.O_RDONLY), 7)
 
 
-def test_a_fresh_interpreter_matches_without_the_compiler_or_pickle(tmp_path):
-    rules = [*RULES, _rule("regex", "tool.name = Grep and tool.input_command regex 'a.*z'")]
-    path = tmp_path / "rules.stored"
-    path.write_bytes(stored.dump(Ruleset.build(rules, "tool.name")))
-    script = f"""
+def _run_fresh(path: Path, script: str) -> str:
+    """Run `script` in a fresh, isolated interpreter with `rs` (the stored rules at `path`)
+    and `Event` (a dict giving None for a missing field) defined; its output."""
+    prelude = f"""
 import os, sys
 from prempti_hook.falco.stored import StoredRuleset
 rs = StoredRuleset(os.open({str(path)!r}, os.O_RDONLY), 0)
 class Event(dict):
     def __missing__(self, key):
         return None
-first = [r.name for r in rs.match(Event({{"tool.name": "Bash", "tool.input_command": "rm"}}))]
+"""
+    return subprocess.run([sys.executable, "-I", "-S", "-c",
+                           f"import sys; sys.path.insert(0, {str(REPO)!r})\n{prelude}{script}"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_a_fresh_interpreter_matches_without_the_compiler_or_pickle(tmp_path):
+    rules = [*RULES, _rule("regex", "tool.name = Grep and tool.input_command regex 'a.*z'")]
+    path = tmp_path / "rules.stored"
+    path.write_bytes(stored.dump(Ruleset.build(rules, "tool.name")))
+    script = """
+first = [r.name for r in rs.match(Event({"tool.name": "Bash", "tool.input_command": "rm"}))]
 watched = ["yaml", "pyparsing", "re", "typing", "dataclasses", "enum", "json", "pickle",
            "_pickle", "copyreg", "prempti_hook.falco.ast", "prempti_hook.falco.codegen",
            "prempti_hook.falco.parser", "prempti_hook.falco.loader",
@@ -167,9 +177,7 @@ watched = ["yaml", "pyparsing", "re", "typing", "dataclasses", "enum", "json", "
            "prempti_hook.falco.re2", "prempti_hook.falco.glob"]
 print(first, sorted(m for m in watched if m in sys.modules))
 """
-    out = subprocess.run([sys.executable, "-I", "-S", "-c",
-                          f"import sys; sys.path.insert(0, {str(REPO)!r})\n{script}"],
-                         capture_output=True, text=True, check=True).stdout
+    out = _run_fresh(path, script)
     assert out.strip() == str(["bash rm", "bash or read"]) + " " + str([])
 
 
@@ -180,28 +188,20 @@ def test_the_fnmatch_engine_is_loaded_only_by_a_rule_with_a_glob(tmp_path):
              _rule("field glob", "tool.name = Task and tool.input_command glob val(tool.name)")]
     path = tmp_path / "rules.stored"
     path.write_bytes(stored.dump(Ruleset.build(rules, "tool.name")))
-    script = f"""
-import os, sys
-from prempti_hook.falco.stored import StoredRuleset
-rs = StoredRuleset(os.open({str(path)!r}, os.O_RDONLY), 0)
-class Event(dict):
-    def __missing__(self, key):
-        return None
+    script = """
 def names(values):
     return [r.name for r in rs.match(Event(values))]
-seen = [names({{"tool.name": "Bash", "tool.input_command": "rm"}}),
+seen = [names({"tool.name": "Bash", "tool.input_command": "rm"}),
         "prempti_hook.falco.glob" in sys.modules]
-seen += [names({{"tool.name": "Grep", "tool.input_command": "a.sh"}}),
-         names({{"tool.name": "Grep", "tool.input_command": "a.sz"}}),
-         names({{"tool.name": "Glob", "tool.input_command": "/etc/ssh/x/y"}}),
-         names({{"tool.name": "Task", "tool.input_command": "Task"}}),
-         names({{"tool.name": "Task", "tool.input_command": "Tusk"}}),
+seen += [names({"tool.name": "Grep", "tool.input_command": "a.sh"}),
+         names({"tool.name": "Grep", "tool.input_command": "a.sz"}),
+         names({"tool.name": "Glob", "tool.input_command": "/etc/ssh/x/y"}),
+         names({"tool.name": "Task", "tool.input_command": "Task"}),
+         names({"tool.name": "Task", "tool.input_command": "Tusk"}),
          "prempti_hook.falco.glob" in sys.modules, "prempti_hook.falco.re2" in sys.modules]
 print(seen)
 """
-    out = subprocess.run([sys.executable, "-I", "-S", "-c",
-                          f"import sys; sys.path.insert(0, {str(REPO)!r})\n{script}"],
-                         capture_output=True, text=True, check=True).stdout
+    out = _run_fresh(path, script)
     other = "not bash"  # (a rule of RULES true for every tool but Bash)
     assert out.strip() == str([["bash rm", "bash or read"], False, [other, "glob"], [other],
                                [other, "pmatch"], [other, "field glob"], [other], True, False])

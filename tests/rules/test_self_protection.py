@@ -11,17 +11,12 @@ reading the guard's files and its read-only commands must not be.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from corpus import compare
+from installed_guard import ask_hook, guard_home, register
 
 REPO = Path(__file__).resolve().parents[2]
-PYTHON = os.path.realpath(sys.executable)
 
 pytestmark = pytest.mark.e2e
 
@@ -29,16 +24,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """A home with prempti-hook installed and registered; returns the home."""
-    pyz = os.environ.get("PREMPTI_TEST_PYZ")
-    if not pyz:
-        pyz = str(compare.build_zipapp(tmp_path_factory.mktemp("build") / "prempti-hook.pyz"))
-    home = tmp_path_factory.mktemp("home")
+    home = guard_home(tmp_path_factory, REPO / "rules")
     prempti = home / ".prempti"
-    for sub in ("bin", "rules/default", "rules/user", "lib", "log"):
-        (prempti / sub).mkdir(parents=True)
-    shutil.copy2(pyz, prempti / "bin" / "prempti-hook")
-    for rule in sorted((REPO / "rules").glob("*.yaml")):
-        shutil.copy2(rule, prempti / "rules" / "default" / rule.name)
     (prempti / "config.yaml").write_text("mode: guardrails\n", encoding="utf-8")
     (prempti / "log" / "events.jsonl").write_text("", encoding="utf-8")
     project = home / "project"
@@ -46,34 +33,12 @@ def installed(tmp_path_factory) -> Path:
     # A project symlink into the guard's rules, and one to Claude Code's folder.
     (project / "config" / "policy").symlink_to(prempti / "rules")
     (project / "claude-home").symlink_to(home / ".claude", target_is_directory=True)
-    proc = subprocess.run([PYTHON, "-I", "-S", str(prempti / "bin" / "prempti-hook"), "install"],
-                          env=_environ(home), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    settings = json.loads((home / ".claude" / "settings.json").read_text(encoding="utf-8"))
-    assert "prempti-hook" in json.dumps(settings["hooks"]["PreToolUse"])
+    register(home)
     return home
 
 
-def _environ(home: Path) -> dict:
-    return {"HOME": str(home), "PREMPTI_HOME": str(home / ".prempti"),
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-
-
 def _ask_hook(home: Path, tool_name: str, tool_input: dict) -> tuple[str, str]:
-    """(verdict, reason) of the installed hook for one call from the project."""
-    payload = {"session_id": "self-protection", "transcript_path": "",
-               "cwd": str(home / "project"), "permission_mode": "default",
-               "hook_event_name": "PreToolUse", "tool_name": tool_name,
-               "tool_input": tool_input, "tool_use_id": "toolu_self_protection"}
-    text = json.dumps(payload).replace("{home}", str(home))
-    proc = subprocess.run([PYTHON, "-I", "-S", str(home / ".prempti" / "bin" / "prempti-hook")],
-                          input=text, capture_output=True, text=True, env=_environ(home),
-                          cwd=home / "project", timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    if not proc.stdout.strip():
-        return "allow", ""
-    output = json.loads(proc.stdout)["hookSpecificOutput"]
-    return output["permissionDecision"], output.get("permissionDecisionReason", "")
+    return ask_hook(home, tool_name, tool_input, "self-protection")
 
 
 def bash(command: str) -> tuple[str, dict]:

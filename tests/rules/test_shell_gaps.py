@@ -16,19 +16,16 @@ those commands were allowed.
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
-from corpus import compare
+from installed_guard import ask_hook, guard_home, register
 
 REPO = Path(__file__).resolve().parents[2]
-PYTHON = os.path.realpath(sys.executable)
 ATTACK = "mode: monitor\n"
 
 pytestmark = pytest.mark.e2e
@@ -124,46 +121,17 @@ GAPS = {
 def installed(tmp_path_factory) -> Path:
     """A home with prempti-hook installed and registered as install/install.sh lays it out
     (as the tamper suite makes it), plus the files the gaps need."""
-    pyz = os.environ.get("PREMPTI_TEST_PYZ")
-    if not pyz:
-        pyz = str(compare.build_zipapp(tmp_path_factory.mktemp("build") / "prempti-hook.pyz"))
-    home = tmp_path_factory.mktemp("home")
-    prempti = home / ".prempti"
-    for sub in ("bin", "rules/default", "rules/user", "lib", "log"):
-        (prempti / sub).mkdir(parents=True)
-    shutil.copy2(pyz, prempti / "bin" / "prempti-hook")
     rules = Path(os.environ.get("PREMPTI_TEST_RULES_DIR") or REPO / "rules")
-    for rule in sorted(rules.glob("*.yaml")):
-        shutil.copy2(rule, prempti / "rules" / "default" / rule.name)
+    home = guard_home(tmp_path_factory, rules)
     _lay_out(home)
-    proc = subprocess.run([PYTHON, "-I", "-S", str(prempti / "bin" / "prempti-hook"), "install"],
-                          env=_environ(home), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    register(home)
     for gap in GAPS:
         _prepare(home, gap)
     return home
 
 
-def _environ(home: Path) -> dict:
-    return {"HOME": str(home), "PREMPTI_HOME": str(home / ".prempti"),
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-
-
 def _ask_hook(home: Path, tool_name: str, tool_input: dict) -> tuple[str, str]:
-    """(verdict, reason) of the installed hook for one call from the project, run exactly
-    as Claude Code runs it."""
-    payload = {"session_id": "shell-gaps", "transcript_path": "",
-               "cwd": str(home / "project"), "permission_mode": "default",
-               "hook_event_name": "PreToolUse", "tool_name": tool_name,
-               "tool_input": tool_input, "tool_use_id": "toolu_shell_gaps"}
-    proc = subprocess.run([PYTHON, "-I", "-S", str(home / ".prempti" / "bin" / "prempti-hook")],
-                          input=json.dumps(payload), capture_output=True, text=True,
-                          env=_environ(home), cwd=home / "project", timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    if not proc.stdout.strip():
-        return "allow", ""
-    output = json.loads(proc.stdout)["hookSpecificOutput"]
-    return output["permissionDecision"], output.get("permissionDecisionReason", "")
+    return ask_hook(home, tool_name, tool_input, "shell-gaps")
 
 
 def _needs(command: str) -> None:

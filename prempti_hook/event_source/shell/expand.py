@@ -361,24 +361,34 @@ class Expander:
             return [[(self.process_substitution(part, st), _QUOTED)]]
         return [[("", _QUOTED)]]
 
-    def process_substitution(self, part: ProcessSubstitution, st: State) -> str:
-        """Analyse a `<(...)` or `>(...)`; the file name it becomes."""
+    def enter_substitution(self, body: CommandList) -> tuple:
+        """Start analysing the body of a `$(...)` or `<(...)`: a fresh capture (when a single
+        simple command may make its output known) and producer list; what to restore."""
         self.ctx.enter()
         saved = self.capture, self.producers, self.pipe_stage
-        self.capture = [] if _single_simple(part.body) else None
+        self.capture = [] if _single_simple(body) else None
         self.producers = []
         self.pipe_stage = None
         self.substitutions += 1
-        self.consumed += 1
+        self.consumed += 1  # the output goes into a word or a file name, not to the user
+        return saved
+
+    def leave_substitution(self, saved: tuple) -> None:
+        """Undo `enter_substitution`, given what it returned."""
+        self.capture, self.producers, self.pipe_stage = saved
+        self.substitutions -= 1
+        self.consumed -= 1
+        self.ctx.leave()
+
+    def process_substitution(self, part: ProcessSubstitution, st: State) -> str:
+        """Analyse a `<(...)` or `>(...)`; the file name it becomes."""
+        saved = self.enter_substitution(part.body)
         try:
             self.run(part.body, st.copy(), PIPE if part.direction == ">" else None)
             captured = self.capture
             self.word_producers.extend(self.producers[:MAX_ALTS])
         finally:
-            self.capture, self.producers, self.pipe_stage = saved
-            self.substitutions -= 1
-            self.consumed -= 1
-            self.ctx.leave()
+            self.leave_substitution(saved)
         if part.direction == "<" and captured and len(captured) == 1 and \
                 _setup_generator(captured[0][0]):
             return "/dev/null"  # `source <(kubectl completion bash)`
@@ -616,13 +626,7 @@ class Expander:
     def substitution(self, body: CommandList, st: State) -> str:
         """Analyse a `$(...)`; its value when a simple command makes it known, else
         the COMPUTED marker."""
-        self.ctx.enter()
-        saved = self.capture, self.producers, self.pipe_stage
-        self.capture = [] if _single_simple(body) else None
-        self.producers = []
-        self.pipe_stage = None
-        self.substitutions += 1
-        self.consumed += 1  # the output goes into a word, not to the user
+        saved = self.enter_substitution(body)
         piped = None
         try:
             pipeline = _single_pipeline(body)
@@ -634,10 +638,7 @@ class Expander:
             captured = self.capture
             self.word_producers.extend(self.producers[:MAX_ALTS])
         finally:
-            self.capture, self.producers, self.pipe_stage = saved
-            self.substitutions -= 1
-            self.consumed -= 1
-            self.ctx.leave()
+            self.leave_substitution(saved)
         if isinstance(piped, Input):
             return piped.value.rstrip("\n")
         if captured and len(captured) == 1:

@@ -890,6 +890,21 @@ class Parser:
         self.ctx.leave()
         parts.append(CommandSubstitution(body, quoted))
 
+    def read_arith_expansion(self, c: str, parts: list) -> bool:
+        """In arithmetic text, the expansion, double quotes or escape that `c` (the character
+        at the cursor) starts, read into parts; False, with nothing read, if it starts none."""
+        if c == "$":
+            self.read_dollar(parts, True)
+        elif c == "`":
+            self.read_backtick(parts, True)
+        elif c == '"':
+            self.read_dquote(parts)
+        elif c == "\\":
+            self.i += 2
+        else:
+            return False
+        return True
+
     def read_arith_bracket(self) -> list:
         """Parts of the old arithmetic form `$[...]`, up to the matching `]` (consumed)."""
         s, n = self.s, self.n
@@ -900,15 +915,7 @@ class Parser:
             if c == "]" and depth == 0:
                 self.i += 1
                 return parts
-            if c == "$":
-                self.read_dollar(parts, True)
-            elif c == "`":
-                self.read_backtick(parts, True)
-            elif c == '"':
-                self.read_dquote(parts)
-            elif c == "\\":
-                self.i += 2
-            else:
+            if not self.read_arith_expansion(c, parts):
                 depth += (c == "[") - (c == "]")
                 if parts and isinstance(parts[-1], Literal):
                     parts[-1].text += c
@@ -936,15 +943,7 @@ class Parser:
                     return None
                 depth -= 1
                 self.i += 1
-            elif c == "$":
-                self.read_dollar(parts, True)
-            elif c == "`":
-                self.read_backtick(parts, True)
-            elif c == '"':
-                self.read_dquote(parts)
-            elif c == "\\":
-                self.i += 2
-            else:
+            elif not self.read_arith_expansion(c, parts):
                 j = self.i + 1
                 while j < n and s[j] not in "()$`\"\\":
                     j += 1

@@ -226,13 +226,7 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
                                     reserved)
         if fast is not None:
             return fast
-    result = LoadResult()
-    priority = parse_priority(min_priority)
-    if priority is None:
-        raise ValueError(f"invalid minimum priority {min_priority!r}")
-    result.min_priority = priority
-    collector = Collector(sources.keys(), _field_exists_for(sources))
-    result.collector = collector
+    result, collector = _empty_result(sources, min_priority)
     parse_cache = result.parse_cache
     compile_cache: dict = {}
     for name, text in files:
@@ -261,9 +255,9 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     return result
 
 
-def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
-                         build, reserved: dict) -> LoadResult | None:
-    """`load` with a single compile after the last file; None when anything failed."""
+def _empty_result(sources, min_priority) -> tuple[LoadResult, Collector]:
+    """A result with nothing loaded yet and the collector the files will be read into;
+    ValueError if `min_priority` is not a priority name."""
     result = LoadResult()
     priority = parse_priority(min_priority)
     if priority is None:
@@ -271,6 +265,13 @@ def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
     result.min_priority = priority
     collector = Collector(sources.keys(), _field_exists_for(sources))
     result.collector = collector
+    return result, collector
+
+
+def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
+                         build, reserved: dict) -> LoadResult | None:
+    """`load` with a single compile after the last file; None when anything failed."""
+    result, collector = _empty_result(sources, min_priority)
     for name, text in files:
         file_result = FileResult(name)
         result.per_file.append(file_result)
