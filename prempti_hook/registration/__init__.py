@@ -172,7 +172,7 @@ def registered_agents(cfg) -> list[str]:
     return [agent for agent in AGENTS if load_state(cfg, agent) is not None]
 
 
-def _missing_dirs(folder: str) -> list[str]:
+def missing_dirs(folder: str) -> list[str]:
     """`folder` and those of its parents that do not exist yet, outermost first."""
     missing = []
     while folder and not os.path.exists(folder):
@@ -247,7 +247,7 @@ def _befores(mod, current: dict, known: dict, zipapp: str, place: Place) -> tupl
 def _write(path: str, raw: bytes | None) -> list[str]:
     """Write (or, for None, delete) one file; returns the folders created for it."""
     folder = os.path.dirname(path)
-    created = [] if os.path.isdir(folder) else _missing_dirs(folder)
+    created = [] if os.path.isdir(folder) else missing_dirs(folder)
     if created:
         os.makedirs(folder, mode=0o700, exist_ok=True)
     if raw is None:
