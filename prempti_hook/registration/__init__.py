@@ -125,6 +125,17 @@ def json_bytes(data: dict, like: bytes | None) -> bytes:
 
 # Install state --------------------------------------------------------------------------
 
+def put_group(groups: list, places: list[tuple[int, int]], entry: dict) -> int:
+    """Make `entry` the one group of `groups` that holds our handler (found at `places`):
+    a group that is already exactly `entry` is kept where it is, anything else of ours is
+    dropped and `entry` appended. Returns the index of `entry` in `groups`."""
+    if len(places) == 1 and groups[places[0][0]] == entry:
+        return places[0][0]
+    cs.drop(groups, places)
+    groups.append(entry)
+    return len(groups) - 1
+
+
 def _state_dir(cfg, agent: str) -> str:
     return os.path.join(cfg.prempti_home, STATE_DIR, agent)
 
