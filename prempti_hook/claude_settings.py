@@ -129,7 +129,9 @@ def runs_zipapp(hook, zipapp: str) -> bool:
     return zipapp in words
 
 
-def _event_groups(data: dict, path: str, create: bool) -> list | None:
+def event_groups(data: dict, path: str, create: bool, event: str = HOOK_EVENT) -> list | None:
+    """The list under `hooks.<event>` (Claude Code's, and the same shape in Codex, Gemini and
+    Copilot files); None when absent and not `create`d; SettingsError when not that shape."""
     hooks = data.get("hooks")
     if hooks is None:
         if not create:
@@ -138,20 +140,21 @@ def _event_groups(data: dict, path: str, create: bool) -> list | None:
     if not isinstance(hooks, dict):
         raise SettingsError(f'{path}: "hooks" is a {type(hooks).__name__}, not an object; fix '
                             f"it by hand first")
-    groups = hooks.get(HOOK_EVENT)
+    groups = hooks.get(event)
     if groups is None:
         if not create:
             return None
-        groups = hooks[HOOK_EVENT] = []
+        groups = hooks[event] = []
     if not isinstance(groups, list):
-        raise SettingsError(f'{path}: "hooks.{HOOK_EVENT}" is a {type(groups).__name__}, not a '
+        raise SettingsError(f'{path}: "hooks.{event}" is a {type(groups).__name__}, not a '
                             f"list; fix it by hand first")
     return groups
 
 
-def find(data: dict, zipapp: str, path: str = "settings") -> list[tuple[int, int]]:
-    """(group index, hook index) of every registration of `zipapp` under PreToolUse."""
-    groups = _event_groups(data, path, create=False) or []
+def find(data: dict, zipapp: str, path: str = "settings",
+         event: str = HOOK_EVENT) -> list[tuple[int, int]]:
+    """(group index, hook index) of every registration of `zipapp` under `hooks.<event>`."""
+    groups = event_groups(data, path, create=False, event=event) or []
     found = []
     for g, group in enumerate(groups):
         hooks = group.get("hooks") if isinstance(group, dict) else None
@@ -160,7 +163,7 @@ def find(data: dict, zipapp: str, path: str = "settings") -> list[tuple[int, int
     return found
 
 
-def _drop(groups: list, places: list[tuple[int, int]]) -> None:
+def drop(groups: list, places: list[tuple[int, int]]) -> None:
     """Remove the hooks at `places`, and any group that they leave empty."""
     for g, h in sorted(places, reverse=True):
         del groups[g]["hooks"][h]
@@ -179,15 +182,15 @@ def add(data: dict, command: str, zipapp: str, path: str = "settings") -> tuple[
         created.append("hooks")
     if not isinstance(data.get("hooks"), dict) or HOOK_EVENT not in data["hooks"]:
         created.append(f"hooks.{HOOK_EVENT}")
-    groups = _event_groups(data, path, create=True)
+    groups = event_groups(data, path, create=True)
     places = find(data, zipapp, path)
     entry = hook_entry(command)
     keep = next(((g, h) for g, h in places if groups[g].get("matcher") == MATCHER), None)
     if keep is not None:
         groups[keep[0]]["hooks"][keep[1]] = entry
-        _drop(groups, [p for p in places if p != keep])
+        drop(groups, [p for p in places if p != keep])
     else:
-        _drop(groups, places)
+        drop(groups, places)
         groups.append({"matcher": MATCHER, "hooks": [entry]})
     return data, created
 
@@ -196,10 +199,10 @@ def remove(data: dict, zipapp: str, created: list[str], path: str = "settings") 
     """A copy of `data` without any registration of `zipapp`, and without the containers
     listed in `created` when that leaves them empty."""
     data = copy.deepcopy(data)
-    groups = _event_groups(data, path, create=False)
+    groups = event_groups(data, path, create=False)
     if groups is None:
         return data
-    _drop(groups, find(data, zipapp, path))
+    drop(groups, find(data, zipapp, path))
     hooks = data["hooks"]
     if not groups and f"hooks.{HOOK_EVENT}" in created:
         del hooks[HOOK_EVENT]

@@ -106,14 +106,7 @@ def claude_style_call(agent: str, payload: dict) -> Call:
     """The Call described by a Claude-style hook input (`hook_event_name`, `tool_name`,
     `tool_input`, `cwd`, `session_id`...), as Claude Code, Codex and Copilot's PascalCase
     dialect send it."""
-    event_name = payload.get("hook_event_name")
-    if not isinstance(event_name, str) or not event_name:
-        raise MalformedCall("the hook input has no hook_event_name string")
-    tool_name = payload.get("tool_name", "")
-    if not isinstance(tool_name, str):
-        raise MalformedCall("tool_name is not a string")
-    if not tool_name and event_name in TOOL_EVENTS:
-        raise MalformedCall(f"a {event_name} input without tool_name")
+    event_name, tool_name = event_and_tool(payload, TOOL_EVENTS)
     tool_input = tool_input_of(payload.get("tool_input", {}), "tool_input")
     cwd = payload.get("cwd", "")
     if not isinstance(cwd, str):
@@ -124,6 +117,20 @@ def claude_style_call(agent: str, payload: dict) -> Call:
     return Call(agent, payload, hook_event_name=event_name, tool_name=tool_name,
                 tool_input=tool_input, cwd=cwd,
                 mcp_server=server_name if isinstance(server_name, str) else "", **metadata)
+
+
+def event_and_tool(payload: dict, tool_events: tuple[str, ...]) -> tuple[str, str]:
+    """A hook input's `hook_event_name` (a non-empty string) and `tool_name` (a string, "" if
+    absent, non-empty for the `tool_events`)."""
+    event_name = payload.get("hook_event_name")
+    if not isinstance(event_name, str) or not event_name:
+        raise MalformedCall("the hook input has no hook_event_name string")
+    tool_name = payload.get("tool_name", "")
+    if not isinstance(tool_name, str):
+        raise MalformedCall("tool_name is not a string")
+    if not tool_name and event_name in tool_events:
+        raise MalformedCall(f"a {event_name} input without tool_name")
+    return event_name, tool_name
 
 
 def tool_input_of(value, key: str) -> dict:

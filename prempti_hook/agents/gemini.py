@@ -19,22 +19,16 @@ Anything else (exit 1, a crash, text that is not JSON, a timeout) lets the tool 
 from __future__ import annotations
 
 from .. import jsonio
-from . import Call, Decision, MalformedCall, text_of, tool_input_of
+from . import Call, Decision, MalformedCall, event_and_tool, text_of, tool_input_of
 
 AGENT = "gemini"
 DEFAULT_EVENT = "BeforeTool"
+TOOL_EVENTS = ("BeforeTool", "AfterTool")
 
 
 def read(payload: dict) -> Call:
     """The Call described by a Gemini CLI hook input."""
-    event_name = payload.get("hook_event_name")
-    if not isinstance(event_name, str) or not event_name:
-        raise MalformedCall("the hook input has no hook_event_name string")
-    tool_name = payload.get("tool_name", "")
-    if not isinstance(tool_name, str):
-        raise MalformedCall("tool_name is not a string")
-    if not tool_name and event_name in ("BeforeTool", "AfterTool"):
-        raise MalformedCall(f"a {event_name} input without tool_name")
+    event_name, tool_name = event_and_tool(payload, TOOL_EVENTS)
     cwd = payload.get("cwd", "")
     if not isinstance(cwd, str):
         raise MalformedCall("cwd is not a string")

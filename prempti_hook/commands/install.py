@@ -111,18 +111,6 @@ def _unlink(path: str) -> None:
         pass
 
 
-def _missing_dirs(folder: str) -> list[str]:
-    """`folder` and those of its parents that do not exist yet, outermost first."""
-    missing = []
-    while folder and not os.path.exists(folder):
-        missing.append(folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    return list(reversed(missing))
-
-
 # Commands --------------------------------------------------------------------------------
 
 def register(cfg, path: str, python: str) -> int:
@@ -157,7 +145,7 @@ def register(cfg, path: str, python: str) -> int:
     else:
         before = {"existed": raw is not None, "mode": cs.file_mode(path)}
         before_bytes = raw  # kept in $PREMPTI_HOME/install/, restored by uninstalling
-        created_dirs = _missing_dirs(os.path.dirname(path))
+        created_dirs = registration.missing_dirs(os.path.dirname(path))
     if created_dirs and not os.path.isdir(os.path.dirname(path)):
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     content = cs.render(new, raw)

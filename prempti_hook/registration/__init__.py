@@ -125,6 +125,17 @@ def json_bytes(data: dict, like: bytes | None) -> bytes:
 
 # Install state --------------------------------------------------------------------------
 
+def put_group(groups: list, places: list[tuple[int, int]], entry: dict) -> int:
+    """Make `entry` the one group of `groups` that holds our handler (found at `places`):
+    a group that is already exactly `entry` is kept where it is, anything else of ours is
+    dropped and `entry` appended. Returns the index of `entry` in `groups`."""
+    if len(places) == 1 and groups[places[0][0]] == entry:
+        return places[0][0]
+    cs.drop(groups, places)
+    groups.append(entry)
+    return len(groups) - 1
+
+
 def _state_dir(cfg, agent: str) -> str:
     return os.path.join(cfg.prempti_home, STATE_DIR, agent)
 
@@ -172,7 +183,7 @@ def registered_agents(cfg) -> list[str]:
     return [agent for agent in AGENTS if load_state(cfg, agent) is not None]
 
 
-def _missing_dirs(folder: str) -> list[str]:
+def missing_dirs(folder: str) -> list[str]:
     """`folder` and those of its parents that do not exist yet, outermost first."""
     missing = []
     while folder and not os.path.exists(folder):
@@ -247,7 +258,7 @@ def _befores(mod, current: dict, known: dict, zipapp: str, place: Place) -> tupl
 def _write(path: str, raw: bytes | None) -> list[str]:
     """Write (or, for None, delete) one file; returns the folders created for it."""
     folder = os.path.dirname(path)
-    created = [] if os.path.isdir(folder) else _missing_dirs(folder)
+    created = [] if os.path.isdir(folder) else missing_dirs(folder)
     if created:
         os.makedirs(folder, mode=0o700, exist_ok=True)
     if raw is None:

@@ -42,6 +42,7 @@ from . import (
     hook_command,
     json_bytes,
     json_object,
+    put_group,
     runtime_problems,
 )
 
@@ -94,40 +95,12 @@ def trust_key(place: Place, group: int, hook: int = 0) -> str:
 # hooks.json ------------------------------------------------------------------------------
 
 def _groups(data: dict, path: str, create: bool) -> list | None:
-    hooks = data.get("hooks")
-    if hooks is None:
-        if not create:
-            return None
-        hooks = data["hooks"] = {}
-    if not isinstance(hooks, dict):
-        raise SettingsError(f'{path}: "hooks" is not an object; fix it by hand first')
-    groups = hooks.get(EVENT)
-    if groups is None:
-        if not create:
-            return None
-        groups = hooks[EVENT] = []
-    if not isinstance(groups, list):
-        raise SettingsError(f'{path}: "hooks.{EVENT}" is not a list; fix it by hand first')
-    return groups
+    return cs.event_groups(data, path, create, EVENT)
 
 
 def find(data: dict, zipapp: str, path: str) -> list[tuple[int, int]]:
     """(group, handler) of every handler running `zipapp`."""
-    found = []
-    for g, group in enumerate(_groups(data, path, create=False) or []):
-        hooks = group.get("hooks") if isinstance(group, dict) else None
-        for h, hook in enumerate(hooks if isinstance(hooks, list) else []):
-            if cs.runs_zipapp(hook, zipapp):
-                found.append((g, h))
-    return found
-
-
-def _drop(groups: list, places: list) -> None:
-    for g, h in sorted(places, reverse=True):
-        del groups[g]["hooks"][h]
-    for g in sorted({g for g, _ in places}, reverse=True):
-        if not groups[g]["hooks"]:
-            del groups[g]
+    return cs.find(data, zipapp, path, EVENT)
 
 
 # config.toml -----------------------------------------------------------------------------
@@ -250,12 +223,7 @@ def add(contents: dict, command_line: str, zipapp: str, place: Place) -> dict:
     groups = _groups(new, hooks_path, create=True)
     entry = {"matcher": MATCHER, "hooks": [handler(command_line)]}
     places = find(new, zipapp, hooks_path)
-    if len(places) == 1 and groups[places[0][0]] == entry:
-        index = places[0][0]  # already there, exactly
-    else:
-        _drop(groups, places)
-        groups.append(entry)
-        index = len(groups) - 1
+    index = put_group(groups, places, entry)
     text = _decode(contents[config_path], config_path)
     key = trust_key(place, index)
     stripped = _strip_ours(text, [*_our_keys(text), *_keys_of(data, zipapp, place), key])
@@ -284,7 +252,7 @@ def remove(contents: dict, zipapp: str, place: Place) -> dict:
         keys = _keys_of(data, zipapp, place)
         if places:
             new = copy.deepcopy(data)
-            _drop(_groups(new, hooks_path, create=False), places)
+            cs.drop(_groups(new, hooks_path, create=False), places)
             out[hooks_path] = json_bytes(new, raw)
     raw = contents.get(config_path)
     if raw is not None:

@@ -58,21 +58,8 @@ def handler(command_line: str) -> dict:
 
 
 def _entries(data: dict, path: str, create: bool) -> list | None:
-    hooks = data.get("hooks")
-    if hooks is None:
-        if not create:
-            return None
-        hooks = data["hooks"] = {}
-    if not isinstance(hooks, dict):
-        raise SettingsError(f'{path}: "hooks" is not an object; fix it by hand first')
-    entries = hooks.get(EVENT)
-    if entries is None:
-        if not create:
-            return None
-        entries = hooks[EVENT] = []
-    if not isinstance(entries, list):
-        raise SettingsError(f'{path}: "hooks.{EVENT}" is not a list; fix it by hand first')
-    return entries
+    # Copilot lists handlers straight under hooks.preToolUse, the place Claude's groups go.
+    return cs.event_groups(data, path, create, EVENT)
 
 
 def _runs_zipapp(entry, zipapp: str) -> bool:

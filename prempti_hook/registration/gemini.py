@@ -29,6 +29,7 @@ from . import (
     hook_command,
     json_bytes,
     json_object,
+    put_group,
     read_bytes,
     runtime_problems,
 )
@@ -66,39 +67,12 @@ def handler(command_line: str) -> dict:
 
 
 def _groups(data: dict, path: str, create: bool) -> list | None:
-    hooks = data.get("hooks")
-    if hooks is None:
-        if not create:
-            return None
-        hooks = data["hooks"] = {}
-    if not isinstance(hooks, dict):
-        raise SettingsError(f'{path}: "hooks" is not an object; fix it by hand first')
-    groups = hooks.get(EVENT)
-    if groups is None:
-        if not create:
-            return None
-        groups = hooks[EVENT] = []
-    if not isinstance(groups, list):
-        raise SettingsError(f'{path}: "hooks.{EVENT}" is not a list; fix it by hand first')
-    return groups
+    return cs.event_groups(data, path, create, EVENT)
 
 
 def find(data: dict, zipapp: str, path: str) -> list[tuple[int, int]]:
-    found = []
-    for g, group in enumerate(_groups(data, path, create=False) or []):
-        hooks = group.get("hooks") if isinstance(group, dict) else None
-        for h, hook in enumerate(hooks if isinstance(hooks, list) else []):
-            if cs.runs_zipapp(hook, zipapp):
-                found.append((g, h))
-    return found
-
-
-def _drop(groups: list, places: list) -> None:
-    for g, h in sorted(places, reverse=True):
-        del groups[g]["hooks"][h]
-    for g in sorted({g for g, _ in places}, reverse=True):
-        if not groups[g]["hooks"]:
-            del groups[g]
+    """(group, handler) of every handler running `zipapp`."""
+    return cs.find(data, zipapp, path, EVENT)
 
 
 def add(contents: dict, command_line: str, zipapp: str, place: Place) -> dict:
@@ -109,9 +83,7 @@ def add(contents: dict, command_line: str, zipapp: str, place: Place) -> dict:
     groups = _groups(new, path, create=True)
     entry = {"matcher": MATCHER, "hooks": [handler(command_line)]}
     places = find(new, zipapp, path)
-    if not (len(places) == 1 and groups[places[0][0]] == entry):
-        _drop(groups, places)
-        groups.append(entry)
+    put_group(groups, places, entry)
     return {path: raw if new == data else json_bytes(new, raw)}
 
 
@@ -125,7 +97,7 @@ def remove(contents: dict, zipapp: str, place: Place) -> dict:
         if places:
             new = copy.deepcopy(data)
             groups = _groups(new, path, create=False)
-            _drop(groups, places)
+            cs.drop(groups, places)
             if not groups:
                 del new["hooks"][EVENT]
                 if not new["hooks"]:

@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 from prempti_hook.cache import LOCK_FILE
 
-from .cli import AgentCLI
+from .cli import AgentCLI, Run
 from .machine import CANARY, SSH_KEY_RULE, Machine
 
 NO_RULE = "prempti-hook: no matching rule"
@@ -117,19 +118,24 @@ def monitor_never_blocks(cli: AgentCLI) -> None:
         assert machine.cli("mode", "guardrails").returncode == 0
 
 
+def _run_e2e_word(cli: AgentCLI) -> tuple[Path, Run]:
+    """Run `touch <a fresh marker> && echo E2E_WORD` (what E2E_RULE denies) through the agent;
+    the marker exists afterwards only if the command ran."""
+    marker = cli.machine.marker()
+    return marker, cli.run([[cli.shell(f"touch {marker} && echo {E2E_WORD}")]])
+
+
 def rules_edit_applies(cli: AgentCLI) -> None:
     """A rule added to rules/user/ decides the very next call, and removing it undoes that."""
     machine = cli.machine
     rules = machine.write_user_rules("e2e.yaml", E2E_RULES)
     try:
-        marker = machine.marker()
-        run = cli.run([[cli.shell(f"touch {marker} && echo {E2E_WORD}")]])
+        marker, run = _run_e2e_word(cli)
         assert not marker.exists(), run.describe()
         assert_blocked_with_reason(cli, run, E2E_RULE)
     finally:
         rules.unlink()
-    marker = machine.marker()
-    run = cli.run([[cli.shell(f"touch {marker} && echo {E2E_WORD}")]])
+    marker, run = _run_e2e_word(cli)
     assert marker.exists(), run.describe()
 
 
@@ -139,12 +145,10 @@ def broken_edit_keeps_last_good(cli: AgentCLI) -> None:
     machine = cli.machine
     rules = machine.write_user_rules("e2e.yaml", E2E_RULES)
     try:
-        marker = machine.marker()
-        run = cli.run([[cli.shell(f"touch {marker} && echo {E2E_WORD}")]])
+        marker, run = _run_e2e_word(cli)
         assert not marker.exists(), run.describe()
         rules.write_text(E2E_RULES + BROKEN_RULES)
-        marker = machine.marker()
-        run = cli.run([[cli.shell(f"touch {marker} && echo {E2E_WORD}")]])
+        marker, run = _run_e2e_word(cli)
         assert not marker.exists(), run.describe()
         record = assert_blocked_with_reason(cli, run, E2E_RULE)
         assert any("still enforcing the last rules that compiled" in notice

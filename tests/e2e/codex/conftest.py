@@ -1,65 +1,9 @@
-"""Fixtures for the codex end-to-end tests (the real CLI from npm against the mock model).
-
-- `codex_executable`: the pinned CLI, installed once per checkout (skips when npm cannot
-  be reached; any other install failure fails the tests);
-- `release`: a copy of the release files with the zipapp built, once per session;
-- `codex`: an `CodexCLI` on a machine with the guard installed by install.sh, shared by a
-  module's tests (each puts back what it changes);
-- `own_codex`: the same machine, for a test that breaks the installation: everything it
-  changes (the agent's files, the zipapp, the install state, the user rules) is put back
-  after it;
-- `fresh_codex`: a machine with nothing installed and no agent configuration yet.
-"""
+"""Fixtures for the codex end-to-end tests: those of `agentkit.fixtures` (see there) for the
+codex CLI."""
 
 from __future__ import annotations
 
-import pytest
-from agentkit import npm
-from agentkit.machine import Machine
+from agentkit.fixtures import agent_fixtures
 from codex_cli import CodexCLI
-from release import release_copy
 
-
-@pytest.fixture(scope="session")
-def codex_executable():
-    try:
-        return npm.install("codex")
-    except npm.NpmUnreachable as error:
-        pytest.skip(f"npm cannot be reached, so the codex CLI cannot be installed: {error}")
-    except npm.HarnessError as error:
-        pytest.fail(str(error), pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def release(tmp_path_factory):
-    return release_copy(tmp_path_factory.getbasetemp())
-
-
-def _new(release, executable) -> CodexCLI:
-    return CodexCLI(executable, Machine(release, "codex"))
-
-
-@pytest.fixture(scope="module")
-def codex(release, codex_executable):
-    cli = _new(release, codex_executable)
-    try:
-        cli.prepare()
-        cli.machine.install()
-        yield cli
-    finally:
-        cli.machine.cleanup()
-
-
-@pytest.fixture
-def fresh_codex(release, codex_executable):
-    cli = _new(release, codex_executable)
-    try:
-        yield cli
-    finally:
-        cli.machine.cleanup()
-
-
-@pytest.fixture
-def own_codex(codex):
-    with codex.machine.checkpoint(codex.config_dir):
-        yield codex
+codex_executable, release, codex, own_codex, fresh_codex = agent_fixtures("codex", CodexCLI)

@@ -1,65 +1,9 @@
-"""Fixtures for the gemini end-to-end tests (the real CLI from npm against the mock model).
-
-- `gemini_executable`: the pinned CLI, installed once per checkout (skips when npm cannot
-  be reached; any other install failure fails the tests);
-- `release`: a copy of the release files with the zipapp built, once per session;
-- `gemini`: an `GeminiCLI` on a machine with the guard installed by install.sh, shared by a
-  module's tests (each puts back what it changes);
-- `own_gemini`: the same machine, for a test that breaks the installation: everything it
-  changes (the agent's files, the zipapp, the install state, the user rules) is put back
-  after it;
-- `fresh_gemini`: a machine with nothing installed and no agent configuration yet.
-"""
+"""Fixtures for the gemini end-to-end tests: those of `agentkit.fixtures` (see there) for the
+gemini CLI."""
 
 from __future__ import annotations
 
-import pytest
-from agentkit import npm
-from agentkit.machine import Machine
+from agentkit.fixtures import agent_fixtures
 from gemini_cli import GeminiCLI
-from release import release_copy
 
-
-@pytest.fixture(scope="session")
-def gemini_executable():
-    try:
-        return npm.install("gemini")
-    except npm.NpmUnreachable as error:
-        pytest.skip(f"npm cannot be reached, so the gemini CLI cannot be installed: {error}")
-    except npm.HarnessError as error:
-        pytest.fail(str(error), pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def release(tmp_path_factory):
-    return release_copy(tmp_path_factory.getbasetemp())
-
-
-def _new(release, executable) -> GeminiCLI:
-    return GeminiCLI(executable, Machine(release, "gemini"))
-
-
-@pytest.fixture(scope="module")
-def gemini(release, gemini_executable):
-    cli = _new(release, gemini_executable)
-    try:
-        cli.prepare()
-        cli.machine.install()
-        yield cli
-    finally:
-        cli.machine.cleanup()
-
-
-@pytest.fixture
-def fresh_gemini(release, gemini_executable):
-    cli = _new(release, gemini_executable)
-    try:
-        yield cli
-    finally:
-        cli.machine.cleanup()
-
-
-@pytest.fixture
-def own_gemini(gemini):
-    with gemini.machine.checkpoint(gemini.config_dir):
-        yield gemini
+gemini_executable, release, gemini, own_gemini, fresh_gemini = agent_fixtures("gemini", GeminiCLI)
