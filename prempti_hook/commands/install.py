@@ -82,7 +82,7 @@ def _before_path(cfg) -> str:
 
 
 def save_state(cfg, state: dict, before_bytes: bytes | None) -> None:
-    from ..auditlog import make_private_dirs
+    from ..files import make_private_dirs
 
     folder = _state_dir(cfg)
     make_private_dirs(folder)

@@ -150,7 +150,7 @@ def load_state(cfg, agent: str) -> dict | None:
 
 
 def _save_state(cfg, agent: str, state: dict, saved: dict) -> None:
-    from ..auditlog import make_private_dirs
+    from ..files import make_private_dirs
 
     folder = _state_dir(cfg, agent)
     make_private_dirs(folder)
