@@ -339,30 +339,26 @@ def code_report(ev):
     return result.code
 
 
-def _action(name: str):
+def _on_code(compute, nothing_found):
+    """An extractor of tool.code.*: None for a call that can have no code (not a shell
+    command or a file write), `nothing_found` when it has none, else `compute(report)`."""
     def extract(ev, _arg):
         report = code_report(ev)
         if report is False:
             return None
-        return report is not None and name in report.actions
+        return nothing_found if report is None else compute(report)
     return extract
+
+
+def _action(name: str):
+    return _on_code(lambda report: name in report.actions, False)
 
 
 def _code_list(attr: str):
-    def extract(ev, _arg):
-        report = code_report(ev)
-        if report is False:
-            return None
-        return () if report is None else tuple(getattr(report, attr))
-    return extract
+    return _on_code(lambda report: tuple(getattr(report, attr)), ())
 
 
-def _code_commands(ev, _arg):
-    report = code_report(ev)
-    if report is False:
-        return None
-    if report is None:
-        return ""
+def _commands_text(report) -> str:
     lines = []
     for kind, payload in report.commands[:256]:
         lines.append(payload if kind == "shell" else " ".join(payload))
@@ -382,44 +378,31 @@ def _later_value(attr: str):
     return extract
 
 
-def _later_list(attr: str):
+def _on_later(compute, nothing_found=()):
+    """An extractor of tool.later.*: None for a call that writes no file that runs later,
+    `nothing_found` when what it runs has no shell analysis, else `compute(ev, analysis)`."""
     def extract(ev, _arg):
         result = later(ev)
         if result is None:
             return None
         found = result.analysis
-        return () if found is None else tuple(getattr(found, attr))
+        return nothing_found if found is None else compute(ev, found)
     return extract
 
 
-def _later_pipes(ev, _arg):
-    result = later(ev)
-    if result is None:
-        return None
-    return result.analysis is not None and result.analysis.pipes_to_shell
+def _later_list(attr: str):
+    return _on_later(lambda _ev, found: tuple(getattr(found, attr)))
 
 
 def _later_prefixes(attr: str, lexical: str):
-    def extract(ev, _arg):
-        result = later(ev)
-        if result is None:
-            return None
-        found = result.analysis
-        if found is None:
-            return ()
+    def compute(ev, found):
         from .derived_fields import _prefix_list
 
         return _prefix_list(ev, getattr(found, attr), getattr(found, lexical))
-    return extract
+    return _on_later(compute)
 
 
-def _later_names(ev, _arg):
-    result = later(ev)
-    if result is None:
-        return None
-    found = result.analysis
-    if found is None:
-        return ()
+def _later_names(_ev, found):
     from .derived_fields import _basenames
 
     return tuple(_basenames((*found.paths, *found.lexical_paths)))
@@ -428,7 +411,7 @@ def _later_names(ev, _arg):
 EXTRACTORS = {
     "tool.code.languages": _code_list("languages"),
     "tool.code.calls": _code_list("calls"),
-    "tool.code.commands": _code_commands,
+    "tool.code.commands": _on_code(_commands_text, ""),
     "tool.later.kinds": _later_value("kinds"),
     "tool.later.commands": _later_value("commands"),
     "tool.later.sources": _later_value("sources"),
@@ -440,10 +423,10 @@ EXTRACTORS = {
     "tool.later.urls": _later_list("urls"),
     "tool.later.hosts": _later_list("hosts"),
     "tool.later.incomplete_reasons": _later_list("reasons"),
-    "tool.later.pipes_to_shell": _later_pipes,
+    "tool.later.pipes_to_shell": _on_later(lambda _ev, found: found.pipes_to_shell, False),
     "tool.later.path_prefixes": _later_prefixes("paths", "lexical_paths"),
     "tool.later.write_path_prefixes": _later_prefixes("write_paths", "lexical_write_paths"),
-    "tool.later.path_names": _later_names,
+    "tool.later.path_names": _on_later(_later_names),
 }
 for _name in ("network", "process", "delete", "decode_exec", "env_dump", "remote_shell",
               "obfuscated"):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 
 from .derived_fields import AGENT_SETTINGS_NAMES, HOOK_FOLDERS, analysis, tool_paths
+from .words import alnum_words
 
 # Words that name a production target (as a whole word of the command: `--env production`,
 # `.env.production`, `acme-api-prod`, `$PROD_DATABASE_URL`, `RAILS_ENV=production`).
@@ -49,20 +50,6 @@ def _places(ev):
 
         places = memo["destructive.places"] = Places(ev.real_cwd, ev.home)
     return places
-
-
-def _words(text: str) -> set[str]:
-    out: set[str] = set()
-    word: list[str] = []
-    for char in text.lower():
-        if char.isalnum():
-            word.append(char)
-        elif word:
-            out.add("".join(word))
-            word = []
-    if word:
-        out.add("".join(word))
-    return out
 
 
 def _strings(data, found: list, depth: int = 0) -> None:
@@ -160,7 +147,7 @@ def _production_effects(ev, _arg):
         return ()
     texts: list = [ev.tool_name]
     _all_strings(ev.tool_input, texts)
-    return effects if _words(" ".join(texts)[:65536]) & PRODUCTION_WORDS else ()
+    return effects if alnum_words(" ".join(texts)[:65536]) & PRODUCTION_WORDS else ()
 
 
 def _all_strings(data, found: list, depth: int = 0) -> None:

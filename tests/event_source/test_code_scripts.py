@@ -7,6 +7,7 @@ import os
 import threading
 
 import pytest
+from shellhome import write
 
 from prempti_hook.event_source.code.report import UNKNOWN
 from prempti_hook.event_source.code.scripts import (
@@ -20,17 +21,6 @@ from prempti_hook.event_source.code.scripts import (
     package_steps,
     script_step,
 )
-
-
-def write(path, text: str, mode: int | None = None) -> str:
-    path = str(path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as handle:
-        handle.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
-    return path
-
 
 # --- reading ---------------------------------------------------------------------------------
 

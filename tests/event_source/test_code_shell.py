@@ -5,54 +5,14 @@ depth. Harmful and harmless side by side."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from importcheck import modules_after
-
-from prempti_hook.event_source.shell import analyze
-
-ENV = {"PATH": "/usr/bin:/bin", "USER": "u", "LANG": "C"}
-
-
-class Project:
-    """A home with a project inside, on the real file system."""
-
-    def __init__(self, root) -> None:
-        root = os.path.realpath(str(root))
-        self.home = os.path.join(root, "home", "u")
-        self.cwd = os.path.join(self.home, "proj")
-        os.makedirs(self.cwd)
-
-    def file(self, relative: str, text: str, mode: int | None = None) -> str:
-        path = os.path.join(self.cwd, relative)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as handle:
-            handle.write(text)
-        if mode is not None:
-            os.chmod(path, mode)
-        return path
-
-    def run(self, command: str):
-        return analyze(command, self.cwd, self.home, ENV)
-
-    def short(self, path: str) -> str:
-        if path == self.cwd or path.startswith(self.cwd + "/"):
-            return "." + path[len(self.cwd):]
-        if path == self.home or path.startswith(self.home + "/"):
-            return "~" + path[len(self.home):]
-        return path
-
-    def paths(self, command: str) -> set[str]:
-        return {self.short(p) for p in self.run(command).paths}
-
-    def writes(self, command: str) -> set[str]:
-        return {self.short(p) for p in self.run(command).write_paths}
+from shellhome import ShellHome
 
 
 @pytest.fixture
-def pj(tmp_path) -> Project:
-    return Project(tmp_path)
+def pj(tmp_path) -> ShellHome:
+    return ShellHome(tmp_path)
 
 
 def facts(analysis) -> set[str]:

@@ -13,56 +13,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from importcheck import heavy_imports
+from shellhome import ENV, ShellHome
 
 from prempti_hook.event_source import shell
 from prempti_hook.event_source.shell import analyze, glob_match
 
-ENV = {"PATH": "/usr/bin:/bin", "USER": "u", "LANG": "C"}
 
-
-class Sandbox:
+class Sandbox(ShellHome):
     """A home with a project inside, on the real file system (globs and symlinks)."""
 
     def __init__(self, root) -> None:
-        root = os.path.realpath(str(root))
-        self.home = os.path.join(root, "home", "u")
-        self.cwd = os.path.join(self.home, "proj")
-        os.makedirs(self.cwd)
+        super().__init__(root)
         os.makedirs(os.path.join(self.home, ".ssh"))
         for name in ("id_rsa", "id_rsa.pub", "known_hosts"):
             with open(os.path.join(self.home, ".ssh", name), "w") as handle:
                 handle.write("x")
         with open(os.path.join(self.cwd, "notes.txt"), "w") as handle:
             handle.write("x")
-
-    def run(self, command: str, env: dict | None = None) -> shell.Analysis:
-        return analyze(command, self.cwd, self.home, ENV if env is None else env)
-
-    def short(self, path: str) -> str:
-        """`~/...` for paths under home, `./...` for paths under the project."""
-        if path == self.cwd or path.startswith(self.cwd + "/"):
-            return "." + path[len(self.cwd):]
-        if path == self.home or path.startswith(self.home + "/"):
-            return "~" + path[len(self.home):]
-        return path
-
-    def names(self, command: str) -> list[str]:
-        return list(self.run(command).names)
-
-    def paths(self, command: str) -> set[str]:
-        return {self.short(p) for p in self.run(command).paths}
-
-    def writes(self, command: str) -> set[str]:
-        return {self.short(p) for p in self.run(command).write_paths}
-
-    def hosts(self, command: str) -> set[str]:
-        return set(self.run(command).hosts)
-
-    def reasons(self, command: str) -> set[str]:
-        return set(self.run(command).reasons)
-
-    def pipes(self, command: str) -> bool:
-        return self.run(command).pipes_to_shell
 
 
 @pytest.fixture

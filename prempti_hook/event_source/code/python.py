@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import _ast
 
+from .effects import argv_command, hosts_in, shell_command
 from .report import (
     BUILT,
     DECODE_EXEC_ACTION,
@@ -32,11 +33,9 @@ from .report import (
     NETWORK,
     NETWORK_ACTION,
     OBFUSCATED_ACTION,
-    PROCESS_ACTION,
     R_TOO_COMPLEX,
     R_TOO_DEEP,
     SIGNAL_DYNAMIC_EXEC,
-    SIGNAL_SHELL,
     SIGNAL_SOCKET,
     SIGNAL_STDIO,
     UNKNOWN,
@@ -57,7 +56,6 @@ from .values import (
     expand_user,
     expand_vars,
     flags_of,
-    host_in,
     join_path,
     looks_like_path,
     rot13,
@@ -175,8 +173,6 @@ _table("env_dump", "os.environ.items os.environ.values")
 # The names of the variables, not their values (`os.environ.keys()`, `sorted(os.environ)`).
 _table("env_names", "os.environ.keys")
 
-_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "fish", "ash",
-                     "cmd", "cmd.exe", "powershell", "pwsh", "powershell.exe"})
 # Methods of `pathlib.Path` values (kept as `Text`).
 _PATH_READ = frozenset({"read_text", "read_bytes", "open", "readlink"})
 _PATH_LIST = frozenset({"iterdir", "glob", "rglob", "walk"})
@@ -727,8 +723,8 @@ class PythonAnalyzer:
                     return Obj("environ", ENVIRON)
                 return None
             if kind == "socket" and name in _SOCKET_HOST_METHODS:
-                self.hosts_in(args)
-                self.hosts_in(list(kwargs.values()))
+                hosts_in(self.report, args)
+                hosts_in(self.report, list(kwargs.values()))
             if kind in ("socket", "response"):
                 report.act(NETWORK_ACTION)
                 if name in _SOCKET_DATA_METHODS or kind == "response":
@@ -802,39 +798,14 @@ class PythonAnalyzer:
     # --- effects (`do_<effect>` for the effect names of CALLS) -------------------------------
     def command(self, value) -> None:
         """A command line given to a shell."""
-        text = as_text(value)
-        report = self.report
-        report.act(PROCESS_ACTION)
-        if text.flags & NETWORK or FETCHED in text.s:
-            report.act(DECODE_EXEC_ACTION)
-            report.runs_fetched = True
-        elif text.flags & DECODED:
-            report.act(DECODE_EXEC_ACTION)
-        first = text.s.lstrip().split(" ", 1)[0].rsplit("/", 1)[-1]
-        if first in _SHELLS or not text.s.strip(UNKNOWN + FETCHED + " ") or " -i" in text.s:
-            report.signal(SIGNAL_SHELL)
-        report.command("shell", text.s)
+        shell_command(self.report, value)
 
     def argv(self, words) -> None:
         """A program run with these arguments (no shell)."""
-        report = self.report
-        report.act(PROCESS_ACTION)
         if not isinstance(words, list):
             words = [words]
-        texts = [as_text(w) for w in words if not isinstance(w, list)]
-        flags = flags_of(words)
-        if flags & NETWORK:
-            report.act(DECODE_EXEC_ACTION)
-            report.runs_fetched = True
-        elif flags & DECODED:
-            report.act(DECODE_EXEC_ACTION)
-        if not texts:
-            report.signal(SIGNAL_SHELL)
-            return
-        program = texts[0].s.rsplit("/", 1)[-1]
-        if program in _SHELLS or not texts[0].known():
-            report.signal(SIGNAL_SHELL)
-        report.command("argv", [t.s for t in texts])
+        argv_command(self.report, [as_text(w) for w in words if not isinstance(w, list)],
+                     flags_of(words))
 
     def do_shell(self, name, args, kwargs):
         self.command(args[0] if args else kwargs.get("cmd") or kwargs.get("command"))
@@ -916,15 +887,15 @@ class PythonAnalyzer:
         report = self.report
         report.act(NETWORK_ACTION)
         report.signal(SIGNAL_SOCKET)
-        self.hosts_in(args)
-        self.hosts_in(list(kwargs.values()))
+        hosts_in(self.report, args)
+        hosts_in(self.report, list(kwargs.values()))
         return Obj("socket", NETWORK)
 
     def do_fetch(self, name, args, kwargs):
         report = self.report
         report.act(NETWORK_ACTION)
-        self.hosts_in(args)
-        self.hosts_in([v for k, v in kwargs.items() if k in ("url", "host", "hostname",
+        hosts_in(self.report, args)
+        hosts_in(self.report, [v for k, v in kwargs.items() if k in ("url", "host", "hostname",
                                                              "address", "uri")])
         if name.endswith(".urlretrieve"):
             # urlretrieve(url, filename): the download lands in a file, which the shell
@@ -933,21 +904,6 @@ class PythonAnalyzer:
             if target is not None:
                 report.add(report.writes, as_text(target).s)
         return Obj("response", NETWORK)
-
-    def hosts_in(self, values: list, depth: int = 0) -> None:
-        """Hosts named in a network call's arguments (`('1.2.3.4', 443)`, `'h:80'`)."""
-        report = self.report
-        for value in values[:32]:
-            if isinstance(value, list) and depth < 3:
-                self.hosts_in(value, depth + 1)
-            elif isinstance(value, Text):
-                url = url_in(value.s)
-                if url:
-                    report.add(report.urls, url)
-                    continue
-                host = host_in(value.s)
-                if host:
-                    report.add(report.hosts, host)
 
     def do_open(self, name, args, kwargs):
         target = args[0] if args else kwargs.get("file") or kwargs.get("database")

@@ -18,6 +18,7 @@ AppleScript's `do shell script`, Perl's `open` modes) have handlers of their own
 from __future__ import annotations
 
 from .apis import API, ENV_OBJECTS, python_api
+from .effects import argv_command, hosts_in, shell_command
 from .report import (
     BUILT,
     DECODE_EXEC_ACTION,
@@ -33,11 +34,9 @@ from .report import (
     NETWORK,
     NETWORK_ACTION,
     OBFUSCATED_ACTION,
-    PROCESS_ACTION,
     R_TOO_COMPLEX,
     R_TOO_DEEP,
     SIGNAL_DYNAMIC_EXEC,
-    SIGNAL_SHELL,
     SIGNAL_SOCKET,
     SIGNAL_STDIO,
     UNKNOWN,
@@ -123,8 +122,6 @@ def _output_of(command):
     return Text(UNKNOWN)
 
 
-_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "fish", "ash", "cmd",
-                     "cmd.exe", "powershell", "pwsh"})
 _STD_STREAMS = frozenset({"STDIN", "STDOUT", "STDERR", "$stdin", "$stdout", "$stderr"})
 _PS_KEYWORDS = frozenset({"if", "else", "elseif", "foreach", "for", "while", "do", "function",
                           "param", "return", "try", "catch", "finally", "switch", "begin",
@@ -780,44 +777,16 @@ class TokenAnalyzer:
 
     # --- effects ----------------------------------------------------------------------------
     def shell_command(self, value) -> None:
-        text = as_text(value)
-        report = self.report
-        report.act(PROCESS_ACTION)
-        if text.flags & NETWORK or FETCHED in text.s:
-            report.act(DECODE_EXEC_ACTION)
-            report.runs_fetched = True
-        elif text.flags & DECODED:
-            report.act(DECODE_EXEC_ACTION)
-        stripped = text.s.strip()
-        first = stripped.split(" ", 1)[0].rsplit("/", 1)[-1]
-        if first in _SHELLS or not stripped.strip(UNKNOWN + FETCHED + " ") or " -i" in \
-                stripped:
-            report.signal(SIGNAL_SHELL)
-        report.command("shell", text.s)
+        shell_command(self.report, value)
 
     def argv_command(self, words: list) -> None:
-        report = self.report
         flat = []
         for word in words:
             if isinstance(word, list):
                 flat.extend(word)
             elif word is not None:
                 flat.append(word)
-        texts = [as_text(w) for w in flat]
-        report.act(PROCESS_ACTION)
-        flags = flags_of(flat)
-        if flags & NETWORK:
-            report.act(DECODE_EXEC_ACTION)
-            report.runs_fetched = True
-        elif flags & DECODED:
-            report.act(DECODE_EXEC_ACTION)
-        if not texts:
-            report.signal(SIGNAL_SHELL)
-            return
-        program = texts[0].s.rsplit("/", 1)[-1]
-        if program in _SHELLS or not texts[0].known():
-            report.signal(SIGNAL_SHELL)
-        report.command("argv", [t.s for t in texts])
+        argv_command(self.report, [as_text(w) for w in flat], flags_of(flat))
 
     def run_code(self, value, language: str | None = None) -> None:
         report = self.report
@@ -845,20 +814,6 @@ class TokenAnalyzer:
     def write_path(self, value) -> None:
         if value is not None:
             self.report.add(self.report.writes, as_text(value).s)
-
-    def hosts_in(self, values: list, depth: int = 0) -> None:
-        report = self.report
-        for value in values[:32]:
-            if isinstance(value, list) and depth < 3:
-                self.hosts_in(value, depth + 1)
-            elif isinstance(value, Text):
-                url = url_in(value.s)
-                if url:
-                    report.add(report.urls, url)
-                    continue
-                host = host_in(value.s)
-                if host:
-                    report.add(report.hosts, host)
 
     def fx_shell(self, name, spans, effects):
         command = self.arg(spans, 0)
@@ -970,13 +925,13 @@ class TokenAnalyzer:
             report = self.report
             report.act(NETWORK_ACTION)
             report.signal(SIGNAL_SOCKET)
-            self.hosts_in(self.args(spans))
+            hosts_in(self.report, self.args(spans))
         return Obj("socket", NETWORK)
 
     def fx_fetch(self, name, spans, effects):
         if effects:
             self.report.act(NETWORK_ACTION)
-            self.hosts_in(self.args(spans))
+            hosts_in(self.report, self.args(spans))
             self.fetch_at = len(self.toks)
         return Obj("response", NETWORK)
 
@@ -1236,7 +1191,7 @@ class TokenAnalyzer:
         if obj.kind == "socket":
             if effects:
                 self.report.act(NETWORK_ACTION)
-                self.hosts_in(self.args(spans))
+                hosts_in(self.report, self.args(spans))
             return Text(FETCHED, NETWORK)
         if obj.kind == "response":
             return Text(FETCHED, NETWORK)

@@ -7,6 +7,7 @@ diffs and reads record nothing.
 
 from __future__ import annotations
 
+from ...words import alnum_words
 from ..analysis import COMPUTED, name_set
 from .destructive import dry_run, effect, operands
 
@@ -26,24 +27,10 @@ _DATA_WORDS = frozenset({"sql", "db", "dbs", "database", "databases", "postgres"
                          "table", "tables", "cluster", "clusters", "branches", "pg"})
 
 
-def _tokens(text: str) -> set[str]:
-    out: set[str] = set()
-    word: list[str] = []
-    for char in text.lower():
-        if char.isalnum():
-            word.append(char)
-        elif word:
-            out.add("".join(word))
-            word = []
-    if word:
-        out.add("".join(word))
-    return out
-
-
 def _delete_kind(words: list) -> str:
     """data.delete when the deleted thing is stored data, else remote.delete."""
     for word in words:
-        if _tokens(word) & _DATA_WORDS:
+        if alnum_words(word) & _DATA_WORDS:
             return "data.delete"
     return "remote.delete"
 
