@@ -284,24 +284,24 @@ def compile_rules(files: list[str], managed: list[str] | tuple = ()):
     touch, and their compiled rules come first in the one ruleset returned.
 
     Returns (ruleset, None) or (None, error text)."""
+    from .event_source import fields
+    from .falco.ruleset import Ruleset
+
     others = [path for path in files if path not in managed]
     if not others and not managed:
         return None, "no rules files found (nothing would be enforced)"
-    if not managed:
-        ruleset, error, _ = _compile_layer(others)
-        return ruleset, error
-    policy, error, reserved = _compile_layer(list(managed))
-    if error:
-        return None, f"the managed policy does not compile: {error}"
+    policy: list = []
+    reserved = None
+    if managed:
+        policy, error, reserved = _compile_layer(list(managed))
+        if error:
+            return None, f"the managed policy does not compile: {error}"
     rest, error, _ = _compile_layer(others, reserved)
     if error:
         return None, error
     # Each compiled rule carries its own condition (lists and macros already resolved in its
     # layer), so the two layers match as one ruleset, the managed rules first.
-    from .event_source import fields
-    from .falco.ruleset import Ruleset
-
-    return Ruleset.build([*policy.rules, *rest.rules], fields.INDEX_FIELD), None
+    return Ruleset.build([*policy, *rest], fields.INDEX_FIELD), None
 
 
 def _compile(files: list[str], managed):
@@ -310,25 +310,27 @@ def _compile(files: list[str], managed):
 
 
 def _compile_layer(files: list[str], reserved: dict | None = None):
-    """(ruleset, None, names it defines) or (None, error text, {})."""
+    """(the layer's runtime rules, None, names it defines) or (None, error text, {}).
+    The loader compiles as few times as give Falco's result (its warnings are not used
+    here); errors are Falco's."""
     from .event_source import fields
     from .falco.loader import load as load_rules
-    from .falco.ruleset import Ruleset
+    from .falco.loader import runtime_rules
 
+    if not files:
+        return [], None, {}
     try:
         texts = read_rules_texts(files)
     except FileNotFoundError as e:
         return None, f"rules file not found: {e.filename}", {}
     except (OSError, UnicodeDecodeError) as e:
         return None, f"cannot read rules: {e}", {}
-    result = load_rules(texts, {fields.SOURCE: fields.table()}, reserved=reserved)
+    result = load_rules(texts, {fields.SOURCE: fields.table()}, build=False,
+                        compile_each_file=False, reserved=reserved)
     if not result.successful:
         first = result.errors[0]
         return None, first.one_line(), {}
-    ruleset = result.rulesets.get(fields.SOURCE)
-    if ruleset is None:
-        ruleset = Ruleset.build([], fields.INDEX_FIELD)
-    return ruleset, None, defined_names(result)
+    return runtime_rules(result, fields.SOURCE), None, defined_names(result)
 
 
 def defined_names(result) -> dict:

@@ -187,19 +187,29 @@ def _field_exists_for(sources: dict):
     return field_exists
 
 
-def build_rulesets(result: LoadResult, sources: dict) -> dict:
-    """One indexed Ruleset per source, from the last compile."""
-    from ..ruleset import Rule, Ruleset
+def runtime_rules(result: LoadResult, source: str) -> list:
+    """The rules of `source` from the last compile, in load order, as the runtime has them
+    (`ruleset.Rule`), for a Ruleset to be built from."""
+    from ..ruleset import Rule
 
-    rules_by_source: dict[str, list] = {name: [] for name in sources}
+    rules = []
     for compiled in result.compiled.rules if result.compiled else []:
         info = compiled.info
-        rule = Rule(info.name, compiled.condition, info.priority, tuple(sorted(info.tags)),
-                    info.source, compiled.output, enabled=result.is_enabled(compiled),
-                    extra={"desc": info.desc, "extra_fields": compiled.extra_fields})
-        rules_by_source[info.source].append(rule)
-    return {name: Ruleset.build(rules, getattr(sources[name], "index_field", None))
-            for name, rules in rules_by_source.items()}
+        if info.source == source:
+            rules.append(Rule(info.name, compiled.condition, info.priority,
+                              tuple(sorted(info.tags)), info.source, compiled.output,
+                              enabled=result.is_enabled(compiled),
+                              extra={"desc": info.desc, "extra_fields": compiled.extra_fields}))
+    return rules
+
+
+def build_rulesets(result: LoadResult, sources: dict) -> dict:
+    """One indexed Ruleset per source, from the last compile."""
+    from ..ruleset import Ruleset
+
+    return {name: Ruleset.build(runtime_rules(result, name),
+                                getattr(table, "index_field", None))
+            for name, table in sources.items()}
 
 
 def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "debug",
@@ -213,9 +223,9 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     stops at the first); loading still stops after that file.
 
     `compile_each_file=False` compiles once, after the last file, for callers that want the
-    rules and not Falco's per-file warnings (the offline commands): the compiled rules are
-    the same, since what an item can see is fixed when it is collected. If that compile
-    fails, the files are loaded again the usual way, so errors are exactly Falco's.
+    rules and not Falco's per-file warnings (the hook's cache, the offline commands): the
+    result is Falco's (see `_load_compiling_once`); when anything fails, the files are
+    loaded again the usual way, so errors are exactly Falco's.
 
     `reserved` maps (item kind, name) to the file of a layer loaded apart (the managed
     policy): these files may not define, append to, override or enable/disable an item of
@@ -270,19 +280,48 @@ def _empty_result(sources, min_priority) -> tuple[LoadResult, Collector]:
 
 def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
                          build, reserved: dict) -> LoadResult | None:
-    """`load` with a single compile after the last file; None when anything failed."""
+    """`load` with as few compiles as give Falco's result; None when anything failed (or
+    might have failed in Falco), for the caller to load file by file.
+
+    Falco compiles everything collected so far after each file. The compile after a later
+    file stands for it when the files in between only added lists, macros and rules that
+    nothing collected before uses: the compiler checks the uses (`Compiler.late_uses`).
+    So everything collected is compiled, as it is, before a file that changes or redefines
+    an item collected earlier (append, override, redefinition, `enabled`) or defines a list
+    or macro whose name is a word of an earlier condition, exception or list (a use to
+    come), and once at the end."""
     result, collector = _empty_result(sources, min_priority)
+    file_ends: list[int] = []  # the collector's counter after each file
+    compile_cache: dict = {}
+    skipped_from = 0  # the first file after which nothing was compiled
+    words: set[str] = set()  # of the conditions, exceptions and list items collected
+
+    def compiled(warn) -> CompileOutput | None:
+        compiler = Compiler(collector, sources, warn, extra_outputs, result.parse_cache,
+                            compile_cache=compile_cache, file_ends=file_ends,
+                            skipped_from=skipped_from)
+        try:
+            output = compiler.compile()
+        except LoadError:
+            return None
+        return None if compiler.late_uses else output
+
     for name, text in files:
         file_result = FileResult(name)
         result.per_file.append(file_result)
         result.contents[name] = text
-        if not _collect(read(text, name), collector, file_result, reserved=reserved):
+        items = read(text, name)
+        if file_ends and (collector.changed_by(items) or _defines_any(items, words)):
+            if compiled(lambda d: None) is None:
+                return None
+            skipped_from = len(file_ends)
+        if not _collect(items, collector, file_result, reserved=reserved):
             return None
-    try:
-        result.compiled = Compiler(collector, sources, result.per_file[-1].add
-                                   if result.per_file else (lambda d: None),
-                                   extra_outputs, result.parse_cache).compile()
-    except LoadError:
+        file_ends.append(collector.cur_index)
+        words.update(_words(items))
+    result.compiled = compiled(result.per_file[-1].add if result.per_file
+                               else (lambda d: None))
+    if result.compiled is None:
         return None
     result.plugin_errors = result.check_plugins(plugins or {})
     if not result.successful:
@@ -290,6 +329,42 @@ def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
     if build:
         result.rulesets = build_rulesets(result, sources)
     return result
+
+
+_WORD_DELIMITERS = " \t\n\r(),="  # what bounds a list name that list substitution replaces
+
+
+def _words(items) -> set[str]:
+    """The words of the items' conditions, exceptions and list items: a superset of the
+    words of the condition texts the compiler builds from them, where a list or macro name
+    can be used."""
+    import re
+
+    split = re.compile("[" + re.escape(_WORD_DELIMITERS) + "]+").split
+    words: set[str] = set()
+
+    def add(value) -> None:
+        if isinstance(value, str):
+            words.update(split(value))
+        elif isinstance(value, list):
+            for entry in value:
+                add(entry)
+        elif value is not None and hasattr(value, "fields"):  # an ExceptionInfo
+            add(value.fields)
+            add(value.comps)
+            add(value.values)
+
+    for item in items:
+        for key in ("condition", "items", "exceptions"):
+            add(item.values.get(key))
+    return words
+
+
+def _defines_any(items, words: set[str]) -> bool:
+    """Whether the items define a list or macro named by one of `words`, or one whose name
+    holds a delimiter (list substitution finds those anywhere)."""
+    return any(item.name in words or any(c in _WORD_DELIMITERS for c in item.name)
+               for item in items if item.kind in ("list", "macro"))
 
 
 _RESERVED_VERBS = {"define": "redefine (shadow)", "append": "append to", "replace": "override",

@@ -13,6 +13,14 @@ Three phases, in Falco's order, stopping at the first error:
    field table.
 Unused macros and lists are reported when everything compiled.
 
+Compiling once for several files (`load(..., compile_each_file=False)`): Falco compiles
+everything collected so far after each file; a compile after file N stands for the skipped
+compiles after the files before it (back to the previous compile) only for the items that
+use nothing collected after those files (in Falco's compile after the item's own file an
+undefined macro is an error, a list not yet defined a plain word). Given where each file ends
+(`file_ends`) and the first file whose compile was skipped (`skipped_from`), the compiler
+names the items that use more in `late_uses`; the loader then compiles file by file.
+
 The pure text transformations (`resolve_list`, `exceptions_condition`) and the macro
 resolver are module-level functions so that they can be tested alone.
 """
@@ -20,6 +28,7 @@ resolver are module-level functions so that they can be tested alone.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from ..ast import And, Identifier, Not, Or, as_string
 from ..errors import CompileError, ParseError
@@ -339,7 +348,8 @@ class Compiler:
     def __init__(self, collector: Collector, sources: dict, warn,
                  extra_outputs: list[ExtraOutput] | None = None,
                  parse_cache: dict | None = None, keep_going: bool = False,
-                 compile_cache: dict | None = None) -> None:
+                 compile_cache: dict | None = None, file_ends: list[int] | None = None,
+                 skipped_from: int = 0) -> None:
         self.col = collector
         self.sources = sources
         self.warn = warn
@@ -360,6 +370,15 @@ class Compiler:
         self.keep_going = keep_going
         self.broken: set[str] = set()
         self.failed = False
+        # Compiling once for several files (see the module docstring): the collector's
+        # counter at the end of each file, the first file after which no compile was made,
+        # and the macros and rules that use a list or macro collected after one of those
+        # skipped compiles that had them. `_reach` is the highest index of a list or macro
+        # used by the item being compiled.
+        self.file_ends = file_ends
+        self.skipped_from = skipped_from
+        self.late_uses: list[str] = []
+        self._reach = -1
 
     # helpers ------------------------------------------------------------------------------
     def substitute_lists(self, text: str) -> str:
@@ -389,6 +408,7 @@ class Compiler:
             text, used = resolve_list(text, name, lists[name])
             if used:
                 self.list_used[name] = True
+                self._reach = max(self._reach, self.col.lists[name].index)
                 tokens = set(_TOKEN_DELIMITERS.split(text))
 
     def parse(self, text: str, original: str, ctx: Context):
@@ -428,6 +448,7 @@ class Compiler:
             raise failure
         for name in resolution.resolved:
             self.macro_used[name] = True
+            self._reach = max(self._reach, self.col.macros[name].index)
         if tree_size(result) > MAX_EXPANDED_NODES:
             raise LoadError("LOAD_ERR_VALIDATE", "condition is too large after macro expansion "
                             f"(more than {MAX_EXPANDED_NODES} nodes)", ctx)
@@ -458,6 +479,18 @@ class Compiler:
                                      "List not referred to by any other rule/macro", info.ctx))
         return self.out
 
+    def _check_reach(self, info) -> None:
+        """Name `info` in `late_uses` when it used (since `_reach` was reset) a list or macro
+        collected after the first skipped compile that had `info` as it is now: the one after
+        the file it was last defined or changed in (its `visibility`), or after the first
+        skipped file, whichever is later."""
+        ends = self.file_ends
+        if ends is None or self._reach < 0:
+            return
+        first = max(bisect_right(ends, info.visibility), self.skipped_from)
+        if first < len(ends) - 1 and self._reach >= ends[first]:
+            self.late_uses.append(info.name)
+
     @staticmethod
     def _ordered(table: dict) -> list:
         return sorted(table.values(), key=lambda info: info.index)
@@ -481,12 +514,14 @@ class Compiler:
     def compile_macros(self) -> None:
         infos: list[MacroInfo] = self._ordered(self.col.macros)
         for info in infos:
+            self._reach = -1
             try:
                 ast, _ = self.parse(info.cond, info.cond, info.cond_ctx)
             except LoadError as e:
                 self.report(e)
                 self.broken.add(info.name)
                 continue
+            self._check_reach(info)  # (a macro sees only earlier macros: lists only)
             self.out.macros[info.name] = ast
         for info in infos:
             if info.name in self.broken:
@@ -509,12 +544,15 @@ class Compiler:
         for info in self._ordered(self.col.rules):
             if info.unknown_source:
                 continue
+            self._reach = -1
             try:
                 self.compile_rule(info)
             except _UsesBrokenMacro:
                 continue
             except LoadError as e:
                 self.report(e)
+                continue
+            self._check_reach(info)
 
     def _compiled(self, kind, key, table, compile_it):
         """compile_it() once per (kind, key, table) and load; errors are not kept."""
