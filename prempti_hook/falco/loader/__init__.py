@@ -283,18 +283,16 @@ def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
     """`load` with as few compiles as give Falco's result; None when anything failed (or
     might have failed in Falco), for the caller to load file by file.
 
-    Falco compiles everything collected so far after each file. The compile after a later
-    file stands for it when the files in between only added lists, macros and rules that
-    nothing collected before uses: the compiler checks the uses (`Compiler.late_uses`).
-    So everything collected is compiled, as it is, before a file that changes or redefines
-    an item collected earlier (append, override, redefinition, `enabled`) or defines a list
-    or macro whose name is a word of an earlier condition, exception or list (a use to
-    come), and once at the end."""
+    Falco compiles everything collected so far after each file. A compile after a later file
+    stands for the ones it skipped when the files in between only added lists, macros and
+    rules (the compiler then compiles again, as each skipped compile had them, only the
+    items that use what came after: `Compiler.compiles_skipped`). So everything collected is
+    compiled, as it is, before a file that changes or redefines an item collected earlier
+    (append, override, redefinition, `enabled`), and once at the end."""
     result, collector = _empty_result(sources, min_priority)
     file_ends: list[int] = []  # the collector's counter after each file
     compile_cache: dict = {}
     skipped_from = 0  # the first file after which nothing was compiled
-    words: set[str] = set()  # of the conditions, exceptions and list items collected
 
     def compiled(warn) -> CompileOutput | None:
         compiler = Compiler(collector, sources, warn, extra_outputs, result.parse_cache,
@@ -304,21 +302,20 @@ def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
             output = compiler.compile()
         except LoadError:
             return None
-        return None if compiler.late_uses else output
+        return output if compiler.compiles_skipped() else None
 
     for name, text in files:
         file_result = FileResult(name)
         result.per_file.append(file_result)
         result.contents[name] = text
         items = read(text, name)
-        if file_ends and (collector.changed_by(items) or _defines_any(items, words)):
+        if file_ends and collector.changed_by(items):
             if compiled(lambda d: None) is None:
                 return None
             skipped_from = len(file_ends)
         if not _collect(items, collector, file_result, reserved=reserved):
             return None
         file_ends.append(collector.cur_index)
-        words.update(_words(items))
     result.compiled = compiled(result.per_file[-1].add if result.per_file
                                else (lambda d: None))
     if result.compiled is None:
@@ -329,42 +326,6 @@ def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
     if build:
         result.rulesets = build_rulesets(result, sources)
     return result
-
-
-_WORD_DELIMITERS = " \t\n\r(),="  # what bounds a list name that list substitution replaces
-
-
-def _words(items) -> set[str]:
-    """The words of the items' conditions, exceptions and list items: a superset of the
-    words of the condition texts the compiler builds from them, where a list or macro name
-    can be used."""
-    import re
-
-    split = re.compile("[" + re.escape(_WORD_DELIMITERS) + "]+").split
-    words: set[str] = set()
-
-    def add(value) -> None:
-        if isinstance(value, str):
-            words.update(split(value))
-        elif isinstance(value, list):
-            for entry in value:
-                add(entry)
-        elif value is not None and hasattr(value, "fields"):  # an ExceptionInfo
-            add(value.fields)
-            add(value.comps)
-            add(value.values)
-
-    for item in items:
-        for key in ("condition", "items", "exceptions"):
-            add(item.values.get(key))
-    return words
-
-
-def _defines_any(items, words: set[str]) -> bool:
-    """Whether the items define a list or macro named by one of `words`, or one whose name
-    holds a delimiter (list substitution finds those anywhere)."""
-    return any(item.name in words or any(c in _WORD_DELIMITERS for c in item.name)
-               for item in items if item.kind in ("list", "macro"))
 
 
 _RESERVED_VERBS = {"define": "redefine (shadow)", "append": "append to", "replace": "override",
