@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from prempti_hook import cache, config, integrity
+from prempti_hook import cache, config, integrity, rebuild
 
-REAL_COMPILE_RULES = cache.compile_rules
+REAL_COMPILE_RULES = rebuild.compile_rules
 BASH = {"tool.name": "Bash"}
 
 
@@ -44,7 +44,7 @@ def env(tmp_path, monkeypatch):
         compiled.append(list(files))
         return REAL_COMPILE_RULES(files)
 
-    monkeypatch.setattr(cache, "compile_rules", counting_compile)
+    monkeypatch.setattr(rebuild, "compile_rules", counting_compile)
     cfg = config.load({"HOME": str(tmp_path), "PREMPTI_RULES": str(rules)})
     return cfg, rules, compiled
 
