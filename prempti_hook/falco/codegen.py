@@ -557,7 +557,7 @@ class _Compiler:
         if op in ("glob", "iglob"):
             return self.const(Glob(raw, fold=op == "iglob"))
         if op == "regex":
-            return self.const(rt.Regex(raw, translate_re2(raw)))
+            return self.const(rt.Regex(raw, _translated(raw)))
         if op == "pmatch":
             return self.const(rt.PathPrefixes([raw]))
         if op == "icontains":
@@ -690,6 +690,19 @@ class _Compiler:
             fold = op == "iglob"
             test = f"_glob(_compile_glob(w, {fold}), v, {fold})"
         return f"({bind} and {test})"
+
+
+_TRANSLATED: dict[str, str] = {}  # RE2 pattern -> its Python `re` form, for this process
+
+
+def _translated(pattern: str) -> str:
+    """`translate_re2(pattern)`, once per pattern: rules repeat their patterns (through
+    macros, in exceptions), and translating and checking one costs ~0.2 ms. A pattern that
+    does not translate raises each time."""
+    python = _TRANSLATED.get(pattern)
+    if python is None:
+        python = _TRANSLATED[pattern] = translate_re2(pattern)
+    return python
 
 
 def _located(error: CompileError, pos) -> CompileError:
