@@ -540,20 +540,30 @@ class _Parser:
         self.depth -= 1
         return node
 
-    def parse_str_rhs(self, with_transformer: bool = True) -> Node:
-        """StrRhs ::= Blank* ( RhsTransformer / QuotedStr / BareString )
-
-        Without transformers (list items) it is just a string value."""
+    def parse_str_rhs(self) -> Node:
+        """StrRhs ::= Blank* ( RhsTransformer / QuotedStr / BareString )"""
         self.enter()
         self.blank()
         pos = self.here()
-        node = self.try_rhs_transformer() if with_transformer else None
+        node = self.try_rhs_transformer()
         if node is None:
             if not (self.quoted() or self.lex(BARE_STRING)):
-                self.fail(MSG_BAD_STRING if with_transformer else "expected a string value")
+                self.fail(MSG_BAD_STRING)
             node = Value(self.last, pos)
         self.depth -= 1
         return node
+
+    def list_item(self) -> str:
+        """ListItem ::= Blank* ( QuotedStr / BareString )
+
+        A string value, as `parse_str_rhs` reads one without its transformers (lists are
+        most of what rules parse: no node or position is made for each item)."""
+        self.enter()
+        self.blank()
+        if not (self.quoted() or self.lex(BARE_STRING)):
+            self.fail("expected a string value")
+        self.depth -= 1
+        return self.last
 
     def parse_list_rhs(self, with_transformer: bool = True) -> Node:
         """ListRhs ::= Blank* ( List / RhsTransformer / Identifier )
@@ -570,14 +580,14 @@ class _Parser:
             depth = self.depth
             try:
                 # libsinsp tries a first item and takes any failure to mean "empty list".
-                first = self.parse_str_rhs(with_transformer=False)
+                first = self.list_item()
             except ParseError:
                 self.depth = depth
             else:
-                values.append(first.value)
+                values.append(first)
                 self.blank()
                 while self.literal(","):
-                    values.append(self.parse_str_rhs(with_transformer=False).value)
+                    values.append(self.list_item())
                     self.blank()
             if not self.literal(")"):
                 self.fail("expected a ')' token")
