@@ -316,3 +316,18 @@ def test_random_rules_files_load_the_same_once_or_per_file():
         each, _ = both(texts)
         loaded += each.successful
     assert 60 < loaded < 540  # both outcomes are well represented
+
+
+def test_the_hooks_cache_compiles_the_shipped_rules_once(compiles, tmp_path):
+    """The hook's rebuild (`cache.compile_rules`, managed layer or not) loads this way."""
+    from prempti_hook import rebuild
+
+    shipped = sorted(str(p) for p in (REPO / "rules").glob("*.yaml"))
+    ruleset, error = rebuild.compile_rules(shipped)
+    assert error is None and len(compiles) == 1
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(rule("Policy", "tool.name = Bash"))
+    del compiles[:]
+    both_layers, error = rebuild.compile_rules([str(policy), *shipped], [str(policy)])
+    assert error is None and len(compiles) == 2  # once per layer
+    assert [r.name for r in both_layers.rules] == ["Policy", *(r.name for r in ruleset.rules)]
