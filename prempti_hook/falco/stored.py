@@ -44,6 +44,7 @@ FORMAT = "prempti-stored-ruleset/1"
 _OBJECT = ...  # marks an encoded object: (..., class name, arguments)
 _PLAIN = (str, int, float, bool, type(None), bytes, complex)
 _function = type(lambda: None)
+_code = type((lambda: None).__code__)
 
 
 class RulesetVersionError(ValueError):
@@ -133,10 +134,21 @@ def _blocks(segments: list[tuple], count: int) -> tuple[list[list[int]], list[li
     return blocks, of_segment
 
 
+def _without_line_numbers(code):
+    """`code` (and the code nested in it) without its line table. Generated conditions
+    have no source lines worth pointing at (an evaluation error names the rule), and the
+    line tables are about 40% of the stored bytes a hook call unmarshals."""
+    consts = tuple(_without_line_numbers(c) if isinstance(c, _code) else c
+                   for c in code.co_consts)
+    table = "co_linetable" if sys.version_info >= (3, 10) else "co_lnotab"
+    return code.replace(co_consts=consts, **{table: b""})
+
+
 def dump(ruleset) -> bytes:
     """`ruleset` (a `falco.ruleset.Ruleset`) as stored bytes (see the module docstring)."""
     module = marshal.loads(ruleset._code)
-    factories = {c.co_name: c for c in module.co_consts if hasattr(c, "co_code")}
+    factories = {c.co_name: _without_line_numbers(c) for c in module.co_consts
+                 if isinstance(c, _code)}
     rules_all = ruleset.rules
     enabled = [i for i, rule in enumerate(rules_all) if rule.enabled]
     by_value, unindexed = ruleset._positions  # positions among the enabled rules
@@ -232,31 +244,25 @@ def _is_object(value) -> bool:
     return type(value) is tuple and bool(value) and value[0] is _OBJECT
 
 
-class StoredRule:
-    """A matching rule as the verdict and the log need it; the output format is read and
-    decoded on first use (only the rule that decides is ever rendered)."""
+class StoredRule(tuple):
+    """A candidate rule as the verdict and the log need it: (name, priority, tags, where its
+    output format is, enabled, the ruleset). A tuple, because a hook call makes one for
+    each of about a hundred candidates and a tuple is made at C speed; the output format
+    is read and decoded on first use (only the rule that decides is ever rendered)."""
 
-    __slots__ = ("_output", "_output_at", "_store", "enabled", "name", "priority", "tags")
+    __slots__ = ()
 
-    def __init__(self, name: str, priority: int, tags: tuple, store, output_at,
-                 enabled: bool = True) -> None:
-        self.enabled = enabled
-        self.name = name
-        self.priority = priority
-        self.tags = tags
-        self._store = store
-        self._output_at = output_at
-        self._output = None
+    name = property(lambda self: self[0])
+    priority = property(lambda self: self[1])
+    tags = property(lambda self: self[2])
+    enabled = property(lambda self: self[4])
 
     @property
     def output(self):
-        if self._store is not None:
-            self._output = self._store.read_output(self._output_at)
-            self._store = None
-        return self._output
+        return self[5].read_output(self[3])
 
     def __repr__(self) -> str:
-        return f"StoredRule({self.name!r})"
+        return f"StoredRule({self[0]!r})"
 
 
 def _read(fd: int, size: int, offset: int) -> bytes:
@@ -271,7 +277,7 @@ class StoredRuleset:
     from there, possibly all of them). Raises RulesetVersionError for another Python or
     format, ValueError/EOFError/OSError for damaged bytes. Owns `fd` (closes it)."""
 
-    __slots__ = ("_blocks", "_data_at", "_fd", "_loaded", "_other", "_outputs_at",
+    __slots__ = ("_blocks", "_data_at", "_fd", "_loaded", "_other", "_outputs", "_outputs_at",
                  "_segments", "_values", "index_field")
 
     def __init__(self, fd: int, at: int, head: bytes = b"") -> None:
@@ -296,6 +302,7 @@ class StoredRuleset:
         self._blocks = memoryview(index["blocks"]).cast("I")
         self._outputs_at = self._data_at + self._blocks[-1]
         self._loaded: dict = {}
+        self._outputs: dict = {}
 
     def candidates(self, event) -> tuple:
         """(function, rule) pairs of the rules that can match `event`, in load order."""
@@ -325,7 +332,7 @@ class StoredRuleset:
             rules.extend(marshal.loads(_read(self._fd, blocks[b + 1] - blocks[b],
                                              self._data_at + blocks[b])))
         rules.sort(key=_number)
-        return tuple(StoredRule(name, priority, tags, self, output_at, enabled)
+        return tuple(StoredRule((name, priority, tags, output_at, enabled, self))
                      for _, name, priority, tags, _, _, _, output_at, enabled in rules)
 
     def _load(self, segment: int) -> tuple:
@@ -344,10 +351,16 @@ class StoredRuleset:
                 for position, encoded in objects:
                     consts[position] = _decode(encoded, classes)
             fn = _function(factory, runtime.RUNTIME_GLOBALS)(*consts)
-            built.append((fn, StoredRule(name, priority, tags, self, output_at)))
+            built.append((fn, StoredRule((name, priority, tags, output_at, True, self))))
         return tuple(built)
 
     def read_output(self, output_at: tuple):
+        found = self._outputs.get(output_at)
+        if found is None:
+            found = self._outputs[output_at] = self._read_output(output_at)
+        return found
+
+    def _read_output(self, output_at: tuple):
         offset, size = output_at
         data = _read(self._fd, size, self._outputs_at + offset)
         value = marshal.loads(data)

@@ -98,8 +98,9 @@ def test_an_output_format_is_decoded_only_for_the_rule_that_asks(tmp_path):
     copy = stored_copy(Ruleset.build([rule], "tool.name"), tmp_path)
     event = MockEvent({"tool.name": "Bash", "tool.input_command": "ls"})
     [matched] = copy.match(event)
-    assert matched._output is None and matched._store is not None
+    assert copy._outputs == {}  # matching read no output format
     assert matched.output.render(event) == fmt.render(event) == "Bash ran LS [<NA>]"
+    assert len(copy._outputs) == 1 and matched.output is matched.output  # read once
     assert matched.output.fields(event) == fmt.fields(event)
 
 
@@ -234,3 +235,15 @@ def test_every_rule_can_be_listed_for_tools_that_need_them_all(tmp_path):
     assert _names(copy.rules) == _names(RULES)
     assert [r.enabled for r in copy.rules] == [r.enabled for r in RULES]
     assert all(r.tags == ("t",) for r in copy.rules)
+
+
+def test_stored_conditions_carry_no_line_tables(tmp_path):
+    """Generated code has no source lines worth pointing at; its line tables would be about
+    40% of what a hook call reads and unmarshals. Evaluation errors still name the rule."""
+    rule = Rule("r", compile_condition(_parse("tool.input_command contains x"), AGENT_TABLE),
+                1, (), "coding_agent", compile_format("x", AGENT_TABLE))
+    copy = stored_copy(Ruleset.build([rule], "tool.name"), tmp_path)
+    [(fn, _)] = copy.candidates(MockEvent({"tool.name": "Bash"}))
+    table = "co_linetable" if sys.version_info >= (3, 10) else "co_lnotab"
+    assert getattr(fn.__code__, table) == b""
+    assert fn(MockEvent({"tool.name": "Bash", "tool.input_command": "axb"})) is True
