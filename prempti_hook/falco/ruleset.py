@@ -1,12 +1,12 @@
 """Compiled rules, indexed for matching (the loader's result; the hook's cache stores it
-with `falco.stored.dump` and reads it back lazily with `falco.stored.StoredRuleset`).
+with `falco.storing.dump` and reads it back lazily with `falco.stored.StoredRuleset`).
 
 `Ruleset.build` generates one Python module for all the rules' conditions (one factory
-function per rule, see `runtime.factory_source`) and compiles it once: no parsing or
-compiling is ever needed again to evaluate them. A Ruleset can also be pickled (the module
-as `marshal` bytes next to the rules); marshal data is only valid for the Python that wrote
-it, so the pickle records the interpreter (`runtime.PYTHON_TAG`) and loading it under
-another one raises `RulesetVersionError`.
+function per rule, see `runtime.factory_source`; compiled in pieces, see
+`_factories_module`): no parsing or compiling is ever needed again to evaluate them. A
+Ruleset can also be pickled (the module as `marshal` bytes next to the rules); marshal data
+is only valid for the Python that wrote it, so the pickle records the interpreter
+(`runtime.PYTHON_TAG`) and loading it under another one raises `RulesetVersionError`.
 
 Indexing: each condition knows the values of the source's index field (`tool.name` for
 `coding_agent`) for which it can be true (`Condition.index_values`). For each such value
