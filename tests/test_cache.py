@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from prempti_hook import cache, config, integrity
+from prempti_hook import cache, config, integrity, rebuild
 
-REAL_COMPILE_RULES = cache.compile_rules
+REAL_COMPILE_RULES = rebuild.compile_rules
 BASH = {"tool.name": "Bash"}
 
 
@@ -44,7 +44,7 @@ def env(tmp_path, monkeypatch):
         compiled.append(list(files))
         return REAL_COMPILE_RULES(files)
 
-    monkeypatch.setattr(cache, "compile_rules", counting_compile)
+    monkeypatch.setattr(rebuild, "compile_rules", counting_compile)
     cfg = config.load({"HOME": str(tmp_path), "PREMPTI_RULES": str(rules)})
     return cfg, rules, compiled
 
@@ -433,3 +433,19 @@ def test_a_command_holding_the_lock_with_filelock_is_not_overtaken_by_a_hook_cal
     assert names(loaded) == ["good 1"] and loaded.from_cache is False
     assert "compiled the rules for itself" in loaded.notices[0]
     assert not cache_file(cfg).exists()  # nothing written without the lock
+
+
+def test_the_hooks_compile_gives_falcos_error_for_a_rule_repaired_by_a_later_file(tmp_path):
+    """The hook compiles the rules once where that gives Falco's result: a rule that does
+    not compile in its own file is an error there (Falco compiles after each file), even
+    when a later file replaces its condition."""
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(rules_text("good 1").replace("tool.name = Bash", "tool.nam = Bash"))
+    second.write_text("- rule: good 1\n  condition: tool.name = Bash\n"
+                      "  override:\n    condition: replace\n")
+    ruleset, error = cache.compile_rules([str(first), str(second)])
+    assert ruleset is None
+    assert error.startswith(f"{first}:3:") and "tool.nam" in error
+    first.write_text(rules_text("good 1"))
+    ruleset, error = cache.compile_rules([str(first), str(second)])
+    assert error is None and [rule.name for rule in ruleset.match(BASH)] == ["good 1"]

@@ -25,9 +25,6 @@ This module is on the cold path only (loading and checking rules); the hot path 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
-
 from .escaping import escape_str
 
 __all__ = [
@@ -35,92 +32,182 @@ __all__ = [
     "Transformer", "TransformerList", "UnaryCheck", "Value", "as_string", "escape_str",
 ]
 
+# Plain classes with __slots__ rather than dataclasses: importing `dataclasses` (with
+# `inspect`, `typing`...) and building the classes cost about 10 ms, which every compile of
+# the rules (the first hook call after a rules edit) paid. Semantics are a frozen
+# dataclass's: immutable, equality and hash by the fields (by value, recursively), `pos`
+# left out of both and out of the repr.
+_set = object.__setattr__
 
-@dataclass(frozen=True)
-class Pos:
+
+class _Frozen:
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: "
+                             f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: "
+                             f"{type(self).__name__} is immutable")
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+    def __reduce__(self):
+        return (type(self), self._key())
+
+
+class Pos(_Frozen):
     """A position in condition text: 0-based byte index, 1-based line and column."""
 
-    idx: int = 0
-    line: int = 1
-    col: int = 1
+    __slots__ = ("col", "idx", "line")
+    _fields = ("idx", "line", "col")
+
+    def __init__(self, idx: int = 0, line: int = 1, col: int = 1) -> None:
+        _set(self, "idx", idx)
+        _set(self, "line", line)
+        _set(self, "col", col)
 
 
-@dataclass(frozen=True)
-class And:
-    children: tuple[Node, ...]
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class _Node(_Frozen):
+    """A condition node: its hash (by value, over the whole subtree) is kept once computed,
+    since compiled conditions are cached by their tree."""
+
+    __slots__ = ("_hash",)
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            value = hash((self.__class__.__name__, *self._key()))
+            _set(self, "_hash", value)
+            return value
+
+    def __reduce__(self):
+        return (type(self), (*self._key(), self.pos))
 
 
-@dataclass(frozen=True)
-class Or:
-    children: tuple[Node, ...]
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class And(_Node):
+    __slots__ = ("children", "pos")
+    _fields = ("children",)
+
+    def __init__(self, children: tuple[Node, ...], pos: Pos | None = None) -> None:
+        _set(self, "children", children)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class Not:
-    child: Node
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class Or(_Node):
+    __slots__ = ("children", "pos")
+    _fields = ("children",)
+
+    def __init__(self, children: tuple[Node, ...], pos: Pos | None = None) -> None:
+        _set(self, "children", children)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class Identifier:
-    name: str
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class Not(_Node):
+    __slots__ = ("child", "pos")
+    _fields = ("child",)
+
+    def __init__(self, child: Node, pos: Pos | None = None) -> None:
+        _set(self, "child", child)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class Value:
-    value: str
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class Identifier(_Node):
+    __slots__ = ("name", "pos")
+    _fields = ("name",)
+
+    def __init__(self, name: str, pos: Pos | None = None) -> None:
+        _set(self, "name", name)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class ListValue:
-    values: tuple[str, ...]
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class Value(_Node):
+    __slots__ = ("pos", "value")
+    _fields = ("value",)
+
+    def __init__(self, value: str, pos: Pos | None = None) -> None:
+        _set(self, "value", value)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class TransformerList:
-    items: tuple[Node, ...]
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class ListValue(_Node):
+    __slots__ = ("pos", "values")
+    _fields = ("values",)
+
+    def __init__(self, values: tuple[str, ...], pos: Pos | None = None) -> None:
+        _set(self, "values", values)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class FieldRef:
-    name: str
-    arg: str | None = None
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class TransformerList(_Node):
+    __slots__ = ("items", "pos")
+    _fields = ("items",)
+
+    def __init__(self, items: tuple[Node, ...], pos: Pos | None = None) -> None:
+        _set(self, "items", items)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class Transformer:
-    name: str
-    args: tuple[Node, ...]
-    arg: str | None = None
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class FieldRef(_Node):
+    __slots__ = ("arg", "name", "pos")
+    _fields = ("name", "arg")
+
+    def __init__(self, name: str, arg: str | None = None, pos: Pos | None = None) -> None:
+        _set(self, "name", name)
+        _set(self, "arg", arg)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class UnaryCheck:
-    left: Node
-    op: str
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class Transformer(_Node):
+    __slots__ = ("arg", "args", "name", "pos")
+    _fields = ("name", "args", "arg")
+
+    def __init__(self, name: str, args: tuple[Node, ...], arg: str | None = None,
+                 pos: Pos | None = None) -> None:
+        _set(self, "name", name)
+        _set(self, "args", args)
+        _set(self, "arg", arg)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
-class BinaryCheck:
-    left: Node
-    op: str
-    right: Node
-    pos: Pos | None = field(default=None, compare=False, repr=False)
+class UnaryCheck(_Node):
+    __slots__ = ("left", "op", "pos")
+    _fields = ("left", "op")
+
+    def __init__(self, left: Node, op: str, pos: Pos | None = None) -> None:
+        _set(self, "left", left)
+        _set(self, "op", op)
+        _set(self, "pos", pos)
 
 
-Node = Union[
-    And, Or, Not, Identifier, Value, ListValue, TransformerList, FieldRef, Transformer,
-    UnaryCheck, BinaryCheck,
-]
+class BinaryCheck(_Node):
+    __slots__ = ("left", "op", "pos", "right")
+    _fields = ("left", "op", "right")
+
+    def __init__(self, left: Node, op: str, right: Node, pos: Pos | None = None) -> None:
+        _set(self, "left", left)
+        _set(self, "op", op)
+        _set(self, "right", right)
+        _set(self, "pos", pos)
+
+
+Node = _Node  # any of the node classes above
 
 
 def _field_arg(arg: str | None) -> str:

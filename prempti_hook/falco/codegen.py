@@ -326,6 +326,16 @@ class _Compiler:
         self.helpers: list[str] = []
         self.fields: set[str] = set()
         self.warnings: list[str] = []
+        # Checks of the form `((v := <operand>) is not None and <test>)`, by their code:
+        # (operand, test), so that neighbours in an and/or testing the same operand share
+        # one extraction (see `_merged`).
+        self._guarded: dict[str, tuple[str, str]] = {}
+
+    def guarded(self, operand: str, test: str) -> str:
+        """`test` of the extracted value `v` of `operand`, false when it extracts None."""
+        code = f"((v := {operand}) is not None and {test})"
+        self._guarded[code] = (operand, test)
+        return code
 
     # -- constants ------------------------------------------------------------------
 
@@ -477,7 +487,7 @@ class _Compiler:
             if len(parts) == 1:
                 return parts[0]
             joiner = " and " if isinstance(node, A.And) else " or "
-            code = "(" + joiner.join(p for p, _ in parts) + ")"
+            code = "(" + joiner.join(self._merged([p for p, _ in parts], joiner)) + ")"
             return code, (_intersect([i for _, i in parts]) if isinstance(node, A.And)
                           else _union([i for _, i in parts]))
         try:
@@ -490,6 +500,26 @@ class _Compiler:
         if isinstance(node, A.Identifier):
             raise CompileError(f"filter error: unexpected identifier '{node.name}'")
         raise CompileError("filter error: expected a check, 'and', 'or' or 'not'")
+
+    def _merged(self, codes: list[str], joiner: str) -> list[str]:
+        """`codes` (the operands of one and/or) with each run of neighbours that test the
+        same operand made one check that extracts it once: `(v := x) is not None and (a or
+        b)` for `((v := x) is not None and a) or ((v := x) is not None and b)`, and likewise
+        for `and`. The same truth value (an operand that extracts None makes each check of
+        it false), with less code to compile and run."""
+        out: list[str] = []
+        run: list[str] = []  # tests of the operand of the last check in `out`
+        operand = None
+        for code in codes:
+            guarded = self._guarded.get(code)
+            if guarded is not None and guarded[0] == operand:
+                run.append(guarded[1])
+                inner = joiner.join(f"({test})" for test in run)
+                out[-1] = self.guarded(operand, inner if joiner == " and " else f"({inner})")
+                continue
+            out.append(code)
+            operand, run = (guarded[0], [guarded[1]]) if guarded is not None else (None, [])
+        return out
 
     # -- checks ---------------------------------------------------------------------
 
@@ -557,7 +587,7 @@ class _Compiler:
         if op in ("glob", "iglob"):
             return self.const(Glob(raw, fold=op == "iglob"))
         if op == "regex":
-            return self.const(rt.Regex(raw, translate_re2(raw)))
+            return self.const(rt.Regex(raw, _translated(raw)))
         if op == "pmatch":
             return self.const(rt.PathPrefixes([raw]))
         if op == "icontains":
@@ -593,11 +623,11 @@ class _Compiler:
         if left.is_list:
             if is_net:
                 helper = "_all_in" if op == "in" else "_any_in"
-                return f"((v := {code}) is not None and {helper}(v, {self.const(tuple(values))}))"
+                return self.guarded(code, f"{helper}(v, {self.const(tuple(values))})")
             members = self.const(frozenset(values))
             if op == "in":
-                return f"((v := {code}) is not None and {members}.issuperset(v))"
-            return f"((v := {code}) is not None and not {members}.isdisjoint(v))"
+                return self.guarded(code, f"{members}.issuperset(v)")
+            return self.guarded(code, f"not {members}.isdisjoint(v)")
         if modifier:
             if not values:
                 return "False"
@@ -606,8 +636,12 @@ class _Compiler:
             if op == "=" and modifier == "anyof" and not is_net:
                 return f"({code} in {self.const(frozenset(values))})"
             if op == "!=" and modifier == "allof" and not is_net:
-                return (f"((v := {code}) is not None and "
-                        f"v not in {self.const(frozenset(values))})")
+                return self.guarded(code, f"v not in {self.const(frozenset(values))}")
+            if modifier == "anyof" and op in ("startswith", "bstartswith", "endswith"):
+                # One call with a tuple: the same test as a chain of calls, and less code to
+                # compile (a rules compile compiles all of it).
+                method = "endswith" if op == "endswith" else "startswith"
+                return self.guarded(code, f"v.{method}({self.const(tuple(values))})")
             terms = [self.term(op, type_, self.constant(op, type_, raw, value))
                      for raw, value in zip(raw_values, values)]
             if modifier == "anyof":
@@ -616,20 +650,19 @@ class _Compiler:
                 combined = " and ".join(terms)
             else:
                 combined = "(" + " + ".join(f"({t})" for t in terms) + ") == 1"
-            return f"((v := {code}) is not None and {combined})"
+            return self.guarded(code, f"{combined}")
         if op in ("in", "intersects"):
             if is_net:
-                return f"((v := {code}) is not None and _in_any(v, {self.const(tuple(values))}))"
+                return self.guarded(code, f"_in_any(v, {self.const(tuple(values))})")
             return f"({code} in {self.const(frozenset(values))})"
         if op == "pmatch":
-            return (f"((v := {code}) is not None and "
-                    f"{self.const(rt.PathPrefixes(raw_values))}.match(v))")
+            return self.guarded(code, f"{self.const(rt.PathPrefixes(raw_values))}.match(v)")
         if not values:
             return "False"
         c = self.constant(op, type_, raw_values[0], values[0])
         if op == "=" and not is_net:
             return f"({code} == {c})"
-        return f"((v := {code}) is not None and {self.term(op, type_, c)})"
+        return self.guarded(code, f"{self.term(op, type_, c)}")
 
     def field_comparison(self, node: A.BinaryCheck, op: str, left: _Value, right_node) -> str:
         if isinstance(right_node, A.Transformer) and right_node.name == "val":
@@ -684,6 +717,19 @@ class _Compiler:
             fold = op == "iglob"
             test = f"_glob(_compile_glob(w, {fold}), v, {fold})"
         return f"({bind} and {test})"
+
+
+_TRANSLATED: dict[str, str] = {}  # RE2 pattern -> its Python `re` form, for this process
+
+
+def _translated(pattern: str) -> str:
+    """`translate_re2(pattern)`, once per pattern: rules repeat their patterns (through
+    macros, in exceptions), and translating and checking one costs ~0.2 ms. A pattern that
+    does not translate raises each time."""
+    python = _TRANSLATED.get(pattern)
+    if python is None:
+        python = _TRANSLATED[pattern] = translate_re2(pattern)
+    return python
 
 
 def _located(error: CompileError, pos) -> CompileError:

@@ -316,12 +316,12 @@ def compile_format(fmt: str, table, *, all_optional: bool | None = None,
     literal: list[str] = []
     i = 0
     while i < len(text):
-        ch = text[i]
-        if ch != "%":
-            literal.append(ch)
-            i += 1
-            continue
-        i += 1
+        percent = text.find("%", i)  # (the text up to it is literal: taken in one piece)
+        if percent != i:
+            literal.append(text[i:] if percent < 0 else text[i:percent])
+            if percent < 0:
+                break
+        i = percent + 1
         if i >= len(text):
             raise CompileError("invalid formatting syntax: formatting cannot end with a %")
         j = i

@@ -187,6 +187,20 @@ def char_index(text: str, byte_index: int) -> int:
     return len(text)
 
 
+def _line_breaks(text: str) -> list[int]:
+    """The indexes of every \r and \n in `text`, in order (found by `str.find`: a loop over
+    every character cost a few ms of each rules compile)."""
+    breaks: list[int] = []
+    for char in "\r\n":
+        at = text.find(char)
+        while at >= 0:
+            breaks.append(at)
+            at = text.find(char, at + 1)
+    if "\r" in text and "\n" in text:
+        breaks.sort()
+    return breaks
+
+
 class _Positions:
     """Maps `str` indexes of one text to libsinsp positions (byte index, line, column).
     The tables are built on first use, once per text."""
@@ -201,8 +215,7 @@ class _Positions:
     def at(self, index: int) -> Pos:
         text, breaks, offsets = self._text, self._breaks, self._offsets
         if breaks is None:
-            breaks = self._breaks = [i for i, char in enumerate(text) if char in "\r\n"] \
-                if ("\n" in text or "\r" in text) else []
+            breaks = self._breaks = _line_breaks(text)
             if not text.isascii():
                 offsets = self._offsets = list(accumulate(map(_char_bytes, text), initial=0))
         before = bisect_right(breaks, index - 1) if breaks else 0
@@ -527,20 +540,30 @@ class _Parser:
         self.depth -= 1
         return node
 
-    def parse_str_rhs(self, with_transformer: bool = True) -> Node:
-        """StrRhs ::= Blank* ( RhsTransformer / QuotedStr / BareString )
-
-        Without transformers (list items) it is just a string value."""
+    def parse_str_rhs(self) -> Node:
+        """StrRhs ::= Blank* ( RhsTransformer / QuotedStr / BareString )"""
         self.enter()
         self.blank()
         pos = self.here()
-        node = self.try_rhs_transformer() if with_transformer else None
+        node = self.try_rhs_transformer()
         if node is None:
             if not (self.quoted() or self.lex(BARE_STRING)):
-                self.fail(MSG_BAD_STRING if with_transformer else "expected a string value")
+                self.fail(MSG_BAD_STRING)
             node = Value(self.last, pos)
         self.depth -= 1
         return node
+
+    def list_item(self) -> str:
+        """ListItem ::= Blank* ( QuotedStr / BareString )
+
+        A string value, as `parse_str_rhs` reads one without its transformers (lists are
+        most of what rules parse: no node or position is made for each item)."""
+        self.enter()
+        self.blank()
+        if not (self.quoted() or self.lex(BARE_STRING)):
+            self.fail("expected a string value")
+        self.depth -= 1
+        return self.last
 
     def parse_list_rhs(self, with_transformer: bool = True) -> Node:
         """ListRhs ::= Blank* ( List / RhsTransformer / Identifier )
@@ -557,14 +580,14 @@ class _Parser:
             depth = self.depth
             try:
                 # libsinsp tries a first item and takes any failure to mean "empty list".
-                first = self.parse_str_rhs(with_transformer=False)
+                first = self.list_item()
             except ParseError:
                 self.depth = depth
             else:
-                values.append(first.value)
+                values.append(first)
                 self.blank()
                 while self.literal(","):
-                    values.append(self.parse_str_rhs(with_transformer=False).value)
+                    values.append(self.list_item())
                     self.blank()
             if not self.literal(")"):
                 self.fail("expected a ')' token")

@@ -283,6 +283,29 @@ def _imports(home: Home, call: dict) -> set[str]:
             if line.startswith("import time:") and "|" in line}
 
 
+def test_check_of_the_installed_rules_leaves_a_cache_the_next_call_uses(home):
+    """`prempti-hook --check` (no arguments: the rules the hook loads, installed as
+    install.sh installs them) compiles them and writes the cache: the next tool call loads
+    it and compiles nothing, even right after an edit that --check has seen."""
+    installed = home.prempti / "rules" / "default"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "rules", installed,
+                    ignore=shutil.ignore_patterns("tests"))
+    with open(sorted(installed.glob("*.yaml"))[-1], "a") as f:
+        f.write("# edited\n")
+    check = subprocess.run([PYTHON, "-I", "-S", str(home.zipapp), "--check"],
+                           capture_output=True, env=home.env, cwd=home.project, timeout=120)
+    assert check.returncode == 0, check.stderr
+    assert b"the hook's rule cache is up to date" in check.stdout
+    cache_file = home.prempti / "cache" / "ruleset.cache"
+    written = cache_file.stat()
+    imported = _imports(home, home.payload("Bash", {"command": "cat ~/.ssh/id_rsa"}))
+    assert "prempti_hook.hook" in imported
+    assert not {"prempti_hook.rebuild", "prempti_hook.falco.loader"} & imported
+    after = cache_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    assert "coding_agent_deny" in home.records()[-1]["tags"]
+
+
 @pytest.mark.parametrize("command", ["cat x", "cat ~/.ssh/id_rsa", "ls -la src"])
 def test_a_hook_call_never_imports_yaml_pyparsing_or_filelock(home, command):
     # The benchmark's calls among them: a rule that reaches a `regex` for them would import
@@ -293,9 +316,10 @@ def test_a_hook_call_never_imports_yaml_pyparsing_or_filelock(home, command):
     heavy = {m for m in imported if m.split(".")[0] in ("yaml", "pyparsing", "filelock", "re",
                                                          "json", "pickle", "typing", "enum")}
     assert heavy == set()
-    # The rule compiler and its RE2 translator are for rebuilds only.
+    # The rule compiler, its RE2 translator, the cache writer and the cache's rebuild path
+    # are for rebuilds only.
     assert not {"prempti_hook.falco.codegen", "prempti_hook.falco.re2",
-                "prempti_hook.falco.storing"} & imported
+                "prempti_hook.falco.storing", "prempti_hook.rebuild"} & imported
 
 
 @pytest.mark.parametrize("group, tool, tool_input", [

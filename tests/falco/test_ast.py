@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from prempti_hook.falco import as_string as lazily_imported_as_string
@@ -65,8 +63,21 @@ def test_equality_ignores_positions() -> None:
 
 
 def test_nodes_are_immutable() -> None:
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         Value("x").value = "y"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del Pos(1, 1, 2).idx
+    with pytest.raises(AttributeError):
+        Value("x").other = 1  # type: ignore[attr-defined]
+
+
+def test_nodes_compare_by_kind_and_fields_and_show_them() -> None:
+    assert And((Identifier("a"),)) != Or((Identifier("a"),))
+    assert hash(And((Value("a"), Value("b")))) == hash(And((Value("a"), Value("b"))))
+    assert Pos(1, 2, 3) == Pos(1, 2, 3) != Pos(1, 2, 4)
+    assert repr(FieldRef("a.b", None, Pos(1))) == "FieldRef(name='a.b', arg=None)"
+    assert repr(Pos(4, 1, 5)) == "Pos(idx=4, line=1, col=5)"
+    assert {Value("x", Pos(1)): 1}[Value("x", Pos(7))] == 1
 
 
 def test_escape_str_is_shared_with_escaping() -> None:

@@ -448,3 +448,22 @@ def test_compile_value_errors():
         compile_value(A.FieldRef("nope.x"), VECTOR_TABLE)
     with pytest.raises(CompileError):
         compile_value(A.Transformer("val", (A.FieldRef("fd.name"),)), VECTOR_TABLE)
+
+
+@pytest.mark.parametrize(("text", "extractions"), [
+    ("tool.input_command contains a or tool.input_command contains b", 1),
+    ("tool.input_command contains a and tool.input_command endswith b", 1),
+    ("tool.input_command contains a or tool.name = x or tool.input_command contains b", 2),
+    ("tool.input_command contains a or (tool.input_command contains b)", 1),
+])
+def test_neighbouring_checks_of_one_field_extract_it_once(text, extractions):
+    """Same truth value as one check per field, for every value and a missing field."""
+    condition = _compile(text, AGENT_TABLE)
+    assert condition.expr.count(":=") == extractions
+    separate = [_compile(part, AGENT_TABLE) for part in
+                re.split(r" (?:and|or) \(?", text.replace(")", ""))]
+    joined = all if " and " in text else any
+    for command in ("a", "b", "xab", "xb", "ba", "", None):
+        for name in ("x", "y"):
+            event = MockEvent({"tool.input_command": command, "tool.name": name})
+            assert condition(event) == joined(c(event) for c in separate)

@@ -144,6 +144,8 @@ def test_bytebuf_comparisons():
     blob = {"tool.blob": b"ab\x00cd"}
     assert _eval("tool.blob bcontains 00", blob)
     assert _eval("tool.blob bstartswith 6162", blob)
+    assert _eval("tool.blob bstartswith anyof (63, 6162)", blob)
+    assert not _eval("tool.blob bstartswith anyof (63, 62)", blob)
     assert _eval("tool.blob contains cd", blob)
     assert not _eval("tool.blob = ab", blob)
     assert _eval("tool.blob != ab", blob)
@@ -180,6 +182,11 @@ def test_list_fields(text, args, expected):
     ("tool.name glob anyof ('[AB]*', x)", True),
     ("tool.name regex oneof ('B.*', '.*h', x)", False),
     ("tool.name icontains anyof (BASH)", True),
+    ("tool.name startswith anyof (x, Ba, y)", True),
+    ("tool.name startswith anyof (x, a, y)", False),
+    ("tool.name endswith anyof (x, sh)", True),
+    ("tool.name endswith anyof (x, Bas)", False),
+    ("tool.name startswith anyof ()", False),
 ])
 def test_modifiers(text, expected):
     assert _eval(text, {"tool.name": "Bash"}) is expected

@@ -53,6 +53,29 @@ def test_match_returns_enabled_matches_in_load_order():
     assert _names(rs.match(MockEvent({}))) == ["not bash"]
 
 
+def test_many_rules_compile_in_pieces_into_one_module_of_their_factories():
+    """Past `_PIECE` rules the factories are compiled a few at a time and put in one module:
+    the module a single compile gives (one factory per rule, in order), matching the same."""
+    import marshal
+    from types import CodeType
+
+    many = [_rule(f"r{i}", f"tool.input_command contains x{i} or tool.name = T{i % 3}")
+            for i in range(3 * ruleset_module._PIECE + 5)]
+    rs = Ruleset.build(many, "tool.name")
+    module = marshal.loads(rs._code)
+    factories = [c for c in module.co_consts if isinstance(c, CodeType)]
+    assert [c.co_name for c in factories] == [f"_make_r{i}" for i in range(len(many))]
+    assert [c.co_argcount for c in factories] == [len(r.condition.consts) for r in many]
+    whole = compile("".join(r.condition.source(f"r{i}") for i, r in enumerate(many)),
+                    "<ruleset>", "exec")
+    assert module.co_code == whole.co_code and module.co_names == whole.co_names
+    event = MockEvent({"tool.name": "T1", "tool.input_command": "a x7 b"})
+    assert _names(rs.match(event)) == [r.name for i, r in enumerate(many)
+                                      if i % 3 == 1 or "x7" in f"x{i} "]
+    restored = pickle.loads(pickle.dumps(rs))
+    assert _names(restored.match(event)) == _names(rs.match(event))
+
+
 def test_candidates_skip_rules_indexed_for_other_tools():
     rs = Ruleset.build(RULES, "tool.name")
     for tool, expected in [

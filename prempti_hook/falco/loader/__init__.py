@@ -187,19 +187,29 @@ def _field_exists_for(sources: dict):
     return field_exists
 
 
-def build_rulesets(result: LoadResult, sources: dict) -> dict:
-    """One indexed Ruleset per source, from the last compile."""
-    from ..ruleset import Rule, Ruleset
+def runtime_rules(result: LoadResult, source: str) -> list:
+    """The rules of `source` from the last compile, in load order, as the runtime has them
+    (`ruleset.Rule`), for a Ruleset to be built from."""
+    from ..ruleset import Rule
 
-    rules_by_source: dict[str, list] = {name: [] for name in sources}
+    rules = []
     for compiled in result.compiled.rules if result.compiled else []:
         info = compiled.info
-        rule = Rule(info.name, compiled.condition, info.priority, tuple(sorted(info.tags)),
-                    info.source, compiled.output, enabled=result.is_enabled(compiled),
-                    extra={"desc": info.desc, "extra_fields": compiled.extra_fields})
-        rules_by_source[info.source].append(rule)
-    return {name: Ruleset.build(rules, getattr(sources[name], "index_field", None))
-            for name, rules in rules_by_source.items()}
+        if info.source == source:
+            rules.append(Rule(info.name, compiled.condition, info.priority,
+                              tuple(sorted(info.tags)), info.source, compiled.output,
+                              enabled=result.is_enabled(compiled),
+                              extra={"desc": info.desc, "extra_fields": compiled.extra_fields}))
+    return rules
+
+
+def build_rulesets(result: LoadResult, sources: dict) -> dict:
+    """One indexed Ruleset per source, from the last compile."""
+    from ..ruleset import Ruleset
+
+    return {name: Ruleset.build(runtime_rules(result, name),
+                                getattr(table, "index_field", None))
+            for name, table in sources.items()}
 
 
 def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "debug",
@@ -213,9 +223,9 @@ def load(files: list[tuple[str, str]], sources: dict, *, min_priority: str = "de
     stops at the first); loading still stops after that file.
 
     `compile_each_file=False` compiles once, after the last file, for callers that want the
-    rules and not Falco's per-file warnings (the offline commands): the compiled rules are
-    the same, since what an item can see is fixed when it is collected. If that compile
-    fails, the files are loaded again the usual way, so errors are exactly Falco's.
+    rules and not Falco's per-file warnings (the hook's cache, the offline commands): the
+    result is Falco's (see `_load_compiling_once`); when anything fails, the files are
+    loaded again the usual way, so errors are exactly Falco's.
 
     `reserved` maps (item kind, name) to the file of a layer loaded apart (the managed
     policy): these files may not define, append to, override or enable/disable an item of
@@ -270,19 +280,45 @@ def _empty_result(sources, min_priority) -> tuple[LoadResult, Collector]:
 
 def _load_compiling_once(files, sources, min_priority, extra_outputs, plugins,
                          build, reserved: dict) -> LoadResult | None:
-    """`load` with a single compile after the last file; None when anything failed."""
+    """`load` with as few compiles as give Falco's result; None when anything failed (or
+    might have failed in Falco), for the caller to load file by file.
+
+    Falco compiles everything collected so far after each file. A compile after a later file
+    stands for the ones it skipped when the files in between only added lists, macros and
+    rules (the compiler then compiles again, as each skipped compile had them, only the
+    items that use what came after: `Compiler.compiles_skipped`). So everything collected is
+    compiled, as it is, before a file that changes or redefines an item collected earlier
+    (append, override, redefinition, `enabled`), and once at the end."""
     result, collector = _empty_result(sources, min_priority)
+    file_ends: list[int] = []  # the collector's counter after each file
+    compile_cache: dict = {}
+    skipped_from = 0  # the first file after which nothing was compiled
+
+    def compiled(warn) -> CompileOutput | None:
+        compiler = Compiler(collector, sources, warn, extra_outputs, result.parse_cache,
+                            compile_cache=compile_cache, file_ends=file_ends,
+                            skipped_from=skipped_from)
+        try:
+            output = compiler.compile()
+        except LoadError:
+            return None
+        return output if compiler.compiles_skipped() else None
+
     for name, text in files:
         file_result = FileResult(name)
         result.per_file.append(file_result)
         result.contents[name] = text
-        if not _collect(read(text, name), collector, file_result, reserved=reserved):
+        items = read(text, name)
+        if file_ends and collector.changed_by(items):
+            if compiled(lambda d: None) is None:
+                return None
+            skipped_from = len(file_ends)
+        if not _collect(items, collector, file_result, reserved=reserved):
             return None
-    try:
-        result.compiled = Compiler(collector, sources, result.per_file[-1].add
-                                   if result.per_file else (lambda d: None),
-                                   extra_outputs, result.parse_cache).compile()
-    except LoadError:
+        file_ends.append(collector.cur_index)
+    result.compiled = compiled(result.per_file[-1].add if result.per_file
+                               else (lambda d: None))
+    if result.compiled is None:
         return None
     result.plugin_errors = result.check_plugins(plugins or {})
     if not result.successful:

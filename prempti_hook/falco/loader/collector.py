@@ -139,6 +139,13 @@ class Collector:
         info.visibility = self._next()
         table[info.name] = info
 
+    def changed_by(self, items) -> bool:
+        """Whether applying `items` (one file's, not yet applied) would change or redefine a
+        list, macro or rule already collected: append, override, `enabled`, or a definition
+        of a name already defined."""
+        tables = {"list": self.lists, "macro": self.macros, "rule": self.rules}
+        return any(item.name in tables[item.kind] for item in items if item.kind in tables)
+
     # dispatch -----------------------------------------------------------------------------
     def apply(self, item: Item, warn: Callable[[Diagnostic], None]) -> None:
         """Apply one item; raise LoadError on Falco's collector errors."""

@@ -13,6 +13,16 @@ Three phases, in Falco's order, stopping at the first error:
    field table.
 Unused macros and lists are reported when everything compiled.
 
+Compiling once for several files (`load(..., compile_each_file=False)`): Falco compiles
+everything collected so far after each file. When the files after the last compile only
+added items, each skipped compile had a part of what the compile at the end has, unchanged,
+and compiled it the same way, except for the items that use (directly or through macros) a
+list or macro collected after that file: in Falco's compile those were not there yet (an
+undefined macro is an error, a list not yet defined a plain word). Given where each file
+ends (`file_ends`) and the first file whose compile was skipped (`skipped_from`), the
+compiler records what each item uses and `compiles_skipped()` compiles those items again as
+each skipped compile had them.
+
 The pure text transformations (`resolve_list`, `exceptions_condition`) and the macro
 resolver are module-level functions so that they can be tested alone.
 """
@@ -20,6 +30,7 @@ resolver are module-level functions so that they can be tested alone.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from ..ast import And, Identifier, Not, Or, as_string
 from ..errors import CompileError, ParseError
@@ -339,7 +350,8 @@ class Compiler:
     def __init__(self, collector: Collector, sources: dict, warn,
                  extra_outputs: list[ExtraOutput] | None = None,
                  parse_cache: dict | None = None, keep_going: bool = False,
-                 compile_cache: dict | None = None) -> None:
+                 compile_cache: dict | None = None, file_ends: list[int] | None = None,
+                 skipped_from: int = 0) -> None:
         self.col = collector
         self.sources = sources
         self.warn = warn
@@ -360,15 +372,28 @@ class Compiler:
         self.keep_going = keep_going
         self.broken: set[str] = set()
         self.failed = False
+        # Compiling once for several files (see the module docstring): the collector's
+        # counter at the end of each file and the first file after which no compile was
+        # made; the indexes of the lists and macros each macro and rule uses (through macros
+        # too), by (kind, name), and those used by the item being compiled (`_using`; None
+        # when not recording); the ends of the skipped files that items were compiled
+        # without (`_skipped_ends`).
+        self.file_ends = file_ends
+        self.skipped_from = skipped_from
+        self.uses: dict[tuple[str, str], set[int]] = {}
+        self._using: set[int] | None = None
+        self._skipped_ends: set[int] = set()
 
     # helpers ------------------------------------------------------------------------------
-    def substitute_lists(self, text: str) -> str:
+    def substitute_lists(self, text: str, upto: int | None = None) -> str:
         """Falco's list substitution: `resolve_list` with every list, in order. Only the
         lists whose name is a token of the text (what `resolve_list` looks for: a run of
         characters between delimiters) can change it, so only those are visited, still in
         order and against the text as it is by then: the same result, without a pass over
         every list for every condition (which made loading quadratic in the rules). A name
-        that holds a delimiter itself (Falco accepts `test list`) is always tried."""
+        that holds a delimiter itself (Falco accepts `test list`) is always tried.
+        `upto`: only the first `upto` lists (in load order) are there.
+        """
         lists = self.out.lists
         if self._list_order is None:
             self._list_order = {name: i for i, name in enumerate(lists)
@@ -377,11 +402,12 @@ class Compiler:
             self._list_always = [i for i, name in enumerate(lists)
                                  if name and _TOKEN_DELIMITERS.search(name)]
         order = self._list_order
+        end = len(self._list_names) if upto is None else upto
         tokens = set(_TOKEN_DELIMITERS.split(text))
         done = -1
         while True:
-            found = [order[t] for t in tokens if t in order and order[t] > done]
-            found.extend(i for i in self._list_always if i > done)
+            found = [order[t] for t in tokens if t in order and done < order[t] < end]
+            found.extend(i for i in self._list_always if done < i < end)
             if not found:
                 return text
             done = min(found)
@@ -389,11 +415,13 @@ class Compiler:
             text, used = resolve_list(text, name, lists[name])
             if used:
                 self.list_used[name] = True
+                if self._using is not None:
+                    self._using.add(self.col.lists[name].index)
                 tokens = set(_TOKEN_DELIMITERS.split(text))
 
-    def parse(self, text: str, original: str, ctx: Context):
+    def parse(self, text: str, original: str, ctx: Context, upto: int | None = None):
         """List substitution, then parse; parse failures are LOAD_ERR_COMPILE_CONDITION."""
-        text = self.substitute_lists(text)
+        text = self.substitute_lists(text, upto)
         cached = self.parse_cache.get(text)
         if cached is None:
             from ..parser import parse
@@ -428,6 +456,11 @@ class Compiler:
             raise failure
         for name in resolution.resolved:
             self.macro_used[name] = True
+        using = self._using
+        if using is not None:
+            for name in resolution.resolved:
+                using.add(self.col.macros[name].index)
+                using.update(self.uses.get(("macro", name), ()))
         if tree_size(result) > MAX_EXPANDED_NODES:
             raise LoadError("LOAD_ERR_VALIDATE", "condition is too large after macro expansion "
                             f"(more than {MAX_EXPANDED_NODES} nodes)", ctx)
@@ -458,6 +491,65 @@ class Compiler:
                                      "List not referred to by any other rule/macro", info.ctx))
         return self.out
 
+    def _record_uses(self, kind: str, info) -> None:
+        """Keep what the item just compiled used (`_using`), and note the ends of the
+        skipped files it was compiled without: the first skipped compile that had it as it
+        is now (after the file it was last defined or changed in, its `visibility`) and
+        every later one, up to the last compile made, saw less of what it uses."""
+        using, self._using = self._using, None
+        if using is None:
+            return
+        self.uses[(kind, info.name)] = using
+        ends = self.file_ends
+        first = max(bisect_right(ends, info.visibility), self.skipped_from)
+        if first >= len(ends) - 1:
+            return  # no skipped compile had it
+        for index in using:
+            if index >= ends[first]:
+                # The compile after the file just before the one `index` is in lacked it.
+                self._skipped_ends.add(ends[bisect_right(ends, index) - 1])
+
+    def compiles_skipped(self) -> bool:
+        """After `compile()`: whether the compiles Falco makes after each file since the last
+        one made (`skipped_from`) all succeed. Only what uses a list or macro collected
+        after such a file can compile otherwise there; it is compiled again, as it was then
+        (warnings are not reported)."""
+        warn, self.warn = self.warn, lambda diagnostic: None
+        try:
+            for end in sorted(self._skipped_ends):
+                self._compile_before(end)
+        except (LoadError, _UsesBrokenMacro):
+            return False
+        finally:
+            self.warn = warn
+        return True
+
+    def _compile_before(self, end: int) -> None:
+        """Compile the items collected before `end` (the collector's counter after a skipped
+        file) that use something collected from `end` on, against only what was collected
+        before it; raises LoadError as the compile would have."""
+
+        def changed(kind: str, name: str) -> bool:
+            return any(index >= end for index in self.uses.get((kind, name), ()))
+
+        upto = sum(1 for name in self.out.lists if self.col.lists[name].index < end)
+        infos = [info for info in self._ordered(self.col.macros) if info.index < end]
+        macros = {}
+        again = []
+        for info in infos:
+            if changed("macro", info.name):
+                macros[info.name], _ = self.parse(info.cond, info.cond, info.cond_ctx, upto)
+                again.append(info)
+            else:
+                macros[info.name] = self.out.macros[info.name]
+        for info in again:
+            visible = {m.name: macros[m.name] for m in infos if m.index < info.visibility}
+            macros[info.name] = self.resolve(macros[info.name], visible, info.cond, info.cond,
+                                             info.ctx, info.cond_ctx)
+        for info in self._ordered(self.col.rules):
+            if info.index < end and not info.unknown_source and changed("rule", info.name):
+                self.compile_rule(info, macros, upto)
+
     @staticmethod
     def _ordered(table: dict) -> list:
         return sorted(table.values(), key=lambda info: info.index)
@@ -480,23 +572,30 @@ class Compiler:
 
     def compile_macros(self) -> None:
         infos: list[MacroInfo] = self._ordered(self.col.macros)
+        recording = self.file_ends is not None
         for info in infos:
+            self._using = set() if recording else None
             try:
                 ast, _ = self.parse(info.cond, info.cond, info.cond_ctx)
             except LoadError as e:
                 self.report(e)
                 self.broken.add(info.name)
                 continue
+            if recording:  # (the lists it uses; the macros it uses are added below)
+                self.uses[("macro", info.name)] = self._using
             self.out.macros[info.name] = ast
         for info in infos:
             if info.name in self.broken:
                 continue
             visible = {m.name: self.out.macros[m.name] for m in infos
                        if m.index < info.visibility and m.name not in self.broken}
+            self._using = self.uses.get(("macro", info.name)) if recording else None
             try:
                 self.out.macros[info.name] = self.resolve(self.out.macros[info.name], visible,
                                                           info.cond, info.cond, info.ctx,
                                                           info.cond_ctx)
+                if recording:
+                    self._record_uses("macro", info)
             except _UsesBrokenMacro:
                 self.broken.add(info.name)
             except LoadError as e:
@@ -509,12 +608,17 @@ class Compiler:
         for info in self._ordered(self.col.rules):
             if info.unknown_source:
                 continue
+            self._using = set() if self.file_ends is not None else None
             try:
-                self.compile_rule(info)
+                compiled = self.compile_rule(info, self.out.macros)
             except _UsesBrokenMacro:
                 continue
             except LoadError as e:
                 self.report(e)
+                continue
+            if compiled is not None:
+                self.out.rules.append(compiled)
+            self._record_uses("rule", info)
 
     def _compiled(self, kind, key, table, compile_it):
         """compile_it() once per (kind, key, table) and load; errors are not kept."""
@@ -524,7 +628,10 @@ class Compiler:
             found = self.compile_cache[cache_key] = (compile_it(), table)
         return found[0]
 
-    def compile_rule(self, info: RuleInfo) -> None:
+    def compile_rule(self, info: RuleInfo, macros: dict,
+                     upto: int | None = None) -> CompiledRule | None:
+        """The rule compiled against `macros` (resolved, by name) and the first `upto` lists
+        (None: all); None when it is skipped (`skip-if-unknown-filter`)."""
         from ..codegen import compile_condition as compile_condition_once
         from ..output import compile_format as compile_format_once
 
@@ -573,8 +680,8 @@ class Compiler:
                                 info.output_ctx) from None
             self.deprecated_output_fields(fmt, info.output_ctx)
 
-        ast, text = self.parse(condition, info.cond, info.cond_ctx)
-        ast = self.resolve(ast, self.out.macros, text, info.cond, info.ctx, info.cond_ctx)
+        ast, text = self.parse(condition, info.cond, info.cond_ctx, upto)
+        ast = self.resolve(ast, macros, text, info.cond, info.ctx, info.cond_ctx)
         for code, message, pos in condition_warnings(ast):
             self.warn(Diagnostic(code, message,
                                  expression_context(info.cond_ctx, text, info.cond, pos)))
@@ -595,8 +702,7 @@ class Compiler:
         for warning in getattr(compiled, "warnings", ()) or ():
             message = getattr(warning, "message", warning)
             self.warn(Diagnostic("LOAD_COMPILE_CONDITION", str(message), info.cond_ctx))
-        self.out.rules.append(CompiledRule(info, ast, compiled, output, output_text,
-                                           compiled_extra))
+        return CompiledRule(info, ast, compiled, output, output_text, compiled_extra)
 
     def deprecated_output_fields(self, fmt: str, ctx: Context) -> None:
         for name in DEPRECATED_FIELDS:
