@@ -160,6 +160,8 @@ def test_500_hooks_at_once_on_a_stale_cache(loaded_home):
     files = home.log_files()
     lines = home.log_lines()
     records = [json.loads(line) for line in lines]  # raises on a torn line
+    failed = [r.get("error") for r in records if "tool.use_id" not in r["output_fields"]]
+    assert not failed, f"{len(failed)} calls failed to decide, e.g. {failed[:3]}"
     seen = Counter(r["output_fields"]["tool.use_id"] for r in records)
     expected = {tool_use_id: verdict for tool_use_id, verdict, _, _ in calls}
     lost = set(expected) - set(seen)
