@@ -62,6 +62,7 @@ from .analysis import (
     Analysis,
     Context,
     State,
+    has_marker,
 )
 from .evaluate import Evaluator
 from .parser import Parser
@@ -98,7 +99,7 @@ def analyze(command: str, cwd: str, home: str,
         # Bash cannot receive a NUL in a command string; what runs is unclear.
         text = text.replace("\x00", "")
         ctx.reason(R_NUL)
-    if any(m in text for m in MARKERS):
+    if has_marker(text):
         text = text.translate(_MARKER_SCRUB)
     evaluator = Evaluator(ctx, out, os.environ if env is None else env, home)
     try:

@@ -302,6 +302,10 @@ class Expander:
     def expand(self, word: list, st: State, mode: int) -> list[list[str]]:
         """Alternatives (usually one) of the list of fields a word expands to."""
         self.ctx.step()
+        text = _plain_text(word)
+        if text is not None:  # most words: one field, its text as written
+            self.ctx.grow(len(text))
+            return [[text]]
         if mode == CMD and any(type(p) is Literal and "{" in p.text for p in word):
             variants = _brace_expand(word, self.ctx)
         else:
@@ -651,6 +655,36 @@ class Expander:
 
 
 # --- helpers of the expander ------------------------------------------------------------
+
+def _plain_text(word: list) -> str | None:
+    """The one field a word expands to in every mode when nothing in it expands: only
+    literal and quoted text, no unquoted `{` (braces), `~` (tilde) or `*?[` (patterns);
+    else None. Such words are most words, and need none of the machinery below."""
+    if len(word) == 1:
+        part = word[0]
+        kind = type(part)
+        if kind is Quoted:
+            return part.text
+        if kind is not Literal:
+            return None
+        text = part.text
+        if not text or "{" in text or "~" in text or "*" in text or "?" in text \
+                or "[" in text:
+            return None
+        return text
+    if not word:
+        return None
+    for part in word:
+        kind = type(part)
+        if kind is Literal:
+            text = part.text
+            if not text or "{" in text or "~" in text or "*" in text or "?" in text \
+                    or "[" in text:
+                return None
+        elif kind is not Quoted:
+            return None
+    return "".join([part.text for part in word])
+
 
 def _setup_generator(argv: list) -> bool:
     """Well-known generated shell setup (`pyenv init -`): see shell_setup (loaded only
