@@ -183,6 +183,9 @@ class Evaluator(Expander):
         # pipeline, `$(...)`), where a listing is no longer a mere mention.
         self.mentioning = False
         self.consumed = 0
+        # Paths resolved so far, (text, cwd) -> (real, lexical): a long command line names
+        # the same files and folders again and again, and resolving costs system calls.
+        self.resolved: dict[tuple, tuple[str, str]] = {}
 
     # --- recording ------------------------------------------------------------------------
     def reason(self, why: str) -> None:
@@ -199,6 +202,19 @@ class Evaluator(Expander):
         self.out.names[name] = None
         if _CASE_INSENSITIVE and name.lower() != name:
             self.out.names[name.lower()] = None
+
+    def resolve(self, text: str, cwd: str) -> str:
+        """`paths.resolve_expanded`, once per path and working directory of this analysis
+        (the file system is not changed by analysing)."""
+        return self.forms(text, cwd)[0]
+
+    def forms(self, text: str, cwd: str) -> tuple[str, str]:
+        """(resolved, lexical) forms of `text` run in `cwd` (see `paths`)."""
+        key = (text, cwd)
+        found = self.resolved.get(key)
+        if found is None:
+            found = self.resolved[key] = (resolve_expanded(text, cwd), lexical(text, cwd))
+        return found
 
     def args(self, words: list) -> None:
         args = self.out.args
@@ -239,8 +255,7 @@ class Evaluator(Expander):
             if has_marker(cwd) and not text.startswith("/"):
                 self.reason(R_UNKNOWN_CWD)
                 continue
-            real = resolve_expanded(text, cwd)
-            lex = lexical(text, cwd)
+            real, lex = self.forms(text, cwd)
             for form in (real, *self.through_links(real)):
                 out.paths[form] = None
                 if write:
@@ -286,7 +301,7 @@ class Evaluator(Expander):
             return
         for cwd in st.cwds:
             if not has_marker(cwd) or text.startswith("/"):
-                self.out.hardlinks[resolve_expanded(text, cwd)] = None
+                self.out.hardlinks[self.resolve(text, cwd)] = None
 
     def written_file(self, text: str, st: State) -> tuple[bool, str | None]:
         """(written earlier in this command line, its content when known)."""
@@ -295,7 +310,7 @@ class Evaluator(Expander):
         for cwd in st.cwds:
             if has_marker(cwd):
                 continue
-            real = resolve_expanded(text, cwd)
+            real = self.resolve(text, cwd)
             if real in self.written:
                 return True, self.written[real]
             if any(real.startswith(path + "/") for path in self.written):
@@ -338,13 +353,13 @@ class Evaluator(Expander):
         """A program compiled from the project by this command line (`go build -o x`)."""
         for cwd in st.cwds:
             if not has_marker(cwd) or text.startswith("/"):
-                self.built.add(resolve_expanded(text, cwd))
+                self.built.add(self.resolve(text, cwd))
 
     def program_path(self, name: str, st: State) -> None:
         """A program started by its path (`./x`, `/tmp/x/tool`): where it really is."""
         for cwd in st.cwds:
             if not has_marker(cwd) or name.startswith("/"):
-                self.out.program_paths[resolve_expanded(name, cwd)] = None
+                self.out.program_paths[self.resolve(name, cwd)] = None
 
     def cwd_path(self, st: State, write: bool = False) -> None:
         for cwd in st.cwds:
@@ -835,7 +850,7 @@ class Evaluator(Expander):
         for op, target in outputs:
             if has_marker(target) or has_marker(st.cwds[0]):
                 continue
-            real = resolve_expanded(target, st.cwds[0])
+            real = self.resolve(target, st.cwds[0])
             if text is None:
                 self.written[real] = None
             elif op in (">>", "&>>"):
