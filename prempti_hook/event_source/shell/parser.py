@@ -57,6 +57,8 @@ _WORD_END = frozenset(" \t\n|&;()<>\\'\"$`")
 _KEYWORD_END = frozenset(" \t\n|&;()<>")
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
 _CLOSERS = frozenset({"then", "do", "done", "fi", "else", "elif", "esac", "}"})
+# What a redirection can start with (`<`, `>`, `&>`, a descriptor number, `{name}`).
+_REDIRECT_START = frozenset("<>&{0123456789")
 _DQ_ESCAPABLE = frozenset('$`"\\\n')
 _HEREDOC_ESCAPABLE = frozenset("$`\\\n")
 
@@ -65,7 +67,7 @@ class Parser:
     """Reads one command text into the tree above (`parse_script`); `ctx` collects the
     reasons (syntax errors) and bounds the nesting."""
 
-    __slots__ = ("ctx", "i", "n", "pending", "s")
+    __slots__ = ("ctx", "i", "n", "peeked", "pending", "s")
 
     def __init__(self, text: str, ctx: Context) -> None:
         self.s = text
@@ -73,6 +75,9 @@ class Parser:
         self.i = 0
         self.ctx = ctx
         self.pending: list[Heredoc] = []
+        # (position, result) of the last `peek_keyword`: the list, the pipeline and the
+        # command each look at the same word before a simple command is read.
+        self.peeked: tuple = (-1, None)
 
     # --- entry points -------------------------------------------------------------------
     def parse_script(self) -> CommandList:
@@ -186,12 +191,15 @@ class Parser:
     def peek_keyword(self) -> str | None:
         """The plain word at the cursor when it could be a reserved word, else None."""
         s, n, i = self.s, self.n, self.i
+        at, word = self.peeked
+        if at == i:
+            return word
         j = i
         while j < n and s[j] not in _WORD_END:
             j += 1
-        if j == i or (j < n and s[j] not in _KEYWORD_END):
-            return None
-        return s[i:j]
+        word = None if j == i or (j < n and s[j] not in _KEYWORD_END) else s[i:j]
+        self.peeked = (i, word)
+        return word
 
     def take_keyword(self, word: str) -> bool:
         self.skip_separators()
@@ -541,6 +549,7 @@ class Parser:
         assigns: list[Assignment] = []
         words: list[list] = []
         redirs: list[Redirection] = []
+        declaring = False  # the first word is `export`, `declare`...
         s = self.s
         while True:
             self.skip_blanks()
@@ -552,17 +561,18 @@ class Parser:
             if c == "(":
                 self.ctx.reason(R_SYNTAX)
                 break
-            redir = self.try_redirect()
-            if redir is not None:
-                redirs.append(redir)
-                continue
+            if c in _REDIRECT_START:
+                redir = self.try_redirect()
+                if redir is not None:
+                    redirs.append(redir)
+                    continue
             before = self.i
             word = self.read_word()
             if word is None:
                 self.ctx.reason(R_SYNTAX)
                 self.i = before + 1
                 continue
-            if not words or plain_word(words[0]) in DECLARATION_BUILTINS:
+            if not words or declaring:
                 assignment = split_assignment(word)
                 if assignment is not None:
                     if self.i < self.n and s[self.i] == "(" and not assignment.value:
@@ -575,14 +585,15 @@ class Parser:
                         words.append([assignment])
                         continue
             words.append(word)
+            if len(words) == 1:
+                declaring = plain_word(word) in DECLARATION_BUILTINS
             if len(words) == 1 and not assigns and not redirs:
-                name = _literal(word)
-                save = self.i
-                self.skip_blanks()
-                if name and self._skip_empty_parens():
-                    self.skip_separators()
-                    return FunctionDef(name, self.parse_command())
-                self.i = save
+                self.skip_blanks()  # (the loop skips them next anyway)
+                if self.i < self.n and s[self.i] == "(":
+                    name = _literal(word)
+                    if name and self._skip_empty_parens():
+                        self.skip_separators()
+                        return FunctionDef(name, self.parse_command())
         return SimpleCommand(assigns, words, redirs)
 
     def read_array(self) -> list:
