@@ -186,6 +186,7 @@ class Evaluator(Expander):
         # Paths resolved so far, (text, cwd) -> (real, lexical): a long command line names
         # the same files and folders again and again, and resolving costs system calls.
         self.resolved: dict[tuple, tuple[str, str]] = {}
+        self.globbed: dict[tuple, tuple[list, bool]] = {}  # see `Expander.glob`
 
     # --- recording ------------------------------------------------------------------------
     def reason(self, why: str) -> None:

@@ -100,10 +100,11 @@ class Expander:
     """The word-expansion half of the evaluator (see the module docstring).
 
     The evaluator provides `ctx`, `env`, `home`, `capture` (what `$(...)` bodies print, when
-    known), `glob_sources` (where pathname expansion notes the pattern of each word it
-    produced), `consumed` (above 0 while a command's output feeds another), `reason`,
-    `run` (to analyse `$(...)` and `<(...)` bodies) and `injection` (for assignments to
-    variables that make programs run code).
+    known), `globbed` (the results of pathname expansion so far), `glob_sources` (where
+    pathname expansion notes the pattern of each word it produced), `consumed` (above 0
+    while a command's output feeds another), `reason`, `run` (to analyse `$(...)` and
+    `<(...)` bodies) and `injection` (for assignments to variables that make programs run
+    code).
     """
 
     # --- variables ------------------------------------------------------------------------
@@ -576,7 +577,22 @@ class Expander:
         return out
 
     def glob(self, pattern: str, st: State) -> list[str]:
-        """Pathname expansion against the file system, bounded; [] when nothing matches."""
+        """Pathname expansion against the file system, bounded; [] when nothing matches.
+        Each pattern is matched once per working directory of the analysis (a loop or a
+        long script names `src/*.py` again and again; analysing changes no folder)."""
+        key = (pattern, st.cwds[0])
+        known = self.globbed.get(key)
+        if known is None:
+            before = R_TOO_COMPLEX in self.ctx.reasons
+            matches = self.glob_uncached(pattern, st)
+            # the scan limit reached by this pattern is reported again with its result
+            known = self.globbed[key] = (matches, not before and R_TOO_COMPLEX in
+                                         self.ctx.reasons)
+        elif known[1]:
+            self.reason(R_TOO_COMPLEX)
+        return list(known[0])
+
+    def glob_uncached(self, pattern: str, st: State) -> list[str]:
         cwd = st.cwds[0]
         if has_marker(cwd) and not pattern.startswith("/"):
             return []
