@@ -558,7 +558,10 @@ class Evaluator(Expander):
         last = len(commands) - 1
         try:
             for position, command in enumerate(commands):
-                self.pipe_producers = list(producers)
+                # The list itself, not a copy: it grows only between elements, so while an
+                # element runs it holds exactly the earlier ones' programs (a copy per
+                # element made a long pipeline cost its length squared).
+                self.pipe_producers = producers
                 self.piped_download = downloading
                 self.producers = []
                 self.pipe_stage = (pipeline, position)
