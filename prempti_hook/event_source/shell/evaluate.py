@@ -105,8 +105,8 @@ def program_label(argv: list) -> str:
     completion`, `git clone`, `curl`): how `tool.cmd.code_producers` names it."""
     label = argv[0].rstrip("/").rsplit("/", 1)[-1]
     for arg in argv[1:3]:
-        if arg[:1].isalpha() and all(c.isalnum() or c in "-_." for c in arg) and (
-                "." not in arg or arg.startswith("shell.")):
+        if arg[:1].isalpha() and arg.replace("-", "").replace("_", "").replace(
+                ".", "").isalnum() and ("." not in arg or arg.startswith("shell.")):
             return label + " " + arg
         if not arg.startswith("-"):
             break
@@ -220,7 +220,9 @@ class Evaluator(Expander):
     def args(self, words: list) -> None:
         args = self.out.args
         for word in words:
-            if POSITIONAL not in word:
+            if word.isascii():  # no marker (most words)
+                args[word] = None
+            elif POSITIONAL not in word:
                 args[display(word)] = None
 
     def path(self, text: str, st: State, write: bool = False, record: bool = True) -> None:
@@ -757,7 +759,8 @@ class Evaluator(Expander):
     def simple_command(self, node: SimpleCommand, st: State, stdin: object) -> list | None:
         """Expand and run one simple command; the words of the (first) command it runs."""
         assigns, words = node.assignments, node.words
-        declaration = bool(words) and plain_word(words[0]) in DECLARATION_BUILTINS
+        program = plain_word(words[0]) if words else None
+        declaration = program in DECLARATION_BUILTINS
         first_alts: list[list[str]] = [[]]
         rest: list[str] = []
         flags: set[str] = set()  # option letters of a declaration (`-i`, `-n`...)
@@ -775,15 +778,19 @@ class Evaluator(Expander):
         for assignment in assigns:
             if assignment.subscript is not None:  # `a[$i]=x`: the subscript is an expression
                 self.arith_text(assignment.subscript, st)
-        prefix = [(a.name, a.append, self.assign_values(a, st)) for a in assigns]
+        prefix = [(a.name, a.append, self.assign_values(a, st)) for a in assigns] \
+            if assigns else ()
         outputs: list = []
-        redirected, net = self.redirs(node.redirects, st, outputs)
-        if redirected is not None:
-            stdin = redirected
+        if node.redirects:
+            redirected, net = self.redirs(node.redirects, st, outputs)
+            if redirected is not None:
+                stdin = redirected
+        else:
+            net = False
         for name, _append, values in prefix:
             if isinstance(values, list) and name in INJECTION_VARS:
                 self.injection(name, values, st)
-        if outputs and (not words or plain_word(words[0]) in (":", "true")):
+        if outputs and (not words or program in (":", "true")):
             from .programs.destructive import truncated
 
             truncated(self, outputs, st)  # `: > data.db` empties the file
@@ -793,7 +800,8 @@ class Evaluator(Expander):
             if outputs:
                 self.record_output(["true"], None, st, outputs)
             return None
-        env = {name: values for name, _append, values in prefix if isinstance(values, list)}
+        env = {name: values for name, _append, values in prefix
+               if isinstance(values, list)} if prefix else {}
         first = None
         for alt in first_alts[:MAX_ALTS]:
             argv = alt + rest
