@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import netaddr
 from ..paths import is_pseudo_device, lexical, resolve_expanded
 from .analysis import (
     CODE_VARS,
@@ -120,6 +119,15 @@ def _decodes_escapes(argv: list) -> bool:
     from .programs.destructive import decodes_escapes
 
     return decodes_escapes(argv)
+
+
+def _dev_tcp_host(path: str) -> str | None:
+    """`netaddr.dev_tcp_host`, with netaddr loaded only for such a path."""
+    if not path.startswith(("/dev/tcp/", "/dev/udp/")):
+        return None
+    from .. import netaddr
+
+    return netaddr.dev_tcp_host(path)
 
 
 def _is_stream(path: str) -> bool:
@@ -248,7 +256,7 @@ class Evaluator(Expander):
                 text = known[:slash] or "/"
         if is_pseudo_device(text):
             return
-        host = netaddr.dev_tcp_host(text)
+        host = _dev_tcp_host(text)
         if host is not None:
             if host:
                 self.out.hosts[host] = None
@@ -375,6 +383,8 @@ class Evaluator(Expander):
         if has_marker(text):
             self.unknown(text, R_COMPUTED_HOST)
             return
+        from .. import netaddr  # (loaded only for commands that name hosts)
+
         host = netaddr.normalize_host(text)
         if host:
             self.reach(host)
@@ -399,6 +409,8 @@ class Evaluator(Expander):
                 return
         if default_scheme and "://" not in known:
             known = default_scheme + "://" + known
+        from .. import netaddr
+
         for host in netaddr.url_hosts(known):
             self.reach(host)
 
@@ -712,7 +724,7 @@ class Evaluator(Expander):
                             self.word_producers.extend(producers)
                 continue
             for text in texts:
-                if netaddr.dev_tcp_host(text) is not None:
+                if _dev_tcp_host(text) is not None:
                     net = True
                     if fd is not None:
                         self.net_fds.add(str(fd))
