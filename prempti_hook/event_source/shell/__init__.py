@@ -21,7 +21,9 @@ The modules, each importing at run time only modules listed before it (no import
 - `nodes`: the syntax tree, one class per bash construct.
 - `syntax`: character classes, names, assignment words, `$'...'` strings, patterns.
 - `parser`: command text -> that tree.
-- `expand`: how a word becomes fields (parameters, `~`, braces, IFS, globbing, `$(...)`).
+- `expand`: how a word becomes fields (parameters, `~`, braces, IFS, globbing, `$(...)`),
+  with what rarer words need loaded when they do: `braces` (brace expansion), `parameters`
+  (`${name op arg}`), `printed` (what a command prints, when known).
 - `programs/`: how each program uses its arguments, by family, and the table of them.
 - `evaluate`: walks the tree, records what it sees, hands commands to their programs.
 - this module: `analyze`, the entry point.

@@ -19,7 +19,7 @@ from ..analysis import (
     known_text,
     name_set,
 )
-from ..expand import printf_output
+from ..printed import printf_output
 from ..syntax import FILE_TESTS, is_name
 from .common import chdir, getopt
 
