@@ -356,9 +356,11 @@ class Expander:
                     self.reason(R_DYNAMIC_CODE)
                 if "$(" in value or "`" in value:
                     self.ctx.grow(min(len(value), MAX_INPUT))
+                    from .compound import read_arith
+
                     sub = Parser(value[:MAX_INPUT] + "))", self.ctx)
                     self.ctx.enter()
-                    inner = sub.read_arith()
+                    inner = read_arith(sub)
                     if inner is not None:
                         self.arithmetic(inner, st)
                     self.ctx.leave()

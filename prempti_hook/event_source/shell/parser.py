@@ -11,22 +11,14 @@ from .analysis import R_SYNTAX
 from .nodes import (
     AndOr,
     Arithmetic,
-    ArithmeticCommand,
     Assignment,
-    Case,
-    CaseItem,
     CommandList,
     CommandSubstitution,
-    Conditional,
-    For,
     FunctionDef,
     Group,
     Heredoc,
-    If,
-    IfClause,
     ListItem,
     Literal,
-    Loop,
     Parameter,
     Pipeline,
     ProcessSubstitution,
@@ -56,6 +48,8 @@ _META = frozenset(" \t\n|&;()<>")
 _WORD_END = frozenset(" \t\n|&;()<>\\'\"$`")
 _KEYWORD_END = frozenset(" \t\n|&;()<>")
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
+# What starts a compound command parsed by `compound` (its COMPOUND_KEYWORDS).
+_COMPOUND_KEYWORDS = frozenset({"if", "while", "until", "for", "select", "case", "[["})
 _CLOSERS = frozenset({"then", "do", "done", "fi", "else", "elif", "esac", "}"})
 # What a redirection can start with (`<`, `>`, `&>`, a descriptor number, `{name}`).
 _REDIRECT_START = frozenset("<>&{0123456789")
@@ -334,7 +328,9 @@ class Parser:
         ctx = self.ctx
         if s[self.i] == "(":
             if s.startswith("((", self.i):
-                node = self.try_arith_command()
+                from .compound import try_arith_command
+
+                node = try_arith_command(self)
                 if node is not None:
                     return node
             self.i += 1
@@ -349,19 +345,10 @@ class Parser:
             body = self.parse_list(stops=frozenset({"}"}))
             self.take_keyword("}")
             return Group(body, self.parse_redirs())
-        if word == "if":
-            return self.parse_if()
-        if word in ("while", "until"):
-            self.i += len(word)
-            cond = self.parse_list(stops=frozenset({"do"}))
-            self.take_keyword("do")
-            body = self.parse_list(stops=frozenset({"done"}))
-            self.take_keyword("done")
-            return Loop(cond, body, self.parse_redirs())
-        if word in ("for", "select"):
-            return self.parse_for(len(word))
-        if word == "case":
-            return self.parse_case()
+        if word in _COMPOUND_KEYWORDS:
+            from .compound import parse_compound  # (loaded for such commands only)
+
+            return parse_compound(self, word)
         if word == "function":
             self.i += len(word)
             self.skip_blanks()
@@ -371,8 +358,6 @@ class Parser:
             self.skip_separators()
             body = self.parse_command()
             return FunctionDef(_literal(name) or "", body)
-        if word == "[[":
-            return self.parse_cond()
         return self.parse_simple()
 
     def _skip_empty_parens(self) -> bool:
@@ -385,153 +370,6 @@ class Parser:
                 self.i = k + 1
                 return True
         return False
-
-    def parse_if(self) -> If:
-        """if = "if" list "then" list ("elif" list "then" list)* ["else" list] "fi" redirect*"""
-        self.i += 2
-        clauses = []
-        else_body = None
-        cond = self.parse_list(stops=frozenset({"then"}))
-        self.take_keyword("then")
-        body = self.parse_list(stops=frozenset({"elif", "else", "fi"}))
-        clauses.append(IfClause(cond, body))
-        while True:
-            self.skip_separators()
-            word = self.peek_keyword()
-            if word == "elif":
-                self.i += 4
-                cond = self.parse_list(stops=frozenset({"then"}))
-                self.take_keyword("then")
-                body = self.parse_list(stops=frozenset({"elif", "else", "fi"}))
-                clauses.append(IfClause(cond, body))
-            elif word == "else":
-                self.i += 4
-                else_body = self.parse_list(stops=frozenset({"fi"}))
-            else:
-                break
-        self.take_keyword("fi")
-        return If(clauses, else_body, self.parse_redirs())
-
-    def parse_for(self, keyword_len: int) -> For:
-        """for = ("for" | "select") (name ["in" word*] | "((" expression "))") [";"]
-              ("do" list "done" | "{" list "}") redirect*"""
-        self.i += keyword_len
-        self.skip_blanks()
-        s = self.s
-        if s.startswith("((", self.i):
-            self.i += 2
-            parts = self.read_arith()
-            if parts is None:
-                self.ctx.reason(R_SYNTAX)
-                parts = []
-            name, words = "", [[Arithmetic(parts, False)]]
-        else:
-            name = _literal(self.read_word()) or ""
-            words = None
-            self.skip_separators()
-            if self.peek_keyword() == "in":
-                self.i += 2
-                words = []
-                while True:
-                    self.skip_blanks()
-                    if self.i >= self.n or s[self.i] in ";\n&|)":
-                        break
-                    word = self.read_word()
-                    if word is None:
-                        break
-                    words.append(word)
-        self.skip_blanks()
-        if self.i < self.n and s[self.i] == ";":
-            self.i += 1
-        self.skip_separators()
-        if self.peek_keyword() == "{":
-            self.i += 1
-            body = self.parse_list(stops=frozenset({"}"}))
-            self.take_keyword("}")
-        else:
-            self.take_keyword("do")
-            body = self.parse_list(stops=frozenset({"done"}))
-            self.take_keyword("done")
-        return For(name, words, body, self.parse_redirs())
-
-    def parse_case(self) -> Case:
-        """case = "case" word "in" (["("] word ("|" word)* ")" list [";;" | ";&" | ";;&"])*
-                  "esac" redirect*"""
-        self.i += 4
-        self.skip_blanks()
-        subject = self.read_word() or []
-        self.skip_separators()
-        self.take_keyword("in")
-        items = []
-        s = self.s
-        while True:
-            self.skip_separators()
-            if self.i >= self.n:
-                self.ctx.reason(R_SYNTAX)
-                break
-            if self.peek_keyword() == "esac":
-                self.i += 4
-                break
-            if s[self.i] == "(":
-                self.i += 1
-            patterns = []
-            closed = False
-            while self.i < self.n:
-                self.skip_blanks()
-                word = self.read_word()
-                if word is not None:
-                    patterns.append(word)
-                self.skip_blanks()
-                if self.i < self.n and s[self.i] == "|":
-                    self.i += 1
-                    continue
-                if self.i < self.n and s[self.i] == ")":
-                    self.i += 1
-                    closed = True
-                break
-            if not closed:
-                self.ctx.reason(R_SYNTAX)
-                self.i += 1
-                continue
-            body = self.parse_list(stops=frozenset({"esac"}), case=True)
-            items.append(CaseItem(patterns, body))
-            if s.startswith(";;&", self.i):
-                self.i += 3
-            elif s.startswith(";;", self.i) or s.startswith(";&", self.i):
-                self.i += 2
-        return Case(subject, items, self.parse_redirs())
-
-    def parse_cond(self) -> Conditional:
-        """conditional = "[[" word* "]]" redirect*"""
-        self.i += 2
-        words = []
-        s = self.s
-        while True:
-            self.skip_separators()
-            if self.i >= self.n:
-                self.ctx.reason(R_SYNTAX)
-                break
-            if s.startswith("]]", self.i) and (self.i + 2 >= self.n
-                                                or s[self.i + 2] in _KEYWORD_END):
-                self.i += 2
-                break
-            word = self.read_word()
-            if word is None:
-                self.i += 1
-            else:
-                words.append(word)
-        return Conditional(words, self.parse_redirs())
-
-    def try_arith_command(self) -> ArithmeticCommand | None:
-        """arithmetic_command = "((" expression "))" redirect*; None (cursor unmoved) when
-        there is no matching `))`: then `((` opens nested subshells."""
-        save = self.i
-        self.i += 2
-        parts = self.read_arith()
-        if parts is None:
-            self.i = save
-            return None
-        return ArithmeticCommand(parts, self.parse_redirs())
 
     def parse_redirs(self) -> list[Redirection]:
         """redirect* (after a compound command)"""
@@ -577,7 +415,9 @@ class Parser:
                 if assignment is not None:
                     if self.i < self.n and s[self.i] == "(" and not assignment.value:
                         assignment.value = None
-                        assignment.array = self.read_array()
+                        from .compound import read_array
+
+                        assignment.array = read_array(self)
                     if not words:
                         assigns.append(assignment)
                         continue
@@ -595,24 +435,6 @@ class Parser:
                         self.skip_separators()
                         return FunctionDef(name, self.parse_command())
         return SimpleCommand(assigns, words, redirs)
-
-    def read_array(self) -> list:
-        """The words of `NAME=( ... )`; the cursor is on `(`."""
-        self.i += 1
-        words = []
-        while True:
-            self.skip_separators()
-            if self.i >= self.n:
-                self.ctx.reason(R_SYNTAX)
-                return words
-            if self.s[self.i] == ")":
-                self.i += 1
-                return words
-            word = self.read_word()
-            if word is None:
-                self.i += 1
-            else:
-                words.append(word)
 
     _REDIR_OPS = ("<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "&>>", "&>", "<", ">")
 
@@ -744,8 +566,10 @@ class Parser:
             self.read_dquote(parts)
         elif nxt == "(":
             if s.startswith("((", i + 1):
+                from .compound import read_arith
+
                 self.i = i + 3
-                arith = self.read_arith()
+                arith = read_arith(self)
                 if arith is not None:
                     parts.append(Arithmetic(arith, quoted))
                     return
@@ -755,7 +579,9 @@ class Parser:
             parts.append(CommandSubstitution(body, quoted))
         elif nxt == "[":
             self.i = i + 2
-            parts.append(Arithmetic(self.read_arith_bracket(), quoted))
+            from .compound import read_arith_bracket
+
+            parts.append(Arithmetic(read_arith_bracket(self), quoted))
         elif nxt == "{":
             self.read_brace_param(parts, quoted)
         elif nxt in NAME_START:
@@ -900,67 +726,6 @@ class Parser:
         body = sub.parse_script()
         self.ctx.leave()
         parts.append(CommandSubstitution(body, quoted))
-
-    def read_arith_expansion(self, c: str, parts: list) -> bool:
-        """In arithmetic text, the expansion, double quotes or escape that `c` (the character
-        at the cursor) starts, read into parts; False, with nothing read, if it starts none."""
-        if c == "$":
-            self.read_dollar(parts, True)
-        elif c == "`":
-            self.read_backtick(parts, True)
-        elif c == '"':
-            self.read_dquote(parts)
-        elif c == "\\":
-            self.i += 2
-        else:
-            return False
-        return True
-
-    def read_arith_bracket(self) -> list:
-        """Parts of the old arithmetic form `$[...]`, up to the matching `]` (consumed)."""
-        s, n = self.s, self.n
-        parts: list = []
-        depth = 0
-        while self.i < n:
-            c = s[self.i]
-            if c == "]" and depth == 0:
-                self.i += 1
-                return parts
-            if not self.read_arith_expansion(c, parts):
-                depth += (c == "[") - (c == "]")
-                if parts and isinstance(parts[-1], Literal):
-                    parts[-1].text += c
-                else:
-                    parts.append(Literal(c))
-                self.i += 1
-        self.ctx.reason(R_SYNTAX)
-        return parts
-
-    def read_arith(self) -> list | None:
-        """Parts of an arithmetic text up to the matching `))`, or None if there is none."""
-        s, n = self.s, self.n
-        parts: list = []
-        depth = 0
-        while self.i < n:
-            c = s[self.i]
-            if c == "(":
-                depth += 1
-                self.i += 1
-            elif c == ")":
-                if depth == 0:
-                    if s.startswith("))", self.i):
-                        self.i += 2
-                        return parts
-                    return None
-                depth -= 1
-                self.i += 1
-            elif not self.read_arith_expansion(c, parts):
-                j = self.i + 1
-                while j < n and s[j] not in "()$`\"\\":
-                    j += 1
-                parts.append(Literal(s[self.i:j]))
-                self.i = j
-        return None
 
 
 def _literal(word: list | None) -> str | None:
