@@ -25,7 +25,9 @@ The modules, each importing at run time only modules listed before it (no import
   with what rarer words need loaded when they do: `braces` (brace expansion), `parameters`
   (`${name op arg}`), `printed` (what a command prints, when known).
 - `programs/`: how each program uses its arguments, by family, and the table of them.
-- `evaluate`: walks the tree, records what it sees, hands commands to their programs.
+- `evaluate`: walks the tree, records what it sees, hands commands to their programs;
+  `control` runs the compound commands and functions, loaded when one is met (as
+  `compound` is by the parser).
 - this module: `analyze`, the entry point.
 
 Hot path: standard library only, no `re`/`typing`/`dataclasses`/`enum`/`json` imports.

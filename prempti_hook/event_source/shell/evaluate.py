@@ -44,18 +44,10 @@ from .analysis import (
 from .expand import CMD, PLAIN, REDIR, Expander
 from .nodes import (
     AndOr,
-    Arithmetic,
-    ArithmeticCommand,
     Assignment,
-    Case,
     CommandList,
-    Conditional,
-    For,
-    FunctionDef,
     Group,
     Heredoc,
-    If,
-    Loop,
     Pipeline,
     SimpleCommand,
     Subshell,
@@ -64,9 +56,7 @@ from .parser import Parser
 from .programs import handler_for, inspect, observer_for
 from .programs.common import generic
 from .syntax import (
-    ARITH_TESTS,
     DECLARATION_BUILTINS,
-    FILE_TESTS,
     plain_word,
     split_assignment,
 )
@@ -489,6 +479,10 @@ class Evaluator(Expander):
             self.simple(node, st, stdin)
             return
         runner = _RUNNERS.get(type(node))
+        if runner is None:  # a compound command (loaded the first time one is met)
+            from .control import RUNNERS
+
+            runner = RUNNERS.get(type(node))
         if runner is not None:
             runner(self, node, st, stdin)
 
@@ -522,43 +516,6 @@ class Evaluator(Expander):
         self.ctx.enter()
         self.run(node.body, st, stdin if redirected is None else redirected)
         self.ctx.leave()
-
-    def run_if(self, node: If, st: State, stdin: object) -> None:
-        """The first condition surely runs; the other conditions and all bodies may."""
-        redirected = self.redirs(node.redirects, st)[0]
-        stdin = stdin if redirected is None else redirected
-        for index, clause in enumerate(node.clauses):
-            st.cond += index > 0
-            self.run(clause.condition, st, stdin)
-            st.cond += 1 - (index > 0)
-            self.run(clause.body, st, stdin)
-            st.cond -= 1
-        if node.else_body is not None:
-            st.cond += 1
-            self.run(node.else_body, st, stdin)
-            st.cond -= 1
-
-    def run_loop(self, node: Loop, st: State, stdin: object) -> None:
-        redirected = self.redirs(node.redirects, st)[0]
-        stdin = stdin if redirected is None else redirected
-        st.cond += 1
-        self.run(node.condition, st, stdin)
-        self.run(node.body, st, stdin)
-        st.cond -= 1
-
-    def run_case(self, node: Case, st: State, stdin: object) -> None:
-        self.expand(node.subject, st, PLAIN)
-        st.cond += 1
-        for item in node.items:
-            for pattern in item.patterns:
-                self.expand(pattern, st, PLAIN)
-            self.run(item.body, st, stdin)
-        st.cond -= 1
-        self.redirs(node.redirects, st)
-
-    def run_arithmetic(self, node: ArithmeticCommand, st: State, _stdin: object) -> None:
-        self.expand([Arithmetic(node.parts, False)], st, PLAIN)
-        self.redirs(node.redirects, st)
 
     def run_pipeline(self, commands: list, st: State, stdin: object) -> object:
         """Each element reads the previous one's output: remember which programs produced
@@ -617,80 +574,6 @@ class Evaluator(Expander):
             if text is not None:
                 return Input("pipe", text)
         return PIPE
-
-    def run_for(self, node: For, st: State, stdin: object) -> None:
-        name, words = node.name, node.words
-        redirected = self.redirs(node.redirects, st)[0]
-        stdin = stdin if redirected is None else redirected
-        if words is None:
-            values = self.multi_values("@", st)
-        else:
-            values = []
-            for word in words:
-                for alt in self.expand(word, st, CMD):
-                    values.extend(alt)
-        st.cond += 1
-        if name:
-            if len(values) > MAX_ALTS:
-                values = [*values[:MAX_ALTS - 1], COMPUTED]
-            st.vars.pop(name, None)
-            saved_cond = st.cond
-            st.cond = 0
-            self.assign(st, name, False, values or [""])
-            st.cond = saved_cond
-        self.run(node.body, st, stdin)
-        st.cond -= 1
-
-    def run_cond(self, node: Conditional, st: State, _stdin: object) -> None:
-        words = node.words
-        operators = [plain_word(word) for word in words]
-        for index, word in enumerate(words):
-            texts = [" ".join(alt) for alt in self.expand(word, st, PLAIN)]
-            previous = operators[index - 1] if index else None
-            following = operators[index + 1] if index + 1 < len(words) else None
-            if previous in FILE_TESTS:
-                self.mentioning = True  # `[[ -f ~/.ssh/id_rsa ]]` reads nothing
-                for text in texts:
-                    self.path(text, st)
-                self.mentioning = False
-            if previous == "-v":
-                for text in texts:
-                    self.name_text(text, st)
-            # `[[ A -eq B ]]` evaluates both operands as arithmetic expressions.
-            if previous in ARITH_TESTS or following in ARITH_TESTS:
-                for text in texts:
-                    self.arith_text(text, st)
-        self.redirs(node.redirects, st)
-
-    def define_function(self, node: FunctionDef, st: State, _stdin: object) -> None:
-        name, body = node.name, node.body
-        if not name:
-            return
-        st.funcs[name] = body
-        # Analyse the body once now (arguments unknown), so its programs are seen even if
-        # the call is hidden; each call analyses it again with the real arguments.
-        inner = st.copy()
-        inner.positional = None
-        self.calls.add(name)
-        try:
-            self.run(body, inner, None)
-        finally:
-            self.calls.discard(name)
-
-    def call_function(self, call: Call, name: str) -> None:
-        if name in self.calls:
-            return
-        inner = call.st
-        saved = inner.positional
-        inner.positional = list(call.argv[1:])
-        self.calls.add(name)
-        self.ctx.enter()
-        try:
-            self.run(inner.funcs[name], inner, call.stdin)
-        finally:
-            self.ctx.leave()
-            self.calls.discard(name)
-            inner.positional = saved
 
     def redirs(self, redirs: list[Redirection], st: State, outputs: list | None = None
                ) -> tuple[object, bool]:
@@ -939,7 +822,9 @@ class Evaluator(Expander):
                 self.name(hashed)
             self.args(argv[1:])
             if base in call.st.funcs and "/" not in name:
-                self.call_function(call, base)
+                from .control import call_function
+
+                call_function(self, call, base)
                 return
             observer = observer_for(base)
             if observer is not None:
@@ -1050,18 +935,12 @@ class Evaluator(Expander):
             self.run_written(script, call, shell)
 
 
-# How `Evaluator.run` runs each kind of node (a simple command is taken first).
+# How `Evaluator.run` runs each kind of node (a simple command is taken first; the
+# compound commands are in `control.RUNNERS`).
 _RUNNERS = {
     CommandList: Evaluator.run_list,
     AndOr: Evaluator.run_andor,
     Pipeline: Evaluator.run_pipe,
     Subshell: Evaluator.run_subshell,
     Group: Evaluator.run_group,
-    If: Evaluator.run_if,
-    Loop: Evaluator.run_loop,
-    For: Evaluator.run_for,
-    Case: Evaluator.run_case,
-    FunctionDef: Evaluator.define_function,
-    Conditional: Evaluator.run_cond,
-    ArithmeticCommand: Evaluator.run_arithmetic,
 }
