@@ -276,7 +276,7 @@ class Evaluator(Expander):
         for _ in range(4):
             for link, target in self.links.items():
                 if real == link or real.startswith(link + "/"):
-                    real = resolve_expanded(target + real[len(link):], "/")
+                    real = self.resolve(target + real[len(link):], "/")
                     break
             else:
                 for copy, source in self.mirrors.items():

@@ -9,7 +9,6 @@ an output redirection).
 
 from __future__ import annotations
 
-from ..paths import resolve_expanded
 from .analysis import has_marker, known_text
 from .syntax import ansi_c
 
@@ -103,5 +102,5 @@ def static_output(captured: tuple, ev: Evaluator) -> str | None:
                                                              for a in args)):
             if has_marker(operands[0]) or has_marker(cwd):
                 return None
-            return resolve_expanded(operands[0], cwd)
+            return ev.resolve(operands[0], cwd)
     return None
