@@ -111,6 +111,11 @@ def _decodes_escapes(argv: list) -> bool:
     return decodes_escapes(argv)
 
 
+# Where `paths.is_pseudo_device` finds its names (`/dev/null`, `/dev/fd/3`,
+# `/proc/self/fd/0`): other paths are not asked.
+_PSEUDO_PREFIXES = ("/dev/", "/proc/self/fd/")
+
+
 def _dev_tcp_host(path: str) -> str | None:
     """`netaddr.dev_tcp_host`, with netaddr loaded only for such a path."""
     if not path.startswith(("/dev/tcp/", "/dev/udp/")):
@@ -244,7 +249,7 @@ class Evaluator(Expander):
                 if slash < 0:
                     return
                 text = known[:slash] or "/"
-        if is_pseudo_device(text):
+        if text.startswith(_PSEUDO_PREFIXES) and is_pseudo_device(text):
             return
         host = _dev_tcp_host(text)
         if host is not None:
