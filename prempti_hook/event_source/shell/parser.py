@@ -275,11 +275,12 @@ class Parser:
         pipes = [first]
         ops = []
         s = self.s
-        while True:
-            self.skip_blanks()
-            if s.startswith("&&", self.i) or s.startswith("||", self.i):
-                ops.append(s[self.i:self.i + 2])
-                self.i += 2
+        n = self.n
+        while True:  # (a pipeline leaves the cursor after blanks, see `parse_command`)
+            i = self.i
+            if i + 1 < n and s[i] in "&|" and s[i + 1] == s[i]:
+                ops.append(s[i:i + 2])
+                self.i = i + 2
                 self.skip_separators()
                 pipes.append(self.parse_pipeline())
             else:
@@ -304,8 +305,7 @@ class Parser:
                 break
         commands = [self.parse_command()]
         s = self.s
-        while True:
-            self.skip_blanks()
+        while True:  # (a command leaves the cursor after blanks, see `parse_command`)
             if self.i < self.n and s[self.i] == "|" and not s.startswith("||", self.i):
                 self.i += 1
                 if self.i < self.n and s[self.i] == "&":
@@ -320,7 +320,11 @@ class Parser:
 
     def parse_command(self) -> Command:
         """command = simple_command | subshell | group | if | loop | for | case
-                   | function_def | conditional | arithmetic_command"""
+                   | function_def | conditional | arithmetic_command
+
+        Every kind of command ends with the blanks after it skipped (a simple command
+        stops at a separator after blanks, the others end with `parse_redirs`): the
+        pipeline and the and-or list rely on it."""
         self.skip_blanks()
         if self.i >= self.n:
             return None
