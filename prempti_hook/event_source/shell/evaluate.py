@@ -820,7 +820,7 @@ class Evaluator(Expander):
                 self.args(argv[1:])
                 generic(self, call)
                 return
-            base = name.rstrip("/").rsplit("/", 1)[-1] or name
+            base = name.rstrip("/").rsplit("/", 1)[-1] or name if "/" in name else name
             self.name(base)
             hashed = call.st.hashed.get(base)
             if hashed:

@@ -268,7 +268,8 @@ def file_handler(kind: str, **options: str | bool):
             args = [arg for arg in args if not is_dash_mode(arg)]
         opts, ops = getopt(args, spec.values)
         target_dir, reference = _option_paths(ev, spec, opts, st)
-        ops = [op for op in ops if op != "-"]
+        if "-" in ops:
+            ops = [op for op in ops if op != "-"]
         role = spec.role
         if role == "read":
             for op in ops:
