@@ -46,6 +46,10 @@ if TYPE_CHECKING:
 
 _META = frozenset(" \t\n|&;()<>")
 _WORD_END = frozenset(" \t\n|&;()<>\\'\"$`")
+# `Parser.marks`: the text with each character of _WORD_END as a NUL (and a NUL as \x01),
+# so that `str.find` finds the end of a run of plain characters at C speed.
+_MARK_TABLE = dict.fromkeys(map(ord, _WORD_END), "\x00")
+_MARK_TABLE[0] = "\x01"
 _KEYWORD_END = frozenset(" \t\n|&;()<>")
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
 # What starts a compound command parsed by `compound` (its COMPOUND_KEYWORDS).
@@ -61,7 +65,7 @@ class Parser:
     """Reads one command text into the tree above (`parse_script`); `ctx` collects the
     reasons (syntax errors) and bounds the nesting."""
 
-    __slots__ = ("ctx", "i", "n", "peeked", "pending", "s")
+    __slots__ = ("ctx", "i", "marks", "n", "peeked", "pending", "s")
 
     def __init__(self, text: str, ctx: Context) -> None:
         self.s = text
@@ -72,6 +76,7 @@ class Parser:
         # (position, result) of the last `peek_keyword`: the list, the pipeline and the
         # command each look at the same word before a simple command is read.
         self.peeked: tuple = (-1, None)
+        self.marks: str | None = None  # see `plain_end`
 
     # --- entry points -------------------------------------------------------------------
     def parse_script(self) -> CommandList:
@@ -118,10 +123,21 @@ class Parser:
                 else:
                     self.read_backtick(parts, True)
                 start = self.i
-            else:
-                self.i += 1
+            else:  # (the characters special here are among those of `plain_end`)
+                self.i = self.plain_end(self.i + 1)
         self._flush(parts, start, self.i)
         return False
+
+    def plain_end(self, j: int) -> int:
+        """The first position from `j` on holding a character of _WORD_END (metacharacters,
+        quotes, `\\`, `$`, backquotes), or the end: where a run of characters that mean
+        nothing special ends. Found with `str.find` in the text's marks (made once per
+        parser, when first needed) rather than character by character."""
+        marks = self.marks
+        if marks is None:
+            marks = self.marks = self.s.translate(_MARK_TABLE)
+        end = marks.find("\x00", j)
+        return self.n if end < 0 else end
 
     def _flush(self, parts: list, start: int, end: int) -> None:
         if end > start:
@@ -188,9 +204,7 @@ class Parser:
         at, word = self.peeked
         if at == i:
             return word
-        j = i
-        while j < n and s[j] not in _WORD_END:
-            j += 1
+        j = self.plain_end(i)
         word = None if j == i or (j < n and s[j] not in _KEYWORD_END) else s[i:j]
         self.peeked = (i, word)
         return word
@@ -528,9 +542,7 @@ class Parser:
             elif c == "`":
                 self.read_backtick(parts, False)
             else:
-                j = i + 1
-                while j < n and s[j] not in _WORD_END:
-                    j += 1
+                j = self.plain_end(i + 1)
                 parts.append(Literal(s[i:j]))
                 self.i = j
         if self.i == start:
