@@ -116,6 +116,22 @@ def _decodes_escapes(argv: list) -> bool:
 _PSEUDO_PREFIXES = ("/dev/", "/proc/self/fd/")
 
 
+def _under(real: str, table: dict) -> list:
+    """The keys of `table` (absolute paths) that are `real` or a folder above it, in the
+    table's order. Looked up folder by folder, not by comparing `real` with every key: a
+    long command line makes thousands of files and links, and names a path in each
+    command."""
+    found = [real] if real in table else []
+    slash = real.find("/")
+    while slash >= 0:
+        if real[:slash] in table:
+            found.append(real[:slash])
+        slash = real.find("/", slash + 1)
+    if len(found) > 1:  # (the table's order decides which comes first)
+        return [key for key in table if real == key or real.startswith(key + "/")]
+    return found
+
+
 def _dev_tcp_host(path: str) -> str | None:
     """`netaddr.dev_tcp_host`, with netaddr loaded only for such a path."""
     if not path.startswith(("/dev/tcp/", "/dev/udp/")):
@@ -279,19 +295,19 @@ class Evaluator(Expander):
         if not self.links and not self.mirrors:
             return found
         for _ in range(4):
-            for link, target in self.links.items():
-                if real == link or real.startswith(link + "/"):
-                    real = self.resolve(target + real[len(link):], "/")
-                    break
+            # (the first link, in the order made, that is `real` or a folder above it)
+            for link in _under(real, self.links):
+                real = self.resolve(self.links[link] + real[len(link):], "/")
+                break
             else:
-                for copy, source in self.mirrors.items():
-                    if real == copy or real.startswith(copy + "/"):
-                        from .flows import mirror_target
+                for copy in _under(real, self.mirrors):
+                    from .flows import mirror_target
 
-                        led = mirror_target(source, copy, real[len(copy):], self.links)
-                        if led is not None:
-                            real = led
-                            break
+                    led = mirror_target(self.mirrors[copy], copy, real[len(copy):],
+                                        self.links)
+                    if led is not None:
+                        real = led
+                        break
                 else:
                     return found
             if real in found:
@@ -319,7 +335,7 @@ class Evaluator(Expander):
             real = self.resolve(text, cwd)
             if real in self.written:
                 return True, self.written[real]
-            if any(real.startswith(path + "/") for path in self.written):
+            if _under(real, self.written):  # inside a folder written earlier
                 return True, None
         return False, None
 
