@@ -58,6 +58,26 @@ BUILD_ID_PLACEHOLDER = 'BUILD_ID = ""  # filled in by build_zipapp.py'
 BUNDLE_AT_PLACEHOLDER = ("BUNDLE_AT = 0  # filled in by build_zipapp.py: where the code bundle "
                          "starts in the zipapp")
 BUNDLE_NAME = "prempti-hook.bundle"
+# Modules always imported together, each group stored as one blob of the code bundle (see
+# launcher.pack_bundle): what every hook call imports, then what every shell call adds.
+# tests/e2e/test_hook_zipapp.py checks that each group is imported whole by the call it is
+# for (a module a call does not need must not be loaded with it).
+IMPORTED_TOGETHER = (
+    ("prempti_hook", "prempti_hook.cli", "prempti_hook.jsonio", "prempti_hook.agent_homes",
+     "prempti_hook.hook", "prempti_hook.agents", "prempti_hook.agents.claude_code",
+     "prempti_hook.files", "prempti_hook.config", "prempti_hook.event_source",
+     "prempti_hook.verdict", "prempti_hook.alert", "prempti_hook.auditchain",
+     "prempti_hook.auditlog", "prempti_hook.integrity", "prempti_hook.rulefiles",
+     "prempti_hook.cache", "prempti_hook.event_source.paths", "prempti_hook.event_source.tools",
+     "prempti_hook.event_source.derived_fields", "prempti_hook.event_source.event",
+     "prempti_hook.falco", "prempti_hook.falco.runtime", "prempti_hook.falco.stored",
+     "prempti_hook.event_source.secrets"),
+    ("prempti_hook.event_source.shell", "prempti_hook.event_source.shell.analysis",
+     "prempti_hook.event_source.netaddr", "prempti_hook.event_source.shell.nodes",
+     "prempti_hook.event_source.shell.syntax", "prempti_hook.event_source.shell.parser",
+     "prempti_hook.event_source.shell.expand", "prempti_hook.event_source.shell.programs.common",
+     "prempti_hook.event_source.shell.programs", "prempti_hook.event_source.shell.evaluate"),
+)
 FILE_MODE = 0o100644  # regular file, rw-r--r--: staged modes must not depend on the checkout
 
 
@@ -358,8 +378,11 @@ def make_bundle(archive: zipfile.ZipFile, build_id: str) -> bytes:
             extension = _extension_name(relpath, packages)
             if extension is not None:
                 extensions[extension] = prefix + relpath
-    return launcher.pack_bundle(build_id, importlib.util.MAGIC_NUMBER, compiled, extensions,
-                                {"files": files})
+    try:
+        return launcher.pack_bundle(build_id, importlib.util.MAGIC_NUMBER, compiled,
+                                    extensions, {"files": files}, IMPORTED_TOGETHER)
+    except ValueError as e:
+        raise BuildError(f"IMPORTED_TOGETHER: {e}") from None
 
 
 def _entry(name: str, date_time: tuple, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:

@@ -598,7 +598,7 @@ def _compile_and_store(cache_dir: str, files: list[str], header: bytes,
         return _last_good(cache_dir, error)
     notices = []
     try:
-        from .falco.stored import dump
+        from .falco.storing import dump
 
         data = header + dump(ruleset)
         mode = _shared_mode(cache_dir)

@@ -56,7 +56,7 @@ import sys
 BUILD_ID = ""  # filled in by build_zipapp.py
 BUNDLE_AT = 0  # filled in by build_zipapp.py: where the code bundle starts in the zipapp
 STAMP_NAME = "~prempti-build-id"
-BUNDLE_MAGIC = b"prempti-hook code bundle 1\n"
+BUNDLE_MAGIC = b"prempti-hook code bundle 2\n"
 BUNDLE_HEAD = len(BUNDLE_MAGIC) + 64 + 4 + 4  # magic, build id, Python magic, index size
 SITE_PACKAGES = "site-packages/"
 RECORD_SUFFIX = ".id"
@@ -187,12 +187,16 @@ class Bundle:
         self.fd = fd
         self.archive = archive
         self.build_id = build_id
-        self.modules = index["modules"]        # name -> (offset, size, path in the zip)
+        # name -> (offset, size, path in the zip, position): a position of -1 is a blob of
+        # its own; otherwise the blob at offset is a group's, and position is the module's
+        # place in it (see pack_bundle)
+        self.modules = index["modules"]
         self.extensions = index["extensions"]  # name -> path in the zip
         self.manifest_at = index["manifest"]   # (offset, size) of the cold-path manifest
         self.base = start
         self._manifest = None
         self._folder = None
+        self._groups = {}  # offset -> [code of each module of the group not yet executed]
 
     @classmethod
     def read(cls, fd, start, archive, build_id, python_magic):
@@ -236,8 +240,17 @@ class Bundle:
         import marshal
 
         spec = module.__spec__
-        offset, size, _ = self.modules[spec.name]
-        code = marshal.loads(_read_exactly(self.fd, size, self.base + offset))
+        offset, size, _, position = self.modules[spec.name]
+        if position < 0:
+            code = marshal.loads(_read_exactly(self.fd, size, self.base + offset))
+        else:
+            group = self._groups.get(offset)
+            if group is None:
+                group = list(marshal.loads(_read_exactly(self.fd, size, self.base + offset)))
+                self._groups[offset] = group
+            code, group[position] = group[position], None
+            if code is None:  # a module executed again (it failed the first time)
+                code = marshal.loads(_read_exactly(self.fd, size, self.base + offset))[position]
         # __file__ set here rather than through `has_location`, which would also compute a
         # __cached__ path (a .pyc that never exists) for every module.
         module.__file__ = spec.origin
@@ -405,7 +418,8 @@ def extract(archive, folder, build_id, files):
 
 def compile_module(source, filename):
     """Code for `source`, with `from __future__ import ...` applied as compiler flags and
-    the statement itself dropped (it would import `__future__` at run time)."""
+    the statement itself dropped (it would import `__future__` at run time), and without
+    docstrings."""
     import __future__
 
     import ast
@@ -420,19 +434,50 @@ def compile_module(source, filename):
             continue
         kept.append(node)
     tree.body = kept
+    _drop_docstrings(tree, ast)
     return compile(tree, filename, "exec", flags=flags, dont_inherit=True)
 
 
-def pack_bundle(build_id, python_magic, compiled, extensions, manifest):
-    """The bytes of a bundle: `compiled` is [(module name, path in the zip, code)]."""
+def _drop_docstrings(tree, ast):
+    """Remove the docstrings of `tree`'s module, classes and functions (nothing the zipapp
+    runs reads them), as `python -OO` would, but keep the asserts that -OO also drops.
+    They are about a sixth of the code's bytes, which every run reads and unmarshals."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            first = body[0].value if body and isinstance(body[0], ast.Expr) else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                node.body = body[1:] or [ast.copy_location(ast.Pass(), body[0])]
+
+
+def pack_bundle(build_id, python_magic, compiled, extensions, manifest, groups=()):
+    """The bytes of a bundle: `compiled` is [(module name, path in the zip, code)].
+
+    `groups` are lists of modules that are always imported together (every hook call
+    imports the same two dozen): each group is one blob, read and unmarshalled at once
+    when its first module is imported, which costs less than one blob per module (one
+    read, and the names the modules share are made and interned once). Every other module
+    is a blob of its own, loaded only if imported."""
     import marshal
 
     blobs = []
     modules = {}
     offset = 0
+    code_of = {name: (relpath, code) for name, relpath, code in compiled}
+    for names in groups:
+        missing = [name for name in names if name not in code_of]
+        if missing:
+            raise ValueError(f"modules of a group that are not in the bundle: {missing}")
+        blob = marshal.dumps(tuple(code_of[name][1] for name in names))
+        for position, name in enumerate(names):
+            modules[name] = (offset, len(blob), code_of[name][0], position)
+        blobs.append(blob)
+        offset += len(blob)
     for name, relpath, code in compiled:
+        if name in modules:
+            continue
         blob = marshal.dumps(code)
-        modules[name] = (offset, len(blob), relpath)
+        modules[name] = (offset, len(blob), relpath, -1)
         blobs.append(blob)
         offset += len(blob)
     manifest_blob = marshal.dumps(manifest, 4)
@@ -450,12 +495,16 @@ def compile_bundle(embedded, python_magic):
 
     importer = zipimport.zipimporter(embedded.archive)
     compiled = []
+    groups = {}  # the embedded bundle's groups, kept: offset -> {position: name}
     for name in sorted(embedded.modules):
-        relpath = embedded.modules[name][2]
+        offset, _, relpath, position = embedded.modules[name]
         source = importer.get_data(embedded.archive + "/" + relpath)
         compiled.append((name, relpath, compile_module(source, relpath)))
+        if position >= 0:
+            groups.setdefault(offset, {})[position] = name
+    ordered = [[names[p] for p in sorted(names)] for _, names in sorted(groups.items())]
     return pack_bundle(embedded.build_id, python_magic, compiled, embedded.extensions,
-                       embedded.manifest())
+                       embedded.manifest(), ordered)
 
 
 def _open_own_bundle(path, archive, build_id, python_magic):

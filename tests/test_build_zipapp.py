@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import importlib.machinery
 import json
+import marshal
 import os
 import re
 import shutil
@@ -526,6 +527,11 @@ def test_supported_pythons_run_the_pyz(pyz, build_id, tmp_path, minor):
     assert verdict(hook_call(pyz, tmp_path, tmp_path / "home", python=python)) == "deny"
     assert os.readlink(f"{bundles[0]}.id") == record  # used as it was, not rebuilt
     data = bundles[0].read_bytes()
+    # The groups of modules loaded at once are kept (marshal's format 4 reads anywhere).
+    size = int.from_bytes(data[launcher.BUNDLE_HEAD - 4:launcher.BUNDLE_HEAD], "little")
+    index = marshal.loads(data[launcher.BUNDLE_HEAD:launcher.BUNDLE_HEAD + size])
+    grouped = {name for name, entry in index["modules"].items() if entry[3] >= 0}
+    assert grouped == set().union(*build_zipapp.IMPORTED_TOGETHER)
     bundles[0].write_bytes(data)  # same bytes, but written again: no longer what we wrote
     assert verdict(hook_call(pyz, tmp_path, tmp_path / "home", python=python)) == "deny"
     assert os.readlink(f"{bundles[0]}.id") != record

@@ -78,9 +78,11 @@ def test_fresh_cache_is_used_without_compiling(env):
 def test_the_output_format_is_read_only_for_the_rule_that_decides(env):
     cfg, _, _ = env
     cache.load(cfg)
-    rule = cache.load(cfg).ruleset.match(BASH)[0]
-    assert rule._output is None  # not read yet
+    ruleset = cache.load(cfg).ruleset
+    rule = ruleset.match(BASH)[0]
+    assert ruleset._outputs == {}  # not read yet
     assert rule.output.render(BASH) == "good 1 saw Bash"
+    assert len(ruleset._outputs) == 1
 
 
 @pytest.mark.parametrize("change", ["edit", "add", "remove", "rename"])

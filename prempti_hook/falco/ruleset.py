@@ -1,5 +1,5 @@
 """Compiled rules, indexed for matching (the loader's result; the hook's cache stores it
-with `falco.stored.dump` and reads it back lazily with `falco.stored.StoredRuleset`).
+with `falco.storing.dump` and reads it back lazily with `falco.stored.StoredRuleset`).
 
 `Ruleset.build` generates one Python module for all the rules' conditions (one factory
 function per rule, see `runtime.factory_source`) and compiles it once: no parsing or

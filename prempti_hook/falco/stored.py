@@ -1,8 +1,8 @@
 """A compiled ruleset as the hook's rule cache stores it (HOT PATH: read on every call).
 
-`dump(ruleset)` (cold path) writes a `Ruleset` as bytes; `StoredRuleset(fd, at, head)`
-reads them back lazily, so that a hook call pays only for the rules that can apply to its
-tool, and only once it asks:
+`falco.storing.dump(ruleset)` (cold path) writes a `Ruleset` as bytes; `StoredRuleset(fd,
+at, head)` reads them back lazily, so that a hook call pays only for the rules that can
+apply to its tool, and only once it asks:
 
     magic (8 bytes) | index size (4 bytes) | index | block 0 | block 1 | ... | outputs
 
@@ -35,144 +35,17 @@ from __future__ import annotations
 
 import marshal
 import os
-import sys
 
 from . import runtime
 
 MAGIC = b"PRS\x04rule"
 FORMAT = "prempti-stored-ruleset/1"
 _OBJECT = ...  # marks an encoded object: (..., class name, arguments)
-_PLAIN = (str, int, float, bool, type(None), bytes, complex)
 _function = type(lambda: None)
 
 
 class RulesetVersionError(ValueError):
     """Stored by another Python or in another format: rebuild it."""
-
-
-# Encoding objects (cold path) ---------------------------------------------------------------
-
-def _encode(value):
-    """`value` as marshal can store it, and whether it holds any runtime object."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return value, False
-    if value is _OBJECT:
-        raise TypeError("Ellipsis cannot be stored in a rule")
-    if kind in (tuple, list, frozenset, set):
-        items = [_encode(v) for v in value]
-        if kind in (tuple, frozenset) and not any(has for _, has in items):
-            return value, False
-        return (_OBJECT, kind.__name__, tuple(v for v, _ in items)), True
-    if kind is dict:
-        pairs = tuple((_encode(k)[0], _encode(v)[0]) for k, v in value.items())
-        return (_OBJECT, "dict", pairs), True
-    name = kind.__name__
-    try:
-        known = _output_classes()[name]  # (not .get: `Glob` is found by __missing__)
-    except KeyError:
-        known = None
-    if known is not kind:
-        raise TypeError(f"{name} objects cannot be stored in the rule cache")
-    made, args = value.__reduce__()
-    if made is not kind:
-        raise TypeError(f"{name}.__reduce__ does not rebuild a {name}")
-    return (_OBJECT, name, tuple(_encode(a)[0] for a in args)), True
-
-
-def _split_consts(consts: tuple) -> tuple[tuple, tuple]:
-    """(plain constants, with None where an object goes; ((position, encoded object), ...))"""
-    plain, objects = [], []
-    for i, value in enumerate(consts):
-        encoded, has_objects = _encode(value)
-        if has_objects:
-            plain.append(None)
-            objects.append((i, encoded))
-        else:
-            plain.append(value)
-    return tuple(plain), tuple(objects)
-
-
-def _packed(numbers) -> bytes:
-    return b"".join(n.to_bytes(4, sys.byteorder) for n in numbers)
-
-
-def _canonical(value, memo: dict):
-    """`value` with equal strings, tuples and frozensets replaced by one shared instance,
-    which marshal then stores (and loads) once."""
-    kind = type(value)
-    if kind is tuple:
-        value = tuple(_canonical(v, memo) for v in value)
-    elif kind is frozenset:
-        value = frozenset(_canonical(v, memo) for v in value)
-    elif kind is not str:
-        return value
-    try:
-        return memo.setdefault((kind, value), value)
-    except TypeError:  # an unhashable member: keep it as it is
-        return value
-
-
-def _blocks(segments: list[tuple], count: int) -> tuple[list[list[int]], list[list[int]]]:
-    """(blocks: rule numbers grouped by the set of segments they are in, in load order of
-    their first rule; for each segment, the numbers of its blocks)."""
-    membership: dict[int, list[int]] = {n: [] for n in range(count)}
-    for number, segment in enumerate(segments):
-        for n in segment:
-            membership[n].append(number)
-    groups: dict[tuple, int] = {}
-    blocks: list[list[int]] = []
-    for n in range(count):
-        key = tuple(membership[n])  # () for a rule that can never match: stored, never read
-        if key not in groups:
-            groups[key] = len(blocks)
-            blocks.append([])
-        blocks[groups[key]].append(n)
-    of_segment = [sorted({groups[tuple(membership[n])] for n in segment})
-                  for segment in segments]
-    return blocks, of_segment
-
-
-def dump(ruleset) -> bytes:
-    """`ruleset` (a `falco.ruleset.Ruleset`) as stored bytes (see the module docstring)."""
-    module = marshal.loads(ruleset._code)
-    factories = {c.co_name: c for c in module.co_consts if hasattr(c, "co_code")}
-    rules_all = ruleset.rules
-    enabled = [i for i, rule in enumerate(rules_all) if rule.enabled]
-    by_value, unindexed = ruleset._positions  # positions among the enabled rules
-
-    def numbers(positions) -> tuple:
-        return tuple(enabled[p] for p in positions)
-
-    segment_of: dict[tuple, int] = {}
-    values = {} if by_value is None else {
-        v: segment_of.setdefault(numbers(p), len(segment_of)) for v, p in by_value.items()}
-    other = segment_of.setdefault(numbers(unindexed), len(segment_of))
-    # Disabled rules (and rules no value can match) are in no segment: stored, never read.
-    blocks, of_segment = _blocks(list(segment_of), len(rules_all))
-    outputs = [marshal.dumps(_encode(rule.output)[0]) for rule in rules_all]
-    output_at = [0]
-    for blob in outputs:
-        output_at.append(output_at[-1] + len(blob))
-    block_blobs = []
-    for block in blocks:
-        memo: dict = {}
-        rules = []
-        for n in block:
-            rule = rules_all[n]
-            consts, objects = _split_consts(_canonical(rule.condition.consts, memo))
-            rules.append((n, rule.name, rule.priority, _canonical(tuple(rule.tags), memo),
-                          factories[f"_make_r{n}"], consts, objects,
-                          (output_at[n], len(outputs[n])), bool(rule.enabled)))
-        block_blobs.append(marshal.dumps(tuple(rules)))
-    block_at = [0]
-    for blob in block_blobs:
-        block_at.append(block_at[-1] + len(blob))
-    index = marshal.dumps({
-        "format": FORMAT, "python": runtime.PYTHON_TAG, "index_field": ruleset.index_field,
-        "values": values, "other": other, "segments": tuple(_packed(s) for s in of_segment),
-        "blocks": _packed(block_at)})
-    return b"".join([MAGIC, len(index).to_bytes(4, "little"), index, *block_blobs, *outputs])
 
 
 # Reading (hot path) -------------------------------------------------------------------------
@@ -232,31 +105,25 @@ def _is_object(value) -> bool:
     return type(value) is tuple and bool(value) and value[0] is _OBJECT
 
 
-class StoredRule:
-    """A matching rule as the verdict and the log need it; the output format is read and
-    decoded on first use (only the rule that decides is ever rendered)."""
+class StoredRule(tuple):
+    """A candidate rule as the verdict and the log need it: (name, priority, tags, where its
+    output format is, enabled, the ruleset). A tuple, because a hook call makes one for
+    each of about a hundred candidates and a tuple is made at C speed; the output format
+    is read and decoded on first use (only the rule that decides is ever rendered)."""
 
-    __slots__ = ("_output", "_output_at", "_store", "enabled", "name", "priority", "tags")
+    __slots__ = ()
 
-    def __init__(self, name: str, priority: int, tags: tuple, store, output_at,
-                 enabled: bool = True) -> None:
-        self.enabled = enabled
-        self.name = name
-        self.priority = priority
-        self.tags = tags
-        self._store = store
-        self._output_at = output_at
-        self._output = None
+    name = property(lambda self: self[0])
+    priority = property(lambda self: self[1])
+    tags = property(lambda self: self[2])
+    enabled = property(lambda self: self[4])
 
     @property
     def output(self):
-        if self._store is not None:
-            self._output = self._store.read_output(self._output_at)
-            self._store = None
-        return self._output
+        return self[5].read_output(self[3])
 
     def __repr__(self) -> str:
-        return f"StoredRule({self.name!r})"
+        return f"StoredRule({self[0]!r})"
 
 
 def _read(fd: int, size: int, offset: int) -> bytes:
@@ -271,7 +138,7 @@ class StoredRuleset:
     from there, possibly all of them). Raises RulesetVersionError for another Python or
     format, ValueError/EOFError/OSError for damaged bytes. Owns `fd` (closes it)."""
 
-    __slots__ = ("_blocks", "_data_at", "_fd", "_loaded", "_other", "_outputs_at",
+    __slots__ = ("_blocks", "_data_at", "_fd", "_loaded", "_other", "_outputs", "_outputs_at",
                  "_segments", "_values", "index_field")
 
     def __init__(self, fd: int, at: int, head: bytes = b"") -> None:
@@ -296,6 +163,7 @@ class StoredRuleset:
         self._blocks = memoryview(index["blocks"]).cast("I")
         self._outputs_at = self._data_at + self._blocks[-1]
         self._loaded: dict = {}
+        self._outputs: dict = {}
 
     def candidates(self, event) -> tuple:
         """(function, rule) pairs of the rules that can match `event`, in load order."""
@@ -325,7 +193,7 @@ class StoredRuleset:
             rules.extend(marshal.loads(_read(self._fd, blocks[b + 1] - blocks[b],
                                              self._data_at + blocks[b])))
         rules.sort(key=_number)
-        return tuple(StoredRule(name, priority, tags, self, output_at, enabled)
+        return tuple(StoredRule((name, priority, tags, output_at, enabled, self))
                      for _, name, priority, tags, _, _, _, output_at, enabled in rules)
 
     def _load(self, segment: int) -> tuple:
@@ -344,10 +212,16 @@ class StoredRuleset:
                 for position, encoded in objects:
                     consts[position] = _decode(encoded, classes)
             fn = _function(factory, runtime.RUNTIME_GLOBALS)(*consts)
-            built.append((fn, StoredRule(name, priority, tags, self, output_at)))
+            built.append((fn, StoredRule((name, priority, tags, output_at, True, self))))
         return tuple(built)
 
     def read_output(self, output_at: tuple):
+        found = self._outputs.get(output_at)
+        if found is None:
+            found = self._outputs[output_at] = self._read_output(output_at)
+        return found
+
+    def _read_output(self, output_at: tuple):
         offset, size = output_at
         data = _read(self._fd, size, self._outputs_at + offset)
         value = marshal.loads(data)

@@ -99,7 +99,7 @@ def one_run(files: list[tuple[str, str]], sources: dict) -> dict:
 
         result.rulesets = build_rulesets(result, sources)
         built = time.perf_counter()
-        from prempti_hook.falco.stored import dump
+        from prempti_hook.falco.storing import dump
 
         blob = b"".join(dump(r) for r in result.rulesets.values())
         pickled = time.perf_counter()
@@ -111,7 +111,7 @@ def one_run(files: list[tuple[str, str]], sources: dict) -> dict:
     times = {name: timer.total for name, timer in timers.items()}
     times["load (everything before building)"] = loaded - start
     times["ruleset build"] = built - loaded
-    times["store (falco.stored.dump)"] = pickled - built
+    times["store (falco.storing.dump)"] = pickled - built
     times["TOTAL cold compile"] = pickled - start
     times["_bytes"] = len(blob)
     times["_rules"] = sum(len(r) for r in result.rulesets.values())
@@ -158,7 +158,7 @@ def main(argv: list[str]) -> int:
     code = ("import sys, time; t = time.perf_counter(); sys.path.insert(0, sys.argv[1]); "
             "from prempti_hook.falco.loader import load; "
             "from prempti_hook.event_source.fields import SOURCE, table; "
-            "from prempti_hook.falco.stored import dump; "
+            "from prempti_hook.falco.storing import dump; "
             "r = load([(p, open(p, encoding='utf-8').read()) for p in sys.argv[2:]], "
             "{SOURCE: table()}); [dump(x) for x in r.rulesets.values()]; "
             "print(f'{(time.perf_counter() - t) * 1000:.1f}')")

@@ -302,7 +302,7 @@ def measure_match(ruleset: Ruleset, inputs: list[dict], rounds: int) -> tuple[li
 
 
 def _stored_file(ruleset) -> str:
-    from prempti_hook.falco.stored import dump
+    from prempti_hook.falco.storing import dump
 
     with tempfile.NamedTemporaryFile(suffix=".stored", delete=False) as handle:
         handle.write(dump(ruleset))

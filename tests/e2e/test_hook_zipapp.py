@@ -294,7 +294,28 @@ def test_a_hook_call_never_imports_yaml_pyparsing_or_filelock(home, command):
                                                          "json", "pickle", "typing", "enum")}
     assert heavy == set()
     # The rule compiler and its RE2 translator are for rebuilds only.
-    assert not {"prempti_hook.falco.codegen", "prempti_hook.falco.re2"} & imported
+    assert not {"prempti_hook.falco.codegen", "prempti_hook.falco.re2",
+                "prempti_hook.falco.storing"} & imported
+
+
+@pytest.mark.parametrize("group, tool, tool_input", [
+    (0, "Read", {"file_path": "notes.txt"}),
+    (0, "Write", {"file_path": "out.txt", "content": "x\n"}),
+    (0, "WebFetch", {"url": "https://example.com/", "prompt": "x"}),
+    (1, "Bash", {"command": "ls"}),
+    (1, "Bash", {"command": "git status"}),
+])
+def test_each_group_of_the_code_bundle_is_imported_whole(home, group, tool, tool_input):
+    """The zipapp loads the modules of an IMPORTED_TOGETHER group at once: every call the
+    group is for must import all of them, or the group loads code for nothing (remove the
+    module from the group), and the group before it too."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from build_zipapp import IMPORTED_TOGETHER
+
+    home.run(home.payload("Bash", {"command": "ls"}))  # first call: compiles, writes the cache
+    imported = _imports(home, home.payload(tool, tool_input))
+    for names in IMPORTED_TOGETHER[:group + 1]:
+        assert set(names) - imported == set()
 
 
 def test_code_analysis_loads_only_for_calls_that_carry_code(home):

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from mockfields import AGENT_TABLE, MockEvent
 from test_ruleset import RULES, _conditions, _events, _rule
 
-from prempti_hook.falco import runtime, stored
+from prempti_hook.falco import runtime, stored, storing
 from prempti_hook.falco.codegen import compile_condition
 from prempti_hook.falco.output import compile_format
 from prempti_hook.falco.ruleset import Rule, Ruleset, RulesetVersionError
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def stored_copy(ruleset: Ruleset, tmp_path: Path, name: str = "stored") -> stored.StoredRuleset:
     path = tmp_path / name
-    path.write_bytes(b"HEADER\n" + stored.dump(ruleset))
+    path.write_bytes(b"HEADER\n" + storing.dump(ruleset))
     return stored.StoredRuleset(os.open(path, os.O_RDONLY), len(b"HEADER\n"))
 
 
@@ -98,8 +98,9 @@ def test_an_output_format_is_decoded_only_for_the_rule_that_asks(tmp_path):
     copy = stored_copy(Ruleset.build([rule], "tool.name"), tmp_path)
     event = MockEvent({"tool.name": "Bash", "tool.input_command": "ls"})
     [matched] = copy.match(event)
-    assert matched._output is None and matched._store is not None
+    assert copy._outputs == {}  # matching read no output format
     assert matched.output.render(event) == fmt.render(event) == "Bash ran LS [<NA>]"
+    assert len(copy._outputs) == 1 and matched.output is matched.output  # read once
     assert matched.output.fields(event) == fmt.fields(event)
 
 
@@ -132,11 +133,11 @@ def test_what_the_cache_cannot_store_is_refused_when_writing():
 
     rule = Rule("r", runtime.Condition("_c0 is not None", (Strange(),)), 1, (), "s", None)
     with pytest.raises(TypeError, match="Strange objects cannot be stored"):
-        stored.dump(Ruleset.build([rule]))
+        storing.dump(Ruleset.build([rule]))
 
 
 def test_another_python_or_format_is_refused(tmp_path, monkeypatch):
-    data = b"HEADER\n" + stored.dump(Ruleset.build(RULES, "tool.name"))
+    data = b"HEADER\n" + storing.dump(Ruleset.build(RULES, "tool.name"))
     path = tmp_path / "stored"
     path.write_bytes(data)
     monkeypatch.setattr(runtime, "PYTHON_TAG", ("cpython", 0x030C00F0))
@@ -167,7 +168,7 @@ class Event(dict):
 def test_a_fresh_interpreter_matches_without_the_compiler_or_pickle(tmp_path):
     rules = [*RULES, _rule("regex", "tool.name = Grep and tool.input_command regex 'a.*z'")]
     path = tmp_path / "rules.stored"
-    path.write_bytes(stored.dump(Ruleset.build(rules, "tool.name")))
+    path.write_bytes(storing.dump(Ruleset.build(rules, "tool.name")))
     script = """
 first = [r.name for r in rs.match(Event({"tool.name": "Bash", "tool.input_command": "rm"}))]
 watched = ["yaml", "pyparsing", "re", "typing", "dataclasses", "enum", "json", "pickle",
@@ -187,7 +188,7 @@ def test_the_fnmatch_engine_is_loaded_only_by_a_rule_with_a_glob(tmp_path):
              _rule("pmatch", "tool.name = Glob and tool.input_command pmatch (/etc/*/x)"),
              _rule("field glob", "tool.name = Task and tool.input_command glob val(tool.name)")]
     path = tmp_path / "rules.stored"
-    path.write_bytes(stored.dump(Ruleset.build(rules, "tool.name")))
+    path.write_bytes(storing.dump(Ruleset.build(rules, "tool.name")))
     script = """
 def names(values):
     return [r.name for r in rs.match(Event(values))]
@@ -234,3 +235,15 @@ def test_every_rule_can_be_listed_for_tools_that_need_them_all(tmp_path):
     assert _names(copy.rules) == _names(RULES)
     assert [r.enabled for r in copy.rules] == [r.enabled for r in RULES]
     assert all(r.tags == ("t",) for r in copy.rules)
+
+
+def test_stored_conditions_carry_no_line_tables(tmp_path):
+    """Generated code has no source lines worth pointing at; its line tables would be about
+    40% of what a hook call reads and unmarshals. Evaluation errors still name the rule."""
+    rule = Rule("r", compile_condition(_parse("tool.input_command contains x"), AGENT_TABLE),
+                1, (), "coding_agent", compile_format("x", AGENT_TABLE))
+    copy = stored_copy(Ruleset.build([rule], "tool.name"), tmp_path)
+    [(fn, _)] = copy.candidates(MockEvent({"tool.name": "Bash"}))
+    table = "co_linetable" if sys.version_info >= (3, 10) else "co_lnotab"
+    assert getattr(fn.__code__, table) == b""
+    assert fn(MockEvent({"tool.name": "Bash", "tool.input_command": "axb"})) is True

@@ -43,7 +43,8 @@ from prempti_hook.event_source.event import Event
 from prempti_hook.event_source.fields import SOURCE, table
 from prempti_hook.falco.loader import load
 from prempti_hook.falco.loader.results import ERROR_CODES, RULES_CONTENT, WARNING_CODES
-from prempti_hook.falco.stored import StoredRuleset, dump
+from prempti_hook.falco.stored import StoredRuleset
+from prempti_hook.falco.storing import dump
 
 PROFILE = settings.get_profile("reliability")
 SOURCES = {SOURCE: table()}

@@ -74,7 +74,7 @@ SCENARIOS = (
          "import glob, os, sys\n"
          "sys.path.insert(0, '{extraction}')\n"
          "from prempti_hook.falco.ruleset import Ruleset\n"
-         "from prempti_hook.falco.stored import dump\n"
+         "from prempti_hook.falco.storing import dump\n"
          "from prempti_hook import integrity\n"
          "for path in glob.glob('{cache}/*.cache'):\n"
          "    header = open(path, 'rb').read().split(b'\\n', 2)\n"
