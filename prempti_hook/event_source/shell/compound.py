@@ -1,6 +1,7 @@
-"""Parsing of the rarer constructs: compound commands (`if`, `while`/`until`, `for`/`select`,
-`case`, `[[ ]]`, `(( ))`), arithmetic text (`$(( ))`, `$[ ]`) and array assignments
-(`NAME=( ... )`), as functions of the `Parser` at the cursor.
+"""The rarer constructs: compound commands (`if`, `while`/`until`, `for`/`select`, `case`,
+`[[ ]]`, `(( ))`), their syntax-tree nodes and their parsing, with arithmetic text
+(`$(( ))`, `$[ ]`) and array assignments (`NAME=( ... )`), as functions of the `Parser` at
+the cursor.
 
 Apart from `parser` so that a hook call whose command line has none of them (most: `ls -la`,
 `git status`, `npm test`) does not load them; the parser imports this module the first
@@ -10,25 +11,132 @@ time it meets one.
 from __future__ import annotations
 
 from .analysis import R_SYNTAX
-from .nodes import (
-    Arithmetic,
-    ArithmeticCommand,
-    Case,
-    CaseItem,
-    Conditional,
-    For,
-    If,
-    IfClause,
-    Literal,
-    Loop,
-)
+from .nodes import Arithmetic, Literal, Node
 from .parser import _KEYWORD_END, _literal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .nodes import Command
+    from .nodes import Command, CommandList
     from .parser import Parser
 
+
+# --- the nodes of compound commands (see `nodes`) ---------------------------------------
+
+class IfClause(Node):
+    """A condition of an `if` or `elif` and the list run when it holds.
+
+    if_clause = ("if" | "elif") list "then" list
+    """
+
+    __slots__ = ("body", "condition")
+
+    def __init__(self, condition: CommandList, body: CommandList) -> None:
+        self.condition = condition
+        self.body = body
+
+
+class If(Node):
+    """An `if` command: its clauses in order, then the `else` list (or None).
+
+    if = if_clause ("elif" list "then" list)* ["else" list] "fi" redirect*
+    """
+
+    __slots__ = ("clauses", "else_body", "redirects")
+
+    def __init__(self, clauses: list[IfClause], else_body: CommandList | None,
+                 redirects: list) -> None:
+        self.clauses = clauses
+        self.else_body = else_body
+        self.redirects = redirects
+
+
+class Loop(Node):
+    """A `while` or `until` loop.
+
+    loop = ("while" | "until") list "do" list "done" redirect*
+    """
+
+    __slots__ = ("body", "condition", "redirects")
+
+    def __init__(self, condition: CommandList, body: CommandList, redirects: list) -> None:
+        self.condition = condition
+        self.body = body
+        self.redirects = redirects
+
+
+class For(Node):
+    """A `for` (or `select`) loop: `name` takes each field of `words` (None: no `in`, the
+    positional parameters). An arithmetic `for ((...))` has no name and its header as the
+    one word.
+
+    for = ("for" | "select") (name ["in" word*] | "((" expression "))") [";"]
+          ("do" list "done" | "{" list "}") redirect*
+    """
+
+    __slots__ = ("body", "name", "redirects", "words")
+
+    def __init__(self, name: str, words: list | None, body: CommandList,
+                 redirects: list) -> None:
+        self.name = name
+        self.words = words
+        self.body = body
+        self.redirects = redirects
+
+
+class CaseItem(Node):
+    """The patterns of one `case` branch and the list it runs.
+
+    case_item = ["("] word ("|" word)* ")" list [";;" | ";&" | ";;&"]
+    """
+
+    __slots__ = ("body", "patterns")
+
+    def __init__(self, patterns: list, body: CommandList) -> None:
+        self.patterns = patterns
+        self.body = body
+
+
+class Case(Node):
+    """A `case` command: the `subject` word matched against each item's patterns.
+
+    case = "case" word "in" case_item* "esac" redirect*
+    """
+
+    __slots__ = ("items", "redirects", "subject")
+
+    def __init__(self, subject: list, items: list[CaseItem], redirects: list) -> None:
+        self.subject = subject
+        self.items = items
+        self.redirects = redirects
+
+
+class Conditional(Node):
+    """A conditional command; `words` are its operands and operators, unexpanded.
+
+    conditional = "[[" word* "]]" redirect*
+    """
+
+    __slots__ = ("redirects", "words")
+
+    def __init__(self, words: list, redirects: list) -> None:
+        self.words = words
+        self.redirects = redirects
+
+
+class ArithmeticCommand(Node):
+    """An arithmetic command; `parts` as in `Arithmetic`.
+
+    arithmetic_command = "((" expression "))" redirect*
+    """
+
+    __slots__ = ("parts", "redirects")
+
+    def __init__(self, parts: list, redirects: list) -> None:
+        self.parts = parts
+        self.redirects = redirects
+
+
+# --- parsing ------------------------------------------------------------------------------
 
 def parse_compound(p: Parser, keyword: str) -> Command:
     """The compound command that `keyword` starts (one of parser's `_COMPOUND_KEYWORDS`:

@@ -10,17 +10,9 @@ evaluator imports this module the first time it meets one (see `Evaluator.run`).
 from __future__ import annotations
 
 from .analysis import COMPUTED, MAX_ALTS
+from .compound import ArithmeticCommand, Case, Conditional, For, If, Loop
 from .expand import CMD, PLAIN
-from .nodes import (
-    Arithmetic,
-    ArithmeticCommand,
-    Case,
-    Conditional,
-    For,
-    FunctionDef,
-    If,
-    Loop,
-)
+from .nodes import Arithmetic, FunctionDef
 from .syntax import ARITH_TESTS, FILE_TESTS, plain_word
 
 TYPE_CHECKING = False
