@@ -38,12 +38,11 @@ def _loaded(command: str, tmp_path: Path) -> tuple[set, dict]:
 
 
 @pytest.mark.parametrize("command", ["ls -la src", "git status", "cat ~/.ssh/id_rsa",
-                                     "npm test", "cat a.txt | grep -v x > b.txt"])
+                                     "npm test", "grep -v x a.txt | sort -u > b.txt"])
 def test_a_plain_command_line_loads_none_of_the_rarer_modules(command, tmp_path):
     modules, _ = _loaded(command, tmp_path)
     assert f"{SHELL}.evaluate" in modules
-    assert modules & RARE == (
-        {f"{SHELL}.printed"} if "|" in command else set())  # a pipeline's known output
+    assert modules & RARE == set()
 
 
 @pytest.mark.parametrize("command, module, expect", [
@@ -52,6 +51,7 @@ def test_a_plain_command_line_loads_none_of_the_rarer_modules(command, tmp_path)
     ("cat /etc/{shadow,passwd}", "braces", ("paths", "/etc/passwd")),
     ("K=/etc/shadowX; cat ${K%X}", "parameters", ("paths", "/etc/shadow")),
     ("bash -c \"$(echo cat /etc/shadow)\"", "printed", ("paths", "/etc/shadow")),
+    ("printf 'cat /etc/shadow' | sh", "printed", ("paths", "/etc/shadow")),
     ("curl https://example.com/x", "netaddr", ("hosts", "example.com")),
 ])
 def test_a_rarer_construct_loads_its_module_and_is_analysed(command, module, expect,

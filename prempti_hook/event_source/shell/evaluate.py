@@ -42,7 +42,7 @@ from .analysis import (
     display,
     has_marker,
 )
-from .expand import CMD, PLAIN, REDIR, Expander
+from .expand import CMD, PLAIN, REDIR, Expander, known_output
 from .nodes import (
     AndOr,
     Assignment,
@@ -629,9 +629,7 @@ class Evaluator(Expander):
         finally:
             self.capture = saved
         if len(captured) == 1 and not _decodes_escapes(captured[0][0]):
-            from .printed import static_output
-
-            text = static_output(captured[0], self)
+            text = known_output(captured[0], self)
             if text is not None:
                 return Input("pipe", text)
         return PIPE
@@ -816,9 +814,7 @@ class Evaluator(Expander):
     def record_output(self, argv: list, stdin: object, st: State, outputs: list) -> None:
         """Remember what `echo`/`printf`/`cat <<EOF` write into a file, so that running
         that file later in the same command line is analysed."""
-        from .printed import static_output
-
-        text = "" if argv == ["true"] else static_output((argv, stdin, st.cwds[0]), self)
+        text = "" if argv == ["true"] else known_output((argv, stdin, st.cwds[0]), self)
         for op, target in outputs:
             if has_marker(target) or has_marker(st.cwds[0]):
                 continue

@@ -57,6 +57,7 @@ from .syntax import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis import State
+    from .evaluate import Evaluator
     from .nodes import Assignment, CommandList, WordPart
 
 
@@ -603,9 +604,7 @@ class Expander:
         if isinstance(piped, Input):
             return piped.value.rstrip("\n")
         if captured and len(captured) == 1:
-            from .printed import static_output
-
-            value = static_output(captured[0], self)
+            value = known_output(captured[0], self)
             if value is not None:
                 return value.rstrip("\n")
             if _setup_generator(captured[0][0]):
@@ -614,6 +613,22 @@ class Expander:
 
 
 # --- helpers of the expander ------------------------------------------------------------
+
+# The programs whose output `printed.static_output` can know (echo, printf, pwd, cat of
+# known text, decoders, basename...).
+PRINTING_PROGRAMS = frozenset({"echo", "printf", "pwd", "cat", "base64", "base32", "xxd",
+                               "rev", "basename", "dirname", "realpath", "readlink"})
+
+
+def known_output(captured: tuple, ev: Evaluator) -> str | None:
+    """`printed.static_output` of a captured command (argv, stdin, cwd), loading `printed`
+    only for a program it knows: None at once for the others (most)."""
+    if captured[0][0].rsplit("/", 1)[-1] not in PRINTING_PROGRAMS:
+        return None
+    from .printed import static_output
+
+    return static_output(captured, ev)
+
 
 def _plain_text(word: list) -> str | None:
     """The one field a word expands to in every mode when nothing in it expands: only

@@ -10,6 +10,7 @@ an output redirection).
 from __future__ import annotations
 
 from .analysis import has_marker, known_text
+from .expand import PRINTING_PROGRAMS
 from .syntax import ansi_c
 
 TYPE_CHECKING = False
@@ -65,6 +66,8 @@ def static_output(captured: tuple, ev: Evaluator) -> str | None:
     """What a simple command prints, when that is known without running it."""
     argv, stdin, cwd = captured
     base = argv[0].rsplit("/", 1)[-1]
+    if base not in PRINTING_PROGRAMS:  # (the programs below: see expand.known_output)
+        return None
     args = argv[1:]
     if base == "echo":
         interpret = False
