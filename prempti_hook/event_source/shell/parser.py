@@ -55,6 +55,9 @@ _SPECIAL_PARAMS = frozenset("@*#?-$!0")
 # What starts a compound command parsed by `compound` (its COMPOUND_KEYWORDS).
 _COMPOUND_KEYWORDS = frozenset({"if", "while", "until", "for", "select", "case", "[["})
 _CLOSERS = frozenset({"then", "do", "done", "fi", "else", "elif", "esac", "}"})
+# What `skip_blanks` skips can start with only these (a blank, `\\` of a line continuation,
+# `#` of a comment).
+_BLANK_START = frozenset(" \t\\#")
 # What a redirection can start with (`<`, `>`, `&>`, a descriptor number, `{name}`).
 _REDIRECT_START = frozenset("<>&{0123456789")
 _DQ_ESCAPABLE = frozenset('$`"\\\n')
@@ -408,7 +411,8 @@ class Parser:
         declaring = False  # the first word is `export`, `declare`...
         s = self.s
         while True:
-            self.skip_blanks()
+            if self.i < self.n and s[self.i] in _BLANK_START:
+                self.skip_blanks()
             if self.i >= self.n:
                 break
             c = s[self.i]
@@ -514,6 +518,11 @@ class Parser:
         while self.i < n:
             i = self.i
             c = s[i]
+            if c not in _WORD_END:  # (most: a run of plain characters)
+                j = self.plain_end(i + 1)
+                parts.append(Literal(s[i:j]))
+                self.i = j
+                continue
             if c in _META:
                 if i == start and c in "<>" and i + 1 < n and s[i + 1] == "(":
                     self.read_procsub(parts)
@@ -539,12 +548,8 @@ class Parser:
                 self.read_dquote(parts)
             elif c == "$":
                 self.read_dollar(parts, False)
-            elif c == "`":
+            else:  # a backquote (every other character of _WORD_END is handled above)
                 self.read_backtick(parts, False)
-            else:
-                j = self.plain_end(i + 1)
-                parts.append(Literal(s[i:j]))
-                self.i = j
         if self.i == start:
             return None
         self.i = min(self.i, n)
