@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from .nodes import Command, Redirection
 
 
+_NO_FLAGS: frozenset = frozenset()  # (the option letters of a command that declares nothing)
 # Longer than PATH_MAX: `paths.resolve_expanded` folds such a path lexically.
 _PATH_MAX = 4096
 # macOS file systems ignore case: `CAT` runs cat there.
@@ -719,7 +720,8 @@ class Evaluator(Expander):
         declaration = program in DECLARATION_BUILTINS
         first_alts: list[list[str]] = [[]]
         rest: list[str] = []
-        flags: set[str] = set()  # option letters of a declaration (`-i`, `-n`...)
+        # option letters of a declaration (`-i`, `-n`...)
+        flags: set[str] = set() if declaration else _NO_FLAGS
         for index, word in enumerate(words):
             if declaration and index and self.declaration_word(word, st, flags, rest):
                 continue
@@ -759,8 +761,8 @@ class Evaluator(Expander):
         env = {name: values for name, _append, values in prefix
                if isinstance(values, list)} if prefix else {}
         first = None
-        for alt in first_alts[:MAX_ALTS]:
-            argv = alt + rest
+        for alt in first_alts if len(first_alts) <= MAX_ALTS else first_alts[:MAX_ALTS]:
+            argv = alt + rest if rest else alt
             if argv:
                 if self.capture is not None:
                     self.capture.append((argv, stdin, st.cwds[0]))
