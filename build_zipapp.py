@@ -73,7 +73,7 @@ IMPORTED_TOGETHER = (
      "prempti_hook.falco", "prempti_hook.falco.runtime", "prempti_hook.falco.stored",
      "prempti_hook.event_source.secrets"),
     ("prempti_hook.event_source.shell", "prempti_hook.event_source.shell.analysis",
-     "prempti_hook.event_source.netaddr", "prempti_hook.event_source.shell.nodes",
+     "prempti_hook.event_source.shell.nodes",
      "prempti_hook.event_source.shell.syntax", "prempti_hook.event_source.shell.parser",
      "prempti_hook.event_source.shell.expand", "prempti_hook.event_source.shell.programs.common",
      "prempti_hook.event_source.shell.programs", "prempti_hook.event_source.shell.evaluate"),

@@ -1,8 +1,13 @@
-"""Time the Bash analyzer on realistic agent commands: median and p95 per command.
+"""Time the Bash analyzer on realistic agent commands: median and p95 per command; then on
+big commands of each kind agents send (long pipelines, `&&` chains, here-documents, quoted
+text, base64 blobs, scripts, `bash -c '...'`, inline Python), at 4, 16 and 64 KiB.
 
-Run: .venv/bin/python tests/benchmarks/bench_shell.py [--repeat N]
-The target is a median of at most 1 ms for commands under 1 KB; the script exits 1 when
-the median is over it, so CI can run it as a check.
+Run: .venv/bin/python tests/benchmarks/bench_shell.py [--repeat N] [--no-big]
+The target is a median of at most 1 ms for commands under 1 KB, and cost linear in the size
+of a big command (64 KiB costs at most 6 times 16 KiB, 4 times being linear, for every kind
+that costs 1 ms or more at 16 KiB: measured against itself in the same run); the script exits
+1 when either is missed, so CI can run it as a check. For each kind it prints the cost per
+KiB (the slope from 4 to 64 KiB).
 """
 
 from __future__ import annotations
@@ -97,9 +102,57 @@ def variants() -> list[str]:
     return commands
 
 
+# Big commands: one unit repeated to the size (cut there, as an agent's text would be).
+BIG_KINDS = {
+    "pipelines": "cat src/app.log | grep -v DEBUG | sed 's/a/b/g' | sort | uniq -c | head; ",
+    "&& chains": "mkdir -p build/out && cp -r assets build/out/ && npm run build && ",
+    "here-document": "cat > notes.md <<EOF\n" + "line of $HOME text, `date`, ${X:-y}\n" * 4000,
+    "quoted here-doc": "cat > notes.md <<'EOF'\n" + "line of $HOME text, `date`, ${X:-y}\n"
+                       * 4000,
+    "quoted string": "git commit -m '" + "Explain the change in plain words. " * 4000,
+    "double-quoted": 'echo "' + "a $x value and some plain text around it " * 4000,
+    "base64 blob": "echo " + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9w" * 4000,
+    "script": ("for f in src/*.py; do\n  if [ -f \"$f\" ]; then\n    python -m py_compile "
+               "\"$f\" || echo \"bad $f\"\n  fi\ndone\nREV=$(git rev-parse HEAD)\n"
+               "echo \"$REV\" >> build.log\n"),
+    "bash -c": "bash -c '" + "cd /tmp && ls -la && cat notes | grep todo; " * 4000,
+    "python -c": "python3 -c '" + "import os\nprint(os.getcwd())\nfor i in range(3):\n"
+                 "    print(i)\n" * 4000,
+    "many arguments": "ls " + "src/app/module.py " * 4000,
+}
+BIG_SIZES = (4, 16, 64)  # KiB
+SUPERLINEAR = 6.0  # 64 KiB against 16 KiB (linear: 4)
+
+
+def big_commands(cwd: str, home: str, env: dict, repeat: int) -> bool:
+    """Print the cost of each kind of big command by size, and its slope per KiB; False
+    when one grows faster than linearly."""
+    print(f"\nbig commands (best of {repeat}):")
+    print(f"  {'kind':16s}" + "".join(f"{size:>8d} KiB" for size in BIG_SIZES)
+          + "   ms/KiB")
+    linear = True
+    for kind, unit in BIG_KINDS.items():
+        costs = []
+        for size in BIG_SIZES:
+            command = (unit * (size * 1024 // len(unit) + 1))[:size * 1024]
+            best = float("inf")
+            for _ in range(repeat):
+                start = time.perf_counter()
+                analyze(command, cwd, home, env)
+                best = min(best, time.perf_counter() - start)
+            costs.append(best * 1000)
+        slope = (costs[-1] - costs[0]) / (BIG_SIZES[-1] - BIG_SIZES[0])
+        grows = costs[2] > SUPERLINEAR * costs[1] and costs[1] >= 1.0
+        linear = linear and not grows
+        print(f"  {kind:16s}" + "".join(f"{ms:9.1f} ms" for ms in costs)
+              + f"   {slope:6.3f}" + ("   superlinear" if grows else ""))
+    return linear
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--no-big", action="store_true", help="skip the big commands")
     args = parser.parse_args()
     commands = [c for c in variants() if len(c.encode()) < 1024]
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,6 +170,7 @@ def main() -> int:
                 analyze(command, cwd, home, env)
                 times.append(time.perf_counter() - start)
             per_command.append((statistics.median(times) * 1000, command))
+        linear = args.no_big or big_commands(cwd, home, env, max(1, args.repeat // 5))
     values = sorted(ms for ms, _c in per_command)
     median = statistics.median(values)
     p95 = values[int(len(values) * 0.95) - 1]
@@ -125,7 +179,9 @@ def main() -> int:
     print("slowest:")
     for ms, command in sorted(per_command, reverse=True)[:5]:
         print(f"  {ms:7.3f} ms  {command[:70]!r}")
-    return 0 if median <= TARGET_MEDIAN_MS else 1
+    if not linear:
+        print("a big command's cost grows faster than its size")
+    return 0 if median <= TARGET_MEDIAN_MS and linear else 1
 
 
 if __name__ == "__main__":

@@ -7,24 +7,26 @@ import inspect
 
 import pytest
 
-from prempti_hook.event_source.shell import nodes
+from prempti_hook.event_source.shell import compound, nodes
 from prempti_hook.event_source.shell.analysis import Context
+from prempti_hook.event_source.shell.compound import (
+    ArithmeticCommand,
+    Case,
+    Conditional,
+    For,
+    If,
+    Loop,
+)
 from prempti_hook.event_source.shell.nodes import (
     AndOr,
     Arithmetic,
-    ArithmeticCommand,
     Assignment,
-    Case,
     CommandList,
     CommandSubstitution,
-    Conditional,
-    For,
     FunctionDef,
     Group,
     Heredoc,
-    If,
     Literal,
-    Loop,
     Parameter,
     Pipeline,
     ProcessSubstitution,
@@ -35,8 +37,11 @@ from prempti_hook.event_source.shell.nodes import (
 )
 from prempti_hook.event_source.shell.parser import Parser
 
-NODE_CLASSES = [cls for _name, cls in inspect.getmembers(nodes, inspect.isclass)
-                if cls.__module__ == nodes.__name__ and cls is not nodes.Node]
+# The syntax tree: `nodes`, and the compound commands' nodes in `compound`.
+NODE_CLASSES = [cls for module in (nodes, compound)
+                for _name, cls in inspect.getmembers(module, inspect.isclass)
+                if cls.__module__ == module.__name__ and issubclass(cls, nodes.Node)
+                and cls is not nodes.Node]
 
 
 def parse(text: str) -> CommandList:

@@ -21,9 +21,13 @@ The modules, each importing at run time only modules listed before it (no import
 - `nodes`: the syntax tree, one class per bash construct.
 - `syntax`: character classes, names, assignment words, `$'...'` strings, patterns.
 - `parser`: command text -> that tree.
-- `expand`: how a word becomes fields (parameters, `~`, braces, IFS, globbing, `$(...)`).
+- `expand`: how a word becomes fields (parameters, `~`, braces, IFS, globbing, `$(...)`),
+  with what rarer words need loaded when they do: `braces` (brace expansion), `parameters`
+  (`${name op arg}`), `printed` (what a command prints, when known).
 - `programs/`: how each program uses its arguments, by family, and the table of them.
-- `evaluate`: walks the tree, records what it sees, hands commands to their programs.
+- `evaluate`: walks the tree, records what it sees, hands commands to their programs;
+  `control` runs the compound commands and functions, loaded when one is met (as
+  `compound` is by the parser).
 - this module: `analyze`, the entry point.
 
 Hot path: standard library only, no `re`/`typing`/`dataclasses`/`enum`/`json` imports.
@@ -62,6 +66,7 @@ from .analysis import (
     Analysis,
     Context,
     State,
+    has_marker,
 )
 from .evaluate import Evaluator
 from .parser import Parser
@@ -98,7 +103,7 @@ def analyze(command: str, cwd: str, home: str,
         # Bash cannot receive a NUL in a command string; what runs is unclear.
         text = text.replace("\x00", "")
         ctx.reason(R_NUL)
-    if any(m in text for m in MARKERS):
+    if has_marker(text):
         text = text.translate(_MARKER_SCRUB)
     evaluator = Evaluator(ctx, out, os.environ if env is None else env, home)
     try:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
+from stat import S_ISLNK
 
-from .. import netaddr
 from ..paths import is_pseudo_device, lexical, resolve_expanded
 from .analysis import (
     CODE_VARS,
@@ -42,21 +42,13 @@ from .analysis import (
     display,
     has_marker,
 )
-from .expand import CMD, PLAIN, REDIR, Expander, static_output
+from .expand import CMD, PLAIN, REDIR, Expander, known_output
 from .nodes import (
     AndOr,
-    Arithmetic,
-    ArithmeticCommand,
     Assignment,
-    Case,
     CommandList,
-    Conditional,
-    For,
-    FunctionDef,
     Group,
     Heredoc,
-    If,
-    Loop,
     Pipeline,
     SimpleCommand,
     Subshell,
@@ -65,9 +57,7 @@ from .parser import Parser
 from .programs import handler_for, inspect, observer_for
 from .programs.common import generic
 from .syntax import (
-    ARITH_TESTS,
     DECLARATION_BUILTINS,
-    FILE_TESTS,
     plain_word,
     split_assignment,
 )
@@ -80,6 +70,9 @@ if TYPE_CHECKING:
     from .nodes import Command, Redirection
 
 
+_NO_FLAGS: frozenset = frozenset()  # (the option letters of a command that declares nothing)
+# Longer than PATH_MAX: `paths.resolve_expanded` folds such a path lexically.
+_PATH_MAX = 4096
 # macOS file systems ignore case: `CAT` runs cat there.
 _CASE_INSENSITIVE = sys.platform == "darwin"
 _STDIN_NAMES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
@@ -105,8 +98,8 @@ def program_label(argv: list) -> str:
     completion`, `git clone`, `curl`): how `tool.cmd.code_producers` names it."""
     label = argv[0].rstrip("/").rsplit("/", 1)[-1]
     for arg in argv[1:3]:
-        if arg[:1].isalpha() and all(c.isalnum() or c in "-_." for c in arg) and (
-                "." not in arg or arg.startswith("shell.")):
+        if arg[:1].isalpha() and arg.replace("-", "").replace("_", "").replace(
+                ".", "").isalnum() and ("." not in arg or arg.startswith("shell.")):
             return label + " " + arg
         if not arg.startswith("-"):
             break
@@ -120,6 +113,36 @@ def _decodes_escapes(argv: list) -> bool:
     from .programs.destructive import decodes_escapes
 
     return decodes_escapes(argv)
+
+
+# Where `paths.is_pseudo_device` finds its names (`/dev/null`, `/dev/fd/3`,
+# `/proc/self/fd/0`): other paths are not asked.
+_PSEUDO_PREFIXES = ("/dev/", "/proc/self/fd/")
+
+
+def _under(real: str, table: dict) -> list:
+    """The keys of `table` (absolute paths) that are `real` or a folder above it, in the
+    table's order. Looked up folder by folder, not by comparing `real` with every key: a
+    long command line makes thousands of files and links, and names a path in each
+    command."""
+    found = [real] if real in table else []
+    slash = real.find("/")
+    while slash >= 0:
+        if real[:slash] in table:
+            found.append(real[:slash])
+        slash = real.find("/", slash + 1)
+    if len(found) > 1:  # (the table's order decides which comes first)
+        return [key for key in table if real == key or real.startswith(key + "/")]
+    return found
+
+
+def _dev_tcp_host(path: str) -> str | None:
+    """`netaddr.dev_tcp_host`, with netaddr loaded only for such a path."""
+    if not path.startswith(("/dev/tcp/", "/dev/udp/")):
+        return None
+    from .. import netaddr
+
+    return netaddr.dev_tcp_host(path)
 
 
 def _is_stream(path: str) -> bool:
@@ -183,6 +206,12 @@ class Evaluator(Expander):
         # pipeline, `$(...)`), where a listing is no longer a mere mention.
         self.mentioning = False
         self.consumed = 0
+        # Paths resolved so far, (text, cwd) -> (real, lexical): a long command line names
+        # the same files and folders again and again, and resolving costs system calls.
+        self.resolved: dict[tuple, tuple[str, str]] = {}
+        self.plain_paths: set[str] = set()  # see `realpath`
+        self.linked_paths: set[str] = set()
+        self.globbed: dict[tuple, tuple[list, bool]] = {}  # see `Expander.glob`
 
     # --- recording ------------------------------------------------------------------------
     def reason(self, why: str) -> None:
@@ -200,10 +229,60 @@ class Evaluator(Expander):
         if _CASE_INSENSITIVE and name.lower() != name:
             self.out.names[name.lower()] = None
 
+    def resolve(self, text: str, cwd: str) -> str:
+        """`paths.resolve_expanded`, once per path and working directory of this analysis
+        (the file system is not changed by analysing)."""
+        return self.forms(text, cwd)[0]
+
+    def forms(self, text: str, cwd: str) -> tuple[str, str]:
+        """(resolved, lexical) forms of `text` run in `cwd` (see `paths`)."""
+        key = (text, cwd)
+        found = self.resolved.get(key)
+        if found is None:
+            found = self.resolved[key] = (self.realpath(text, cwd), lexical(text, cwd))
+        return found
+
+    def realpath(self, text: str, cwd: str) -> str:
+        """`paths.resolve_expanded(text, cwd)`, with what realpath would do to the folders
+        above the path learnt once per analysis. A path is *plain* when none of its names
+        is empty, `.`, `..` or a symlink: realpath leaves it as it is. The plain folders met
+        are remembered, so a path below one costs an `lstat` of each name after it (realpath
+        costs one per name); a path that is not plain is left to `resolve_expanded`."""
+        if not text:
+            return ""
+        full = text if text.startswith("/") else (cwd.rstrip("/") or "") + "/" + text
+        if len(full) > _PATH_MAX:
+            return resolve_expanded(full, "/")
+        plain, linked = self.plain_paths, self.linked_paths
+        names: list[str] = []
+        path = full
+        while path and path not in plain:
+            if path in linked:  # (a name in it is a symlink)
+                return resolve_expanded(full, "/")
+            path, _slash, name = path.rpartition("/")
+            if not name or name == "." or name == "..":
+                return resolve_expanded(full, "/")
+            names.append(name)
+        for name in reversed(names):
+            path = path + "/" + name
+            try:
+                link = S_ISLNK(os.lstat(path).st_mode)
+            except OSError:
+                link = False  # (realpath takes a name it cannot look at as it is)
+            except ValueError:  # a NUL, a lone surrogate: resolve_expanded folds it
+                return resolve_expanded(full, "/")
+            if link:
+                linked.add(path)
+                return resolve_expanded(full, "/")
+            plain.add(path)
+        return full
+
     def args(self, words: list) -> None:
         args = self.out.args
         for word in words:
-            if POSITIONAL not in word:
+            if word.isascii():  # no marker (most words)
+                args[word] = None
+            elif POSITIONAL not in word:
                 args[display(word)] = None
 
     def path(self, text: str, st: State, write: bool = False, record: bool = True) -> None:
@@ -227,9 +306,9 @@ class Evaluator(Expander):
                 if slash < 0:
                     return
                 text = known[:slash] or "/"
-        if is_pseudo_device(text):
+        if text.startswith(_PSEUDO_PREFIXES) and is_pseudo_device(text):
             return
-        host = netaddr.dev_tcp_host(text)
+        host = _dev_tcp_host(text)
         if host is not None:
             if host:
                 self.out.hosts[host] = None
@@ -239,8 +318,7 @@ class Evaluator(Expander):
             if has_marker(cwd) and not text.startswith("/"):
                 self.reason(R_UNKNOWN_CWD)
                 continue
-            real = resolve_expanded(text, cwd)
-            lex = lexical(text, cwd)
+            real, lex = self.forms(text, cwd)
             for form in (real, *self.through_links(real)):
                 out.paths[form] = None
                 if write:
@@ -258,19 +336,19 @@ class Evaluator(Expander):
         if not self.links and not self.mirrors:
             return found
         for _ in range(4):
-            for link, target in self.links.items():
-                if real == link or real.startswith(link + "/"):
-                    real = resolve_expanded(target + real[len(link):], "/")
-                    break
+            # (the first link, in the order made, that is `real` or a folder above it)
+            for link in _under(real, self.links):
+                real = self.resolve(self.links[link] + real[len(link):], "/")
+                break
             else:
-                for copy, source in self.mirrors.items():
-                    if real == copy or real.startswith(copy + "/"):
-                        from .flows import mirror_target
+                for copy in _under(real, self.mirrors):
+                    from .flows import mirror_target
 
-                        led = mirror_target(source, copy, real[len(copy):], self.links)
-                        if led is not None:
-                            real = led
-                            break
+                    led = mirror_target(self.mirrors[copy], copy, real[len(copy):],
+                                        self.links)
+                    if led is not None:
+                        real = led
+                        break
                 else:
                     return found
             if real in found:
@@ -286,7 +364,7 @@ class Evaluator(Expander):
             return
         for cwd in st.cwds:
             if not has_marker(cwd) or text.startswith("/"):
-                self.out.hardlinks[resolve_expanded(text, cwd)] = None
+                self.out.hardlinks[self.resolve(text, cwd)] = None
 
     def written_file(self, text: str, st: State) -> tuple[bool, str | None]:
         """(written earlier in this command line, its content when known)."""
@@ -295,10 +373,10 @@ class Evaluator(Expander):
         for cwd in st.cwds:
             if has_marker(cwd):
                 continue
-            real = resolve_expanded(text, cwd)
+            real = self.resolve(text, cwd)
             if real in self.written:
                 return True, self.written[real]
-            if any(real.startswith(path + "/") for path in self.written):
+            if _under(real, self.written):  # inside a folder written earlier
                 return True, None
         return False, None
 
@@ -338,13 +416,13 @@ class Evaluator(Expander):
         """A program compiled from the project by this command line (`go build -o x`)."""
         for cwd in st.cwds:
             if not has_marker(cwd) or text.startswith("/"):
-                self.built.add(resolve_expanded(text, cwd))
+                self.built.add(self.resolve(text, cwd))
 
     def program_path(self, name: str, st: State) -> None:
         """A program started by its path (`./x`, `/tmp/x/tool`): where it really is."""
         for cwd in st.cwds:
             if not has_marker(cwd) or name.startswith("/"):
-                self.out.program_paths[resolve_expanded(name, cwd)] = None
+                self.out.program_paths[self.resolve(name, cwd)] = None
 
     def cwd_path(self, st: State, write: bool = False) -> None:
         for cwd in st.cwds:
@@ -357,6 +435,8 @@ class Evaluator(Expander):
         if has_marker(text):
             self.unknown(text, R_COMPUTED_HOST)
             return
+        from .. import netaddr  # (loaded only for commands that name hosts)
+
         host = netaddr.normalize_host(text)
         if host:
             self.reach(host)
@@ -381,6 +461,8 @@ class Evaluator(Expander):
                 return
         if default_scheme and "://" not in known:
             known = default_scheme + "://" + known
+        from .. import netaddr
+
         for host in netaddr.url_hosts(known):
             self.reach(host)
 
@@ -459,6 +541,10 @@ class Evaluator(Expander):
             self.simple(node, st, stdin)
             return
         runner = _RUNNERS.get(type(node))
+        if runner is None:  # a compound command (loaded the first time one is met)
+            from .control import RUNNERS
+
+            runner = RUNNERS.get(type(node))
         if runner is not None:
             runner(self, node, st, stdin)
 
@@ -493,43 +579,6 @@ class Evaluator(Expander):
         self.run(node.body, st, stdin if redirected is None else redirected)
         self.ctx.leave()
 
-    def run_if(self, node: If, st: State, stdin: object) -> None:
-        """The first condition surely runs; the other conditions and all bodies may."""
-        redirected = self.redirs(node.redirects, st)[0]
-        stdin = stdin if redirected is None else redirected
-        for index, clause in enumerate(node.clauses):
-            st.cond += index > 0
-            self.run(clause.condition, st, stdin)
-            st.cond += 1 - (index > 0)
-            self.run(clause.body, st, stdin)
-            st.cond -= 1
-        if node.else_body is not None:
-            st.cond += 1
-            self.run(node.else_body, st, stdin)
-            st.cond -= 1
-
-    def run_loop(self, node: Loop, st: State, stdin: object) -> None:
-        redirected = self.redirs(node.redirects, st)[0]
-        stdin = stdin if redirected is None else redirected
-        st.cond += 1
-        self.run(node.condition, st, stdin)
-        self.run(node.body, st, stdin)
-        st.cond -= 1
-
-    def run_case(self, node: Case, st: State, stdin: object) -> None:
-        self.expand(node.subject, st, PLAIN)
-        st.cond += 1
-        for item in node.items:
-            for pattern in item.patterns:
-                self.expand(pattern, st, PLAIN)
-            self.run(item.body, st, stdin)
-        st.cond -= 1
-        self.redirs(node.redirects, st)
-
-    def run_arithmetic(self, node: ArithmeticCommand, st: State, _stdin: object) -> None:
-        self.expand([Arithmetic(node.parts, False)], st, PLAIN)
-        self.redirs(node.redirects, st)
-
     def run_pipeline(self, commands: list, st: State, stdin: object) -> object:
         """Each element reads the previous one's output: remember which programs produced
         it (code run from it names them) and whether a download is among them (files
@@ -542,7 +591,10 @@ class Evaluator(Expander):
         last = len(commands) - 1
         try:
             for position, command in enumerate(commands):
-                self.pipe_producers = list(producers)
+                # The list itself, not a copy: it grows only between elements, so while an
+                # element runs it holds exactly the earlier ones' programs (a copy per
+                # element made a long pipeline cost its length squared).
+                self.pipe_producers = producers
                 self.piped_download = downloading
                 self.producers = []
                 self.pipe_stage = (pipeline, position)
@@ -578,84 +630,10 @@ class Evaluator(Expander):
         finally:
             self.capture = saved
         if len(captured) == 1 and not _decodes_escapes(captured[0][0]):
-            text = static_output(captured[0], self)
+            text = known_output(captured[0], self)
             if text is not None:
                 return Input("pipe", text)
         return PIPE
-
-    def run_for(self, node: For, st: State, stdin: object) -> None:
-        name, words = node.name, node.words
-        redirected = self.redirs(node.redirects, st)[0]
-        stdin = stdin if redirected is None else redirected
-        if words is None:
-            values = self.multi_values("@", st)
-        else:
-            values = []
-            for word in words:
-                for alt in self.expand(word, st, CMD):
-                    values.extend(alt)
-        st.cond += 1
-        if name:
-            if len(values) > MAX_ALTS:
-                values = [*values[:MAX_ALTS - 1], COMPUTED]
-            st.vars.pop(name, None)
-            saved_cond = st.cond
-            st.cond = 0
-            self.assign(st, name, False, values or [""])
-            st.cond = saved_cond
-        self.run(node.body, st, stdin)
-        st.cond -= 1
-
-    def run_cond(self, node: Conditional, st: State, _stdin: object) -> None:
-        words = node.words
-        operators = [plain_word(word) for word in words]
-        for index, word in enumerate(words):
-            texts = [" ".join(alt) for alt in self.expand(word, st, PLAIN)]
-            previous = operators[index - 1] if index else None
-            following = operators[index + 1] if index + 1 < len(words) else None
-            if previous in FILE_TESTS:
-                self.mentioning = True  # `[[ -f ~/.ssh/id_rsa ]]` reads nothing
-                for text in texts:
-                    self.path(text, st)
-                self.mentioning = False
-            if previous == "-v":
-                for text in texts:
-                    self.name_text(text, st)
-            # `[[ A -eq B ]]` evaluates both operands as arithmetic expressions.
-            if previous in ARITH_TESTS or following in ARITH_TESTS:
-                for text in texts:
-                    self.arith_text(text, st)
-        self.redirs(node.redirects, st)
-
-    def define_function(self, node: FunctionDef, st: State, _stdin: object) -> None:
-        name, body = node.name, node.body
-        if not name:
-            return
-        st.funcs[name] = body
-        # Analyse the body once now (arguments unknown), so its programs are seen even if
-        # the call is hidden; each call analyses it again with the real arguments.
-        inner = st.copy()
-        inner.positional = None
-        self.calls.add(name)
-        try:
-            self.run(body, inner, None)
-        finally:
-            self.calls.discard(name)
-
-    def call_function(self, call: Call, name: str) -> None:
-        if name in self.calls:
-            return
-        inner = call.st
-        saved = inner.positional
-        inner.positional = list(call.argv[1:])
-        self.calls.add(name)
-        self.ctx.enter()
-        try:
-            self.run(inner.funcs[name], inner, call.stdin)
-        finally:
-            self.ctx.leave()
-            self.calls.discard(name)
-            inner.positional = saved
 
     def redirs(self, redirs: list[Redirection], st: State, outputs: list | None = None
                ) -> tuple[object, bool]:
@@ -691,7 +669,7 @@ class Evaluator(Expander):
                             self.word_producers.extend(producers)
                 continue
             for text in texts:
-                if netaddr.dev_tcp_host(text) is not None:
+                if _dev_tcp_host(text) is not None:
                     net = True
                     if fd is not None:
                         self.net_fds.add(str(fd))
@@ -738,10 +716,12 @@ class Evaluator(Expander):
     def simple_command(self, node: SimpleCommand, st: State, stdin: object) -> list | None:
         """Expand and run one simple command; the words of the (first) command it runs."""
         assigns, words = node.assignments, node.words
-        declaration = bool(words) and plain_word(words[0]) in DECLARATION_BUILTINS
+        program = plain_word(words[0]) if words else None
+        declaration = program in DECLARATION_BUILTINS
         first_alts: list[list[str]] = [[]]
         rest: list[str] = []
-        flags: set[str] = set()  # option letters of a declaration (`-i`, `-n`...)
+        # option letters of a declaration (`-i`, `-n`...)
+        flags: set[str] = set() if declaration else _NO_FLAGS
         for index, word in enumerate(words):
             if declaration and index and self.declaration_word(word, st, flags, rest):
                 continue
@@ -756,15 +736,19 @@ class Evaluator(Expander):
         for assignment in assigns:
             if assignment.subscript is not None:  # `a[$i]=x`: the subscript is an expression
                 self.arith_text(assignment.subscript, st)
-        prefix = [(a.name, a.append, self.assign_values(a, st)) for a in assigns]
+        prefix = [(a.name, a.append, self.assign_values(a, st)) for a in assigns] \
+            if assigns else ()
         outputs: list = []
-        redirected, net = self.redirs(node.redirects, st, outputs)
-        if redirected is not None:
-            stdin = redirected
+        if node.redirects:
+            redirected, net = self.redirs(node.redirects, st, outputs)
+            if redirected is not None:
+                stdin = redirected
+        else:
+            net = False
         for name, _append, values in prefix:
             if isinstance(values, list) and name in INJECTION_VARS:
                 self.injection(name, values, st)
-        if outputs and (not words or plain_word(words[0]) in (":", "true")):
+        if outputs and (not words or program in (":", "true")):
             from .programs.destructive import truncated
 
             truncated(self, outputs, st)  # `: > data.db` empties the file
@@ -774,10 +758,11 @@ class Evaluator(Expander):
             if outputs:
                 self.record_output(["true"], None, st, outputs)
             return None
-        env = {name: values for name, _append, values in prefix if isinstance(values, list)}
+        env = {name: values for name, _append, values in prefix
+               if isinstance(values, list)} if prefix else {}
         first = None
-        for alt in first_alts[:MAX_ALTS]:
-            argv = alt + rest
+        for alt in first_alts if len(first_alts) <= MAX_ALTS else first_alts[:MAX_ALTS]:
+            argv = alt + rest if rest else alt
             if argv:
                 if self.capture is not None:
                     self.capture.append((argv, stdin, st.cwds[0]))
@@ -831,11 +816,11 @@ class Evaluator(Expander):
     def record_output(self, argv: list, stdin: object, st: State, outputs: list) -> None:
         """Remember what `echo`/`printf`/`cat <<EOF` write into a file, so that running
         that file later in the same command line is analysed."""
-        text = "" if argv == ["true"] else static_output((argv, stdin, st.cwds[0]), self)
+        text = "" if argv == ["true"] else known_output((argv, stdin, st.cwds[0]), self)
         for op, target in outputs:
             if has_marker(target) or has_marker(st.cwds[0]):
                 continue
-            real = resolve_expanded(target, st.cwds[0])
+            real = self.resolve(target, st.cwds[0])
             if text is None:
                 self.written[real] = None
             elif op in (">>", "&>>"):
@@ -889,14 +874,16 @@ class Evaluator(Expander):
                 self.args(argv[1:])
                 generic(self, call)
                 return
-            base = name.rstrip("/").rsplit("/", 1)[-1] or name
+            base = name.rstrip("/").rsplit("/", 1)[-1] or name if "/" in name else name
             self.name(base)
             hashed = call.st.hashed.get(base)
             if hashed:
                 self.name(hashed)
             self.args(argv[1:])
             if base in call.st.funcs and "/" not in name:
-                self.call_function(call, base)
+                from .control import call_function
+
+                call_function(self, call, base)
                 return
             observer = observer_for(base)
             if observer is not None:
@@ -1007,18 +994,12 @@ class Evaluator(Expander):
             self.run_written(script, call, shell)
 
 
-# How `Evaluator.run` runs each kind of node (a simple command is taken first).
+# How `Evaluator.run` runs each kind of node (a simple command is taken first; the
+# compound commands are in `control.RUNNERS`).
 _RUNNERS = {
     CommandList: Evaluator.run_list,
     AndOr: Evaluator.run_andor,
     Pipeline: Evaluator.run_pipe,
     Subshell: Evaluator.run_subshell,
     Group: Evaluator.run_group,
-    If: Evaluator.run_if,
-    Loop: Evaluator.run_loop,
-    For: Evaluator.run_for,
-    Case: Evaluator.run_case,
-    FunctionDef: Evaluator.define_function,
-    Conditional: Evaluator.run_cond,
-    ArithmeticCommand: Evaluator.run_arithmetic,
 }

@@ -2,8 +2,9 @@
 
 Parameters (`$x`, `${x:-d}`, `${x#p}`, `${!x}`...), `~`, brace expansion, command and
 arithmetic substitution, IFS splitting and pathname expansion, in bash's order, over
-alternative values (a variable set in both branches of an `if` has two). Also what a simple
-command prints when that is known without running it (`$(echo x)`, `$(pwd)`).
+alternative values (a variable set in both branches of an `if` has two). What most words
+need is here; brace expansion (`braces`), the parameter operators (`parameters`) and what a
+command prints when that is known (`printed`, for `$(echo x)`) load when a word needs them.
 
 `Expander` is a mixin of the evaluator (`evaluate.Evaluator`): expanding `$(...)` runs
 commands and running commands expands words, so both halves work on one object. This
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from ..paths import resolve_expanded, user_home
+from ..paths import user_home
 from .analysis import (
     COMPUTED,
     INJECTION_VARS,
@@ -30,7 +31,6 @@ from .analysis import (
     UNSET,
     Input,
     has_marker,
-    known_text,
 )
 from .nodes import (
     Arithmetic,
@@ -47,19 +47,16 @@ from .syntax import (
     GLOB_CHARS,
     NAME_CHARS,
     NAME_START,
-    ansi_c,
     glob_escape,
     glob_match,
     glob_unescape,
     has_glob,
     is_name,
-    strip_pattern,
-    substitute,
 )
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .analysis import Context, State
+    from .analysis import State
     from .evaluate import Evaluator
     from .nodes import Assignment, CommandList, WordPart
 
@@ -100,10 +97,11 @@ class Expander:
     """The word-expansion half of the evaluator (see the module docstring).
 
     The evaluator provides `ctx`, `env`, `home`, `capture` (what `$(...)` bodies print, when
-    known), `glob_sources` (where pathname expansion notes the pattern of each word it
-    produced), `consumed` (above 0 while a command's output feeds another), `reason`,
-    `run` (to analyse `$(...)` and `<(...)` bodies) and `injection` (for assignments to
-    variables that make programs run code).
+    known), `globbed` (the results of pathname expansion so far), `glob_sources` (where
+    pathname expansion notes the pattern of each word it produced), `consumed` (above 0
+    while a command's output feeds another), `reason`, `run` (to analyse `$(...)` and
+    `<(...)` bodies) and `injection` (for assignments to variables that make programs run
+    code).
     """
 
     # --- variables ------------------------------------------------------------------------
@@ -210,7 +208,9 @@ class Expander:
             values = self.special(name, st)
         if part.op is None:
             return values, multi
-        return self.param_op(part, values, st), False
+        from .parameters import param_op  # (loaded for `${name op arg}` only)
+
+        return param_op(self, part, values, st), False
 
     def multi_values(self, name: str, st: State) -> list[str]:
         if name in ("@", "*"):
@@ -237,73 +237,18 @@ class Expander:
             return [st.positional[index] if index < len(st.positional) else ""]
         return self.var_values(name, st)
 
-    def word_text(self, parts: list | None, st: State) -> list[str]:
-        """Alternatives of an operator's argument word (no splitting, no globbing)."""
-        if not parts:
-            return [""]
-        return [" ".join(alt) for alt in self.expand(parts, st, PLAIN)] or [""]
-
-    def param_op(self, part: Parameter, values: list, st: State) -> list[str]:
-        """`${name op arg}` over each alternative value of `name`."""
-        op, arg = part.op, part.arg
-        out: list[str] = []
-        for value in values:
-            unset = value == UNSET
-            empty = unset or value == ""
-            if op in (":-", "-", ":=", "="):
-                use_default = empty if op[0] == ":" else unset
-                if use_default:
-                    out.extend(self.word_text(arg, st))
-                else:
-                    out.append(value)
-            elif op in (":+", "+"):
-                use_alt = not empty if op[0] == ":" else not unset
-                out.extend(self.word_text(arg, st) if use_alt else [""])
-            elif op in (":?", "?"):
-                out.append(value)
-            elif op in ("#", "##", "%", "%%"):
-                patterns = self.word_text(arg, st)
-                for pattern in patterns:
-                    out.append(strip_pattern(value, pattern, op))
-            elif op[0] == "/":
-                for pattern in self.word_text(arg, st):
-                    for replacement in self.word_text(part.replacement, st):
-                        self.ctx.grow(_substituted_size(value, pattern, replacement))
-                        out.append(substitute(value, pattern, replacement, op))
-            elif op in ("^^", ",,", "^", ","):
-                self.ctx.grow(len(value))
-                out.append(_case_converted(op, value))
-            elif op == ":":
-                spec = self.word_text(arg, st)[0]
-                for piece in spec.split(":"):
-                    self.arith_text(piece.strip(), st)
-                out.append(_substring(value, spec))
-            elif op == "@":
-                transform = (self.word_text(arg, st) or [""])[0]
-                out.append(self.transformed(transform, value, st))
-            else:
-                out.append(COMPUTED)
-        return out[:MAX_ALTS] or [""]
-
-    def transformed(self, transform: str, value: str, st: State) -> str:
-        """`${name@E}`, `${name@U}`, `${name@L}`, `${name@P}`..."""
-        self.ctx.grow(len(value))
-        if transform == "P":
-            self.expand_text(value, st)  # prompt expansion runs $(...)
-        if transform == "E" and not has_marker(value):
-            return ansi_c(value, 0, end_char="\x00")[0]
-        if transform == "U":
-            return value.upper()
-        if transform == "L":
-            return value.lower()
-        return value
-
     # --- words ----------------------------------------------------------------------------
     def expand(self, word: list, st: State, mode: int) -> list[list[str]]:
         """Alternatives (usually one) of the list of fields a word expands to."""
         self.ctx.step()
+        text = _plain_text(word)
+        if text is not None:  # most words: one field, its text as written
+            self.ctx.grow(len(text))
+            return [[text]]
         if mode == CMD and any(type(p) is Literal and "{" in p.text for p in word):
-            variants = _brace_expand(word, self.ctx)
+            from .braces import brace_expand  # (loaded for such words only)
+
+            variants = brace_expand(word, self.ctx)
         else:
             variants = [word]
         result: list[list[str]] = [[]]
@@ -412,9 +357,11 @@ class Expander:
                     self.reason(R_DYNAMIC_CODE)
                 if "$(" in value or "`" in value:
                     self.ctx.grow(min(len(value), MAX_INPUT))
+                    from .compound import read_arith
+
                     sub = Parser(value[:MAX_INPUT] + "))", self.ctx)
                     self.ctx.enter()
-                    inner = sub.read_arith()
+                    inner = read_arith(sub)
                     if inner is not None:
                         self.arithmetic(inner, st)
                     self.ctx.leave()
@@ -572,7 +519,22 @@ class Expander:
         return out
 
     def glob(self, pattern: str, st: State) -> list[str]:
-        """Pathname expansion against the file system, bounded; [] when nothing matches."""
+        """Pathname expansion against the file system, bounded; [] when nothing matches.
+        Each pattern is matched once per working directory of the analysis (a loop or a
+        long script names `src/*.py` again and again; analysing changes no folder)."""
+        key = (pattern, st.cwds[0])
+        known = self.globbed.get(key)
+        if known is None:
+            before = R_TOO_COMPLEX in self.ctx.reasons
+            matches = self.glob_uncached(pattern, st)
+            # the scan limit reached by this pattern is reported again with its result
+            known = self.globbed[key] = (matches, not before and R_TOO_COMPLEX in
+                                         self.ctx.reasons)
+        elif known[1]:
+            self.reason(R_TOO_COMPLEX)
+        return list(known[0])
+
+    def glob_uncached(self, pattern: str, st: State) -> list[str]:
         cwd = st.cwds[0]
         if has_marker(cwd) and not pattern.startswith("/"):
             return []
@@ -642,7 +604,7 @@ class Expander:
         if isinstance(piped, Input):
             return piped.value.rstrip("\n")
         if captured and len(captured) == 1:
-            value = static_output(captured[0], self)
+            value = known_output(captured[0], self)
             if value is not None:
                 return value.rstrip("\n")
             if _setup_generator(captured[0][0]):
@@ -651,6 +613,52 @@ class Expander:
 
 
 # --- helpers of the expander ------------------------------------------------------------
+
+# The programs whose output `printed.static_output` can know (echo, printf, pwd, cat of
+# known text, decoders, basename...).
+PRINTING_PROGRAMS = frozenset({"echo", "printf", "pwd", "cat", "base64", "base32", "xxd",
+                               "rev", "basename", "dirname", "realpath", "readlink"})
+
+
+def known_output(captured: tuple, ev: Evaluator) -> str | None:
+    """`printed.static_output` of a captured command (argv, stdin, cwd), loading `printed`
+    only for a program it knows: None at once for the others (most)."""
+    if captured[0][0].rsplit("/", 1)[-1] not in PRINTING_PROGRAMS:
+        return None
+    from .printed import static_output
+
+    return static_output(captured, ev)
+
+
+def _plain_text(word: list) -> str | None:
+    """The one field a word expands to in every mode when nothing in it expands: only
+    literal and quoted text, no unquoted `{` (braces), `~` (tilde) or `*?[` (patterns);
+    else None. Such words are most words, and need none of the machinery below."""
+    if len(word) == 1:
+        part = word[0]
+        kind = type(part)
+        if kind is Quoted:
+            return part.text
+        if kind is not Literal:
+            return None
+        text = part.text
+        if not text or "{" in text or "~" in text or "*" in text or "?" in text \
+                or "[" in text:
+            return None
+        return text
+    if not word:
+        return None
+    for part in word:
+        kind = type(part)
+        if kind is Literal:
+            text = part.text
+            if not text or "{" in text or "~" in text or "*" in text or "?" in text \
+                    or "[" in text:
+                return None
+        elif kind is not Quoted:
+            return None
+    return "".join([part.text for part in word])
+
 
 def _setup_generator(argv: list) -> bool:
     """Well-known generated shell setup (`pyenv init -`): see shell_setup (loaded only
@@ -686,242 +694,3 @@ def _single_pipeline(body: CommandList) -> list | None:
 def _single_simple(body: CommandList) -> bool:
     items = body.items
     return len(items) == 1 and isinstance(items[0].command, SimpleCommand)
-
-
-def _brace_expand(word: list, ctx: Context) -> list[list]:
-    """Bash brace expansion (`a{b,c}d`, `{1..3}`) over the unquoted characters of a word."""
-    tokens: list = []
-    for part in word:
-        if isinstance(part, Literal):
-            tokens.extend(part.text)
-        else:
-            tokens.append(part)
-    if "," not in tokens and ".." not in "".join(t for t in tokens if isinstance(t, str)):
-        return [word]
-    words = []
-    for toks in _brace_tokens(tokens, ctx):
-        parts: list = []
-        buf: list[str] = []
-        for token in toks:
-            if isinstance(token, str):
-                buf.append(token)
-            else:
-                if buf:
-                    parts.append(Literal("".join(buf)))
-                    buf = []
-                parts.append(token)
-        if buf:
-            parts.append(Literal("".join(buf)))
-        words.append(parts)
-    return words
-
-
-def _brace_tokens(tokens: list, ctx: Context) -> list[list]:
-    index = 0
-    size = len(tokens)
-    while index < size:
-        if tokens[index] != "{":
-            index += 1
-            continue
-        depth, commas, close = 0, [], -1
-        for j in range(index, size):
-            token = tokens[j]
-            if token == "{":
-                depth += 1
-            elif token == "}":
-                depth -= 1
-                if depth == 0:
-                    close = j
-                    break
-            elif token == "," and depth == 1:
-                commas.append(j)
-        if close < 0:
-            index += 1
-            continue
-        if commas:
-            bounds = [index, *commas, close]
-            alternatives = [tokens[bounds[k] + 1:bounds[k + 1]] for k in range(len(bounds) - 1)]
-        else:
-            alternatives = _sequence(tokens[index + 1:close])
-            if alternatives is None:
-                index += 1
-                continue
-        prefix, suffix = tokens[:index], tokens[close + 1:]
-        out: list[list] = []
-        ctx.enter()
-        for alternative in alternatives:
-            ctx.grow(len(prefix) + len(alternative) + len(suffix))
-            for result in _brace_tokens(prefix + alternative + suffix, ctx):
-                out.append(result)
-                if len(out) >= MAX_FIELDS:
-                    ctx.reason(R_TOO_COMPLEX)
-                    ctx.leave()
-                    return out
-        ctx.leave()
-        return out
-    return [tokens]
-
-
-def _sequence(tokens: list) -> list[list] | None:
-    """`1..5`, `a..e`, `01..10..2` -> the values as token lists; None if not a sequence."""
-    if not all(isinstance(t, str) for t in tokens):
-        return None
-    pieces = "".join(tokens).split("..")
-    if len(pieces) not in (2, 3):
-        return None
-    step = 1
-    if len(pieces) == 3:
-        if not _is_int(pieces[2]):
-            return None
-        step = abs(int(pieces[2])) or 1
-    start, end = pieces[0], pieces[1]
-    if _is_int(start) and _is_int(end):
-        low, high = int(start), int(end)
-        width = max(len(start), len(end)) if (start.lstrip("-").startswith("0")
-                                               or end.lstrip("-").startswith("0")) else 0
-        values = range(low, high + 1, step) if low <= high else range(low, high - 1, -step)
-        return [list(str(v).zfill(width)) for v in values[:MAX_FIELDS]]
-    if len(start) == 1 and len(end) == 1 and start.isalpha() and end.isalpha():
-        low, high = ord(start), ord(end)
-        values = range(low, high + 1, step) if low <= high else range(low, high - 1, -step)
-        return [[chr(v)] for v in values[:MAX_FIELDS]]
-    return None
-
-
-def _is_int(text: str) -> bool:
-    digits = text[1:] if text[:1] in "+-" else text
-    return 0 < len(digits) < 10 and digits.isdigit() and digits.isascii()
-
-
-def _case_converted(op: str, value: str) -> str:
-    """`${v^^}`, `${v,,}`, `${v^}`, `${v,}`."""
-    if has_marker(value):
-        return value
-    if op == "^^":
-        return value.upper()
-    if op == ",,":
-        return value.lower()
-    if op == "^":
-        return value[:1].upper() + value[1:]
-    return value[:1].lower() + value[1:]
-
-
-def _substituted_size(value: str, pattern: str, replacement: str) -> int:
-    """An upper bound of the length of `${value/pattern/replacement}` (any `/` operator),
-    computed without building it."""
-    if not pattern:
-        return len(value)
-    if any(c in GLOB_CHARS or c == "\\" for c in pattern):
-        # glob patterns are matched only against short values (see syntax.substitute)
-        return len(value) * max(1, len(replacement)) if len(value) <= 256 else 1
-    return len(value) + value.count(pattern) * max(0, len(replacement) - len(pattern))
-
-
-def _substring(value: str, spec: str) -> str:
-    """`${v:offset}` and `${v:offset:length}` with literal integers."""
-    if has_marker(value) or has_marker(spec):
-        return COMPUTED
-    pieces = spec.split(":")
-    try:
-        offset = int(pieces[0].strip() or "0")
-        length = int(pieces[1].strip()) if len(pieces) > 1 else None
-    except ValueError:
-        return COMPUTED
-    if offset < 0:
-        offset = max(0, len(value) + offset)
-    if length is None:
-        return value[offset:]
-    if length < 0:
-        return value[offset:len(value) + length]
-    return value[offset:offset + length]
-
-
-# --- what a simple command prints, when that is known without running it ----------------
-# (used for `$(...)`, pipelines, and files a command line writes then runs)
-
-def printf_output(fmt: str, values: list[str], ctx: Context | None = None) -> str | None:
-    """Output of `printf FMT ARGS` for `%s`/`%b`/`%%` formats, else None (unknown). The
-    format is reused until the arguments run out, so the text is charged to `ctx` one
-    round at a time (`printf '%s<long text>' a b c ...` multiplies the format)."""
-    if has_marker(fmt):
-        return None
-    fmt = ansi_c(fmt, 0, end_char="\x00")[0]
-    out: list[str] = []
-    index = 0
-    while True:
-        consumed = False
-        i = 0
-        size = 0
-        while i < len(fmt):
-            char = fmt[i]
-            if char != "%":
-                out.append(char)
-                size += 1
-                i += 1
-                continue
-            conv = fmt[i + 1] if i + 1 < len(fmt) else ""
-            if conv == "%":
-                out.append("%")
-            elif conv in ("s", "b"):
-                value = values[index] if index < len(values) else ""
-                index += 1
-                consumed = True
-                if conv == "b" and not has_marker(value):
-                    value = ansi_c(value, 0, end_char="\x00")[0]
-                out.append(value)
-                size += len(value)
-            else:
-                return None
-            i += 2
-        if ctx is not None:
-            ctx.grow(size)
-        if not consumed or index >= len(values):
-            return "".join(out)
-
-
-_DECODERS = frozenset({"base64", "base32", "xxd", "rev"})
-
-
-def static_output(captured: tuple, ev: Evaluator) -> str | None:
-    """What a simple command prints, when that is known without running it."""
-    argv, stdin, cwd = captured
-    base = argv[0].rsplit("/", 1)[-1]
-    args = argv[1:]
-    if base == "echo":
-        interpret = False
-        while args and len(args[0]) > 1 and args[0][0] == "-" and all(
-                c in "neE" for c in args[0][1:]):
-            interpret = interpret or "e" in args[0]
-            args = args[1:]
-        ev.ctx.grow(sum(len(arg) + 1 for arg in args))
-        text = " ".join(args)
-        if interpret and not has_marker(text):
-            text = ansi_c(text, 0, end_char="\x00")[0]
-        return text
-    if base == "printf" and args:
-        return printf_output(args[0], args[1:], ev.ctx)
-    if base == "pwd":
-        return cwd
-    if base == "cat" and not args and known_text(stdin) is not None:
-        return known_text(stdin)
-    if base in _DECODERS and known_text(stdin) is not None:
-        from .flows import decoded
-
-        return decoded(base, args, known_text(stdin))
-    if base in ("basename", "dirname") and args and not args[0].startswith("-"):
-        path = args[0].rstrip("/") or "/"
-        if base == "dirname":
-            head = path.rsplit("/", 1)[0] if "/" in path else "."
-            return head or "/"
-        name = path.rsplit("/", 1)[-1]
-        if len(args) > 1 and name.endswith(args[1]) and name != args[1]:
-            name = name[:-len(args[1])]
-        return name
-    if base in ("realpath", "readlink") and args:
-        operands = [a for a in args if not a.startswith("-")]
-        if len(operands) == 1 and (base == "realpath" or any(a in ("-f", "-e", "-m")
-                                                             for a in args)):
-            if has_marker(operands[0]) or has_marker(cwd):
-                return None
-            return resolve_expanded(operands[0], cwd)
-    return None

@@ -101,7 +101,7 @@ def origin(ev: Evaluator, text: str, st: State) -> str | None:
     for cwd in st.cwds:
         if has_marker(cwd) or has_marker(text):
             continue
-        real = resolve_expanded(text, cwd)
+        real = ev.resolve(text, cwd)
         if real in ev.built:
             return "built"
         for path, label in ev.downloaded.items():

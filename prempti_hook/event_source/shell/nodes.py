@@ -4,9 +4,10 @@ walked by `expand` (words) and `evaluate` (commands).
 A *word* is a list of parts, each one of the word-part classes below (`Literal`, `Quoted`,
 `Parameter`, `CommandSubstitution`, `Arithmetic`, `ProcessSubstitution`; in an argument of
 `declare`/`export`... also an `Assignment` of an array). A *command* is one of the command
-classes (`SimpleCommand`, `Pipeline`, `AndOr`, `Subshell`, `Group`, `If`, `Loop`, `For`,
-`Case`, `FunctionDef`, `Conditional`, `ArithmeticCommand`), or None where bash allows an
-empty command; a script or a body is a `CommandList`.
+classes (`SimpleCommand`, `Pipeline`, `AndOr`, `Subshell`, `Group`, `FunctionDef` below;
+`If`, `Loop`, `For`, `Case`, `Conditional`, `ArithmeticCommand` with their parsing in
+`compound`, which loads only for a command line that has one), or None where bash allows
+an empty command; a script or a body is a `CommandList`.
 
 The productions in the docstrings are bash's, simplified to what the parser keeps. Plain
 classes with `__slots__` (no `dataclasses`: it imports `re` and `inspect`, and this module is
@@ -19,6 +20,8 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional, Union
+
+    from .compound import ArithmeticCommand, Case, Conditional, For, If, Loop
 
     WordPart = Union["Literal", "Quoted", "Parameter", "CommandSubstitution", "Arithmetic",
                      "ProcessSubstitution", "Assignment"]
@@ -290,94 +293,6 @@ class Group(Node):
         self.redirects = redirects
 
 
-class IfClause(Node):
-    """A condition of an `if` or `elif` and the list run when it holds.
-
-    if_clause = ("if" | "elif") list "then" list
-    """
-
-    __slots__ = ("body", "condition")
-
-    def __init__(self, condition: CommandList, body: CommandList) -> None:
-        self.condition = condition
-        self.body = body
-
-
-class If(Node):
-    """An `if` command: its clauses in order, then the `else` list (or None).
-
-    if = if_clause ("elif" list "then" list)* ["else" list] "fi" redirect*
-    """
-
-    __slots__ = ("clauses", "else_body", "redirects")
-
-    def __init__(self, clauses: list[IfClause], else_body: CommandList | None,
-                 redirects: list) -> None:
-        self.clauses = clauses
-        self.else_body = else_body
-        self.redirects = redirects
-
-
-class Loop(Node):
-    """A `while` or `until` loop.
-
-    loop = ("while" | "until") list "do" list "done" redirect*
-    """
-
-    __slots__ = ("body", "condition", "redirects")
-
-    def __init__(self, condition: CommandList, body: CommandList, redirects: list) -> None:
-        self.condition = condition
-        self.body = body
-        self.redirects = redirects
-
-
-class For(Node):
-    """A `for` (or `select`) loop: `name` takes each field of `words` (None: no `in`, the
-    positional parameters). An arithmetic `for ((...))` has no name and its header as the
-    one word.
-
-    for = ("for" | "select") (name ["in" word*] | "((" expression "))") [";"]
-          ("do" list "done" | "{" list "}") redirect*
-    """
-
-    __slots__ = ("body", "name", "redirects", "words")
-
-    def __init__(self, name: str, words: list | None, body: CommandList,
-                 redirects: list) -> None:
-        self.name = name
-        self.words = words
-        self.body = body
-        self.redirects = redirects
-
-
-class CaseItem(Node):
-    """The patterns of one `case` branch and the list it runs.
-
-    case_item = ["("] word ("|" word)* ")" list [";;" | ";&" | ";;&"]
-    """
-
-    __slots__ = ("body", "patterns")
-
-    def __init__(self, patterns: list, body: CommandList) -> None:
-        self.patterns = patterns
-        self.body = body
-
-
-class Case(Node):
-    """A `case` command: the `subject` word matched against each item's patterns.
-
-    case = "case" word "in" case_item* "esac" redirect*
-    """
-
-    __slots__ = ("items", "redirects", "subject")
-
-    def __init__(self, subject: list, items: list[CaseItem], redirects: list) -> None:
-        self.subject = subject
-        self.items = items
-        self.redirects = redirects
-
-
 class FunctionDef(Node):
     """A function definition (`name` "" when it is not a literal word).
 
@@ -389,30 +304,3 @@ class FunctionDef(Node):
     def __init__(self, name: str, body: Command) -> None:
         self.name = name
         self.body = body
-
-
-class Conditional(Node):
-    """A conditional command; `words` are its operands and operators, unexpanded.
-
-    conditional = "[[" word* "]]" redirect*
-    """
-
-    __slots__ = ("redirects", "words")
-
-    def __init__(self, words: list, redirects: list) -> None:
-        self.words = words
-        self.redirects = redirects
-
-
-class ArithmeticCommand(Node):
-    """An arithmetic command; `parts` as in `Arithmetic`.
-
-    arithmetic_command = "((" expression "))" redirect*
-    """
-
-    __slots__ = ("parts", "redirects")
-
-    def __init__(self, parts: list, redirects: list) -> None:
-        self.parts = parts
-        self.redirects = redirects
-

@@ -11,22 +11,14 @@ from .analysis import R_SYNTAX
 from .nodes import (
     AndOr,
     Arithmetic,
-    ArithmeticCommand,
     Assignment,
-    Case,
-    CaseItem,
     CommandList,
     CommandSubstitution,
-    Conditional,
-    For,
     FunctionDef,
     Group,
     Heredoc,
-    If,
-    IfClause,
     ListItem,
     Literal,
-    Loop,
     Parameter,
     Pipeline,
     ProcessSubstitution,
@@ -54,9 +46,20 @@ if TYPE_CHECKING:
 
 _META = frozenset(" \t\n|&;()<>")
 _WORD_END = frozenset(" \t\n|&;()<>\\'\"$`")
+# `Parser.marks`: the text with each character of _WORD_END as a NUL (and a NUL as \x01),
+# so that `str.find` finds the end of a run of plain characters at C speed.
+_MARK_TABLE = dict.fromkeys(map(ord, _WORD_END), "\x00")
+_MARK_TABLE[0] = "\x01"
 _KEYWORD_END = frozenset(" \t\n|&;()<>")
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
+# What starts a compound command parsed by `compound` (its COMPOUND_KEYWORDS).
+_COMPOUND_KEYWORDS = frozenset({"if", "while", "until", "for", "select", "case", "[["})
 _CLOSERS = frozenset({"then", "do", "done", "fi", "else", "elif", "esac", "}"})
+# What `skip_blanks` skips can start with only these (a blank, `\\` of a line continuation,
+# `#` of a comment).
+_BLANK_START = frozenset(" \t\\#")
+# What a redirection can start with (`<`, `>`, `&>`, a descriptor number, `{name}`).
+_REDIRECT_START = frozenset("<>&{0123456789")
 _DQ_ESCAPABLE = frozenset('$`"\\\n')
 _HEREDOC_ESCAPABLE = frozenset("$`\\\n")
 
@@ -65,7 +68,7 @@ class Parser:
     """Reads one command text into the tree above (`parse_script`); `ctx` collects the
     reasons (syntax errors) and bounds the nesting."""
 
-    __slots__ = ("ctx", "i", "n", "pending", "s")
+    __slots__ = ("ctx", "i", "marks", "n", "peeked", "pending", "s")
 
     def __init__(self, text: str, ctx: Context) -> None:
         self.s = text
@@ -73,6 +76,10 @@ class Parser:
         self.i = 0
         self.ctx = ctx
         self.pending: list[Heredoc] = []
+        # (position, result) of the last `peek_keyword`: the list, the pipeline and the
+        # command each look at the same word before a simple command is read.
+        self.peeked: tuple = (-1, None)
+        self.marks: str | None = None  # see `plain_end`
 
     # --- entry points -------------------------------------------------------------------
     def parse_script(self) -> CommandList:
@@ -119,10 +126,21 @@ class Parser:
                 else:
                     self.read_backtick(parts, True)
                 start = self.i
-            else:
-                self.i += 1
+            else:  # (the characters special here are among those of `plain_end`)
+                self.i = self.plain_end(self.i + 1)
         self._flush(parts, start, self.i)
         return False
+
+    def plain_end(self, j: int) -> int:
+        """The first position from `j` on holding a character of _WORD_END (metacharacters,
+        quotes, `\\`, `$`, backquotes), or the end: where a run of characters that mean
+        nothing special ends. Found with `str.find` in the text's marks (made once per
+        parser, when first needed) rather than character by character."""
+        marks = self.marks
+        if marks is None:
+            marks = self.marks = self.s.translate(_MARK_TABLE)
+        end = marks.find("\x00", j)
+        return self.n if end < 0 else end
 
     def _flush(self, parts: list, start: int, end: int) -> None:
         if end > start:
@@ -186,12 +204,13 @@ class Parser:
     def peek_keyword(self) -> str | None:
         """The plain word at the cursor when it could be a reserved word, else None."""
         s, n, i = self.s, self.n, self.i
-        j = i
-        while j < n and s[j] not in _WORD_END:
-            j += 1
-        if j == i or (j < n and s[j] not in _KEYWORD_END):
-            return None
-        return s[i:j]
+        at, word = self.peeked
+        if at == i:
+            return word
+        j = self.plain_end(i)
+        word = None if j == i or (j < n and s[j] not in _KEYWORD_END) else s[i:j]
+        self.peeked = (i, word)
+        return word
 
     def take_keyword(self, word: str) -> bool:
         self.skip_separators()
@@ -273,11 +292,12 @@ class Parser:
         pipes = [first]
         ops = []
         s = self.s
-        while True:
-            self.skip_blanks()
-            if s.startswith("&&", self.i) or s.startswith("||", self.i):
-                ops.append(s[self.i:self.i + 2])
-                self.i += 2
+        n = self.n
+        while True:  # (a pipeline leaves the cursor after blanks, see `parse_command`)
+            i = self.i
+            if i + 1 < n and s[i] in "&|" and s[i + 1] == s[i]:
+                ops.append(s[i:i + 2])
+                self.i = i + 2
                 self.skip_separators()
                 pipes.append(self.parse_pipeline())
             else:
@@ -302,8 +322,7 @@ class Parser:
                 break
         commands = [self.parse_command()]
         s = self.s
-        while True:
-            self.skip_blanks()
+        while True:  # (a command leaves the cursor after blanks, see `parse_command`)
             if self.i < self.n and s[self.i] == "|" and not s.startswith("||", self.i):
                 self.i += 1
                 if self.i < self.n and s[self.i] == "&":
@@ -318,7 +337,11 @@ class Parser:
 
     def parse_command(self) -> Command:
         """command = simple_command | subshell | group | if | loop | for | case
-                   | function_def | conditional | arithmetic_command"""
+                   | function_def | conditional | arithmetic_command
+
+        Every kind of command ends with the blanks after it skipped (a simple command
+        stops at a separator after blanks, the others end with `parse_redirs`): the
+        pipeline and the and-or list rely on it."""
         self.skip_blanks()
         if self.i >= self.n:
             return None
@@ -326,7 +349,9 @@ class Parser:
         ctx = self.ctx
         if s[self.i] == "(":
             if s.startswith("((", self.i):
-                node = self.try_arith_command()
+                from .compound import try_arith_command
+
+                node = try_arith_command(self)
                 if node is not None:
                     return node
             self.i += 1
@@ -341,19 +366,10 @@ class Parser:
             body = self.parse_list(stops=frozenset({"}"}))
             self.take_keyword("}")
             return Group(body, self.parse_redirs())
-        if word == "if":
-            return self.parse_if()
-        if word in ("while", "until"):
-            self.i += len(word)
-            cond = self.parse_list(stops=frozenset({"do"}))
-            self.take_keyword("do")
-            body = self.parse_list(stops=frozenset({"done"}))
-            self.take_keyword("done")
-            return Loop(cond, body, self.parse_redirs())
-        if word in ("for", "select"):
-            return self.parse_for(len(word))
-        if word == "case":
-            return self.parse_case()
+        if word in _COMPOUND_KEYWORDS:
+            from .compound import parse_compound  # (loaded for such commands only)
+
+            return parse_compound(self, word)
         if word == "function":
             self.i += len(word)
             self.skip_blanks()
@@ -363,8 +379,6 @@ class Parser:
             self.skip_separators()
             body = self.parse_command()
             return FunctionDef(_literal(name) or "", body)
-        if word == "[[":
-            return self.parse_cond()
         return self.parse_simple()
 
     def _skip_empty_parens(self) -> bool:
@@ -377,153 +391,6 @@ class Parser:
                 self.i = k + 1
                 return True
         return False
-
-    def parse_if(self) -> If:
-        """if = "if" list "then" list ("elif" list "then" list)* ["else" list] "fi" redirect*"""
-        self.i += 2
-        clauses = []
-        else_body = None
-        cond = self.parse_list(stops=frozenset({"then"}))
-        self.take_keyword("then")
-        body = self.parse_list(stops=frozenset({"elif", "else", "fi"}))
-        clauses.append(IfClause(cond, body))
-        while True:
-            self.skip_separators()
-            word = self.peek_keyword()
-            if word == "elif":
-                self.i += 4
-                cond = self.parse_list(stops=frozenset({"then"}))
-                self.take_keyword("then")
-                body = self.parse_list(stops=frozenset({"elif", "else", "fi"}))
-                clauses.append(IfClause(cond, body))
-            elif word == "else":
-                self.i += 4
-                else_body = self.parse_list(stops=frozenset({"fi"}))
-            else:
-                break
-        self.take_keyword("fi")
-        return If(clauses, else_body, self.parse_redirs())
-
-    def parse_for(self, keyword_len: int) -> For:
-        """for = ("for" | "select") (name ["in" word*] | "((" expression "))") [";"]
-              ("do" list "done" | "{" list "}") redirect*"""
-        self.i += keyword_len
-        self.skip_blanks()
-        s = self.s
-        if s.startswith("((", self.i):
-            self.i += 2
-            parts = self.read_arith()
-            if parts is None:
-                self.ctx.reason(R_SYNTAX)
-                parts = []
-            name, words = "", [[Arithmetic(parts, False)]]
-        else:
-            name = _literal(self.read_word()) or ""
-            words = None
-            self.skip_separators()
-            if self.peek_keyword() == "in":
-                self.i += 2
-                words = []
-                while True:
-                    self.skip_blanks()
-                    if self.i >= self.n or s[self.i] in ";\n&|)":
-                        break
-                    word = self.read_word()
-                    if word is None:
-                        break
-                    words.append(word)
-        self.skip_blanks()
-        if self.i < self.n and s[self.i] == ";":
-            self.i += 1
-        self.skip_separators()
-        if self.peek_keyword() == "{":
-            self.i += 1
-            body = self.parse_list(stops=frozenset({"}"}))
-            self.take_keyword("}")
-        else:
-            self.take_keyword("do")
-            body = self.parse_list(stops=frozenset({"done"}))
-            self.take_keyword("done")
-        return For(name, words, body, self.parse_redirs())
-
-    def parse_case(self) -> Case:
-        """case = "case" word "in" (["("] word ("|" word)* ")" list [";;" | ";&" | ";;&"])*
-                  "esac" redirect*"""
-        self.i += 4
-        self.skip_blanks()
-        subject = self.read_word() or []
-        self.skip_separators()
-        self.take_keyword("in")
-        items = []
-        s = self.s
-        while True:
-            self.skip_separators()
-            if self.i >= self.n:
-                self.ctx.reason(R_SYNTAX)
-                break
-            if self.peek_keyword() == "esac":
-                self.i += 4
-                break
-            if s[self.i] == "(":
-                self.i += 1
-            patterns = []
-            closed = False
-            while self.i < self.n:
-                self.skip_blanks()
-                word = self.read_word()
-                if word is not None:
-                    patterns.append(word)
-                self.skip_blanks()
-                if self.i < self.n and s[self.i] == "|":
-                    self.i += 1
-                    continue
-                if self.i < self.n and s[self.i] == ")":
-                    self.i += 1
-                    closed = True
-                break
-            if not closed:
-                self.ctx.reason(R_SYNTAX)
-                self.i += 1
-                continue
-            body = self.parse_list(stops=frozenset({"esac"}), case=True)
-            items.append(CaseItem(patterns, body))
-            if s.startswith(";;&", self.i):
-                self.i += 3
-            elif s.startswith(";;", self.i) or s.startswith(";&", self.i):
-                self.i += 2
-        return Case(subject, items, self.parse_redirs())
-
-    def parse_cond(self) -> Conditional:
-        """conditional = "[[" word* "]]" redirect*"""
-        self.i += 2
-        words = []
-        s = self.s
-        while True:
-            self.skip_separators()
-            if self.i >= self.n:
-                self.ctx.reason(R_SYNTAX)
-                break
-            if s.startswith("]]", self.i) and (self.i + 2 >= self.n
-                                                or s[self.i + 2] in _KEYWORD_END):
-                self.i += 2
-                break
-            word = self.read_word()
-            if word is None:
-                self.i += 1
-            else:
-                words.append(word)
-        return Conditional(words, self.parse_redirs())
-
-    def try_arith_command(self) -> ArithmeticCommand | None:
-        """arithmetic_command = "((" expression "))" redirect*; None (cursor unmoved) when
-        there is no matching `))`: then `((` opens nested subshells."""
-        save = self.i
-        self.i += 2
-        parts = self.read_arith()
-        if parts is None:
-            self.i = save
-            return None
-        return ArithmeticCommand(parts, self.parse_redirs())
 
     def parse_redirs(self) -> list[Redirection]:
         """redirect* (after a compound command)"""
@@ -541,9 +408,11 @@ class Parser:
         assigns: list[Assignment] = []
         words: list[list] = []
         redirs: list[Redirection] = []
+        declaring = False  # the first word is `export`, `declare`...
         s = self.s
         while True:
-            self.skip_blanks()
+            if self.i < self.n and s[self.i] in _BLANK_START:
+                self.skip_blanks()
             if self.i >= self.n:
                 break
             c = s[self.i]
@@ -552,22 +421,25 @@ class Parser:
             if c == "(":
                 self.ctx.reason(R_SYNTAX)
                 break
-            redir = self.try_redirect()
-            if redir is not None:
-                redirs.append(redir)
-                continue
+            if c in _REDIRECT_START:
+                redir = self.try_redirect()
+                if redir is not None:
+                    redirs.append(redir)
+                    continue
             before = self.i
             word = self.read_word()
             if word is None:
                 self.ctx.reason(R_SYNTAX)
                 self.i = before + 1
                 continue
-            if not words or plain_word(words[0]) in DECLARATION_BUILTINS:
+            if not words or declaring:
                 assignment = split_assignment(word)
                 if assignment is not None:
                     if self.i < self.n and s[self.i] == "(" and not assignment.value:
                         assignment.value = None
-                        assignment.array = self.read_array()
+                        from .compound import read_array
+
+                        assignment.array = read_array(self)
                     if not words:
                         assigns.append(assignment)
                         continue
@@ -575,33 +447,16 @@ class Parser:
                         words.append([assignment])
                         continue
             words.append(word)
+            if len(words) == 1:
+                declaring = plain_word(word) in DECLARATION_BUILTINS
             if len(words) == 1 and not assigns and not redirs:
-                name = _literal(word)
-                save = self.i
-                self.skip_blanks()
-                if name and self._skip_empty_parens():
-                    self.skip_separators()
-                    return FunctionDef(name, self.parse_command())
-                self.i = save
+                self.skip_blanks()  # (the loop skips them next anyway)
+                if self.i < self.n and s[self.i] == "(":
+                    name = _literal(word)
+                    if name and self._skip_empty_parens():
+                        self.skip_separators()
+                        return FunctionDef(name, self.parse_command())
         return SimpleCommand(assigns, words, redirs)
-
-    def read_array(self) -> list:
-        """The words of `NAME=( ... )`; the cursor is on `(`."""
-        self.i += 1
-        words = []
-        while True:
-            self.skip_separators()
-            if self.i >= self.n:
-                self.ctx.reason(R_SYNTAX)
-                return words
-            if self.s[self.i] == ")":
-                self.i += 1
-                return words
-            word = self.read_word()
-            if word is None:
-                self.i += 1
-            else:
-                words.append(word)
 
     _REDIR_OPS = ("<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "&>>", "&>", "<", ">")
 
@@ -663,6 +518,11 @@ class Parser:
         while self.i < n:
             i = self.i
             c = s[i]
+            if c not in _WORD_END:  # (most: a run of plain characters)
+                j = self.plain_end(i + 1)
+                parts.append(Literal(s[i:j]))
+                self.i = j
+                continue
             if c in _META:
                 if i == start and c in "<>" and i + 1 < n and s[i + 1] == "(":
                     self.read_procsub(parts)
@@ -688,14 +548,8 @@ class Parser:
                 self.read_dquote(parts)
             elif c == "$":
                 self.read_dollar(parts, False)
-            elif c == "`":
+            else:  # a backquote (every other character of _WORD_END is handled above)
                 self.read_backtick(parts, False)
-            else:
-                j = i + 1
-                while j < n and s[j] not in _WORD_END:
-                    j += 1
-                parts.append(Literal(s[i:j]))
-                self.i = j
         if self.i == start:
             return None
         self.i = min(self.i, n)
@@ -733,8 +587,10 @@ class Parser:
             self.read_dquote(parts)
         elif nxt == "(":
             if s.startswith("((", i + 1):
+                from .compound import read_arith
+
                 self.i = i + 3
-                arith = self.read_arith()
+                arith = read_arith(self)
                 if arith is not None:
                     parts.append(Arithmetic(arith, quoted))
                     return
@@ -744,7 +600,9 @@ class Parser:
             parts.append(CommandSubstitution(body, quoted))
         elif nxt == "[":
             self.i = i + 2
-            parts.append(Arithmetic(self.read_arith_bracket(), quoted))
+            from .compound import read_arith_bracket
+
+            parts.append(Arithmetic(read_arith_bracket(self), quoted))
         elif nxt == "{":
             self.read_brace_param(parts, quoted)
         elif nxt in NAME_START:
@@ -889,67 +747,6 @@ class Parser:
         body = sub.parse_script()
         self.ctx.leave()
         parts.append(CommandSubstitution(body, quoted))
-
-    def read_arith_expansion(self, c: str, parts: list) -> bool:
-        """In arithmetic text, the expansion, double quotes or escape that `c` (the character
-        at the cursor) starts, read into parts; False, with nothing read, if it starts none."""
-        if c == "$":
-            self.read_dollar(parts, True)
-        elif c == "`":
-            self.read_backtick(parts, True)
-        elif c == '"':
-            self.read_dquote(parts)
-        elif c == "\\":
-            self.i += 2
-        else:
-            return False
-        return True
-
-    def read_arith_bracket(self) -> list:
-        """Parts of the old arithmetic form `$[...]`, up to the matching `]` (consumed)."""
-        s, n = self.s, self.n
-        parts: list = []
-        depth = 0
-        while self.i < n:
-            c = s[self.i]
-            if c == "]" and depth == 0:
-                self.i += 1
-                return parts
-            if not self.read_arith_expansion(c, parts):
-                depth += (c == "[") - (c == "]")
-                if parts and isinstance(parts[-1], Literal):
-                    parts[-1].text += c
-                else:
-                    parts.append(Literal(c))
-                self.i += 1
-        self.ctx.reason(R_SYNTAX)
-        return parts
-
-    def read_arith(self) -> list | None:
-        """Parts of an arithmetic text up to the matching `))`, or None if there is none."""
-        s, n = self.s, self.n
-        parts: list = []
-        depth = 0
-        while self.i < n:
-            c = s[self.i]
-            if c == "(":
-                depth += 1
-                self.i += 1
-            elif c == ")":
-                if depth == 0:
-                    if s.startswith("))", self.i):
-                        self.i += 2
-                        return parts
-                    return None
-                depth -= 1
-                self.i += 1
-            elif not self.read_arith_expansion(c, parts):
-                j = self.i + 1
-                while j < n and s[j] not in "()$`\"\\":
-                    j += 1
-                parts.append(Literal(s[self.i:j]))
-                self.i = j
-        return None
 
 
 def _literal(word: list | None) -> str | None:

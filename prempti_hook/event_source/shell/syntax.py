@@ -1,8 +1,8 @@
 """The text-level rules of bash words that several stages need: character classes and valid
 names, assignment words (`NAME=value`), ANSI-C strings (`$'...'`), the reserved words that
 declare variables, the file operators of `test`/`[[ ]]`, and patterns: pathname-pattern
-matching (`*`, `?`, `[...]`, `\\x`) with the parameter operators built on it (`${v#p}`,
-`${v%%p}`, `${v/p/r}`).
+matching (`*`, `?`, `[...]`, `\\x`; the parameter operators built on it, `${v#p}`,
+`${v/p/r}`, are in `parameters`).
 
 Pure functions of strings, kept apart so that the parser, the expander and the program
 handlers can use them without importing one another.
@@ -10,7 +10,7 @@ handlers can use them without importing one another.
 
 from __future__ import annotations
 
-from .analysis import COMPUTED, has_marker, name_set
+from .analysis import name_set
 from .nodes import Assignment, Literal
 
 # --- names and assignment words ---------------------------------------------------------
@@ -256,73 +256,3 @@ def glob_match(pattern: str, name: str) -> bool:
     while p < psize and pattern[p] == "*":
         p += 1
     return p == psize
-
-
-def strip_pattern(value: str, pattern: str, op: str) -> str:
-    """`${v#p}`, `${v##p}`, `${v%p}`, `${v%%p}`."""
-    if has_marker(pattern):
-        return COMPUTED
-    if has_marker(value):
-        return value
-    if len(value) > 512:
-        return COMPUTED
-    size = len(value)
-    if op == "#":
-        order = range(size + 1)
-    elif op == "##" or op == "%":
-        order = range(size, -1, -1)
-    else:
-        order = range(size + 1)
-    for k in order:
-        if op[0] == "#" and glob_match(pattern, value[:k]):
-            return value[k:]
-        if op[0] == "%" and glob_match(pattern, value[k:]):
-            return value[:k]
-    return value
-
-
-def substitute(value: str, pattern: str, replacement: str, op: str) -> str:
-    """`${v/p/r}`, `${v//p/r}`, `${v/#p/r}`, `${v/%p/r}`."""
-    if has_marker(pattern) or (has_marker(replacement) and not pattern):
-        return COMPUTED
-    if not pattern:
-        return value
-    literal = not any(c in GLOB_CHARS or c == "\\" for c in pattern)
-    if literal and op in ("/#", "/%"):
-        if op == "/#":
-            return replacement + value[len(pattern):] if value.startswith(pattern) else value
-        return value[:-len(pattern)] + replacement if value.endswith(pattern) else value
-    if not literal and (has_marker(value) or len(value) > 256):
-        return COMPUTED  # matching a pattern at every position is quadratic
-    if op == "/#":
-        for k in range(len(value), -1, -1):
-            if glob_match(pattern, value[:k]):
-                return replacement + value[k:]
-        return value
-    if op == "/%":
-        for k in range(len(value) + 1):
-            if glob_match(pattern, value[k:]):
-                return value[:k] + replacement
-        return value
-    if literal:
-        return value.replace(pattern, replacement, -1 if op == "//" else 1)
-    out = []
-    index = 0
-    size = len(value)
-    while index <= size:
-        match_end = -1
-        for end in range(size, index, -1):
-            if glob_match(pattern, value[index:end]):
-                match_end = end
-                break
-        if match_end < 0:
-            if index < size:
-                out.append(value[index])
-            index += 1
-            continue
-        out.append(replacement)
-        index = match_end
-        if op != "//":
-            out.append(value[index:])
-            return "".join(out)
-    return "".join(out)

@@ -48,22 +48,58 @@ from .common import LANGS, SHELLS, file_handler, program_family
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from types import ModuleType
 
-# Program name -> handler, for the programs known so far: the file utilities declared here,
-# then the programs of each family module as it loads.
+# Program name -> handler, for the programs met so far: the file utilities declared here,
+# and the programs of each family module as it loads.
 _handlers: dict = {}
 _family_handlers: dict = {}
 
 
+def _owner(base: str, listed: Iterable[str]) -> str | None:
+    """The first of `listed` (strings of space-separated names) that names `base`, else
+    None. The tables are looked up this way, once per program name met, rather than turned
+    into dicts of every name when the module loads: a hook call meets a few programs, and
+    building the dicts cost every Bash call about 0.1 ms."""
+    if not base or " " in base:
+        return None
+    token = " " + base + " "
+    for names in listed:
+        if token in " " + names + " ":
+            return names
+    return None
+
+
+def _owner_module(base: str, names_by_module: dict[str, str]) -> str | None:
+    """The module of `names_by_module` (module -> the names of its programs) naming `base`."""
+    names = _owner(base, names_by_module.values())
+    if names is None:
+        return None
+    return next(module for module, listed in names_by_module.items() if listed is names)
+
+
 # --- file utilities described by a table of their options --------------------------------
+
+# The names of the file utilities declared together -> (role, options) of their `Spec`.
+_DECLARED: dict[str, tuple[str, dict]] = {}
+
 
 def _declare(names: str, role: str, **options: str | bool) -> None:
     """File utilities whose arguments `Spec(role, **options)` describes."""
-    handler = file_handler(role, **options)  # programs declared together share one handler
-    for name in names.split():
-        _handlers[name] = handler
+    _DECLARED[names] = (role, options)
+
+
+def _declared_handler(base: str) -> Callable | None:
+    """The handler of the file utility `base`, made the first time one of the programs
+    declared with it is met (programs declared together share it)."""
+    names = _owner(base, _DECLARED)
+    if names is None:
+        return None
+    role, options = _DECLARED[names]
+    handler = file_handler(role, **options)
+    _handlers.update(dict.fromkeys(names.split(), handler))
+    return handler
 
 
 # An option wrongly listed as taking a value would swallow the path after it (`cat -A
@@ -197,8 +233,6 @@ _NAMES_BY_MODULE = {
         "mongo mongosh ldapsearch smbclient",
     "patches": "apply_patch applypatch",
 }
-_MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items()
-              for name in name_set(names)}
 # Family name (`common.program_family`: `python3.12` -> `python`) -> the module whose
 # `FAMILY_HANDLERS` has it, for programs not known by their exact name.
 _FAMILY_MODULE_OF = dict.fromkeys(SHELLS | LANGS.keys(), "interpreters")
@@ -259,44 +293,55 @@ _OBSERVED_BY_MODULE = {
     "safeguards": "unset export gemini copilot codex bash sh zsh ksh dash",
     "mentions": "test [ ls dir vdir exa eza lsd tree du stat file grep egrep fgrep rg ag ack",
 }
-_OBSERVER_MODULE_OF = {name: module for module, names in _OBSERVED_BY_MODULE.items()
-                       for name in name_set(names)}
 _observers: dict = {}
 
 
 def observer_for(base: str) -> Callable | None:
     """The observer of the program named `base` (exact name, else family name), or None."""
-    observer = _observers.get(base)
-    if observer is not None:
+    observer = _observers.get(base, False)
+    if observer is not False:
         return observer
-    module = _OBSERVER_MODULE_OF.get(base)
+    module = _owner_module(base, _OBSERVED_BY_MODULE)
+    name = base
     if module is None:
-        base = program_family(base)
-        module = _OBSERVER_MODULE_OF.get(base)
+        name = program_family(base)
+        module = _owner_module(name, _OBSERVED_BY_MODULE) if name != base else None
         if module is None:
+            _observers[base] = None  # (remembered: looked up once per name)
             return None
+    loaded = _observers_of(module)
+    _observers[base] = loaded[name]
+    return loaded[name]
+
+
+def _observers_of(module: str) -> dict:
+    """The OBSERVERS of the observer module `module`, checked against the table above."""
     loaded = __import__(module, globals(), None, ("OBSERVERS",), 1).OBSERVERS
-    if loaded.keys() != {p for p, owner in _OBSERVER_MODULE_OF.items() if owner == module}:
+    if loaded.keys() != set(_OBSERVED_BY_MODULE[module].split()):
         raise ImportError(f"programs.{module} and the observer table of programs/__init__.py "
                           "do not name the same programs")
-    _observers.update(loaded)
-    return loaded[base]
+    return loaded
 
 
 def handler_for(base: str) -> Callable | None:
     """The handler of the program named `base` (a basename): by its exact name, else by its
     family name; None when no module knows it (then `common.generic` applies)."""
-    handler = _handlers.get(base)
+    handler = _handlers.get(base, False)
+    if handler is not False:
+        return handler
+    handler = _declared_handler(base)
+    if handler is not None:
+        return handler
+    module = _owner_module(base, _NAMES_BY_MODULE)
+    if module is not None:
+        return _load(module).HANDLERS[base]
+    family = program_family(base)
+    handler = _family_handlers.get(family)
     if handler is None:
-        module = _MODULE_OF.get(base)
+        module = _FAMILY_MODULE_OF.get(family)
         if module is not None:
-            return _load(module).HANDLERS[base]
-        family = program_family(base)
-        handler = _family_handlers.get(family)
-        if handler is None:
-            module = _FAMILY_MODULE_OF.get(family)
-            if module is not None:
-                return _load(module).FAMILY_HANDLERS[family]
+            handler = _load(module).FAMILY_HANDLERS[family]
+    _handlers[base] = handler  # (remembered, None too: looked up once per name)
     return handler
 
 
@@ -308,12 +353,22 @@ def _load(name: str) -> ModuleType:
     # Each program is named once here (declared above, or listed in `_NAMES_BY_MODULE` with
     # the names of its module's `HANDLERS`, so that none is silently forgotten). A module
     # that disagrees fails the first time it is used (in tests).
-    if (handlers.keys() != {p for p, owner in _MODULE_OF.items() if owner == name}
+    declared = {program for names in _DECLARED for program in names.split()}
+    if (handlers.keys() != set(_NAMES_BY_MODULE[name].split())
             or family_handlers.keys() != {f for f, owner in _FAMILY_MODULE_OF.items()
                                           if owner == name}
-            or not handlers.keys().isdisjoint(_handlers)):
+            or not handlers.keys().isdisjoint(declared)):
         raise ImportError(f"programs.{name} and the tables of programs/__init__.py do not "
                           "name the same programs")
     _handlers.update(handlers)
     _family_handlers.update(family_handlers)
     return module
+
+
+def table_names() -> tuple[list, list]:
+    """Every program name of the handler tables (declared here or listed for a family
+    module), and of the observer table, each as often as it is listed (for tests: a name
+    listed twice would be found in the first place only)."""
+    handled = [p for names in (*_DECLARED, *_NAMES_BY_MODULE.values()) for p in names.split()]
+    observed = [p for names in _OBSERVED_BY_MODULE.values() for p in names.split()]
+    return handled, observed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ...paths import lexical, resolve_expanded
+from ...paths import lexical
 from ..analysis import (
     COMPUTED,
     MARKERS,
@@ -204,7 +204,7 @@ def _copy_pairs(ev: Evaluator, st: State, ops: list, target_dir: str | None, sin
     if len(ops) >= 2:
         dest, sources = ops[-1], ops[:-1]
         into = not into_file and (len(sources) > 1 or dest.endswith("/") or (
-            not has_marker(dest) and os.path.isdir(resolve_expanded(dest, st.cwds[0]))))
+            not has_marker(dest) and os.path.isdir(ev.resolve(dest, st.cwds[0]))))
         return [(src, dest.rstrip("/") + "/" + _basename(src) if into else dest)
                 for src in sources]
     if len(ops) == 1 and single:  # `ln -s /x/y` makes ./y
@@ -239,13 +239,13 @@ def record_copies(ev: Evaluator, st: State, kind: str, opts: list, ops: list,
     for source, new_name in _copy_pairs(ev, st, ops, target_dir, kind == "link", into_file):
         if has_marker(source) or has_marker(new_name):
             continue
-        new_real = resolve_expanded(new_name, cwd)
+        new_real = ev.resolve(new_name, cwd)
         if mode == "hard":
             ev.hardlink(source, st)
-            ev.links[new_real] = resolve_expanded(source, cwd)
+            ev.links[new_real] = ev.resolve(source, cwd)
         elif mode == "symbolic":
             base = cwd if source.startswith("/") else new_real.rsplit("/", 1)[0] or "/"
-            ev.links[new_real] = resolve_expanded(source, base)
+            ev.links[new_real] = ev.resolve(source, base)
         else:
             ev.mirrors[new_real] = lexical(source, cwd)
 
@@ -268,7 +268,8 @@ def file_handler(kind: str, **options: str | bool):
             args = [arg for arg in args if not is_dash_mode(arg)]
         opts, ops = getopt(args, spec.values)
         target_dir, reference = _option_paths(ev, spec, opts, st)
-        ops = [op for op in ops if op != "-"]
+        if "-" in ops:
+            ops = [op for op in ops if op != "-"]
         role = spec.role
         if role == "read":
             for op in ops:
@@ -378,7 +379,7 @@ def chdir(ev: Evaluator, st: State, target: str, others: list | tuple = ()) -> S
             ev.reason(R_UNKNOWN_CWD)
             new = (COMPUTED,)
         else:
-            new = tuple(dict.fromkeys(resolve_expanded(target, cwd) for cwd in st.cwds
+            new = tuple(dict.fromkeys(ev.resolve(target, cwd) for cwd in st.cwds
                                       if not has_marker(cwd)) or {COMPUTED: None})
     for other in others:
         ev.path(other, st)
@@ -386,7 +387,7 @@ def chdir(ev: Evaluator, st: State, target: str, others: list | tuple = ()) -> S
             ev.reason(R_UNKNOWN_CWD)
             new = (*new, COMPUTED)
         elif not has_marker(other):
-            new = (*new, *(resolve_expanded(other, cwd) for cwd in st.cwds
+            new = (*new, *(ev.resolve(other, cwd) for cwd in st.cwds
                            if not has_marker(cwd)))
         else:
             new = (*new, COMPUTED)

@@ -111,7 +111,7 @@ def truncated(ev: Evaluator, outputs: list, st: State) -> None:
         for cwd in st.cwds:
             if has_marker(cwd):
                 continue
-            real = resolve_expanded(text, cwd)
+            real = ev.resolve(text, cwd)
             if os.path.isfile(real):
                 delete(ev, text, st, "erase")
 

@@ -240,9 +240,8 @@ def script_file(ev: Evaluator, call: Call, script: str, language: str | None,
     if cwd is None:
         return False
     from ...code.scripts import script_step
-    from ...paths import resolve_expanded
 
-    real = resolve_expanded(script, cwd)
+    real = ev.resolve(script, cwd)
     state = _state(ev)
     if real in state.active or not _planted(real):
         return False

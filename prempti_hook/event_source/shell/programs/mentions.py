@@ -8,8 +8,6 @@ next, and the paths count as usual.
 
 from __future__ import annotations
 
-from .destructive import flags
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..analysis import Call
@@ -31,6 +29,8 @@ def _listing(ev: Evaluator, call: Call) -> None:
 
 
 def _search(ev: Evaluator, call: Call) -> None:
+    from .destructive import flags  # (not loaded for the listings and tests above)
+
     opts = flags(call.argv[1:])
     if opts & _QUIET or (opts & _NAMES_ONLY and not ev.consumed):
         ev.mentioning = True

@@ -11,7 +11,6 @@ family handles them otherwise.
 from __future__ import annotations
 
 from ... import netaddr
-from ...paths import resolve_expanded
 from ..analysis import has_marker
 from .common import program_family
 
@@ -147,7 +146,7 @@ def check(ev: Evaluator, call: Call) -> None:
     for cwd in st.cwds:
         if has_marker(cwd):
             continue
-        real = resolve_expanded(folder, cwd)
+        real = ev.resolve(folder, cwd)
         out.served_paths[real] = None
         if real == home or real.startswith(home + "/"):
             out.served_paths["~" + real[len(home):]] = None

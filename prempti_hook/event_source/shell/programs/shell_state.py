@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 
-from ...paths import resolve_expanded
 from ..analysis import (
     COMPUTED,
     MAX_FIELDS,
@@ -19,7 +18,7 @@ from ..analysis import (
     known_text,
     name_set,
 )
-from ..expand import printf_output
+from ..printed import printf_output
 from ..syntax import FILE_TESTS, is_name
 from .common import chdir, getopt
 
@@ -76,7 +75,7 @@ def _may_be_folder(ev: Evaluator, st: State, place: str) -> bool:
     for cwd in st.cwds:
         if has_marker(cwd):
             return True
-        real = resolve_expanded(place, cwd)
+        real = ev.resolve(place, cwd)
         if os.path.isdir(real) or any(path == real or path.startswith(real + "/")
                                       for path in ev.written):
             return True
