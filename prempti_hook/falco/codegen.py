@@ -9,7 +9,7 @@ reports as LOAD_COMPILE_CONDITION.
 
 The result is code, not a tree to walk: each condition becomes ONE Python expression over
 the event `e`, e.g. `((v := e[_c0]) is not None and _c1 in v)`. Every constant and every
-field key is a numbered parameter `_cN` (see `runtime.factory_source`); rule text never
+field key is a numbered parameter `_cN` (see `condition.factory_source`); rule text never
 becomes Python source, so a rule author cannot inject code. Semantics that the expression
 shapes encode:
 
@@ -29,12 +29,11 @@ import functools
 
 from . import ast as A
 from . import runtime as rt
+from .condition import Condition
 from .errors import CompileError
 from .fields import NUMERIC_TYPES, STRING_TYPES, FieldInfo, FieldTable
 from .glob import Glob
 from .re2 import translate_re2
-
-Condition = rt.Condition
 
 __all__ = ["Condition", "compile_condition", "compile_value"]
 
@@ -454,7 +453,9 @@ class _Compiler:
                 raise CompileError("getopt() arguments must be strings")
             if node.arg is not None and len(node.arg) != 1:
                 raise CompileError("getopt() field argument must be a single option character")
-            result = rt.Getopt(args[0].node, args[1].node, node.arg)
+            from .getopt import Getopt
+
+            result = Getopt(args[0].node, args[1].node, node.arg)
             is_list = node.arg is None
         if name != "getopt" and node.arg is not None:
             raise CompileError(f"transformer '{name}' does not support field arguments")

@@ -2,7 +2,7 @@
 with `falco.storing.dump` and reads it back lazily with `falco.stored.StoredRuleset`).
 
 `Ruleset.build` generates one Python module for all the rules' conditions (one factory
-function per rule, see `runtime.factory_source`; compiled in pieces, see
+function per rule, see `condition.factory_source`; compiled in pieces, see
 `_factories_module`): no parsing or compiling is ever needed again to evaluate them. A
 Ruleset can also be pickled (the module as `marshal` bytes next to the rules); marshal data
 is only valid for the Python that wrote it, so the pickle records the interpreter
@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import marshal
 
-from .runtime import PYTHON_TAG, RUNTIME_GLOBALS, Condition
+from .condition import Condition
+from .runtime import PYTHON_TAG, RUNTIME_GLOBALS
 from .stored import RulesetVersionError  # one error for both stored forms
 
 __all__ = ["DetachedCondition", "Rule", "Ruleset", "RulesetVersionError"]

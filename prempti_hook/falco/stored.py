@@ -15,7 +15,7 @@ apply to its tool, and only once it asks:
   same segments share a block, so every segment is a few whole blocks and every rule is
   stored once. A block is one marshal blob: for each of its rules, its number (load order),
   name, priority, tags, the code object of its condition's factory (see
-  `runtime.factory_source`), its constants (equal ones stored once per block) and where its
+  `condition.factory_source`), its constants (equal ones stored once per block) and where its
   output format is;
 - each output format is its own small blob, read and decoded only when that rule decides
   the verdict.
@@ -51,16 +51,19 @@ class RulesetVersionError(ValueError):
 # Reading (hot path) -------------------------------------------------------------------------
 
 class _ClassTable(dict):
-    """Class name -> class, for every object a stored rule may hold. `Glob` is looked up
-    on first use: the fnmatch engine (`glob.py`) is only loaded by rules with globs."""
+    """Class name -> class, for every object a stored rule may hold. `Glob` and `Getopt`
+    are looked up on first use: the fnmatch engine (`glob.py`) is only loaded by rules with
+    globs, `getopt.py` by rules with `getopt()`."""
 
     def __missing__(self, name: str):
-        if name != "Glob":
+        if name == "Glob":
+            from .glob import Glob as found
+        elif name == "Getopt":
+            from .getopt import Getopt as found
+        else:
             raise KeyError(name)
-        from .glob import Glob
-
-        self[name] = Glob
-        return Glob
+        self[name] = found
+        return found
 
 
 _CLASSES = _ClassTable()
@@ -71,7 +74,7 @@ def _classes() -> dict:
     if not _CLASSES:
         for cls in (runtime.PathPrefixes, runtime.Regex, runtime.FieldValue,
                     runtime.ConstValue, runtime.Transform, runtime.ListItems, runtime.Join,
-                    runtime.Concat, runtime.Getopt, runtime.ValueExpr):
+                    runtime.Concat, runtime.ValueExpr):
             _CLASSES[cls.__name__] = cls
         _CLASSES.update(tuple=tuple, list=list, frozenset=frozenset, set=set)
     return _CLASSES

@@ -34,7 +34,7 @@ def _encode(value):
         return (_OBJECT, "dict", pairs), True
     name = kind.__name__
     try:
-        known = _output_classes()[name]  # (not .get: `Glob` is found by __missing__)
+        known = _output_classes()[name]  # (not .get: `Glob`, `Getopt` are found by __missing__)
     except KeyError:
         known = None
     if known is not kind:

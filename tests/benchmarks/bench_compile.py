@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from prempti_hook.event_source.fields import SOURCE, table  # noqa: E402
 from prempti_hook.falco import codegen as condition_compiler  # noqa: E402
-from prempti_hook.falco import output as output_module  # noqa: E402
+from prempti_hook.falco import output_compiler as output_module  # noqa: E402
 from prempti_hook.falco import parser as parser_module  # noqa: E402
 from prempti_hook.falco.loader import load  # noqa: E402
 from prempti_hook.falco.loader.reader import compose, read  # noqa: E402

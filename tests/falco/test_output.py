@@ -17,7 +17,8 @@ from vectors import cases
 from prempti_hook.falco.errors import CompileError
 from prempti_hook.falco.fields import NUMERIC_TYPES
 from prempti_hook.falco.loader import load
-from prempti_hook.falco.output import NA, compile_format, to_text
+from prempti_hook.falco.output import NA, to_text
+from prempti_hook.falco.output_compiler import compile_format
 
 TABLE = syscall_table()
 REPO = Path(__file__).resolve().parents[2]

@@ -193,7 +193,9 @@ def test_transforms_apply_to_each_list_element():
     (["-:"], ":t", None, ("?",)),
 ])
 def test_getopt_scan(argv, optstring, selector, expected):
-    assert rt.getopt_scan(argv, optstring, selector) == expected
+    from prempti_hook.falco.getopt import getopt_scan
+
+    assert getopt_scan(argv, optstring, selector) == expected
 
 
 def test_value_expr_extract_lists_and_missing():

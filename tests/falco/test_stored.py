@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from mockfields import AGENT_TABLE, MockEvent
 from test_ruleset import RULES, _conditions, _events, _rule
 
-from prempti_hook.falco import runtime, stored, storing
+from prempti_hook.falco import condition, runtime, stored, storing
 from prempti_hook.falco.codegen import compile_condition
-from prempti_hook.falco.output import compile_format
+from prempti_hook.falco.output_compiler import compile_format
 from prempti_hook.falco.ruleset import Rule, Ruleset, RulesetVersionError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,12 +116,12 @@ def test_runtime_objects_round_trip(tmp_path):
              "tool.real_file_path pmatch (/etc, /root/.ssh, '/home/*/x')",
              "tool.input_command regex 'a.*z'", "tolower(tool.input_command) contains rm",
              "tool.input_command in (a, b, c)", "len(tool.input_command) > 3",
-             "tool.input_command icontains SUDO"]
+             "tool.input_command icontains SUDO", 'getopt(tool.cmd.args, "rf")[r] exists']
     rules = [_rule(f"r{i}", text) for i, text in enumerate(texts)]
     rs = Ruleset.build(rules, "tool.name")
     copy = stored_copy(rs, tmp_path)
     for values in ({"tool.file_path": "/etc/passwd", "tool.real_file_path": "/home/u/x/y",
-                    "tool.input_command": "aSUDOz rm"},
+                    "tool.input_command": "aSUDOz rm", "tool.cmd.args": ("-rf", "/x")},
                    {"tool.file_path": "KEY.pem", "tool.input_command": "b"}, {}):
         event = MockEvent(values)
         assert _names(copy.match(event)) == _names(rs.match(event))
@@ -131,7 +131,7 @@ def test_what_the_cache_cannot_store_is_refused_when_writing():
     class Strange:
         pass
 
-    rule = Rule("r", runtime.Condition("_c0 is not None", (Strange(),)), 1, (), "s", None)
+    rule = Rule("r", condition.Condition("_c0 is not None", (Strange(),)), 1, (), "s", None)
     with pytest.raises(TypeError, match="Strange objects cannot be stored"):
         storing.dump(Ruleset.build([rule]))
 

@@ -633,7 +633,7 @@ class Compiler:
         """The rule compiled against `macros` (resolved, by name) and the first `upto` lists
         (None: all); None when it is skipped (`skip-if-unknown-filter`)."""
         from ..codegen import compile_condition as compile_condition_once
-        from ..output import compile_format as compile_format_once
+        from ..output_compiler import compile_format as compile_format_once
 
         def compile_condition(ast, table):
             return self._compiled("condition", ast, table,
