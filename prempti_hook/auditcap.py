@@ -52,9 +52,11 @@ def _share(sizes: list[int], room: int) -> int:
 
 def _cut_string(text: str, limit: int) -> str:
     """`text` cut so that its JSON form is at most `limit` bytes (marker included)."""
-    if _size(text) <= limit:
+    if len(text) <= limit and _size(text) <= limit:
         return text
-    low, high = 0, len(text)
+    # Every character takes at least one byte of JSON: no longer prefix can fit, and the
+    # search never measures more than `limit` characters (not the megabytes of a huge call).
+    low, high = 0, min(len(text), limit)
     best = None
     while low <= high:
         keep = (low + high) // 2
@@ -111,14 +113,15 @@ def _fit_mapping(mapping: dict, room: int, path: str, cuts: dict,
     out = {}
     for key, value in mapping.items():
         if key in sizes and sizes[key] > limits[key]:
-            out[key] = _cut(value, limits[key], f"{path}{key}", cuts)
+            out[key] = _cut(value, limits[key], f"{path}{key}", cuts, sizes[key])
         else:
             out[key] = value
     return out
 
 
-def _cut(value, limit: int, path: str, cuts: dict):
-    """`value` cut to about `limit` bytes of JSON; the cut is noted in `cuts` by path."""
+def _cut(value, limit: int, path: str, cuts: dict, size: int):
+    """`value` (`size` bytes of JSON) cut to about `limit` bytes; the cut is noted in `cuts`
+    by path."""
     if isinstance(value, dict):
         return _fit_mapping(value, limit, path + ".", cuts)
     if isinstance(value, str):
@@ -127,7 +130,7 @@ def _cut(value, limit: int, path: str, cuts: dict):
         cut, counts = _cut_list(value, limit)
     else:  # a number or a constant: nothing to cut
         return value
-    cuts[path] = {"bytes": _size(value), "kept_bytes": _size(cut), **counts}
+    cuts[path] = {"bytes": size, "kept_bytes": _size(cut), **counts}
     return cut
 
 

@@ -93,3 +93,14 @@ def test_the_call_itself_is_cut_last():
     assert cut["output_fields.tool.cmd.args"]["kept_bytes"] <= auditcap.FLOOR
     assert cut["output_fields.tool.input"]["kept_bytes"] > 45_000
     assert fitted["output_fields"]["tool.input"].startswith('{"command": "cat /p/00000')
+
+
+def test_cutting_a_huge_string_never_measures_more_than_the_limit(monkeypatch):
+    """A 4 MiB call is cut to a 64 KiB line: the binary search must not dump megabytes of
+    JSON at every step (it made a 1 MiB Write cost 20 ms more)."""
+    measured = []
+    real_size = auditcap._size
+    monkeypatch.setattr(auditcap, "_size", lambda v: measured.append(len(v)) or real_size(v))
+    cut = auditcap._cut_string("ab\n" * 400_000, 1000)
+    assert real_size(cut) <= 1000 and cut.startswith("ab\nab\n")
+    assert max(measured) <= 1000 + len("...[1200000 more characters]")
