@@ -14,7 +14,7 @@ import sys
 
 from .. import jsonio
 from .derived_fields import SHELL_EXTRACTORS, fetch_urls, patch_files
-from .paths import resolve
+from .paths import Folders
 from .tools import CONTENT_KEYS, MCP_PREFIXES, MCP_SEPARATORS, SHELL_TOOLS, path_keys
 
 TYPE_CHECKING = False
@@ -34,13 +34,16 @@ def new_correlation_id() -> int:
 class Event(dict):
     """Field values of one call; see the module docstring."""
 
-    __slots__ = ("agent_files", "call", "claude_dir", "correlation_id", "home", "memo",
-                 "patch_file", "prempti_home")
+    __slots__ = ("agent_files", "call", "claude_dir", "correlation_id", "folders", "home",
+                 "memo", "patch_file", "prempti_home")
 
     def __init__(self, call: Call, home: str, correlation_id: int | None = None, *,
                  prempti_home: str = "", claude_dir: str = "",
-                 patch_file: PatchFile | None = None, agent_files: tuple = ()) -> None:
+                 patch_file: PatchFile | None = None, agent_files: tuple = (),
+                 folders: Folders | None = None) -> None:
         super().__init__()
+        # The folders above the paths this call names, resolved once (`paths.Folders`).
+        self.folders = Folders() if folders is None else folders
         self.call = call
         self.agent_files = agent_files
         # One file of a multi-file patch: this event shows the rules that file alone
@@ -91,6 +94,7 @@ def events_for(call: Call, home: str, **options) -> list[Event]:
     if not files:
         return [Event(call, home, **options)]
     options.setdefault("correlation_id", new_correlation_id())
+    options.setdefault("folders", Folders())
     return [Event(call, home, patch_file=entry, **options) for entry in files]
 
 
@@ -150,7 +154,7 @@ def _file_name(ev: Event, _arg) -> str:
 
 def _real_file_path(ev: Event, _arg) -> str:
     path = ev["tool.file_path"]
-    return resolve(path, ev["agent.real_cwd"], ev.home) if path else ""
+    return ev.folders.resolve(path, ev["agent.real_cwd"], ev.home) if path else ""
 
 
 def _file_exists(ev: Event, _arg) -> bool:
@@ -165,7 +169,7 @@ def _real_cwd(ev: Event, _arg) -> str:
             cwd = os.getcwd()
         except OSError:
             return ""
-    return resolve(cwd, "/", ev.home)
+    return ev.folders.resolve(cwd, "/", ev.home)
 
 
 def _real_cwd_prefix(ev: Event, _arg) -> str:
@@ -239,7 +243,7 @@ def _mcp_tool(ev: Event, _arg):
 
 
 def _prempti_home(ev: Event, _arg) -> str:
-    return resolve(ev.prempti_home, "/", ev.home)
+    return ev.folders.resolve(ev.prempti_home, "/", ev.home)
 
 
 def _protected_paths(ev: Event, _arg) -> tuple:
@@ -248,6 +252,7 @@ def _protected_paths(ev: Event, _arg) -> tuple:
     and those of the Codex, Gemini and Copilot CLIs), the `prempti-hook` command the
     installer puts on PATH and the interpreter the hook runs with."""
     settings = os.path.join(ev.claude_dir, "settings.json")
+    resolve = ev.folders.resolve
     return (ev["prempti.home"], resolve(settings, "/", ev.home),
             *(resolve(path, "/", ev.home) for path in ev.agent_files),
             *ev["prempti.interpreter_paths"])

@@ -14,6 +14,7 @@ can be matched exactly with `in`/`intersects` (see docs/fields-shell.md).
 from __future__ import annotations
 
 import os
+from stat import S_ISLNK
 
 _HOME_PREFIXES = ("$HOME", "${HOME}")
 # Longer than PATH_MAX: no system call can use it, so fold it lexically and save the work.
@@ -82,6 +83,56 @@ def resolve(path: str, cwd: str, home: str) -> str:
     if not path:
         return ""
     return resolve_expanded(expand_home(path, home), cwd)
+
+
+class Folders:
+    """What `realpath` would do to the folders above a path, learnt once: `resolve` and
+    `resolve_expanded` for many paths of one call (the file system is only looked at, not
+    changed, while a call is judged). A path is *plain* when none of its names is empty,
+    `.`, `..` or a symlink: realpath leaves it as it is. The plain folders met are
+    remembered, so a path below one costs an `lstat` of each name after it (realpath costs
+    one per name); a path that is not plain is left to `resolve_expanded`."""
+
+    __slots__ = ("linked", "plain")
+
+    def __init__(self) -> None:
+        self.plain: set[str] = set()
+        self.linked: set[str] = set()  # paths one of whose names is a symlink
+
+    def resolve(self, path: str, cwd: str, home: str) -> str:
+        """`resolve(path, cwd, home)`."""
+        return self.resolve_expanded(expand_home(path, home), cwd) if path else ""
+
+    def resolve_expanded(self, text: str, cwd: str) -> str:
+        """`resolve_expanded(text, cwd)`."""
+        if not text:
+            return ""
+        full = text if text.startswith("/") else (cwd.rstrip("/") or "") + "/" + text
+        if len(full) > _PATH_MAX:
+            return resolve_expanded(full, "/")
+        plain, linked = self.plain, self.linked
+        names: list[str] = []
+        path = full
+        while path and path not in plain:
+            if path in linked:
+                return resolve_expanded(full, "/")
+            path, _slash, name = path.rpartition("/")
+            if not name or name == "." or name == "..":
+                return resolve_expanded(full, "/")
+            names.append(name)
+        for name in reversed(names):
+            path = path + "/" + name
+            try:
+                link = S_ISLNK(os.lstat(path).st_mode)
+            except OSError:
+                link = False  # (realpath takes a name it cannot look at as it is)
+            except ValueError:  # a NUL, a lone surrogate: resolve_expanded folds it
+                return resolve_expanded(full, "/")
+            if link:
+                linked.add(path)
+                return resolve_expanded(full, "/")
+            plain.add(path)
+        return full
 
 
 def is_pseudo_device(path: str) -> bool:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from prempti_hook.event_source.paths import (
     MAX_PREFIX_DEPTH,
+    Folders,
     expand_home,
     is_pseudo_device,
     lexical,
@@ -102,3 +103,25 @@ def test_every_prefix_is_an_ancestor(parts):
     assert absolute[-1] == path.rstrip("/")
     for prefix in absolute:
         assert path == prefix or path.startswith(prefix + "/")
+
+
+def test_folders_resolve_as_resolve_does_and_learn_only_plain_folders(tmp_path):
+    """`Folders` (one per call) gives `resolve`'s answer for every path, whatever was
+    resolved before it, and remembers a folder only when realpath would leave it as it is:
+    a symlinked home, a link in the middle, `..`, missing names, a loop."""
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "sub" / "f").write_text("x")
+    (tmp_path / "home").symlink_to(real)
+    (real / "link").symlink_to(real / "sub")
+    (real / "loop").symlink_to(real / "loop")
+    paths = ["~/sub/f", "~/link/f", "~/sub/../link/f", "~/missing/deeper", "~/loop/x",
+             f"{real}/sub/f", f"{real}/link", f"{real}/sub/missing", "sub/f", "~/"]
+    home = str(tmp_path / "home")
+    for order in (paths, paths[::-1]):
+        folders = Folders()
+        for path in order:
+            assert folders.resolve(path, str(real), home) == resolve(path, str(real), home)
+        assert str(real / "link") not in folders.plain and str(tmp_path / "home") not in \
+            folders.plain
+    assert str(real / "sub") in folders.plain

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from stat import S_ISLNK
 
-from ..paths import is_pseudo_device, lexical, resolve_expanded
+from ..paths import Folders, is_pseudo_device, lexical
 from .analysis import (
     CODE_VARS,
     COMPUTED,
@@ -71,8 +70,6 @@ if TYPE_CHECKING:
 
 
 _NO_FLAGS: frozenset = frozenset()  # (the option letters of a command that declares nothing)
-# Longer than PATH_MAX: `paths.resolve_expanded` folds such a path lexically.
-_PATH_MAX = 4096
 # macOS file systems ignore case: `CAT` runs cat there.
 _CASE_INSENSITIVE = sys.platform == "darwin"
 _STDIN_NAMES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
@@ -209,8 +206,7 @@ class Evaluator(Expander):
         # Paths resolved so far, (text, cwd) -> (real, lexical): a long command line names
         # the same files and folders again and again, and resolving costs system calls.
         self.resolved: dict[tuple, tuple[str, str]] = {}
-        self.plain_paths: set[str] = set()  # see `realpath`
-        self.linked_paths: set[str] = set()
+        self.folders = Folders()  # see `realpath`
         self.globbed: dict[tuple, tuple[list, bool]] = {}  # see `Expander.glob`
 
     # --- recording ------------------------------------------------------------------------
@@ -243,39 +239,9 @@ class Evaluator(Expander):
         return found
 
     def realpath(self, text: str, cwd: str) -> str:
-        """`paths.resolve_expanded(text, cwd)`, with what realpath would do to the folders
-        above the path learnt once per analysis. A path is *plain* when none of its names
-        is empty, `.`, `..` or a symlink: realpath leaves it as it is. The plain folders met
-        are remembered, so a path below one costs an `lstat` of each name after it (realpath
-        costs one per name); a path that is not plain is left to `resolve_expanded`."""
-        if not text:
-            return ""
-        full = text if text.startswith("/") else (cwd.rstrip("/") or "") + "/" + text
-        if len(full) > _PATH_MAX:
-            return resolve_expanded(full, "/")
-        plain, linked = self.plain_paths, self.linked_paths
-        names: list[str] = []
-        path = full
-        while path and path not in plain:
-            if path in linked:  # (a name in it is a symlink)
-                return resolve_expanded(full, "/")
-            path, _slash, name = path.rpartition("/")
-            if not name or name == "." or name == "..":
-                return resolve_expanded(full, "/")
-            names.append(name)
-        for name in reversed(names):
-            path = path + "/" + name
-            try:
-                link = S_ISLNK(os.lstat(path).st_mode)
-            except OSError:
-                link = False  # (realpath takes a name it cannot look at as it is)
-            except ValueError:  # a NUL, a lone surrogate: resolve_expanded folds it
-                return resolve_expanded(full, "/")
-            if link:
-                linked.add(path)
-                return resolve_expanded(full, "/")
-            plain.add(path)
-        return full
+        """`paths.resolve_expanded(text, cwd)`, with the folders learnt once per analysis
+        (`paths.Folders`)."""
+        return self.folders.resolve_expanded(text, cwd)
 
     def args(self, words: list) -> None:
         args = self.out.args
