@@ -176,6 +176,28 @@ def _read_exactly(fd, size, offset):
     return data
 
 
+class ReadBuffer:
+    """One buffer that the code a run unmarshals is read into, again and again. Each fresh
+    `bytes` of a few hundred KiB would be memory the process touches for the first time,
+    and on these machines every new page costs about 2.4 us (a hook call reads about 700
+    KiB of code and rules: 0.4 ms); marshal copies what it keeps, so the pages are reused.
+    `read` returns a view that is valid until the next `read`."""
+
+    def __init__(self):
+        self.buffer = bytearray()
+
+    def read(self, fd, size, offset):
+        if len(self.buffer) < size:
+            self.buffer = bytearray(size)
+        view = memoryview(self.buffer)[:size]
+        preadv = getattr(os, "preadv", None)
+        if preadv is None:  # pragma: no cover - every platform we run on has it
+            return _read_exactly(fd, size, offset)
+        if preadv(fd, [view], offset) != size:
+            raise EOFError("short read")
+        return view
+
+
 class Bundle:
     """The code of every bundled pure-Python module, served to the import system.
 
@@ -197,6 +219,7 @@ class Bundle:
         self._manifest = None
         self._folder = None
         self._groups = {}  # offset -> [code of each module of the group not yet executed]
+        self.reader = ReadBuffer()
 
     @classmethod
     def read(cls, fd, start, archive, build_id, python_magic):
@@ -241,16 +264,17 @@ class Bundle:
 
         spec = module.__spec__
         offset, size, _, position = self.modules[spec.name]
+        read = self.reader.read
         if position < 0:
-            code = marshal.loads(_read_exactly(self.fd, size, self.base + offset))
+            code = marshal.loads(read(self.fd, size, self.base + offset))
         else:
             group = self._groups.get(offset)
             if group is None:
-                group = list(marshal.loads(_read_exactly(self.fd, size, self.base + offset)))
+                group = list(marshal.loads(read(self.fd, size, self.base + offset)))
                 self._groups[offset] = group
             code, group[position] = group[position], None
             if code is None:  # a module executed again (it failed the first time)
-                code = marshal.loads(_read_exactly(self.fd, size, self.base + offset))[position]
+                code = marshal.loads(read(self.fd, size, self.base + offset))[position]
         # __file__ set here rather than through `has_location`, which would also compute a
         # __cached__ path (a .pyc that never exists) for every module.
         module.__file__ = spec.origin
