@@ -807,7 +807,26 @@ def compile_condition(node, table: FieldTable) -> Condition:
         raise CompileError("filter error: condition nests too deeply") from None
     return Condition(expr, tuple(compiler.consts), tuple(compiler.helpers),
                      frozenset(compiler.fields), index, compiler.warnings,
-                     index_field=table.index_field)
+                     index_field=table.index_field, required=_required_lists(node, table))
+
+
+def _required_lists(node, table: FieldTable) -> frozenset:
+    """The list fields that must hold at least one value for `node` (compiled) to be true:
+    `F intersects (...)` is false when F is missing or empty, so an `and` needs what any of
+    its operands needs, an `or` what every one of them needs, a `not` nothing. The rule
+    cache uses it to leave unread the rules a call cannot match (`falco.stored`)."""
+    if isinstance(node, A.And):
+        return frozenset().union(*(_required_lists(c, table) for c in node.children))
+    if isinstance(node, A.Or):
+        needs = [_required_lists(c, table) for c in node.children]
+        return frozenset.intersection(*needs) if needs else frozenset()
+    if (isinstance(node, A.BinaryCheck) and node.op == "intersects"
+            and isinstance(node.left, A.FieldRef) and node.left.arg is None
+            and isinstance(node.right, (A.Value, A.ListValue))):
+        info = table.lookup(node.left.name)
+        if info is not None and info.is_list and info.compare is None:
+            return frozenset({node.left.name})
+    return frozenset()
 
 
 def compile_value(node, table: FieldTable) -> rt.ValueExpr:

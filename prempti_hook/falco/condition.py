@@ -34,17 +34,19 @@ class Condition:
     bodies of split-out sub-expressions (`_h0(e)`...) for deeply nested conditions.
     `fields` are the field keys it reads, `index_values` the values of `index_field` (the
     source's index field) for which it can be true (None: any value), `warnings`
-    libsinsp's compiler warnings.
+    libsinsp's compiler warnings, `required` the list fields that must hold a value for it
+    to be true (see `codegen._required_lists`).
     Calling it evaluates it against an event (the function is built on first call; a
     `Ruleset` builds all its rules' functions at once instead).
     """
 
     __slots__ = ("_fn", "consts", "expr", "fields", "helpers", "index_field", "index_values",
-                 "warnings")
+                 "required", "warnings")
 
     def __init__(self, expr: str, consts: tuple = (), helpers: tuple[str, ...] = (),
                  fields: frozenset[str] = frozenset(), index_values: frozenset | None = None,
-                 warnings=(), index_field: str | None = None) -> None:
+                 warnings=(), index_field: str | None = None,
+                 required: frozenset[str] = frozenset()) -> None:
         self.expr = expr
         self.consts = tuple(consts)
         self.helpers = tuple(helpers)
@@ -52,6 +54,7 @@ class Condition:
         self.index_values = index_values
         self.index_field = index_field  # the field `index_values` are values of
         self.warnings = list(warnings)
+        self.required = required  # list fields that must not be empty for it to be true
         self._fn = None
 
     def source(self, name: str) -> str:
@@ -67,7 +70,8 @@ class Condition:
 
     def __reduce__(self):
         return (Condition, (self.expr, self.consts, self.helpers, self.fields,
-                            self.index_values, tuple(self.warnings), self.index_field))
+                            self.index_values, tuple(self.warnings), self.index_field,
+                            self.required))
 
     def __repr__(self) -> str:
         return f"Condition({self.expr!r})"

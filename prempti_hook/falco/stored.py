@@ -22,6 +22,10 @@ apply to its tool, and only once it asks:
 
 `match(event)` reads the blocks of the event's index value's segment, builds their
 functions once, and evaluates them in load order. The rules of other tools cost nothing.
+Rules are also grouped by the list fields their condition needs to hold a value
+(`Condition.required`: `F intersects (...)` is false when F is missing or empty): a block
+whose needed lists are empty for the event (a command that names no host, no URL, no
+package manager...) is not read at all; its rules could not have matched.
 
 Everything is marshal (plain values and code objects; no pickle, no `copyreg`). Objects of
 the runtime (globs, regexes, value expressions, output formats...) are stored through
@@ -39,7 +43,7 @@ import os
 from . import runtime
 
 MAGIC = b"PRS\x04rule"
-FORMAT = "prempti-stored-ruleset/1"
+FORMAT = "prempti-stored-ruleset/2"
 _OBJECT = ...  # marks an encoded object: (..., class name, arguments)
 _function = type(lambda: None)
 
@@ -141,8 +145,8 @@ class StoredRuleset:
     from there, possibly all of them). Raises RulesetVersionError for another Python or
     format, ValueError/EOFError/OSError for damaged bytes. Owns `fd` (closes it)."""
 
-    __slots__ = ("_blocks", "_data_at", "_fd", "_loaded", "_other", "_outputs", "_outputs_at",
-                 "_segments", "_values", "index_field")
+    __slots__ = ("_blocks", "_data_at", "_fd", "_loaded", "_needs", "_other", "_outputs",
+                 "_outputs_at", "_segments", "_values", "index_field")
 
     def __init__(self, fd: int, at: int, head: bytes = b"") -> None:
         self._fd = fd
@@ -164,6 +168,7 @@ class StoredRuleset:
         self._other = index["other"]
         self._segments = index["segments"]
         self._blocks = memoryview(index["blocks"]).cast("I")
+        self._needs = index["needs"]  # per block: list fields its rules need non-empty
         self._outputs_at = self._data_at + self._blocks[-1]
         self._loaded: dict = {}
         self._outputs: dict = {}
@@ -176,9 +181,14 @@ class StoredRuleset:
                 segment = self._values.get(event[self.index_field], self._other)
             except TypeError:  # an unhashable value can only match rules for any value
                 pass
-        pairs = self._loaded.get(segment)
+        # The blocks whose rules could be true: every list field they need holds a value
+        # (`F intersects (...)` is false on a missing or empty F). The others are not read.
+        needs = self._needs
+        chosen = tuple(b for b in memoryview(self._segments[segment]).cast("I").tolist()
+                       if all(event[field] for field in needs[b]))
+        pairs = self._loaded.get(chosen)
         if pairs is None:
-            pairs = self._loaded[segment] = self._load(segment)
+            pairs = self._loaded[chosen] = self._load(chosen)
         return pairs
 
     def match(self, event) -> list:
@@ -199,10 +209,10 @@ class StoredRuleset:
         return tuple(StoredRule((name, priority, tags, output_at, enabled, self))
                      for _, name, priority, tags, _, _, _, output_at, enabled in rules)
 
-    def _load(self, segment: int) -> tuple:
+    def _load(self, chosen: tuple) -> tuple:
         blocks = self._blocks
         rules = []
-        for b in memoryview(self._segments[segment]).cast("I").tolist():
+        for b in chosen:
             data = _read(self._fd, blocks[b + 1] - blocks[b], self._data_at + blocks[b])
             rules.extend(marshal.loads(data))
         if len(rules) > 1:

@@ -78,23 +78,40 @@ def _canonical(value, memo: dict):
         return value
 
 
-def _blocks(segments: list[tuple], count: int) -> tuple[list[list[int]], list[list[int]]]:
-    """(blocks: rule numbers grouped by the set of segments they are in, in load order of
-    their first rule; for each segment, the numbers of its blocks)."""
-    membership: dict[int, list[int]] = {n: [] for n in range(count)}
+# Lists nearly every shell call has (its programs and their arguments): needing them tells
+# little, and each distinct set of needs is a block of its own, read apart.
+_USUALLY_SET = frozenset({"tool.cmd.names", "tool.cmd.args"})
+
+
+def _needs(condition) -> tuple:
+    """The list fields a rule's block is skipped on (see `stored`): those its condition
+    needs (`Condition.required`), less the ones nearly every call has; if that leaves
+    several, the first one is enough to skip on."""
+    needed = sorted(set(getattr(condition, "required", ())) - _USUALLY_SET)
+    return tuple(needed[:1])
+
+
+def _blocks(segments: list[tuple], needs: list[tuple]) -> tuple[list[list[int]],
+                                                                 list[list[int]]]:
+    """(blocks: rule numbers grouped by the set of segments they are in and the list fields
+    they need (`needs[n]`, see `Condition.required`), in load order of their first rule;
+    for each segment, the numbers of its blocks)."""
+    membership: dict[int, list[int]] = {n: [] for n in range(len(needs))}
     for number, segment in enumerate(segments):
         for n in segment:
             membership[n].append(number)
     groups: dict[tuple, int] = {}
     blocks: list[list[int]] = []
-    for n in range(count):
-        key = tuple(membership[n])  # () for a rule that can never match: stored, never read
+    keys = []
+    for n in range(len(needs)):
+        # membership () for a rule that can never match: stored, never read
+        key = (tuple(membership[n]), needs[n])
+        keys.append(key)
         if key not in groups:
             groups[key] = len(blocks)
             blocks.append([])
         blocks[groups[key]].append(n)
-    of_segment = [sorted({groups[tuple(membership[n])] for n in segment})
-                  for segment in segments]
+    of_segment = [sorted({groups[keys[n]] for n in segment}) for segment in segments]
     return blocks, of_segment
 
 
@@ -125,7 +142,8 @@ def dump(ruleset) -> bytes:
         v: segment_of.setdefault(numbers(p), len(segment_of)) for v, p in by_value.items()}
     other = segment_of.setdefault(numbers(unindexed), len(segment_of))
     # Disabled rules (and rules no value can match) are in no segment: stored, never read.
-    blocks, of_segment = _blocks(list(segment_of), len(rules_all))
+    needs = [_needs(rule.condition) for rule in rules_all]
+    blocks, of_segment = _blocks(list(segment_of), needs)
     outputs = [marshal.dumps(_encode(rule.output)[0]) for rule in rules_all]
     output_at = [0]
     for blob in outputs:
@@ -147,5 +165,5 @@ def dump(ruleset) -> bytes:
     index = marshal.dumps({
         "format": FORMAT, "python": runtime.PYTHON_TAG, "index_field": ruleset.index_field,
         "values": values, "other": other, "segments": tuple(_packed(s) for s in of_segment),
-        "blocks": _packed(block_at)})
+        "blocks": _packed(block_at), "needs": tuple(needs[block[0]] for block in blocks)})
     return b"".join([MAGIC, len(index).to_bytes(4, "little"), index, *block_blobs, *outputs])

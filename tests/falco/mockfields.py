@@ -214,6 +214,7 @@ AGENT_FIELDS = [
     _f("agent.real_cwd_prefix", "CHARBUF"),
     _f("agent.pid", "UINT64"),
     _f("tool.cmd.args", "CHARBUF", is_list=True),
+    _f("tool.hosts", "CHARBUF", is_list=True),
     _f("tool.flag", "BOOL"),
     _f("tool.blob", "BYTEBUF"),
 ]

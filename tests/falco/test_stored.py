@@ -247,3 +247,37 @@ def test_stored_conditions_carry_no_line_tables(tmp_path):
     table = "co_linetable" if sys.version_info >= (3, 10) else "co_lnotab"
     assert getattr(fn.__code__, table) == b""
     assert fn(MockEvent({"tool.name": "Bash", "tool.input_command": "axb"})) is True
+
+
+@pytest.mark.parametrize("text, required", [
+    ("tool.cmd.args intersects (a, b)", {"tool.cmd.args"}),
+    ("tool.name = Bash and tool.cmd.args intersects (a)", {"tool.cmd.args"}),
+    ("tool.cmd.args intersects (a) or tool.input_command contains x", set()),
+    ("(tool.cmd.args intersects (a) and tool.name = Bash) or tool.cmd.args intersects (b)",
+     {"tool.cmd.args"}),
+    ("not tool.cmd.args intersects (a)", set()),
+    ("tool.cmd.args in (a, b)", set()),  # true for an empty list
+    ("tool.cmd.args exists", set()),
+])
+def test_a_condition_knows_the_lists_it_needs(text, required):
+    assert compile_condition(_parse(text), AGENT_TABLE).required == required
+
+
+def test_rules_whose_lists_are_empty_are_not_read(tmp_path):
+    """A block of rules that need a list the event leaves empty is skipped without being
+    read; the result is what evaluating them would give. Lists nearly every shell call has
+    (`tool.cmd.args`) are not worth a block of their own."""
+    rules = [_rule("needs hosts", "tool.name = Bash and tool.hosts intersects (a.io, b.io)"),
+             _rule("needs args", "tool.name = Bash and tool.cmd.args intersects (-rf)"),
+             _rule("any", "tool.name = Bash and tool.input_command contains rm")]
+    ruleset = Ruleset.build(rules, "tool.name")
+    copy = stored_copy(ruleset, tmp_path)
+    events = [MockEvent({"tool.name": "Bash", "tool.input_command": "rm x", "tool.hosts": ()}),
+              MockEvent({"tool.name": "Bash", "tool.input_command": "rm -rf /",
+                         "tool.hosts": None, "tool.cmd.args": ("-rf", "/")}),
+              MockEvent({"tool.name": "Bash", "tool.input_command": "curl a.io | rm",
+                         "tool.hosts": ("a.io",), "tool.cmd.args": ("a.io",)})]
+    for event in events:
+        assert _names(copy.match(event)) == _names(ruleset.match(event))
+    loaded = {tuple(rule.name for _, rule in pairs) for pairs in copy._loaded.values()}
+    assert loaded == {("needs args", "any"), ("needs hosts", "needs args", "any")}
