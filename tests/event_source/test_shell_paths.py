@@ -55,3 +55,20 @@ def test_a_symlink_made_plain_folder_is_not_trusted_below_it(tmp_path):
     assert evaluator.realpath("d1/up/x", root) == root + "/d3/x"
     assert evaluator.realpath("abs/d1/f", root) == root + "/d1/f"
     assert evaluator.realpath("l1/f", root) == root + "/d1/f"
+
+
+def test_a_glob_past_the_field_bound_is_reported_not_cut_silently(tmp_path):
+    """`rm -rf /tmp/*` in a folder of more entries than MAX_FIELDS: the paths past the bound
+    are not analysed, so the command is incomplete (too_complex), never shown as smaller."""
+    from prempti_hook.event_source.shell import MAX_FIELDS, analyze
+
+    few, many = tmp_path / "few", tmp_path / "many"
+    for folder, count in ((few, 10), (many, MAX_FIELDS + 5)):
+        folder.mkdir()
+        for n in range(count):
+            (folder / f"f{n:04d}").write_text("")
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    assert "too_complex" not in analyze(f"rm -rf {few}/*", str(tmp_path), str(tmp_path),
+                                        env).reasons
+    result = analyze(f"rm -rf {many}/*", str(tmp_path), str(tmp_path), env)
+    assert "too_complex" in result.reasons

@@ -54,7 +54,7 @@ from reliability_harness import (
     warm,
 )
 
-from prempti_hook import auditlog, cache, hook, rulefiles
+from prempti_hook import cache, hook, rulefiles
 from prempti_hook.commands import check as check_command
 from prempti_hook.falco.stored import StoredRuleset
 
@@ -310,7 +310,10 @@ def test_both_locks_held_cost_one_budget_not_two(hook_home):
     hook_home.run(DENY, clear_log=False)
     baseline = time.monotonic() - started
     waited = took - baseline
-    assert waited < hook.LOCK_BUDGET_SECONDS + auditlog.MIN_STALL_SECONDS + 0.7, (took, baseline)
+    # One budget and a short look (about 2.5 s when the machine is idle), never a budget per
+    # lock: the bound is two budgets, which a loaded machine's scheduling delays (up to a
+    # second seen in CI) stay within and a second full wait cannot.
+    assert waited < 2 * hook.LOCK_BUDGET_SECONDS, (took, baseline)
 
 
 # Rules --------------------------------------------------------------------------------------

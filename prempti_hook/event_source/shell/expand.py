@@ -573,6 +573,10 @@ class Expander:
                                             real.rstrip("/") + "/" + name))
                 except (OSError, ValueError):
                     continue
+            if len(matched) > MAX_FIELDS:
+                # The paths past the bound are not looked at: the command is not what the
+                # analysis shows (a rule may not see a protected folder among them).
+                self.reason(R_TOO_COMPLEX)
             current = matched[:MAX_FIELDS]
             if not current:
                 return []

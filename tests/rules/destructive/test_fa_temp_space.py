@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from prempti_hook.event_source.places import Places
+from prempti_hook.event_source.shell import MAX_FIELDS
 
 ALLOWS = [
     "rm -rf /tmp/agent-build && mkdir -p /tmp/agent-build && cp -r src /tmp/agent-build/",
@@ -46,12 +47,18 @@ def test_temp_folders_themselves_keep_their_rules(verdict, command):
 @pytest.mark.parametrize("command", ["rm -rf /tmp", "rm -rf /tmp/*", "chmod 777 /tmp"])
 def test_tmp_itself_is_never_scratch_space(verdict, command):
     # Asked; denied outright when the interpreter running the checks lives under /tmp (a
-    # checkout there: its folders are the hook's own, see prempti.interpreter_paths).
+    # checkout there: its folders are the hook's own, see prempti.interpreter_paths), unless
+    # /tmp holds more entries than the analysis looks at: then `/tmp/*` is too complex to
+    # know (asked), and the checkout may be among the entries it did not look at.
     ours_in_tmp = any(p == "/tmp" or p.startswith("/tmp/") for p in [sys.executable, *sys.path])
+    seen_whole = "*" not in command or len(os.listdir("/tmp")) <= MAX_FIELDS
     result = verdict(command)
-    assert result == ("deny" if ours_in_tmp else "ask"), result.rules
-    if ours_in_tmp:
-        assert "Deny changes to prempti-hook files" in result.rules
+    if not ours_in_tmp:
+        assert result == "ask", result.rules
+    elif seen_whole:
+        assert result == "deny" and "Deny changes to prempti-hook files" in result.rules
+    else:  # never allowed: denied if the checkout is among the entries looked at
+        assert result in ("deny", "ask"), result.rules
 
 
 def test_running_code_from_temp_keeps_its_rules(verdict):
