@@ -98,8 +98,15 @@ class _LockAlarm(Exception):
     """Raised by the SIGALRM handler to interrupt a blocking flock."""
 
 
+# Whether a SIGALRM now means "stop waiting for the lock". The timer can run out just as
+# the lock is taken; the alarm is then handled a few instructions later, and must not cut
+# whatever runs by then (it made a call under heavy load fail with an internal error).
+_WAITING = [False]
+
+
 def _on_alarm(signum, frame):
-    raise _LockAlarm()
+    if _WAITING[0]:
+        raise _LockAlarm()
 
 
 def _progress_mark(lock_fd: int) -> bytes | None:
@@ -127,6 +134,7 @@ def _flock_patiently(fd: int, mode: int, lock_path: str, deadline: float | None)
     mark = _progress_mark(fd)
     try:
         while True:
+            _WAITING[0] = True
             _signal.setitimer(_signal.ITIMER_REAL, window)
             try:
                 fcntl.flock(fd, mode)
@@ -143,6 +151,7 @@ def _flock_patiently(fd: int, mode: int, lock_path: str, deadline: float | None)
                 mark = now_mark
                 window = max(min(LOCK_STALL_SECONDS, left), MIN_STALL_SECONDS)
             finally:
+                _WAITING[0] = False
                 _signal.setitimer(_signal.ITIMER_REAL, 0)
     finally:
         _signal.signal(_signal.SIGALRM, previous)
@@ -159,6 +168,9 @@ def _lock(log_file: str, exclusive: bool, deadline: float | None = None) -> int:
             fcntl.flock(fd, mode | fcntl.LOCK_NB)  # the usual case: nobody else is writing
         except BlockingIOError:
             _flock_patiently(fd, mode, lock_path, deadline)
+    except _LockAlarm:  # the timer ran out as the wait ended: count it as stalled
+        os.close(fd)
+        raise LockStalled(f"{lock_path} was still held when this call's wait ran out") from None
     except BaseException:
         os.close(fd)
         raise
