@@ -180,9 +180,9 @@ class Ruleset:
         # Equal constants (the same field key, tool list or value in many rules) are made
         # one object each, so the pickle stores and rebuilds each once.
         memo: dict = {}
-        slim = tuple((r.name, _canonical(r.condition.consts, memo),
-                      _canonical(r.condition.index_values, memo), r.condition.index_field,
-                      r.priority, _canonical(r.tags, memo), r.source, r.output, r.enabled)
+        slim = tuple((r.name, canonical(r.condition.consts, memo),
+                      canonical(r.condition.index_values, memo), r.condition.index_field,
+                      r.priority, canonical(r.tags, memo), r.source, r.output, r.enabled)
                      for r in self.rules)
         return (_restore, (FORMAT, PYTHON_TAG, slim, self.index_field, self._code,
                            self._positions))
@@ -224,13 +224,14 @@ def _factories_module(sources: list[str]):
     return shell.replace(co_consts=consts)
 
 
-def _canonical(value, memo: dict):
-    """`value` with equal strings, tuples and frozensets replaced by one shared instance."""
+def canonical(value, memo: dict):
+    """`value` with equal strings, tuples and frozensets replaced by one shared instance
+    (which pickle and marshal then store, and load, once)."""
     kind = type(value)
     if kind is tuple:
-        value = tuple(_canonical(v, memo) for v in value)
+        value = tuple(canonical(v, memo) for v in value)
     elif kind is frozenset:
-        value = frozenset(_canonical(v, memo) for v in value)
+        value = frozenset(canonical(v, memo) for v in value)
     elif kind is not str:
         return value
     key = (kind, value)

@@ -9,6 +9,7 @@ import marshal
 import sys
 
 from . import runtime
+from .ruleset import canonical
 from .stored import _OBJECT, FORMAT, MAGIC, _output_classes
 
 _PLAIN = (str, int, float, bool, type(None), bytes, complex)
@@ -60,22 +61,6 @@ def _split_consts(consts: tuple) -> tuple[tuple, tuple]:
 
 def _packed(numbers) -> bytes:
     return b"".join(n.to_bytes(4, sys.byteorder) for n in numbers)
-
-
-def _canonical(value, memo: dict):
-    """`value` with equal strings, tuples and frozensets replaced by one shared instance,
-    which marshal then stores (and loads) once."""
-    kind = type(value)
-    if kind is tuple:
-        value = tuple(_canonical(v, memo) for v in value)
-    elif kind is frozenset:
-        value = frozenset(_canonical(v, memo) for v in value)
-    elif kind is not str:
-        return value
-    try:
-        return memo.setdefault((kind, value), value)
-    except TypeError:  # an unhashable member: keep it as it is
-        return value
 
 
 # Lists nearly every shell call has (its programs and their arguments): needing them tells
@@ -154,8 +139,8 @@ def dump(ruleset) -> bytes:
         rules = []
         for n in block:
             rule = rules_all[n]
-            consts, objects = _split_consts(_canonical(rule.condition.consts, memo))
-            rules.append((n, rule.name, rule.priority, _canonical(tuple(rule.tags), memo),
+            consts, objects = _split_consts(canonical(rule.condition.consts, memo))
+            rules.append((n, rule.name, rule.priority, canonical(tuple(rule.tags), memo),
                           factories[f"_make_r{n}"], consts, objects,
                           (output_at[n], len(outputs[n])), bool(rule.enabled)))
         block_blobs.append(marshal.dumps(tuple(rules)))
