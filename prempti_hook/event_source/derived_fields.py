@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 
-from .paths import expand_home, lexical, prefixes, resolve, resolve_expanded
+from .paths import expand_home, lexical, prefixes, resolve_expanded
 from .tools import (
     COMMAND_DIR_KEYS,
     COMMAND_KEY,
@@ -61,7 +61,7 @@ def analysis(ev) -> Analysis | None:
 
         command = tool_input.get(COMMAND_KEY)
         result = analyze(command if isinstance(command, str) else "", _command_cwd(ev),
-                         ev.home)
+                         ev.home, folders=ev.folders)
         if not isinstance(command, str):
             result.reasons[R_SYNTAX] = None
         if ev.tool_name == "powershell":
@@ -77,7 +77,7 @@ def _command_cwd(ev) -> str:
     folder = _text(ev.tool_input.get(key)) if key else None
     if folder is None:
         return ev.real_cwd
-    return resolve(folder, ev.real_cwd, ev.home)
+    return ev.folders.resolve(folder, ev.real_cwd, ev.home)
 
 
 def _cmd_list(attr: str):
@@ -741,7 +741,7 @@ def mcp_repo_write(ev) -> tuple[str, str] | None:
         path, content = entry.get("path"), entry.get("content")
         if isinstance(path, str) and isinstance(content, str) and path.strip("/"):
             path = path.lstrip("/")
-            if may_run_later(resolve(path, ev.real_cwd, ev.home)):
+            if may_run_later(ev.folders.resolve(path, ev.real_cwd, ev.home)):
                 return path, content
     return None
 
@@ -753,7 +753,7 @@ def _writes_what_may_run(ev) -> bool:
     found = memo.get("code.may_run_later")
     if found is None:
         path = written_path(ev)
-        found = bool(path) and may_run_later(resolve(path, ev.real_cwd, ev.home))
+        found = bool(path) and may_run_later(ev.folders.resolve(path, ev.real_cwd, ev.home))
         memo["code.may_run_later"] = found
     return found
 

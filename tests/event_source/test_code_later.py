@@ -16,6 +16,7 @@ from importcheck import modules_after
 from prempti_hook.event_source import code_fields, derived_fields
 from prempti_hook.event_source.code.later import plan
 from prempti_hook.event_source.code.report import UNKNOWN
+from prempti_hook.event_source.paths import Folders
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def project(tmp_path):
 
 def event(project, tool: str, tool_input: dict):
     return SimpleNamespace(tool_name=tool, tool_input=tool_input, real_cwd=project.cwd,
-                           home=project.home, memo={})
+                           home=project.home, memo={}, folders=Folders())
 
 
 def field(ev, name: str):
@@ -288,7 +289,7 @@ def test_writing_data_imports_no_analysis(tmp_path):
             "from prempti_hook.event_source.code_fields import EXTRACTORS\n"
             f"ev = SimpleNamespace(tool_name='Write', tool_input="
             f"{{'file_path': '{tmp_path}/README.md', "
-            "'content': 'x'}, real_cwd='/tmp', home='/tmp', memo={})\n"
+            "'content': 'x'}, real_cwd='/tmp', home='/tmp', memo={}, folders=None)\n"
             "EXTRACTORS['tool.later.pipes_to_shell'](ev, None)\n")
     loaded = modules_after(code)
     assert not any(m.startswith(("prempti_hook.event_source.code"

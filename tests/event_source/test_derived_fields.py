@@ -14,6 +14,7 @@ from prempti_hook.event_source import derived_fields
 from prempti_hook.event_source.derived_fields import SHELL_EXTRACTORS
 from prempti_hook.event_source.event import Event
 from prempti_hook.event_source.fields import table
+from prempti_hook.event_source.paths import Folders
 
 HOME = "/nonexistent-home/u"
 CWD = HOME + "/proj"
@@ -21,7 +22,7 @@ CWD = HOME + "/proj"
 
 def fake_event(tool: str, tool_input, cwd: str = CWD, home: str = HOME):
     return SimpleNamespace(tool_name=tool, tool_input=tool_input, real_cwd=cwd, home=home,
-                           memo={})
+                           memo={}, folders=Folders())
 
 
 def field(ev, name):

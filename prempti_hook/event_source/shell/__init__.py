@@ -76,6 +76,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ..paths import Folders
+
 # What `derived_fields` and the tests use.
 __all__ = [
     "COMPUTED", "MAX_ALTS", "MAX_FIELDS", "MAX_GLOB_SCAN", "MAX_INPUT", "MAX_LEVEL",
@@ -89,9 +91,10 @@ _MARKER_SCRUB = {ord(m): "\ufffd" for m in MARKERS}
 
 
 def analyze(command: str, cwd: str, home: str,
-            env: Mapping[str, str] | None = None) -> Analysis:
+            env: Mapping[str, str] | None = None, folders: Folders | None = None) -> Analysis:
     """Analyse a Bash command line run in `cwd` (resolved) by a user whose home is
-    `home`; `env` is the environment it runs with (default: this process's)."""
+    `home`; `env` is the environment it runs with (default: this process's), `folders`
+    what the call already learnt of the folders above its paths (`paths.Folders`)."""
     out = Analysis()
     ctx = Context()
     ctx.reasons = out.reasons
@@ -105,7 +108,7 @@ def analyze(command: str, cwd: str, home: str,
         ctx.reason(R_NUL)
     if has_marker(text):
         text = text.translate(_MARKER_SCRUB)
-    evaluator = Evaluator(ctx, out, os.environ if env is None else env, home)
+    evaluator = Evaluator(ctx, out, os.environ if env is None else env, home, folders)
     try:
         node = Parser(text, ctx).parse_script()
         evaluator.run(node, State(cwd), None)

@@ -151,7 +151,8 @@ def _is_stream(path: str) -> bool:
 class Evaluator(Expander):
     """Walks the tree with a `State`, expanding words and recording into an `Analysis`."""
 
-    def __init__(self, ctx: Context, out: Analysis, env: Mapping[str, str], home: str) -> None:
+    def __init__(self, ctx: Context, out: Analysis, env: Mapping[str, str], home: str,
+                 folders: Folders | None = None) -> None:
         self.ctx = ctx
         self.out = out
         self.env = env
@@ -206,7 +207,7 @@ class Evaluator(Expander):
         # Paths resolved so far, (text, cwd) -> (real, lexical): a long command line names
         # the same files and folders again and again, and resolving costs system calls.
         self.resolved: dict[tuple, tuple[str, str]] = {}
-        self.folders = Folders()  # see `realpath`
+        self.folders = Folders() if folders is None else folders  # see `realpath`
         self.globbed: dict[tuple, tuple[list, bool]] = {}  # see `Expander.glob`
 
     # --- recording ------------------------------------------------------------------------
