@@ -273,23 +273,9 @@ def load(cfg, deadline: float | None = None) -> Loaded:
     except CacheProblem as problem:
         notices.append(str(problem))
     # The cache cannot be trusted: compile in this process and use the result directly.
-    from .rebuild import compile_for
+    from .rebuild import compile_rules
 
-    ruleset, error = compile_for(files, managed)
+    ruleset, error = compile_rules(files, managed)
     if ruleset is None:
         raise RulesUnavailable(f"the rules do not compile: {error}; {CHECK_HINT}")
     return Loaded(ruleset, notices, False)
-
-
-# The cold path's functions, from `rebuild` (imported on first use) --------------------------
-
-_COLD = frozenset({"compile_rules", "defined_names", "describe", "read_ours", "read_rules_texts",
-                   "write_ours", "_Holder"})
-
-
-def __getattr__(name: str):
-    if name in _COLD:
-        from . import rebuild
-
-        return getattr(rebuild, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -101,11 +101,6 @@ def compile_rules(files: list[str], managed: list[str] | tuple = ()):
     return Ruleset.build([*policy, *rest], fields.INDEX_FIELD), None
 
 
-def compile_for(files: list[str], managed):
-    """compile_rules, with the managed layer only when there is one."""
-    return compile_rules(files, managed) if managed else compile_rules(files)
-
-
 def _compile_layer(files: list[str], reserved: dict | None = None):
     """(the layer's runtime rules, None, names it defines) or (None, error text, {}).
     The loader compiles as few times as give Falco's result (its warnings are not used
@@ -181,7 +176,7 @@ def _lock_held_too_long(cache_dir: str, files: list[str], lock_path: str,
         ruleset, when = found
         return Loaded(ruleset, [f"{why}; this call used the last rules that compiled "
                                 f"({when})"], True)
-    ruleset, error = compile_for(files, managed)
+    ruleset, error = compile_rules(files, managed)
     if ruleset is None:
         raise RulesUnavailable(f"the rules do not compile: {error}; {CHECK_HINT}")
     return Loaded(ruleset, [f"{why}; this call compiled the rules for itself"], False)
@@ -344,7 +339,7 @@ def _compile_and_store(cache_dir: str, files: list[str], header: bytes,
                        managed: list[str] | tuple = ()) -> Loaded:
     """Compile (the caller holds the lock) and write the cache, or remember the failure."""
     failed_path = os.path.join(cache_dir, FAILED_FILE)
-    ruleset, error = compile_for(files, managed)
+    ruleset, error = compile_rules(files, managed)
     if ruleset is None:
         try:
             write_ours(failed_path, _failed_marker(header, error))

@@ -40,9 +40,9 @@ def env(tmp_path, monkeypatch):
     (rules / "a.yaml").write_text(rules_text("good 1"))
     compiled = []
 
-    def counting_compile(files):
+    def counting_compile(files, managed=()):
         compiled.append(list(files))
-        return REAL_COMPILE_RULES(files)
+        return REAL_COMPILE_RULES(files, managed)
 
     monkeypatch.setattr(rebuild, "compile_rules", counting_compile)
     cfg = config.load({"HOME": str(tmp_path), "PREMPTI_RULES": str(rules)})
@@ -188,7 +188,7 @@ def test_broken_edit_keeps_last_good_and_does_not_recompile_each_call(env):
     assert len(compiled) == 2  # the failure is remembered for this fingerprint
     bump(rules / "a.yaml", "good again")
     assert names(cache.load(cfg)) == ["good again"]
-    assert cache.describe(cfg)["state"] == "fresh"
+    assert rebuild.describe(cfg)["state"] == "fresh"
 
 
 def test_broken_rules_without_any_good_ruleset(env):
@@ -196,7 +196,7 @@ def test_broken_rules_without_any_good_ruleset(env):
     (rules / "a.yaml").write_text(rules_text("broken from the start"))
     with pytest.raises(cache.RulesUnavailable, match="prempti-hook --check"):
         cache.load(cfg)
-    assert cache.describe(cfg)["state"] == "broken-rules"
+    assert rebuild.describe(cfg)["state"] == "broken-rules"
 
 
 def test_group_writable_cache_folder_is_not_trusted(env):
@@ -207,7 +207,7 @@ def test_group_writable_cache_folder_is_not_trusted(env):
     assert names(loaded) == ["good 1"] and loaded.from_cache is False
     assert "writable by group or others" in loaded.notices[0]
     assert "chmod go-w" in loaded.notices[0]
-    assert cache.describe(cfg)["state"] == "untrusted"
+    assert rebuild.describe(cfg)["state"] == "untrusted"
 
 
 @pytest.mark.parametrize("problem", ["world-writable", "other-owner", "symlink"])
@@ -340,14 +340,14 @@ def test_a_holder_that_is_working_is_waited_for_past_the_deadline(env, emptied, 
         assert busy.stdout.readline() == "held\n"
         started = time.monotonic()
         if emptied:
-            real_working = cache._Holder.working
+            real_working = rebuild._Holder.working
 
             def working_then_emptied(self, now):
                 busy = real_working(self, now)
                 os.truncate(lock, 0)  # the pid is gone after the first look
                 return busy
 
-            monkeypatch.setattr(cache._Holder, "working", working_then_emptied)
+            monkeypatch.setattr(rebuild._Holder, "working", working_then_emptied)
         loaded = cache.load(cfg, deadline=started + 0.2)
         elapsed = time.monotonic() - started
     finally:
@@ -443,9 +443,9 @@ def test_the_hooks_compile_gives_falcos_error_for_a_rule_repaired_by_a_later_fil
     first.write_text(rules_text("good 1").replace("tool.name = Bash", "tool.nam = Bash"))
     second.write_text("- rule: good 1\n  condition: tool.name = Bash\n"
                       "  override:\n    condition: replace\n")
-    ruleset, error = cache.compile_rules([str(first), str(second)])
+    ruleset, error = rebuild.compile_rules([str(first), str(second)])
     assert ruleset is None
     assert error.startswith(f"{first}:3:") and "tool.nam" in error
     first.write_text(rules_text("good 1"))
-    ruleset, error = cache.compile_rules([str(first), str(second)])
+    ruleset, error = rebuild.compile_rules([str(first), str(second)])
     assert error is None and [rule.name for rule in ruleset.match(BASH)] == ["good 1"]

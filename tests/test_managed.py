@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from prempti_hook import cache, config
+from prempti_hook import config, rebuild
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="root-owned files need root (CI)")
@@ -190,7 +190,7 @@ def test_layers_are_compiled_apart_and_matched_together(tmp_path, policy):
     user = tmp_path / "u.yaml"
     user.write_text(USER_ALLOW)
     managed_file = str(policy / "rules.d" / "10-org.yaml")
-    ruleset, error = cache.compile_rules([managed_file, str(user)], [managed_file])
+    ruleset, error = rebuild.compile_rules([managed_file, str(user)], [managed_file])
     assert error is None
     assert [r.name for r in ruleset.rules] == ["Deny the managed canary",
                                                "Allow everything in Bash"]

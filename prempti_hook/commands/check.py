@@ -120,7 +120,7 @@ def check(paths: list[str], as_json: bool, out=None, err=None, concise: bool = F
     managed = rulefiles.managed_files(cfg if cfg is not None else config.load())
     layer, reserved = None, None
     if managed:
-        from ..cache import defined_names
+        from ..rebuild import defined_names
 
         managed_texts, _ = _read_all(managed)
         layer = load(managed_texts, table, build=False, keep_going=True)

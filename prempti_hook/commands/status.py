@@ -174,9 +174,9 @@ def rules_lines(cfg) -> list[str]:
 
 
 def cache_lines(cfg) -> list[str]:
-    from .. import cache
+    from .. import rebuild
 
-    info = cache.describe(cfg)
+    info = rebuild.describe(cfg)
     line = f"cache: {info['state']} ({info['path']})"
     lines = [line]
     if info.get("problem"):

@@ -720,17 +720,10 @@ class _Compiler:
         return f"({bind} and {test})"
 
 
-_TRANSLATED: dict[str, str] = {}  # RE2 pattern -> its Python `re` form, for this process
-
-
-def _translated(pattern: str) -> str:
-    """`translate_re2(pattern)`, once per pattern: rules repeat their patterns (through
-    macros, in exceptions), and translating and checking one costs ~0.2 ms. A pattern that
-    does not translate raises each time."""
-    python = _TRANSLATED.get(pattern)
-    if python is None:
-        python = _TRANSLATED[pattern] = translate_re2(pattern)
-    return python
+# `translate_re2`, once per pattern in a process: rules repeat their patterns (through
+# macros, in exceptions), and translating and checking one costs ~0.2 ms. A pattern that
+# does not translate raises each time (lru_cache keeps no exception).
+_translated = functools.lru_cache(maxsize=None)(translate_re2)
 
 
 def _located(error: CompileError, pos) -> CompileError:

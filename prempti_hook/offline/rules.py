@@ -57,7 +57,7 @@ def load_using_hook_cache(cfg) -> LoadedRules | None:
     `explain` needs besides the ruleset. Reads the cache, never writes it."""
     import os
 
-    from .. import cache
+    from .. import cache, rebuild
     from ..event_source import fields
     from ..falco.loader import Collector, FileResult, LoadResult, _collect, _field_exists_for
     from ..falco.loader.compiler import CompileOutput, Compiler
@@ -66,7 +66,7 @@ def load_using_hook_cache(cfg) -> LoadedRules | None:
     try:
         if not os.path.isfile(os.path.join(cfg.cache_dir, cache.RULESET_FILE)):
             return None  # (describe() would create the cache folder)
-        if cache.describe(cfg)["state"] != "fresh":
+        if rebuild.describe(cfg)["state"] != "fresh":
             return None
         loaded = cache.load(cfg)
     except Exception:  # any doubt about the cache: compile instead

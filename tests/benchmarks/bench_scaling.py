@@ -41,7 +41,7 @@ from bench_hook import Installed, peak_memory_kib, percentile, spawn
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from prempti_hook import cache  # noqa: E402
+from prempti_hook import rebuild  # noqa: E402
 from prempti_hook.event_source.tools import SHELL_TOOLS  # noqa: E402
 
 INPUT_LIMIT = 4 * 1024 * 1024
@@ -108,7 +108,7 @@ def replicate(rules: list[Path], copies: int, keep_rule=lambda name: True) -> li
 
 def shell_only_rules(rules: list[Path]) -> set[str]:
     """Names of the shipped rules whose condition can only be true for shell tools."""
-    ruleset, error = cache.compile_rules([str(p) for p in rules])
+    ruleset, error = rebuild.compile_rules([str(p) for p in rules])
     if ruleset is None:
         raise SystemExit(f"the rules do not compile: {error}")
     return {r.name for r in ruleset.rules
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         ten = install("x10", replicate(shipped, COPIES))
         shell = shell_only_rules(shipped)
         plus_shell = install("shell", replicate(shipped, COPIES, lambda n: n in shell))
-        rule_counts = {h: len(cache.compile_rules(sorted(str(p) for p in
+        rule_counts = {h: len(rebuild.compile_rules(sorted(str(p) for p in
                                                          h.rules_dir.iterdir()))[0].rules)
                        for h in (one, ten, plus_shell)}
         target = str(one.project / "notes.txt")

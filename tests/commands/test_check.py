@@ -297,17 +297,17 @@ def test_concise_is_one_line_per_problem(tmp_path, capsys):
 
 
 def test_checking_the_hooks_rules_refreshes_its_cache(tmp_path, capsys, monkeypatch):
-    from prempti_hook import cache, config
+    from prempti_hook import cache, config, rebuild
 
     home = tmp_path / "home"
     rules = write(tmp_path, "r.yaml", GOOD)
     monkeypatch.setenv("PREMPTI_HOME", str(home))
     monkeypatch.setenv("PREMPTI_RULES", str(rules))
-    assert cache.describe(config.load())["state"] == "missing"
+    assert rebuild.describe(config.load())["state"] == "missing"
     code, out, _ = run_full([], capsys)
     assert code == 0 and "the hook's rule cache is up to date" in out
     cfg = config.load()
-    assert cache.describe(cfg)["state"] == "fresh"
+    assert rebuild.describe(cfg)["state"] == "fresh"
     assert cache.load(cfg).from_cache  # the next tool call does not compile
 
 

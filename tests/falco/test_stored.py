@@ -210,11 +210,11 @@ print(seen)
 
 def test_the_shipped_rules_give_the_same_verdicts_stored(tmp_path):
     """Every real Claude Code sample, through the shipped rules, in memory and stored."""
-    from prempti_hook import cache
+    from prempti_hook import rebuild
     from prempti_hook.agents import claude_code
     from prempti_hook.event_source.event import Event
 
-    ruleset, error = cache.compile_rules(sorted(str(p) for p in (REPO / "rules").glob("*.yaml")))
+    ruleset, error = rebuild.compile_rules(sorted(str(p) for p in (REPO / "rules").glob("*.yaml")))
     assert error is None
     copy = stored_copy(ruleset, tmp_path)
     samples = sorted((REPO / "tests" / "data" / "claude_code_samples").glob("pretooluse_*"))

@@ -319,7 +319,7 @@ def test_random_rules_files_load_the_same_once_or_per_file():
 
 
 def test_the_hooks_cache_compiles_the_shipped_rules_once(compiles, tmp_path):
-    """The hook's rebuild (`cache.compile_rules`, managed layer or not) loads this way."""
+    """The hook's rebuild (`rebuild.compile_rules`, managed layer or not) loads this way."""
     from prempti_hook import rebuild
 
     shipped = sorted(str(p) for p in (REPO / "rules").glob("*.yaml"))
