@@ -72,3 +72,19 @@ def test_a_glob_past_the_field_bound_is_reported_not_cut_silently(tmp_path):
                                         env).reasons
     result = analyze(f"rm -rf {many}/*", str(tmp_path), str(tmp_path), env)
     assert "too_complex" in result.reasons
+
+
+def test_a_cut_glob_is_reported_each_time_it_is_used(tmp_path):
+    """A pattern is matched once per analysis; that its matches were cut is said again every
+    time it is used, even where the first use's reasons were dropped (a script file's
+    analysis keeps its reasons to itself)."""
+    from prempti_hook.event_source.shell import MAX_FIELDS, analyze
+
+    big = tmp_path / "big"
+    big.mkdir()
+    for n in range(MAX_FIELDS + 5):
+        (big / f"f{n:04d}").write_text("")
+    (tmp_path / "s.sh").write_text("echo {1..400}\nrm -rf big/*\n")
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = analyze("bash s.sh; rm -rf big/*", str(tmp_path), str(tmp_path), env)
+    assert "too_complex" in result.reasons

@@ -521,27 +521,28 @@ class Expander:
     def glob(self, pattern: str, st: State) -> list[str]:
         """Pathname expansion against the file system, bounded; [] when nothing matches.
         Each pattern is matched once per working directory of the analysis (a loop or a
-        long script names `src/*.py` again and again; analysing changes no folder)."""
+        long script names `src/*.py` again and again; analysing changes no folder); a
+        pattern cut at a bound is reported every time it is used (too_complex)."""
         key = (pattern, st.cwds[0])
         known = self.globbed.get(key)
         if known is None:
-            before = R_TOO_COMPLEX in self.ctx.reasons
-            matches = self.glob_uncached(pattern, st)
-            # the scan limit reached by this pattern is reported again with its result
-            known = self.globbed[key] = (matches, not before and R_TOO_COMPLEX in
-                                         self.ctx.reasons)
-        elif known[1]:
+            known = self.globbed[key] = self.glob_uncached(pattern, st)
+        matches, cut = known
+        if cut:
             self.reason(R_TOO_COMPLEX)
-        return list(known[0])
+        return list(matches)
 
-    def glob_uncached(self, pattern: str, st: State) -> list[str]:
+    def glob_uncached(self, pattern: str, st: State) -> tuple[list[str], bool]:
+        """(the matches, whether a bound cut them: MAX_GLOB_SCAN entries examined, or more
+        than MAX_FIELDS matches, past which the command is not what the analysis shows)."""
         cwd = st.cwds[0]
         if has_marker(cwd) and not pattern.startswith("/"):
-            return []
+            return [], False
         absolute = pattern.startswith("/")
         components = [c for c in pattern.split("/") if c]
         current = [("/" if absolute else "", "/" if absolute else cwd)]
         scanned = 0
+        cut = False
         for index, component in enumerate(components):
             is_last = index == len(components) - 1
             if not has_glob(component):
@@ -556,7 +557,7 @@ class Expander:
                         for entry in entries:
                             scanned += 1
                             if scanned > MAX_GLOB_SCAN:
-                                self.reason(R_TOO_COMPLEX)
+                                cut = True
                                 break
                             name = entry.name
                             if name.startswith(".") and not component.startswith("."):
@@ -573,13 +574,12 @@ class Expander:
                                             real.rstrip("/") + "/" + name))
                 except (OSError, ValueError):
                     continue
-            if len(matched) > MAX_FIELDS:
-                # The paths past the bound are not looked at: the command is not what the
-                # analysis shows (a rule may not see a protected folder among them).
-                self.reason(R_TOO_COMPLEX)
+            # Paths past the bound are not looked at (a rule may not see a protected folder
+            # among them).
+            cut = cut or len(matched) > MAX_FIELDS
             current = matched[:MAX_FIELDS]
             if not current:
-                return []
+                return [], cut
         results = []
         for shown, real in current:
             try:
@@ -587,7 +587,7 @@ class Expander:
                     results.append(shown.rstrip("/") if shown != "/" else shown)
             except (OSError, ValueError):
                 continue
-        return sorted(results)
+        return sorted(results), cut
 
     def substitution(self, body: CommandList, st: State) -> str:
         """Analyse a `$(...)`; its value when a simple command makes it known, else
