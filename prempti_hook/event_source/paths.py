@@ -137,6 +137,8 @@ class Folders:
 
 def is_pseudo_device(path: str) -> bool:
     """`/dev/null`, `/dev/stdout`, `/dev/fd/3`...: names that are not files."""
+    if not path.startswith(("/dev/", "/proc/self/fd/")):  # most paths: one C-speed test
+        return False
     if path in _PSEUDO_DEVICES:
         return True
     return any(path.startswith(prefix) and path[len(prefix):].isdigit() for prefix in _FD_DIRS)

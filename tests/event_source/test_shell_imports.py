@@ -52,7 +52,7 @@ def test_a_plain_command_line_loads_none_of_the_rarer_modules(command, tmp_path)
     ("K=/etc/shadowX; cat ${K%X}", "parameters", ("paths", "/etc/shadow")),
     ("bash -c \"$(echo cat /etc/shadow)\"", "printed", ("paths", "/etc/shadow")),
     ("printf 'cat /etc/shadow' | sh", "printed", ("paths", "/etc/shadow")),
-    ("curl https://example.com/x", "netaddr", ("hosts", "example.com")),
+    ("cat < /dev/tcp/example.com/80", "netaddr", ("hosts", "example.com")),
 ])
 def test_a_rarer_construct_loads_its_module_and_is_analysed(command, module, expect,
                                                              tmp_path):

@@ -158,7 +158,7 @@ class Analysis:
 
 def display(text: str) -> str:
     """A value with its run-time parts shown as `<?>` (for names, args, URLs)."""
-    if text.isascii() or not has_marker(text):
+    if not has_marker(text):
         return text
     for marker in MARKERS:
         text = text.replace(marker, SHOWN_UNKNOWN)
@@ -168,8 +168,7 @@ def display(text: str) -> str:
 def has_marker(text: str) -> bool:
     # Called for nearly every word and path: most are ASCII, which `isascii` tells at C
     # speed without a scan per marker.
-    return not text.isascii() and (COMPUTED in text or UNSET in text or NUMBER in text
-                                   or POSITIONAL in text)
+    return not text.isascii() and any(marker in text for marker in MARKERS)
 
 
 def name_set(text: str) -> frozenset:

@@ -112,11 +112,6 @@ def _decodes_escapes(argv: list) -> bool:
     return decodes_escapes(argv)
 
 
-# Where `paths.is_pseudo_device` finds its names (`/dev/null`, `/dev/fd/3`,
-# `/proc/self/fd/0`): other paths are not asked.
-_PSEUDO_PREFIXES = ("/dev/", "/proc/self/fd/")
-
-
 def _under(real: str, table: dict) -> list:
     """The keys of `table` (absolute paths) that are `real` or a folder above it, in the
     table's order. Looked up folder by folder, not by comparing `real` with every key: a
@@ -273,7 +268,7 @@ class Evaluator(Expander):
                 if slash < 0:
                     return
                 text = known[:slash] or "/"
-        if text.startswith(_PSEUDO_PREFIXES) and is_pseudo_device(text):
+        if is_pseudo_device(text):
             return
         host = _dev_tcp_host(text)
         if host is not None:

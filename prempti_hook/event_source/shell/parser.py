@@ -52,7 +52,7 @@ _MARK_TABLE = dict.fromkeys(map(ord, _WORD_END), "\x00")
 _MARK_TABLE[0] = "\x01"
 _KEYWORD_END = frozenset(" \t\n|&;()<>")
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
-# What starts a compound command parsed by `compound` (its COMPOUND_KEYWORDS).
+# What starts a compound command (parsed by `compound.parse_compound`, loaded when met).
 _COMPOUND_KEYWORDS = frozenset({"if", "while", "until", "for", "select", "case", "[["})
 _CLOSERS = frozenset({"then", "do", "done", "fi", "else", "elif", "esac", "}"})
 # What `skip_blanks` skips can start with only these (a blank, `\\` of a line continuation,

@@ -50,6 +50,12 @@ class _GitRun:
         self.sub_index = 0
 
 
+# git subcommands that run hooks (`code.scripts.HOOKS_BY_COMMAND` says which): only these
+# load the code analysis to read them.
+GIT_HOOK_COMMANDS = frozenset({"commit", "merge", "pull", "push", "checkout", "switch",
+                               "rebase", "am", "cherry-pick", "revert", "gc", "worktree"})
+
+
 def _git_globals(ev: Evaluator, call: Call) -> _GitRun:
     """Read `git [-C DIR] [-c K=V] [--config-env=K=VAR] [--work-tree=DIR]... SUB`."""
     run = _GitRun(call)
@@ -101,9 +107,10 @@ def _h_git(ev: Evaluator, call: Call) -> None:
         if run.work_tree:
             ev.path(run.work_tree, st, write=True)
     inner = call.but(call.argv, st=st)
-    from .interpreters import git_hooks  # the hooks this command runs (event_source.code)
+    if sub in GIT_HOOK_COMMANDS:
+        from .interpreters import git_hooks  # the hooks it runs (event_source.code)
 
-    git_hooks(ev, call, st, sub, rest)
+        git_hooks(ev, call, st, sub, rest)
     for arg in rest:
         ev.scan_url(arg)
     git_effects(ev, inner, sub, rest, run.work_tree, run.config)

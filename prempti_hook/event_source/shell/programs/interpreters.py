@@ -725,10 +725,7 @@ def _h_bun(ev: Evaluator, call: Call) -> Call | None:
     return _h_interpreter(ev, call)
 
 
-# git subcommands that run hooks (`code.scripts.HOOKS_BY_COMMAND` says which), and package
-# manager words that run package.json scripts: others need no file read.
-_HOOK_COMMANDS = frozenset({"commit", "merge", "pull", "push", "checkout", "switch", "rebase",
-                            "am", "cherry-pick", "revert", "gc", "worktree"})
+# Package manager words that run package.json scripts: others need no file read.
 _SCRIPT_WORDS = frozenset({"run", "run-script", "rum", "urn", "test", "t", "tst", "start",
                            "stop", "restart", "install", "i", "in", "ins", "inst", "insta",
                            "instal", "isnt", "isntall", "isntal", "add", "ci",
@@ -737,9 +734,10 @@ _SCRIPT_WORDS = frozenset({"run", "run-script", "rum", "urn", "test", "t", "tst"
 
 
 def git_hooks(ev: Evaluator, call: Call, st: State, subcommand: str, rest: list) -> None:
-    """The hooks a git command runs (`.git/hooks/pre-commit`, or under `core.hooksPath`)."""
+    """The hooks a git command runs (`.git/hooks/pre-commit`, or under `core.hooksPath`);
+    `subcommand` is one of devtools.GIT_HOOK_COMMANDS."""
     cwd = _cwd(st)
-    if cwd is None or subcommand not in _HOOK_COMMANDS:
+    if cwd is None:
         return
     hooks_path = None
     argv = call.argv
