@@ -651,7 +651,7 @@ class _Compiler:
                 combined = " and ".join(terms)
             else:
                 combined = "(" + " + ".join(f"({t})" for t in terms) + ") == 1"
-            return self.guarded(code, f"{combined}")
+            return self.guarded(code, combined)
         if op in ("in", "intersects"):
             if is_net:
                 return self.guarded(code, f"_in_any(v, {self.const(tuple(values))})")
@@ -663,7 +663,7 @@ class _Compiler:
         c = self.constant(op, type_, raw_values[0], values[0])
         if op == "=" and not is_net:
             return f"({code} == {c})"
-        return self.guarded(code, f"{self.term(op, type_, c)}")
+        return self.guarded(code, self.term(op, type_, c))
 
     def field_comparison(self, node: A.BinaryCheck, op: str, left: _Value, right_node) -> str:
         if isinstance(right_node, A.Transformer) and right_node.name == "val":

@@ -594,8 +594,7 @@ class Compiler:
                 self.out.macros[info.name] = self.resolve(self.out.macros[info.name], visible,
                                                           info.cond, info.cond, info.ctx,
                                                           info.cond_ctx)
-                if recording:
-                    self._record_uses("macro", info)
+                self._record_uses("macro", info)  # (nothing when not recording)
             except _UsesBrokenMacro:
                 self.broken.add(info.name)
             except LoadError as e:
